@@ -1,0 +1,160 @@
+/**
+ * The flow file format: a versioned, self-contained JSON snapshot of a flow.
+ *
+ * The same document is what `sluice run <flow.json>` reads, what the designer imports and
+ * exports, and what a FlowRevision stores. Structural checks live here (zod); semantic checks
+ * (unknown processor type, missing required property, bad Expression Language, unconnected
+ * relationships) live in the engine's flow validator, which needs the processor registry.
+ *
+ * Version history:
+ * - 1: processors, connections, optional process groups, canvas positions.
+ */
+import { z } from "zod";
+
+/** The format version this build writes. Readers accept every version listed in the README. */
+export const FLOW_FORMAT_VERSION = 1 as const;
+
+const id = z.string().min(1, "must not be empty").max(200);
+const position = z.object({ x: z.number().finite(), y: z.number().finite() });
+
+/** How a processor is triggered. Durations use NiFi's text form: "1 sec", "500 ms", "5 min". */
+export const schedulingSchema = z
+  .object({
+    /** "timer": every runSchedule (0 = as fast as work exists); "cron": on a CRON expression. @default "timer" */
+    strategy: z.enum(["timer", "cron"]).default("timer"),
+    /** @default "0 sec" */
+    runSchedule: z.string().default("0 sec"),
+    /** Six- or five-field CRON expression; required when strategy is "cron". */
+    cron: z.string().optional(),
+    /** How many triggers of this processor may be in flight at once. @default 1 */
+    concurrentTasks: z.number().int().min(1).max(64).default(1),
+    /** Upper bound of FlowFiles one trigger takes; one session commit per trigger. @default 1000 */
+    batchSize: z.number().int().min(1).max(100_000).default(1000),
+    /** @default "30 sec" */
+    penaltyDuration: z.string().default("30 sec"),
+    /** @default "1 sec" */
+    yieldDuration: z.string().default("1 sec"),
+  })
+  .strict();
+
+export const processorSchema = z
+  .object({
+    id,
+    /** Display name; defaults to the type. */
+    name: z.string().max(200).optional(),
+    /** Processor type, PascalCase, as registered in processors/registry.ts. */
+    type: z.string().min(1),
+    /** Property values as text; Expression Language is allowed where a descriptor says so. */
+    properties: z.record(z.string(), z.string()).default({}),
+    scheduling: schedulingSchema.default(() => schedulingSchema.parse({})),
+    /** Relationships whose FlowFiles are dropped (with a DROP event) instead of routed. */
+    autoTerminate: z.array(z.string()).default([]),
+    /** Desired run state when the flow starts. @default "running" */
+    state: z.enum(["running", "stopped", "disabled"]).default("running"),
+    position: position.optional(),
+    /** Process group this processor belongs to; absent = the root group. */
+    group: z.string().optional(),
+    comments: z.string().max(10_000).optional(),
+  })
+  .strict();
+
+export const connectionSchema = z
+  .object({
+    id,
+    name: z.string().max(200).optional(),
+    source: id,
+    relationships: z.array(z.string().min(1)).min(1, "a connection carries at least one relationship"),
+    destination: id,
+    backPressure: z
+      .object({
+        /** @default 10000 */
+        objectThreshold: z.number().int().min(1).default(10_000),
+        /** @default "1 GB" */
+        dataSizeThreshold: z.string().default("1 GB"),
+      })
+      .strict()
+      .default({ objectThreshold: 10_000, dataSizeThreshold: "1 GB" }),
+    /** Applied in order; the first that distinguishes two FlowFiles wins. Empty = FIFO. */
+    prioritizers: z.array(z.enum(["FIFO", "OldestFirst", "NewestFirst", "PriorityAttribute"])).default([]),
+    /** FlowFiles older than this (since entering the flow) are dropped with EXPIRE. "0 sec" = never. */
+    expiration: z.string().default("0 sec"),
+    /** Queued FlowFiles above this count are swapped to disk. @default 20000 */
+    swapThreshold: z.number().int().min(100).default(20_000),
+  })
+  .strict();
+
+export const groupSchema = z
+  .object({
+    id,
+    name: z.string().max(200),
+    parent: z.string().optional(),
+    position: position.optional(),
+  })
+  .strict();
+
+export const flowSchema = z
+  .object({
+    sluice: z.literal(FLOW_FORMAT_VERSION, { message: `unsupported flow format version; expected ${FLOW_FORMAT_VERSION}` }),
+    id,
+    name: z.string().min(1).max(200),
+    description: z.string().max(10_000).optional(),
+    processors: z.array(processorSchema),
+    connections: z.array(connectionSchema).default([]),
+    groups: z.array(groupSchema).default([]),
+  })
+  .strict();
+
+export type FlowDocument = z.infer<typeof flowSchema>;
+export type ProcessorConfig = z.infer<typeof processorSchema>;
+export type ConnectionConfig = z.infer<typeof connectionSchema>;
+export type SchedulingConfig = z.infer<typeof schedulingSchema>;
+
+/** One problem found in a flow document, with a JSON path such as `processors[2].properties.Topic`. */
+export interface FlowProblem {
+  path: string;
+  message: string;
+}
+
+/** Renders a zod issue path as `a[0].b`. */
+export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const s of segments) {
+    if (typeof s === "number") out += `[${s}]`;
+    else out += out ? `.${String(s)}` : String(s);
+  }
+  return out || "(root)";
+}
+
+/**
+ * Parses and structurally checks a flow document.
+ * Returns the normalized flow (defaults filled) or every structural problem found.
+ */
+export function parseFlowDocument(input: unknown): { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] } {
+  const r = flowSchema.safeParse(input);
+  if (!r.success) {
+    return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const flow = r.data;
+  const problems: FlowProblem[] = [];
+  const seen = new Map<string, string>();
+  flow.processors.forEach((p, i) => {
+    if (seen.has(p.id)) problems.push({ path: `processors[${i}].id`, message: `duplicate id "${p.id}"` });
+    seen.set(p.id, `processors[${i}]`);
+  });
+  const groupIds = new Set(flow.groups.map((g) => g.id));
+  flow.processors.forEach((p, i) => {
+    if (p.group !== undefined && !groupIds.has(p.group)) {
+      problems.push({ path: `processors[${i}].group`, message: `unknown process group "${p.group}"` });
+    }
+  });
+  const connIds = new Set<string>();
+  flow.connections.forEach((c, i) => {
+    if (connIds.has(c.id) || seen.has(c.id)) problems.push({ path: `connections[${i}].id`, message: `duplicate id "${c.id}"` });
+    connIds.add(c.id);
+    if (!seen.has(c.source)) problems.push({ path: `connections[${i}].source`, message: `no processor with id "${c.source}"` });
+    if (!seen.has(c.destination)) {
+      problems.push({ path: `connections[${i}].destination`, message: `no processor with id "${c.destination}"` });
+    }
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, flow };
+}

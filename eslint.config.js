@@ -1,0 +1,62 @@
+// Lint, including the import boundaries from ARCHITECTURE.md.
+// A boundary violation is an error, so it fails `npm test` (scripts/test.mjs runs lint first).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const VENDOR_SDKS = ["kafkajs", "bullmq", "ioredis", "@prisma/*", "prisma", "next", "next/*", "react", "react-dom", "@xyflow/*"];
+
+/** Builds a no-restricted-imports rule from module patterns with one message each. */
+function restrict(groups) {
+  return ["error", { patterns: groups.map(([group, message]) => ({ group, message })) }];
+}
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", ".next/**", ".cache/**", "data/**", "test-results/**", "prisma/generated/**", "next-env.d.ts", "test/fixtures/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", setImmediate: "readonly", URL: "readonly", fetch: "readonly", performance: "readonly", AbortController: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", structuredClone: "readonly", queueMicrotask: "readonly", window: "readonly", document: "readonly", navigator: "readonly", EventSource: "readonly", Response: "readonly", Request: "readonly", Headers: "readonly", Blob: "readonly", File: "readonly", FormData: "readonly", ReadableStream: "readonly", crypto: "readonly", __dirname: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    files: ["app/**"],
+    ignores: ["app/lib/engine-client.ts"],
+    rules: { "no-restricted-imports": restrict([
+      [["**/engine/core/**", "**/engine/queue/**", "**/engine/scheduler/**", "**/engine/repository/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/sdk/**", "**/processors/**"], "app/ reaches the engine only through app/lib/engine-client.ts (ARCHITECTURE.md)."],
+    ]) },
+  },
+  {
+    files: ["processors/**"],
+    rules: { "no-restricted-imports": restrict([
+      [["**/engine/core/**", "**/engine/queue/**", "**/engine/scheduler/**", "**/engine/repository/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/api/**", "**/app/**"], "processors import only engine/sdk (ARCHITECTURE.md)."],
+      [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
+    ]) },
+  },
+  {
+    files: ["processors/**"],
+    ignores: ["processors/kafka/**"],
+    rules: { "no-restricted-imports": restrict([
+      [["**/engine/core/**", "**/engine/queue/**", "**/engine/scheduler/**", "**/engine/repository/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/api/**", "**/app/**"], "processors import only engine/sdk (ARCHITECTURE.md)."],
+      [["kafkajs"], "Only processors/kafka imports kafkajs."],
+      [["bullmq"], "Only engine/cluster imports bullmq."],
+    ]) },
+  },
+  {
+    files: ["engine/core/**", "engine/queue/**", "engine/scheduler/**"],
+    rules: { "no-restricted-imports": restrict([
+      [VENDOR_SDKS, "engine/core, queue and scheduler import no vendor SDK (ARCHITECTURE.md)."],
+      [["**/app/**", "**/processors/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/api/**"], "engine internals must not depend on outer layers."],
+    ]) },
+  },
+  {
+    files: ["engine/**"],
+    ignores: ["engine/cluster/**", "engine/core/**", "engine/queue/**", "engine/scheduler/**"],
+    rules: { "no-restricted-imports": restrict([
+      [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
+      [["kafkajs"], "Only processors/kafka imports kafkajs."],
+      [["**/app/**", "next", "next/*", "react", "react-dom"], "the engine does not depend on the app."],
+    ]) },
+  },
+);

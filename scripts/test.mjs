@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The one test command: prepare, lint (with import boundaries), typecheck, then the three
+// tiers (unit, integration against real Redis + Kafka, e2e in real Chromium).
+// Ends with one line "Tests: N passed, M failed" summed over every tier.
+// Usage: node scripts/test.mjs [unit|integration|e2e ...]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
+const all = ["unit", "integration", "e2e"];
+const tiers = process.argv.slice(2).filter((a) => all.includes(a));
+const selected = tiers.length ? tiers : all;
+const full = tiers.length === 0;
+
+function run(label, cmd, args, opts = {}) {
+  console.log(`\n=== ${label}: ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, ...opts.env } });
+  return r.status === 0;
+}
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+let passed = 0;
+let failed = 0;
+const problems = [];
+
+if (!run("install check", "node", ["scripts/setup.mjs", "--generate-only"])) {
+  problems.push("setup");
+}
+if (full) {
+  if (!run("lint", bin("eslint"), ["."])) problems.push("lint");
+  if (!run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"])) problems.push("typecheck");
+}
+if (selected.includes("integration")) {
+  if (!run("services", "bash", ["scripts/services.sh", "start"])) problems.push("services");
+}
+if (selected.includes("e2e")) {
+  if (!run("build app", bin("next"), ["build"])) problems.push("next build");
+}
+
+mkdirSync("test-results", { recursive: true });
+for (const tier of selected) {
+  const out = path.join("test-results", `${tier}.json`);
+  rmSync(out, { force: true });
+  run(`tests (${tier})`, bin("vitest"), ["run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  if (!existsSync(out)) {
+    problems.push(`${tier}: no results`);
+    failed += 1;
+    continue;
+  }
+  const res = JSON.parse(readFileSync(out, "utf8"));
+  passed += res.numPassedTests;
+  failed += res.numFailedTests;
+  // A file that fails to load has no tests but is a failure all the same.
+  const broken = res.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0);
+  for (const f of broken) problems.push(`${tier}: ${path.relative(root, f.name)} failed to run: ${(f.message || "").split("\n")[0]}`);
+  failed += broken.length;
+  if (res.numTotalTests === 0) problems.push(`${tier}: no tests ran`);
+}
+
+console.log("");
+for (const p of problems) console.log(`problem: ${p}`);
+const ok = failed === 0 && problems.length === 0;
+console.log(`Tests: ${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);
