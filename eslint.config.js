@@ -5,9 +5,14 @@ import tseslint from "typescript-eslint";
 
 const VENDOR_SDKS = ["kafkajs", "bullmq", "ioredis", "@prisma/*", "prisma", "next", "next/*", "react", "react-dom", "@xyflow/*"];
 
-/** Builds a no-restricted-imports rule from module patterns with one message each. */
+/**
+ * Builds a no-restricted-imports rule from module patterns with one message each: an array of
+ * gitignore-style globs, or a RegExp tested against the import string.
+ * Flat config replaces (never merges) a rule's options when two blocks match one file, so each
+ * block must list everything that applies to its files.
+ */
 function restrict(groups) {
-  return ["error", { patterns: groups.map(([group, message]) => ({ group, message })) }];
+  return ["error", { patterns: groups.map(([group, message]) => (group instanceof RegExp ? { regex: group.source, message } : { group, message })) }];
 }
 
 export default tseslint.config(
@@ -40,7 +45,7 @@ export default tseslint.config(
     rules: { "no-restricted-imports": restrict([
       [["**/engine/core/**", "**/engine/queue/**", "**/engine/scheduler/**", "**/engine/repository/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/api/**", "**/app/**"], "processors import only engine/sdk (ARCHITECTURE.md)."],
       [["kafkajs"], "Only processors/kafka imports kafkajs."],
-      [["bullmq"], "Only engine/cluster imports bullmq."],
+      [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
     ]) },
   },
   {
@@ -48,6 +53,8 @@ export default tseslint.config(
     rules: { "no-restricted-imports": restrict([
       [VENDOR_SDKS, "engine/core, queue and scheduler import no vendor SDK (ARCHITECTURE.md)."],
       [["**/app/**", "**/processors/**", "**/engine/runtime/**", "**/engine/cluster/**", "**/engine/api/**"], "engine internals must not depend on outer layers."],
+      // Inside engine/ the natural path is "../cluster/x", which the engine/... globs above miss.
+      [/^(\.\.\/)+(runtime|cluster|api)(\/|$)/, "engine internals must not depend on outer layers."],
     ]) },
   },
   {
