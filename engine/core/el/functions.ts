@@ -52,10 +52,27 @@ function evalError(site: CallSite, message: string): ElEvaluationError {
   return new ElEvaluationError(message, site.fn, site.position);
 }
 
+/**
+ * The converted value of a constant argument, or undefined when the argument is not constant
+ * or its conversion fails. A literal that cannot convert (`gt(${literal('x')})`) then fails per
+ * evaluation, like the same value from an attribute would: validation rejects only what it
+ * can see in the syntax.
+ */
+function constantOf<T>(arg: CompiledArg, convert: (v: ElValue) => T): { readonly value: T } | undefined {
+  if (!arg.constant) return undefined;
+  try {
+    return { value: convert(arg.value) };
+  } catch (e) {
+    if (e instanceof ElEvaluationError) return undefined;
+    throw e;
+  }
+}
+
 /** A getter for an argument: constant arguments are converted once. */
 function getter<T>(arg: CompiledArg, convert: (v: ElValue) => T): (a: ElAttributes, x: ElAttributes | undefined) => T {
-  if (arg.constant) {
-    const value = convert(arg.value);
+  const constant = constantOf(arg, convert);
+  if (constant !== undefined) {
+    const value = constant.value;
     return () => value;
   }
   const fn = arg.fn;
@@ -182,8 +199,9 @@ function regexFn(mode: RegexMode, onNull: ElValue, f: (s: string, re: RegExp) =>
 function compareFn(test: (l: number, r: number) => boolean): Build {
   return (site, subject, args) => {
     const arg = args[0];
-    if (arg.constant) {
-      const r = toNumberOrNull(arg.value, site);
+    const constant = constantOf(arg, (v) => toNumberOrNull(v, site));
+    if (constant !== undefined) {
+      const r = constant.value;
       if (r === null) return () => false;
       return (a, x) => {
         const v = subject(a, x);
