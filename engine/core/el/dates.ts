@@ -20,6 +20,7 @@ export interface Zone {
   displayName(epochMs: number, long: boolean): string;
 }
 
+const DAY = 86400000;
 const SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const LONG_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const SHORT_DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -69,30 +70,53 @@ function intlZone(id: string): Zone | undefined {
     }
     return f;
   };
+  const exactOffset = (epochMs: number): number => {
+    const seconds = Math.floor(epochMs / 1000) * 1000;
+    let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    let bc = false;
+    for (const part of numeric.formatToParts(new Date(seconds))) {
+      const n = Number(part.value);
+      switch (part.type) {
+        case "year": year = n; break;
+        case "month": month = n; break;
+        case "day": day = n; break;
+        case "hour": hour = n; break;
+        case "minute": minute = n; break;
+        case "second": second = n; break;
+        case "era": bc = part.value.startsWith("B"); break;
+      }
+    }
+    const local = utcMillis(bc ? 1 - year : year, month, day, hour, minute, second, 0);
+    return Math.round((local - seconds) / 60000);
+  };
+  // Intl is slow (microseconds per call), and this runs per FlowFile. Offsets change at most
+  // once in any day, so a UTC day whose first and last millisecond share an offset has that
+  // offset throughout and can be cached; a transition day is computed exactly every time.
+  const days = new Map<number, number>();
+  const shownNames = new Map<string, string>();
+  const offsetMinutes = (epochMs: number): number => {
+    const day = Math.floor(epochMs / DAY);
+    const cached = days.get(day);
+    if (cached !== undefined) return cached;
+    const first = exactOffset(day * DAY);
+    if (first !== exactOffset(day * DAY + DAY - 1)) return exactOffset(epochMs);
+    if (days.size >= 4096) days.clear();
+    days.set(day, first);
+    return first;
+  };
   return {
     id: numeric.resolvedOptions().timeZone,
-    offsetMinutes(epochMs) {
-      const seconds = Math.floor(epochMs / 1000) * 1000;
-      let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-      let bc = false;
-      for (const part of numeric.formatToParts(new Date(seconds))) {
-        const n = Number(part.value);
-        switch (part.type) {
-          case "year": year = n; break;
-          case "month": month = n; break;
-          case "day": day = n; break;
-          case "hour": hour = n; break;
-          case "minute": minute = n; break;
-          case "second": second = n; break;
-          case "era": bc = part.value.startsWith("B"); break;
-        }
-      }
-      const local = utcMillis(bc ? 1 - year : year, month, day, hour, minute, second, 0);
-      return Math.round((local - seconds) / 60000);
-    },
+    offsetMinutes,
     displayName(epochMs, long) {
-      const part = nameFormat(long).formatToParts(new Date(epochMs)).find((p) => p.type === "timeZoneName");
-      return part?.value ?? id;
+      // The name depends only on whether daylight time applies, which the offset tells.
+      const key = `${long ? "L" : "S"}${offsetMinutes(epochMs)}`;
+      let name = shownNames.get(key);
+      if (name === undefined) {
+        const part = nameFormat(long).formatToParts(new Date(epochMs)).find((p) => p.type === "timeZoneName");
+        name = part?.value ?? id;
+        shownNames.set(key, name);
+      }
+      return name;
     },
   };
 }

@@ -39,6 +39,17 @@ describe("format", () => {
     expect(ev("${literal(1720915200000):format('HH:mm Z', 'Europe/Paris')}")).toBe("02:00 +0200");
   });
 
+  it("follows daylight saving transitions minute by minute, before and after cached days", () => {
+    const c = compile("${t:format('yyyy-MM-dd HH:mm z', 'America/New_York')}");
+    const at = (iso: string): string => c.evaluate({ t: String(Date.parse(iso)) });
+    expect(at("2024-03-09T12:00:00Z")).toBe("2024-03-09 07:00 EST");
+    expect(at("2024-03-10T06:59:00Z")).toBe("2024-03-10 01:59 EST");
+    expect(at("2024-03-10T07:00:00Z")).toBe("2024-03-10 03:00 EDT");
+    expect(at("2024-03-11T12:00:00Z")).toBe("2024-03-11 08:00 EDT");
+    expect(at("2024-11-03T05:59:00Z")).toBe("2024-11-03 01:59 EDT");
+    expect(at("2024-11-03T06:00:00Z")).toBe("2024-11-03 01:00 EST");
+  });
+
   it("midnight and noon on the 12-hour clock", () => {
     const midnight = Date.UTC(2024, 0, 1, 0, 30);
     const noon = Date.UTC(2024, 0, 1, 12, 30);
