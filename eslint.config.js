@@ -66,4 +66,13 @@ export default tseslint.config(
       [["**/app/**", "next", "next/*", "react", "react-dom"], "the engine does not depend on the app."],
     ]) },
   },
+  {
+    // The processor test runner drives a processor through the real engine internals.
+    files: ["processors/testing/**"],
+    rules: { "no-restricted-imports": restrict([
+      [["**/app/**"], "processors do not depend on the app."],
+      [["kafkajs"], "Only processors/kafka imports kafkajs."],
+      [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
+    ]) },
+  },
 );

@@ -1,0 +1,122 @@
+/**
+ * The `sluice` command line.
+ *
+ *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
+ *   sluice validate <flow.json>
+ *
+ * Exit codes: 0 ok, 1 runtime error, 2 invalid input (bad flow file, bad arguments).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Engine, FlowValidationError, checkFlow } from "../api/engine";
+
+const USAGE = `usage:
+  sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
+  sluice validate <flow.json>`;
+
+class UsageError extends Error {}
+
+function readFlow(file: string | undefined): unknown {
+  if (!file) throw new UsageError("missing <flow.json>");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read flow file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`flow file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function printProblems(file: string, problems: ReadonlyArray<{ path: string; message: string }>): void {
+  process.stderr.write(`sluice: flow file ${file} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`);
+  for (const p of problems) process.stderr.write(`  ${p.path}: ${p.message}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "data-dir": { type: "string" },
+      mode: { type: "string", default: "durable" },
+      "exit-when-idle": { type: "boolean", default: false },
+      "idle-ms": { type: "string", default: "2000" },
+      sync: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command === "validate") {
+    const r = checkFlow(readFlow(file));
+    if (!r.ok) {
+      printProblems(file as string, r.problems);
+      return 2;
+    }
+    process.stdout.write(`${file}: valid (${r.flow.processors.length} processors, ${r.flow.connections.length} connections)\n`);
+    return 0;
+  }
+  if (command !== "run") throw new UsageError(`unknown command "${command}"`);
+  if (!values["data-dir"]) throw new UsageError("--data-dir is required");
+  const mode = values.mode;
+  if (mode !== "durable" && mode !== "volatile") throw new UsageError(`--mode must be durable or volatile, not "${mode}"`);
+  const idleMs = Number(values["idle-ms"]);
+  if (!Number.isFinite(idleMs) || idleMs < 0) throw new UsageError("--idle-ms must be a number of milliseconds");
+  const flow = readFlow(file);
+  const dataDir = path.resolve(values["data-dir"]);
+  let engine: Engine;
+  try {
+    engine = Engine.open(flow, { dataDir, mode, sync: values.sync });
+  } catch (e) {
+    if (e instanceof FlowValidationError) {
+      printProblems(file as string, e.problems);
+      return 2;
+    }
+    throw e;
+  }
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`sluice: ${signal}, stopping\n`);
+    await engine.shutdown();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  const t0 = Date.now();
+  const queued = engine.status().connections.reduce((n, c) => n + c.queued.count, 0);
+  process.stderr.write(`sluice: running ${file} (${mode}) with data in ${dataDir}; ${queued} FlowFiles recovered\n`);
+  await engine.start();
+  if (values["exit-when-idle"]) {
+    await engine.waitForIdle({ quietMs: idleMs });
+    const s = engine.status();
+    await engine.shutdown();
+    const summary = s.processors.map((p) => `${p.name}: in=${p.stats.in} out=${p.stats.out}`).join(", ");
+    process.stderr.write(`sluice: idle after ${Date.now() - t0} ms; ${summary}\n`);
+    return 0;
+  }
+  await new Promise(() => {});
+  return 0;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`sluice: ${e.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`sluice: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.SLUICE_DEBUG) console.error(e);
+    process.exit(1);
+  },
+);

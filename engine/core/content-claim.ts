@@ -1,0 +1,48 @@
+/**
+ * A content claim: a slice (offset, length) of a resource file in the content repository.
+ * Many small contents share one append-only resource file. Claims are immutable values; the
+ * repository counts references per resource.
+ *
+ * `data` is an in-process cache of the bytes, set when the content was written or read in this
+ * process, so the next processor does not go back to disk. It is not persisted; a claim that
+ * came back from a swap file or from recovery has no `data` until read.
+ */
+export class ContentClaim {
+  constructor(
+    readonly resource: string,
+    readonly offset: number,
+    readonly length: number,
+    public data: Buffer | undefined = undefined,
+  ) {}
+}
+
+/**
+ * Stores FlowFile content. Contract:
+ * - `write` appends and returns a claim at once; the bytes are durable only after `flush`.
+ *   The flow controller flushes content before it flushes the FlowFile repository, so a durable
+ *   FlowFile record never points at content that is not on disk.
+ * - `read` returns the bytes of a live or archived claim; it throws `ContentNotFoundError` when
+ *   the content has been deleted by archive expiry.
+ * - Reference counts are per resource: `incrementRef`/`decrementRef` are called at session
+ *   commit for every claim a FlowFile gains or loses. A resource that reaches zero and is no
+ *   longer being appended to is archived (kept for provenance), then deleted when the archive
+ *   exceeds its age or size limit (`cleanup`).
+ * - `recover` is called once on start with every claim referenced by a recovered FlowFile, to
+ *   rebuild the counts; resources referenced by none are archived.
+ */
+export interface ContentRepository {
+  write(data: Buffer): ContentClaim;
+  read(claim: ContentClaim): Buffer;
+  incrementRef(claim: ContentClaim): void;
+  decrementRef(claim: ContentClaim): void;
+  flush(): void;
+  cleanup(now?: number): void;
+  recover(claimsInUse: Iterable<ContentClaim>): void;
+  /** Live references of a resource (tests and diagnostics). */
+  refCount(resource: string): number;
+  close(): void;
+}
+
+export class ContentNotFoundError extends Error {
+  override name = "ContentNotFoundError";
+}

@@ -1,0 +1,595 @@
+/**
+ * StandardProcessSession: NiFi's session semantics. Everything a trigger does is staged in
+ * per-FlowFile records; `commit` lands it in one step (WAL frame, queue transfers, content
+ * reference counts, provenance events, statistics); `rollback` puts taken FlowFiles back.
+ *
+ * Hot path: one session handles a batch of FlowFiles, so per-FlowFile work here is kept to a
+ * few object allocations and map operations.
+ */
+import { randomUUID } from "node:crypto";
+import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
+import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
+import type { ConnectionQueue } from "../queue/connection-queue";
+import { ContentClaim, type ContentRepository } from "./content-claim";
+import { FlowFileRecord, nextSequence } from "./flowfile";
+import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
+import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
+import { toClaimRef } from "./provenance";
+import type { ConnectionField, ProcessorField, RollingStats } from "./stats";
+
+/** Where a relationship leads: zero or more queues, or auto-termination. */
+export interface RouteTarget {
+  readonly queues: readonly ConnectionQueue[];
+  readonly autoTerminate: boolean;
+}
+
+/** What the session needs from the processor node that owns it. */
+export interface SessionHost {
+  readonly componentId: string;
+  readonly componentType: string;
+  readonly incoming: readonly ConnectionQueue[];
+  readonly penaltyMs: number;
+  readonly batchSize: number;
+  readonly content: ContentRepository;
+  readonly flowFiles: FlowFileRepository;
+  readonly provenance: ProvenanceRepository;
+  readonly stats: RollingStats<ProcessorField>;
+  /** Relationship → target, or undefined when the processor has no such relationship. */
+  route(relationship: string): RouteTarget | undefined;
+  connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
+  /** Group commit: run these after the next durable flush (or report a failure). */
+  afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void;
+  now(): number;
+}
+
+type CreationType = "CREATE" | "FORK" | "JOIN" | "CLONE" | null;
+
+interface ExplicitEvent {
+  type: ProvenanceEventType;
+  transitUri: string | null;
+  details: string | null;
+  relationship: string | null;
+}
+
+/** Staged state of one FlowFile in this session. */
+interface Rec {
+  original: FlowFileRecord | null;
+  current: FlowFileRecord;
+  source: ConnectionQueue | null;
+  /** Relationship name, SELF (back to source), or null (not yet accounted for). */
+  dest: string | null;
+  removed: boolean;
+  attrsChanged: boolean;
+  contentChanged: boolean;
+  creation: CreationType;
+  parents: string[] | null;
+  children: string[] | null;
+  explicit: ExplicitEvent[] | null;
+}
+
+const SELF = "\u0000self";
+
+export class StandardProcessSession implements ProcessSession<string> {
+  private records = new Map<string, Rec>();
+  private expired: Array<{ ff: FlowFileRecord; source: ConnectionQueue }> = [];
+  private committed: Array<() => void | Promise<void>> = [];
+  private failures: Array<(e: Error) => void> = [];
+  private pollIndex = 0;
+  private readBytes = 0;
+  private writtenBytes = 0;
+  readonly provenance: ProvenanceReporter;
+
+  constructor(private readonly host: SessionHost) {
+    const explicit = (type: ProvenanceEventType) => (ff: FlowFile, arg: string, details?: string) => {
+      const rec = this.recordOf(ff);
+      (rec.explicit ??= []).push({
+        type,
+        transitUri: type === "ROUTE" ? null : arg,
+        relationship: type === "ROUTE" ? arg : null,
+        details: details ?? null,
+      });
+    };
+    this.provenance = {
+      receive: explicit("RECEIVE"),
+      fetch: explicit("FETCH"),
+      send: explicit("SEND"),
+      route: explicit("ROUTE"),
+      create: (ff, details) => explicit("CREATE")(ff, "", details),
+    };
+  }
+
+  /** FlowFiles taken or created and not yet committed (for checkpoints: originals per queue). */
+  takenOriginals(): Array<{ queue: ConnectionQueue; ff: FlowFileRecord }> {
+    const out: Array<{ queue: ConnectionQueue; ff: FlowFileRecord }> = [];
+    for (const r of this.records.values()) if (r.original && r.source) out.push({ queue: r.source, ff: r.original });
+    for (const e of this.expired) out.push({ queue: e.source, ff: e.ff });
+    return out;
+  }
+
+  get(): FlowFile | null;
+  get(max: number): FlowFile[];
+  get(max?: number): FlowFile | null | FlowFile[] {
+    if (max === undefined) {
+      const one = this.take(1);
+      return one[0] ?? null;
+    }
+    return this.take(max);
+  }
+
+  getBatch(): FlowFile[] {
+    return this.take(this.host.batchSize);
+  }
+
+  private take(max: number): FlowFileRecord[] {
+    const incoming = this.host.incoming;
+    const out: FlowFileRecord[] = [];
+    if (incoming.length === 0 || max <= 0) return out;
+    const now = this.host.now();
+    const expired: FlowFileRecord[] = [];
+    for (let i = 0; i < incoming.length && out.length < max; i++) {
+      const q = incoming[(this.pollIndex + i) % incoming.length] as ConnectionQueue;
+      if (!q.hasAvailable(now)) continue;
+      const got = q.poll(max - out.length, now, expired);
+      for (const ff of got) {
+        this.records.set(ff.uuid, {
+          original: ff,
+          current: ff,
+          source: q,
+          dest: null,
+          removed: false,
+          attrsChanged: false,
+          contentChanged: false,
+          creation: null,
+          parents: null,
+          children: null,
+          explicit: null,
+        });
+        out.push(ff);
+      }
+      for (const ff of expired) this.expired.push({ ff, source: q });
+      expired.length = 0;
+    }
+    this.pollIndex = (this.pollIndex + 1) % incoming.length;
+    return out;
+  }
+
+  create(parents?: FlowFile | ReadonlyArray<FlowFile>): FlowFile {
+    const now = this.host.now();
+    const list = parents === undefined ? [] : Array.isArray(parents) ? (parents as FlowFile[]) : [parents as FlowFile];
+    if (list.length === 0) {
+      const ff = FlowFileRecord.create({}, now);
+      this.records.set(ff.uuid, this.newRec(ff, "CREATE", null));
+      return ff;
+    }
+    const parentRecs = list.map((p) => this.recordOf(p));
+    const lineage = Math.min(...parentRecs.map((r) => r.current.lineageStartDate));
+    // One parent: inherit its attributes (NiFi). Several: keep only attributes they all share.
+    let attrs: Record<string, string>;
+    if (parentRecs.length === 1) attrs = { ...(parentRecs[0] as Rec).current.attributes };
+    else {
+      attrs = { ...(parentRecs[0] as Rec).current.attributes };
+      for (const r of parentRecs.slice(1)) for (const k of Object.keys(attrs)) if (r.current.attributes[k] !== attrs[k]) delete attrs[k];
+    }
+    const ff = FlowFileRecord.create(attrs, now, lineage);
+    const type: CreationType = parentRecs.length === 1 ? "FORK" : "JOIN";
+    this.records.set(ff.uuid, this.newRec(ff, type, parentRecs.map((r) => r.current.uuid)));
+    for (const r of parentRecs) (r.children ??= []).push(ff.uuid);
+    return ff;
+  }
+
+  clone(flowFile: FlowFile, offset?: number, length?: number): FlowFile {
+    const rec = this.recordOf(flowFile);
+    const src = rec.current;
+    let claim = src.claim;
+    if (claim && (offset !== undefined || length !== undefined)) {
+      const o = offset ?? 0;
+      const l = Math.min(length ?? claim.length - o, claim.length - o);
+      if (o < 0 || o > claim.length || l < 0) throw new FlowFileHandlingError(`clone range ${o}+${l} outside content of ${claim.length} bytes`);
+      const data = claim.data ? claim.data.subarray(o, o + l) : undefined;
+      claim = new ContentClaim(claim.resource, claim.offset + o, l, data);
+    }
+    const uuid = randomUUID();
+    const ff = new FlowFileRecord(uuid, { ...src.attributes, uuid }, claim, this.host.now(), src.lineageStartDate, 0, nextSequence());
+    this.records.set(uuid, this.newRec(ff, "CLONE", [src.uuid]));
+    (rec.children ??= []).push(uuid);
+    return ff;
+  }
+
+  putAttribute(flowFile: FlowFile, key: string, value: string): FlowFile {
+    if (key === "uuid") return this.recordOf(flowFile).current;
+    const rec = this.recordOf(flowFile);
+    const attrs = { ...rec.current.attributes };
+    attrs[key] = value;
+    return this.setAttrs(rec, attrs);
+  }
+
+  putAllAttributes(flowFile: FlowFile, attributes: Readonly<Record<string, string>>): FlowFile {
+    const rec = this.recordOf(flowFile);
+    const attrs: Record<string, string> = { ...rec.current.attributes };
+    for (const k in attributes) if (k !== "uuid") attrs[k] = attributes[k] as string;
+    return this.setAttrs(rec, attrs);
+  }
+
+  removeAttribute(flowFile: FlowFile, key: string): FlowFile {
+    const rec = this.recordOf(flowFile);
+    if (key === "uuid" || !(key in rec.current.attributes)) return rec.current;
+    const attrs = { ...rec.current.attributes };
+    delete attrs[key];
+    return this.setAttrs(rec, attrs);
+  }
+
+  removeAllAttributes(flowFile: FlowFile, keys: ReadonlyArray<string> | RegExp): FlowFile {
+    const rec = this.recordOf(flowFile);
+    const attrs = { ...rec.current.attributes };
+    for (const k of Object.keys(attrs)) {
+      if (k === "uuid") continue;
+      if (keys instanceof RegExp ? keys.test(k) : keys.includes(k)) delete attrs[k];
+    }
+    return this.setAttrs(rec, attrs);
+  }
+
+  read(flowFile: FlowFile): Buffer {
+    const rec = this.recordOf(flowFile);
+    const claim = rec.current.claim;
+    if (claim === null) return EMPTY;
+    const data = this.host.content.read(claim);
+    this.readBytes += data.length;
+    return data;
+  }
+
+  readText(flowFile: FlowFile): string {
+    return this.read(flowFile).toString("utf8");
+  }
+
+  write(flowFile: FlowFile, content: Buffer | string): FlowFile {
+    const rec = this.recordOf(flowFile);
+    const buf = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    const claim = buf.length === 0 ? null : this.host.content.write(buf);
+    this.writtenBytes += buf.length;
+    rec.contentChanged = true;
+    rec.current = rec.current.withClaim(claim);
+    return rec.current;
+  }
+
+  append(flowFile: FlowFile, content: Buffer | string): FlowFile {
+    const rec = this.recordOf(flowFile);
+    const extra = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    const existing = rec.current.claim ? this.host.content.read(rec.current.claim) : EMPTY;
+    return this.write(rec.current, Buffer.concat([existing, extra]));
+  }
+
+  transfer(flowFile: FlowFile, relationship: string): void {
+    const rec = this.recordOf(flowFile);
+    if (this.host.route(relationship) === undefined) {
+      throw new FlowFileHandlingError(`${this.host.componentType} has no relationship "${relationship}"`);
+    }
+    rec.dest = relationship;
+  }
+
+  transferDynamic(flowFile: FlowFile, relationship: string): void {
+    this.transfer(flowFile, relationship);
+  }
+
+  transferBack(flowFile: FlowFile): void {
+    const rec = this.recordOf(flowFile);
+    if (rec.source === null) throw new FlowFileHandlingError("only a FlowFile taken from a queue can be transferred back");
+    rec.dest = SELF;
+  }
+
+  remove(flowFile: FlowFile): void {
+    const rec = this.recordOf(flowFile);
+    rec.removed = true;
+    rec.dest = null;
+  }
+
+  penalize(flowFile: FlowFile): FlowFile {
+    const rec = this.recordOf(flowFile);
+    rec.current = rec.current.withPenalty(this.host.now() + this.host.penaltyMs);
+    return rec.current;
+  }
+
+  onCommitted(callback: () => void | Promise<void>): void {
+    this.committed.push(callback);
+  }
+
+  onFailure(callback: (error: Error) => void): void {
+    this.failures.push(callback);
+  }
+
+  /** Number of FlowFiles staged (taken or created). */
+  get size(): number {
+    return this.records.size + this.expired.length;
+  }
+
+  commit(): void {
+    const host = this.host;
+    // Check everything first: a failed commit must change nothing.
+    const unaccounted: string[] = [];
+    for (const rec of this.records.values()) if (!rec.removed && rec.dest === null) unaccounted.push(rec.current.uuid);
+    if (unaccounted.length > 0) {
+      throw new FlowFileAccountingError(
+        `${host.componentType} ${host.componentId}: ${unaccounted.length} FlowFile(s) neither transferred nor removed (first: ${unaccounted[0]})`,
+      );
+    }
+    if (this.records.size === 0 && this.expired.length === 0) {
+      this.finishCallbacks();
+      return;
+    }
+
+    const now = host.now();
+    const content = host.content;
+    const wal = host.flowFiles;
+    const events: ProvenanceEventInput[] = [];
+    const puts: Array<[ConnectionQueue, FlowFileRecord]> = [];
+    const acks = new Map<ConnectionQueue, [number, number]>();
+    let inCount = 0;
+    let inBytes = 0;
+    let outCount = 0;
+    let outBytes = 0;
+
+    wal.beginCommit();
+    for (const { ff, source } of this.expired) {
+      this.ack(acks, source, ff);
+      wal.delete(ff.uuid);
+      if (ff.claim) content.decrementRef(ff.claim);
+      events.push(this.event("EXPIRE", ff, now, null, null, "Expiration threshold exceeded", source.id));
+    }
+
+    for (const rec of this.records.values()) {
+      const orig = rec.original;
+      const cur = rec.current;
+      if (orig && rec.source) {
+        this.ack(acks, rec.source, orig);
+        inCount++;
+        inBytes += orig.size;
+      }
+      const delta = rec.attrsChanged && orig ? diffAttributes(orig.attributes, cur.attributes) : null;
+      const sourceId = rec.source ? rec.source.id : null;
+
+      // Provenance: creation, explicit, then content/attribute changes.
+      if (rec.creation) {
+        const e = this.event(rec.creation, cur, now, null, orig, null, sourceId);
+        e.parentUuids = rec.parents ?? [];
+        events.push(e);
+      }
+      if (rec.children && rec.children.length) {
+        const type = this.parentEventType(rec.children);
+        const e = this.event(type, cur, now, null, orig, null, sourceId);
+        e.childUuids = rec.children;
+        events.push(e);
+      }
+      let hasEvent = rec.creation !== null;
+      if (rec.explicit) {
+        for (const x of rec.explicit) {
+          if (x.type === "CREATE" && rec.creation === "CREATE") {
+            const first = events.find((e) => e.flowFileUuid === cur.uuid && e.type === "CREATE");
+            if (first) first.details = x.details;
+            continue;
+          }
+          const e = this.event(x.type, cur, now, x.relationship, orig, x.details, sourceId);
+          e.transitUri = x.transitUri;
+          if (delta) this.fillDelta(e, orig, delta);
+          events.push(e);
+          hasEvent = true;
+        }
+      }
+      if (rec.contentChanged && orig) {
+        const e = this.event("CONTENT_MODIFIED", cur, now, null, orig, null, sourceId);
+        if (delta) this.fillDelta(e, orig, delta);
+        events.push(e);
+        hasEvent = true;
+      }
+      if (delta && orig && !hasEvent) {
+        const e = this.event("ATTRIBUTES_MODIFIED", cur, now, null, orig, null, sourceId);
+        this.fillDelta(e, orig, delta);
+        events.push(e);
+      }
+
+      const origClaim = orig ? orig.claim : null;
+      if (rec.removed) {
+        if (orig) {
+          wal.delete(cur.uuid);
+          if (origClaim) content.decrementRef(origClaim);
+          events.push(this.event("DROP", cur, now, null, orig, null, sourceId));
+        }
+        continue;
+      }
+      // Transferred somewhere.
+      let queues: readonly ConnectionQueue[];
+      if (rec.dest === SELF) queues = [rec.source as ConnectionQueue];
+      else {
+        const target = host.route(rec.dest as string) as RouteTarget;
+        if (target.autoTerminate || target.queues.length === 0) {
+          if (orig) {
+            wal.delete(cur.uuid);
+            if (origClaim) content.decrementRef(origClaim);
+          }
+          events.push(this.event("DROP", cur, now, rec.dest, orig, `Auto-terminated by ${rec.dest} relationship`, sourceId));
+          continue;
+        }
+        queues = target.queues;
+        outCount++;
+        outBytes += cur.size;
+      }
+      if (cur.claim !== origClaim) {
+        if (cur.claim) content.incrementRef(cur.claim);
+        if (origClaim) content.decrementRef(origClaim);
+      }
+      const q0 = queues[0] as ConnectionQueue;
+      wal.upsert(q0.id, cur, orig ? delta : undefined);
+      puts.push([q0, cur]);
+      // One relationship, several connections: every extra connection gets a clone (NiFi).
+      for (let i = 1; i < queues.length; i++) {
+        const q = queues[i] as ConnectionQueue;
+        const uuid = randomUUID();
+        const copy = new FlowFileRecord(uuid, { ...cur.attributes, uuid }, cur.claim, cur.entryDate, cur.lineageStartDate, cur.penaltyExpiration, nextSequence());
+        if (copy.claim) content.incrementRef(copy.claim);
+        wal.upsert(q.id, copy, undefined);
+        puts.push([q, copy]);
+        const e = this.event("CLONE", copy, now, rec.dest, null, null, sourceId);
+        e.parentUuids = [cur.uuid];
+        events.push(e);
+        outCount++;
+        outBytes += copy.size;
+      }
+      if (rec.dest !== SELF) {
+        // The final routing of an existing FlowFile is part of its last event, for lineage views.
+        const last = events[events.length - 1];
+        if (last !== undefined && last.flowFileUuid === cur.uuid && last.relationship === null) last.relationship = rec.dest;
+      }
+    }
+    wal.endCommit();
+
+    // Everything is staged in the repositories; now the in-memory effects.
+    for (const [q, [count, bytes]] of acks) {
+      q.acknowledge(count, bytes);
+      const cs = host.connectionStats(q.id);
+      if (cs) cs.addMany({ out: count, outBytes: bytes }, now);
+    }
+    for (const [q, ff] of puts) {
+      q.put(ff, now);
+      const cs = host.connectionStats(q.id);
+      if (cs) {
+        cs.add("in", 1, now);
+        cs.add("inBytes", ff.size, now);
+      }
+    }
+    if (events.length) host.provenance.register(events);
+    host.stats.addMany(
+      { in: inCount, inBytes, out: outCount, outBytes, read: this.readBytes, written: this.writtenBytes },
+      now,
+    );
+    this.reset();
+    this.finishCallbacks();
+  }
+
+  rollback(penalize = false): void {
+    const now = this.host.now();
+    for (const rec of this.records.values()) {
+      if (rec.original && rec.source) {
+        const back = penalize ? rec.original.withPenalty(now + this.host.penaltyMs) : rec.original;
+        rec.source.requeue(back, now);
+      }
+    }
+    for (const { ff, source } of this.expired) source.requeue(ff, now);
+    const failures = this.failures;
+    this.reset();
+    this.committed = [];
+    this.failures = [];
+    const err = new Error("session rolled back");
+    for (const f of failures) f(err);
+  }
+
+  private finishCallbacks(): void {
+    if (this.committed.length || this.failures.length) this.host.afterDurable(this.committed, this.failures);
+    this.committed = [];
+    this.failures = [];
+  }
+
+  private reset(): void {
+    this.records = new Map();
+    this.expired = [];
+    this.readBytes = 0;
+    this.writtenBytes = 0;
+  }
+
+  private ack(acks: Map<ConnectionQueue, [number, number]>, q: ConnectionQueue, ff: FlowFileRecord): void {
+    const a = acks.get(q);
+    if (a) {
+      a[0]++;
+      a[1] += ff.size;
+    } else acks.set(q, [1, ff.size]);
+  }
+
+  private parentEventType(children: string[]): ProvenanceEventType {
+    const first = this.records.get(children[0] as string);
+    if (first?.creation === "CLONE") return "CLONE";
+    if (first?.creation === "JOIN") return "JOIN";
+    return "FORK";
+  }
+
+  private newRec(ff: FlowFileRecord, creation: CreationType, parents: string[] | null): Rec {
+    return {
+      original: null,
+      current: ff,
+      source: null,
+      dest: null,
+      removed: false,
+      attrsChanged: true,
+      contentChanged: ff.claim !== null,
+      creation,
+      parents,
+      children: null,
+      explicit: null,
+    };
+  }
+
+  private setAttrs(rec: Rec, attrs: Record<string, string>): FlowFileRecord {
+    rec.attrsChanged = true;
+    rec.current = rec.current.withAttributes(attrs);
+    return rec.current;
+  }
+
+  private recordOf(ff: FlowFile): Rec {
+    const rec = this.records.get(ff.uuid);
+    if (rec === undefined) throw new FlowFileHandlingError(`FlowFile ${ff.uuid} does not belong to this session`);
+    if (rec.current !== ff && rec.original !== ff) {
+      throw new FlowFileHandlingError(`FlowFile ${ff.uuid} is not the latest version; use the value returned by the last session call`);
+    }
+    return rec;
+  }
+
+  private event(
+    type: ProvenanceEventType,
+    ff: FlowFileRecord,
+    now: number,
+    relationship: string | null,
+    orig: FlowFileRecord | null,
+    details: string | null,
+    sourceQueueId: string | null,
+  ): ProvenanceEventInput {
+    const created = orig === null && (type === "CREATE" || type === "FORK" || type === "JOIN" || type === "CLONE" || type === "RECEIVE");
+    return {
+      type,
+      timestamp: now,
+      flowFileUuid: ff.uuid,
+      fileSize: ff.size,
+      lineageStartDate: ff.lineageStartDate,
+      componentId: this.host.componentId,
+      componentType: this.host.componentType,
+      parentUuids: EMPTY_LIST,
+      childUuids: EMPTY_LIST,
+      previousAttributes: EMPTY_DELTA,
+      updatedAttributes: created ? (ff.attributes as Record<string, string>) : EMPTY_DELTA,
+      attributes: ff.attributes as Record<string, string>,
+      previousClaim: orig ? toClaimRef(orig.claim) : null,
+      currentClaim: toClaimRef(ff.claim),
+      relationship,
+      details,
+      transitUri: null,
+      sourceQueueId,
+    };
+  }
+
+  private fillDelta(e: ProvenanceEventInput, orig: FlowFileRecord | null, delta: AttributeDelta): void {
+    const prev: Record<string, string | null> = {};
+    for (const k in delta) prev[k] = orig ? (orig.attributes[k] ?? null) : null;
+    e.previousAttributes = prev;
+    e.updatedAttributes = delta;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const EMPTY_LIST: string[] = [];
+const EMPTY_DELTA: Record<string, string | null> = {};
+
+/** Keys whose value differs between two attribute maps: new value, or null when removed. */
+export function diffAttributes(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): AttributeDelta | null {
+  let delta: AttributeDelta | null = null;
+  for (const k in after) {
+    const v = after[k] as string;
+    if (before[k] !== v) (delta ??= {})[k] = v;
+  }
+  for (const k in before) if (!(k in after)) (delta ??= {})[k] = null;
+  return delta;
+}

@@ -1,0 +1,396 @@
+/**
+ * A connection's queue: bounded (back pressure by count and bytes), prioritized, penalty-aware,
+ * expiring, and swapping to disk beyond a threshold so memory stays flat.
+ *
+ * Sizes count everything the connection holds: active, penalized, waiting to swap, swapped out,
+ * and in flight (taken by a session that has not committed yet), as NiFi does.
+ */
+import type { FlowFileRecord } from "../core/flowfile";
+import { Deque, Heap } from "./structures";
+
+export type PrioritizerName = "FIFO" | "OldestFirst" | "NewestFirst" | "PriorityAttribute";
+
+/** One swap file's summary, kept in memory while its FlowFiles are on disk. */
+export interface SwapSummary {
+  readonly location: string;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/**
+ * Moves FlowFiles between memory and disk for a queue. Contract: `swapOut` returns only when
+ * the file is written; `swapIn` returns the FlowFiles exactly as swapped out and deletes
+ * nothing (the queue calls `remove` once the swap-in is recorded).
+ */
+export interface SwapStore {
+  swapOut(queueId: string, flowFiles: readonly FlowFileRecord[]): SwapSummary;
+  swapIn(location: string): FlowFileRecord[];
+  remove(location: string): void;
+}
+
+/** Told about swaps so the FlowFile repository can record where FlowFiles are. */
+export interface SwapListener {
+  swappedOut(queueId: string, summary: SwapSummary, flowFiles: readonly FlowFileRecord[]): void;
+  swappedIn(queueId: string, summary: SwapSummary, flowFiles: readonly FlowFileRecord[]): void;
+}
+
+export interface QueueOptions {
+  /** @default 10000 */
+  objectThreshold?: number;
+  /** @default 1 GiB */
+  bytesThreshold?: number;
+  /** Above this many FlowFiles in memory, new arrivals go to swap. @default 20000 */
+  swapThreshold?: number;
+  /** FlowFiles per swap file. @default 10000 */
+  swapBatch?: number;
+  prioritizers?: readonly PrioritizerName[];
+  /** Drop FlowFiles older than this (ms since entryDate); 0 = never. @default 0 */
+  expirationMs?: number;
+  swapStore?: SwapStore;
+  swapListener?: SwapListener;
+}
+
+export interface QueueSize {
+  count: number;
+  bytes: number;
+}
+
+function priorityKey(ff: FlowFileRecord): { num: number; str: string | null; missing: boolean } {
+  const v = ff.attributes.priority;
+  if (v === undefined) return { num: 0, str: null, missing: true };
+  const n = Number(v);
+  if (v.trim() !== "" && Number.isFinite(n)) return { num: n, str: null, missing: false };
+  return { num: 0, str: v, missing: false };
+}
+
+/** Builds the comparator for a prioritizer list; ties fall back to FIFO (sequence). */
+export function comparatorFor(names: readonly PrioritizerName[]): (a: FlowFileRecord, b: FlowFileRecord) => number {
+  const parts = names.filter((n) => n !== "FIFO").map((n): ((a: FlowFileRecord, b: FlowFileRecord) => number) => {
+    switch (n) {
+      case "OldestFirst":
+        return (a, b) => a.lineageStartDate - b.lineageStartDate || a.entryDate - b.entryDate;
+      case "NewestFirst":
+        return (a, b) => b.lineageStartDate - a.lineageStartDate || b.entryDate - a.entryDate || b.seq - a.seq;
+      case "PriorityAttribute":
+        // NiFi semantics: lower numbers first; numbers before text; text by code order; missing last.
+        return (a, b) => {
+          const x = priorityKey(a);
+          const y = priorityKey(b);
+          if (x.missing || y.missing) return x.missing === y.missing ? 0 : x.missing ? 1 : -1;
+          if (x.str === null && y.str === null) return x.num - y.num;
+          if (x.str === null) return -1;
+          if (y.str === null) return 1;
+          return x.str < y.str ? -1 : x.str > y.str ? 1 : 0;
+        };
+      default:
+        return () => 0;
+    }
+  });
+  return (a, b) => {
+    for (const p of parts) {
+      const c = p(a, b);
+      if (c !== 0) return c;
+    }
+    return a.seq - b.seq;
+  };
+}
+
+interface Active {
+  readonly length: number;
+  push(ff: FlowFileRecord): void;
+  pop(): FlowFileRecord | undefined;
+  peek(): FlowFileRecord | undefined;
+  /** Removes up to n of the lowest-priority FlowFiles (for swapping out). */
+  takeTail(n: number): FlowFileRecord[];
+  ordered(limit: number): FlowFileRecord[];
+  all(): FlowFileRecord[];
+  clear(): FlowFileRecord[];
+}
+
+function fifoActive(): Active {
+  const d = new Deque<FlowFileRecord>();
+  return {
+    get length() {
+      return d.length;
+    },
+    push: (ff) => d.push(ff),
+    pop: () => d.shift(),
+    peek: () => d.peek(),
+    takeTail: (n) => d.popTail(n),
+    ordered: (limit) => {
+      const out: FlowFileRecord[] = [];
+      for (let i = 0; i < Math.min(limit, d.length); i++) out.push(d.at(i) as FlowFileRecord);
+      return out;
+    },
+    all: () => [...d],
+    clear: () => d.clear(),
+  };
+}
+
+function heapActive(cmp: (a: FlowFileRecord, b: FlowFileRecord) => number): Active {
+  let h = new Heap<FlowFileRecord>(cmp);
+  return {
+    get length() {
+      return h.length;
+    },
+    push: (ff) => h.push(ff),
+    pop: () => h.pop(),
+    peek: () => h.peek(),
+    takeTail: (n) => {
+      const sorted = [...h.values()].sort(cmp);
+      const keep = sorted.slice(0, Math.max(0, sorted.length - n));
+      const out = sorted.slice(keep.length);
+      h = new Heap<FlowFileRecord>(cmp);
+      for (const ff of keep) h.push(ff);
+      return out;
+    },
+    ordered: (limit) => [...h.values()].sort(cmp).slice(0, limit),
+    all: () => [...h.values()],
+    clear: () => h.clear(),
+  };
+}
+
+export class ConnectionQueue {
+  objectThreshold: number;
+  bytesThreshold: number;
+  readonly swapThreshold: number;
+  readonly swapBatch: number;
+  readonly prioritizers: readonly PrioritizerName[];
+  readonly expirationMs: number;
+
+  private active: Active;
+  private readonly penalized: Heap<FlowFileRecord>;
+  /** Arrivals waiting to be written to a swap file (newest FlowFiles while swapping). */
+  private swapBuffer: FlowFileRecord[] = [];
+  private swapped: SwapSummary[] = [];
+  private readonly cmp: (a: FlowFileRecord, b: FlowFileRecord) => number;
+
+  private memCount = 0;
+  private memBytes = 0;
+  private swappedCount = 0;
+  private swappedBytes = 0;
+  private inFlightCount = 0;
+  private inFlightBytes = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly opts: QueueOptions = {},
+  ) {
+    this.objectThreshold = opts.objectThreshold ?? 10_000;
+    this.bytesThreshold = opts.bytesThreshold ?? 1024 ** 3;
+    this.swapThreshold = opts.swapThreshold ?? 20_000;
+    this.swapBatch = opts.swapBatch ?? 10_000;
+    this.prioritizers = opts.prioritizers ?? [];
+    this.expirationMs = opts.expirationMs ?? 0;
+    this.cmp = comparatorFor(this.prioritizers);
+    const fifo = this.prioritizers.every((p) => p === "FIFO");
+    this.active = fifo ? fifoActive() : heapActive(this.cmp);
+    this.penalized = new Heap<FlowFileRecord>((a, b) => a.penaltyExpiration - b.penaltyExpiration || a.seq - b.seq);
+  }
+
+  /** Everything the connection holds, in flight included. */
+  size(): QueueSize {
+    return {
+      count: this.memCount + this.swappedCount + this.inFlightCount,
+      bytes: this.memBytes + this.swappedBytes + this.inFlightBytes,
+    };
+  }
+
+  get count(): number {
+    return this.memCount + this.swappedCount + this.inFlightCount;
+  }
+
+  /** Back pressure: true when either threshold is reached. */
+  isFull(): boolean {
+    return (
+      this.memCount + this.swappedCount + this.inFlightCount >= this.objectThreshold ||
+      this.memBytes + this.swappedBytes + this.inFlightBytes >= this.bytesThreshold
+    );
+  }
+
+  /** FlowFiles in memory (active + penalized + waiting to swap). */
+  get inMemoryCount(): number {
+    return this.memCount;
+  }
+
+  get swapFileCount(): number {
+    return this.swapped.length;
+  }
+
+  /** True when a poll at `now` could return something. */
+  hasAvailable(now: number): boolean {
+    if (this.active.length > 0) return true;
+    const p = this.penalized.peek();
+    if (p !== undefined && p.penaltyExpiration <= now) return true;
+    return this.swapped.length > 0 || this.swapBuffer.length > 0;
+  }
+
+  /** Earliest penalty expiry among penalized FlowFiles, or Infinity. */
+  nextPenaltyExpiry(): number {
+    return this.penalized.peek()?.penaltyExpiration ?? Infinity;
+  }
+
+  /** Adds a FlowFile (committed transfer, recovery or rollback). */
+  put(ff: FlowFileRecord, now: number): void {
+    this.memCount++;
+    this.memBytes += ff.size;
+    if (ff.penaltyExpiration > now) {
+      this.penalized.push(ff);
+      return;
+    }
+    if (this.swapped.length > 0 || this.swapBuffer.length > 0 || this.active.length >= this.swapThreshold) {
+      if (this.opts.swapStore) {
+        this.swapBuffer.push(ff);
+        if (this.swapBuffer.length >= this.swapBatch) this.writeSwapFile();
+        return;
+      }
+    }
+    this.active.push(ff);
+  }
+
+  /**
+   * Takes up to `max` FlowFiles in priority order. Expired ones are not returned but pushed to
+   * `expired`; the caller records them (EXPIRE) and acknowledges them with the rest.
+   */
+  poll(max: number, now: number, expired: FlowFileRecord[]): FlowFileRecord[] {
+    const out: FlowFileRecord[] = [];
+    this.releasePenalized(now);
+    while (out.length < max) {
+      let ff = this.active.pop();
+      if (ff === undefined) {
+        if (!this.refill()) break;
+        ff = this.active.pop();
+        if (ff === undefined) break;
+      }
+      this.memCount--;
+      this.memBytes -= ff.size;
+      this.inFlightCount++;
+      this.inFlightBytes += ff.size;
+      if (this.expirationMs > 0 && now - ff.entryDate > this.expirationMs) {
+        expired.push(ff);
+        continue;
+      }
+      out.push(ff);
+    }
+    return out;
+  }
+
+  /** A session committed: FlowFiles it took from here are gone from this queue. */
+  acknowledge(count: number, bytes: number): void {
+    this.inFlightCount -= count;
+    this.inFlightBytes -= bytes;
+  }
+
+  /** A session rolled back: a FlowFile it took comes back (maybe penalized). */
+  requeue(ff: FlowFileRecord, now: number): void {
+    this.inFlightCount--;
+    this.inFlightBytes -= ff.size;
+    this.memCount++;
+    this.memBytes += ff.size;
+    if (ff.penaltyExpiration > now) this.penalized.push(ff);
+    else this.active.push(ff);
+  }
+
+  /** The first `limit` FlowFiles in the order they would be taken (penalized ones last). */
+  list(limit = 100): FlowFileRecord[] {
+    const out = this.active.ordered(limit);
+    if (out.length < limit) out.push(...this.swapBuffer.slice(0, limit - out.length));
+    if (out.length < limit) {
+      const pen = [...this.penalized.values()].sort((a, b) => a.penaltyExpiration - b.penaltyExpiration);
+      out.push(...pen.slice(0, limit - out.length));
+    }
+    return out;
+  }
+
+  /** Finds a queued, in-memory FlowFile by uuid. */
+  find(uuid: string): FlowFileRecord | undefined {
+    for (const ff of this.active.all()) if (ff.uuid === uuid) return ff;
+    for (const ff of this.penalized.values()) if (ff.uuid === uuid) return ff;
+    return this.swapBuffer.find((f) => f.uuid === uuid);
+  }
+
+  /**
+   * Removes every queued FlowFile (not the in-flight ones), swapped ones included, and returns
+   * them so the caller can record DROP events and release content.
+   */
+  drain(): FlowFileRecord[] {
+    const out = [...this.active.clear(), ...this.penalized.clear(), ...this.swapBuffer];
+    this.swapBuffer = [];
+    for (const s of this.swapped) {
+      const ffs = this.opts.swapStore!.swapIn(s.location);
+      this.opts.swapListener?.swappedIn(this.id, s, ffs);
+      this.opts.swapStore!.remove(s.location);
+      out.push(...ffs);
+    }
+    this.swapped = [];
+    this.memCount = 0;
+    this.memBytes = 0;
+    this.swappedCount = 0;
+    this.swappedBytes = 0;
+    return out;
+  }
+
+  /** In-memory FlowFiles (for checkpoints); swapped ones are described by `swapSummaries`. */
+  inMemory(): FlowFileRecord[] {
+    return [...this.active.all(), ...this.penalized.values(), ...this.swapBuffer];
+  }
+
+  swapSummaries(): readonly SwapSummary[] {
+    return this.swapped;
+  }
+
+  /** Recovery: a swap file that belonged to this queue before the restart. */
+  restoreSwapFile(summary: SwapSummary): void {
+    this.swapped.push(summary);
+    this.swappedCount += summary.count;
+    this.swappedBytes += summary.bytes;
+  }
+
+  private releasePenalized(now: number): void {
+    let p = this.penalized.peek();
+    while (p !== undefined && p.penaltyExpiration <= now) {
+      this.penalized.pop();
+      this.active.push(p);
+      p = this.penalized.peek();
+    }
+  }
+
+  /** Active ran dry: bring back the oldest swap file, or the swap buffer. */
+  private refill(): boolean {
+    const store = this.opts.swapStore;
+    const s = this.swapped.shift();
+    if (s !== undefined && store) {
+      const ffs = store.swapIn(s.location);
+      this.opts.swapListener?.swappedIn(this.id, s, ffs);
+      store.remove(s.location);
+      this.swappedCount -= s.count;
+      this.swappedBytes -= s.bytes;
+      this.memCount += ffs.length;
+      for (const ff of ffs) {
+        this.memBytes += ff.size;
+        this.active.push(ff);
+      }
+      return true;
+    }
+    if (this.swapBuffer.length > 0) {
+      const buf = this.swapBuffer;
+      this.swapBuffer = [];
+      for (const ff of buf) this.active.push(ff);
+      return true;
+    }
+    return false;
+  }
+
+  private writeSwapFile(): void {
+    const store = this.opts.swapStore!;
+    const batch = this.swapBuffer;
+    this.swapBuffer = [];
+    const summary = store.swapOut(this.id, batch);
+    this.opts.swapListener?.swappedOut(this.id, summary, batch);
+    this.swapped.push(summary);
+    this.memCount -= batch.length;
+    this.memBytes -= summary.bytes;
+    this.swappedCount += summary.count;
+    this.swappedBytes += summary.bytes;
+  }
+}

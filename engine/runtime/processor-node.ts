@@ -1,0 +1,364 @@
+/**
+ * A processor placed in a flow: its definition, configuration, schedule, run state, queues,
+ * statistics, and the glue that runs one trigger inside a ProcessSession.
+ */
+import path from "node:path";
+import { Cron } from "croner";
+import type { AnyProcessorDefinition } from "../sdk/define";
+import type { DynamicProperty, ProcessorContext, ProcessorLogger, EngineServices } from "../sdk/types";
+import type { ProcessorConfig } from "../api/flow-format";
+import { resolveConfig, type ValidationProblem } from "../sdk/property";
+import { compile } from "../core/el";
+import { processorProblems, relationshipsOf } from "./validate-flow";
+import { parseDuration } from "../core/units";
+import { StandardProcessSession, type RouteTarget, type SessionHost } from "../core/session";
+import { PROCESSOR_FIELDS, RollingStats, type BulletinBoard, type ConnectionField, type ProcessorField } from "../core/stats";
+import type { ContentRepository } from "../core/content-claim";
+import type { FlowFileRepository } from "../core/flowfile-repository";
+import type { ProvenanceRepository } from "../core/provenance";
+import type { ConnectionQueue } from "../queue/connection-queue";
+import type { Schedulable } from "../scheduler/scheduler";
+import type { RunState, TriggerView } from "../scheduler/trigger";
+
+/** What a node needs from the flow controller. */
+export interface NodeEnvironment {
+  readonly content: ContentRepository;
+  readonly flowFiles: FlowFileRepository;
+  readonly provenance: ProvenanceRepository;
+  readonly bulletins: BulletinBoard;
+  readonly services: EngineServices;
+  readonly stateDir: string;
+  connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
+  afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void;
+  sessionOpened(s: StandardProcessSession): void;
+  sessionClosed(s: StandardProcessSession): void;
+  wake(): void;
+  log(level: "debug" | "info" | "warn" | "error", component: string, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Compiled dynamic property. */
+function dynamicProperty(name: string, raw: string, el: boolean): DynamicProperty {
+  if (!el) return { name, raw, evaluate: () => raw, evaluateBoolean: () => raw === "true" };
+  const c = compile(raw);
+  return {
+    name,
+    raw,
+    evaluate: (ff, extra) => c.evaluate(ff ? ff.attributes : {}, extra),
+    evaluateBoolean: (ff, extra) => {
+      const v = c.evaluateValue(ff ? ff.attributes : {}, extra);
+      return v === true || v === "true";
+    },
+  };
+}
+
+export class ProcessorNode implements Schedulable, SessionHost {
+  readonly componentId: string;
+  readonly componentType: string;
+  readonly name: string;
+  readonly stats = new RollingStats<ProcessorField>(PROCESSOR_FIELDS);
+  readonly incoming: ConnectionQueue[] = [];
+  /** Relationship → outgoing connection queues. */
+  readonly outgoing = new Map<string, ConnectionQueue[]>();
+  readonly autoTerminate: Set<string>;
+  readonly relationshipNames: Set<string>;
+  problems: ValidationProblem[] = [];
+  state: RunState = "stopped";
+  activeTasks = 0;
+  nextRunAt = 0;
+  penaltyMs: number;
+  batchSize: number;
+  yieldMs: number;
+  private runScheduleMs = 0;
+  private cron: Cron | null = null;
+  private config: Record<string, unknown> = {};
+  private userState: unknown = undefined;
+  private abort = new AbortController();
+  private readonly context: ProcessorContext;
+  private stopping: Promise<void> | null = null;
+  private allOutgoing: ConnectionQueue[] = [];
+
+  constructor(
+    readonly def: AnyProcessorDefinition,
+    readonly spec: ProcessorConfig,
+    private readonly env: NodeEnvironment,
+  ) {
+    this.componentId = spec.id;
+    this.componentType = def.type;
+    this.name = spec.name ?? def.type;
+    this.autoTerminate = new Set(spec.autoTerminate);
+    this.relationshipNames = new Set(relationshipsOf(def, spec.properties));
+    for (const [rel, r] of Object.entries(def.relationships)) if (r.autoTerminateByDefault) this.autoTerminate.add(rel);
+    this.penaltyMs = parseDuration(spec.scheduling.penaltyDuration);
+    this.yieldMs = parseDuration(spec.scheduling.yieldDuration);
+    this.batchSize = spec.scheduling.batchSize;
+    this.configure();
+    // Getters in the object literals below read live values; they cannot capture lexical `this`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const logger: ProcessorLogger = {
+      debug: (m, f) => env.log("debug", node.componentId, m, f),
+      info: (m, f) => env.log("info", node.componentId, m, f),
+      warn: (m, f) => {
+        env.log("warn", node.componentId, m, f);
+        env.bulletins.add("warn", node.componentId, node.name, m);
+      },
+      error: (m, f) => {
+        env.log("error", node.componentId, m, f);
+        env.bulletins.add("error", node.componentId, node.name, m);
+      },
+    };
+    const dynamic = Object.entries(spec.properties)
+      .filter(([k]) => !(k in def.properties))
+      .map(([k, v]) => {
+        try {
+          return dynamicProperty(k, v, def.dynamicProperties?.expressionLanguage !== false);
+        } catch {
+          return dynamicProperty(k, v, false);
+        }
+      });
+    this.context = {
+      id: spec.id,
+      name: this.name,
+      type: def.type,
+      get batchSize() {
+        return node.batchSize;
+      },
+      get penaltyMs() {
+        return node.penaltyMs;
+      },
+      get yieldMs() {
+        return node.yieldMs;
+      },
+      logger,
+      dynamicProperties: dynamic,
+      get hasIncomingConnection() {
+        return node.incoming.length > 0;
+      },
+      isSpaceAvailable: (rel) => {
+        if (this.autoTerminate.has(rel)) return true;
+        return (this.outgoing.get(rel) ?? []).every((q) => !q.isFull());
+      },
+      queuedCount: () => this.incoming.reduce((n, q) => n + q.count, 0),
+      yield: () => this.yieldNow(),
+      wake: () => env.wake(),
+      stateDir: path.join(env.stateDir, spec.id),
+      services: env.services,
+      get signal() {
+        return node.abort.signal;
+      },
+    };
+  }
+
+  /** Resolves properties and scheduling; records every problem instead of throwing. */
+  private configure(): void {
+    const problems: ValidationProblem[] = processorProblems(this.def, this.spec.properties);
+    this.config = resolveConfig(this.def.properties, this.spec.properties).config as Record<string, unknown>;
+    const s = this.spec.scheduling;
+    try {
+      if (s.strategy === "cron") {
+        if (!s.cron) problems.push({ property: "scheduling.cron", message: "a CRON expression is required for the cron strategy" });
+        else this.cron = new Cron(s.cron, { paused: true });
+      } else {
+        this.runScheduleMs = parseDuration(s.runSchedule);
+      }
+    } catch (e) {
+      problems.push({ property: s.strategy === "cron" ? "scheduling.cron" : "scheduling.runSchedule", message: (e as Error).message });
+    }
+    this.problems = problems;
+  }
+
+  /** Validation problems that involve the graph (connections); added by the controller. */
+  addProblem(p: ValidationProblem): void {
+    this.problems.push(p);
+  }
+
+  get isValid(): boolean {
+    return this.problems.length === 0;
+  }
+
+  /** Display state: "invalid" when a stopped processor cannot start. */
+  get displayState(): RunState | "invalid" {
+    return this.state === "stopped" && !this.isValid ? "invalid" : this.state;
+  }
+
+  wire(): void {
+    this.allOutgoing = [...new Set([...this.outgoing.values()].flat())];
+  }
+
+  // SessionHost
+  get content(): ContentRepository {
+    return this.env.content;
+  }
+  get flowFiles(): FlowFileRepository {
+    return this.env.flowFiles;
+  }
+  get provenance(): ProvenanceRepository {
+    return this.env.provenance;
+  }
+  route(relationship: string): RouteTarget | undefined {
+    if (!this.relationshipNames.has(relationship)) return undefined;
+    return { queues: this.outgoing.get(relationship) ?? [], autoTerminate: this.autoTerminate.has(relationship) };
+  }
+  connectionStats(queueId: string): RollingStats<ConnectionField> | undefined {
+    return this.env.connectionStats(queueId);
+  }
+  afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void {
+    this.env.afterDurable(onCommitted, onFailure);
+  }
+  now(): number {
+    return Date.now();
+  }
+
+  // Schedulable
+  view(now: number): TriggerView {
+    let available = false;
+    for (const q of this.incoming) {
+      if (q.hasAvailable(now)) {
+        available = true;
+        break;
+      }
+    }
+    let full = false;
+    for (const q of this.allOutgoing) {
+      if (q.isFull()) {
+        full = true;
+        break;
+      }
+    }
+    return {
+      state: this.state,
+      activeTasks: this.activeTasks,
+      concurrentTasks: this.spec.scheduling.concurrentTasks,
+      now,
+      nextRunAt: this.nextRunAt,
+      input: this.def.input,
+      hasIncoming: this.incoming.length > 0,
+      incomingAvailable: available,
+      outgoingFull: full,
+    };
+  }
+
+  nextWakeAt(now: number): number {
+    if (this.state !== "running") return Infinity;
+    let t = Infinity;
+    if (this.incoming.length === 0) t = Math.max(now, this.nextRunAt);
+    for (const q of this.incoming) {
+      if (q.hasAvailable(now)) return Math.max(now, this.nextRunAt);
+      t = Math.min(t, Math.max(q.nextPenaltyExpiry(), this.nextRunAt));
+    }
+    return t;
+  }
+
+  trigger(now: number): void | Promise<void> {
+    this.activeTasks++;
+    this.scheduleNext(now);
+    const session = new StandardProcessSession(this);
+    this.env.sessionOpened(session);
+    let result: void | Promise<void>;
+    try {
+      result = this.def.onTrigger({ session, config: this.config, context: this.context, state: this.userState });
+    } catch (e) {
+      this.fail(session, e);
+      this.finish(session, now);
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === "function") {
+      return (result as Promise<void>).then(
+        () => {
+          this.complete(session);
+          this.finish(session, now);
+        },
+        (e: unknown) => {
+          this.fail(session, e);
+          this.finish(session, now);
+        },
+      );
+    }
+    this.complete(session);
+    this.finish(session, now);
+  }
+
+  private complete(session: StandardProcessSession): void {
+    try {
+      session.commit();
+    } catch (e) {
+      this.fail(session, e);
+    }
+  }
+
+  private fail(session: StandardProcessSession, e: unknown): void {
+    session.rollback(true);
+    const msg = e instanceof Error ? e.message : String(e);
+    this.env.bulletins.add("error", this.componentId, this.name, `${this.def.type} failed and was rolled back: ${msg}`);
+    this.env.log("error", this.componentId, msg, { stack: e instanceof Error ? e.stack : undefined });
+    this.yieldNow();
+  }
+
+  private finish(session: StandardProcessSession, started: number): void {
+    this.activeTasks--;
+    this.env.sessionClosed(session);
+    this.stats.addMany({ tasks: 1, taskMs: Date.now() - started }, started);
+  }
+
+  private scheduleNext(now: number): void {
+    if (this.cron) {
+      const next = this.cron.nextRun(new Date(now));
+      this.nextRunAt = next ? next.getTime() : Infinity;
+    } else if (this.runScheduleMs > 0) {
+      this.nextRunAt = now + this.runScheduleMs;
+    }
+  }
+
+  yieldNow(): void {
+    this.nextRunAt = Math.max(this.nextRunAt, Date.now() + this.yieldMs);
+  }
+
+  /** Validates, runs onScheduled, and starts triggering. */
+  async start(): Promise<void> {
+    if (this.state === "running" || this.state === "starting") return;
+    if (this.state === "disabled") throw new Error(`${this.name} is disabled; enable it first`);
+    if (!this.isValid) {
+      throw new Error(`${this.name} is invalid and cannot start: ${this.problems.map((p) => p.message).join("; ")}`);
+    }
+    this.state = "starting";
+    this.abort = new AbortController();
+    try {
+      this.userState = this.def.onScheduled ? await this.def.onScheduled({ config: this.config, context: this.context }) : undefined;
+    } catch (e) {
+      this.state = "stopped";
+      const msg = `${this.def.type} could not be scheduled: ${(e as Error).message}`;
+      this.env.bulletins.add("error", this.componentId, this.name, msg);
+      throw new Error(msg);
+    }
+    this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
+    this.state = "running";
+    this.env.wake();
+  }
+
+  /** Stops triggering, waits for running tasks, then runs onStopped. */
+  stop(): Promise<void> {
+    if (this.state !== "running" && this.state !== "starting") return this.stopping ?? Promise.resolve();
+    this.state = "stopping";
+    this.abort.abort();
+    this.stopping = (async () => {
+      while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
+      try {
+        await this.def.onStopped?.({ config: this.config, context: this.context, state: this.userState });
+      } catch (e) {
+        this.env.bulletins.add("warn", this.componentId, this.name, `onStopped failed: ${(e as Error).message}`);
+      }
+      this.userState = undefined;
+      this.state = "stopped";
+      this.stopping = null;
+    })();
+    return this.stopping;
+  }
+
+  disable(): void {
+    if (this.state === "stopped") this.state = "disabled";
+  }
+
+  enable(): void {
+    if (this.state === "disabled") this.state = "stopped";
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Semantic validation of a flow document against the processor registry. Every problem is
+ * reported with its JSON path, before anything runs.
+ */
+import { parseFlowDocument, type FlowDocument, type FlowProblem } from "../api/flow-format";
+import type { AnyProcessorDefinition } from "../sdk/define";
+import { resolveConfig } from "../sdk/property";
+import { compile } from "../core/el";
+import { parseDataSize, parseDuration } from "../core/units";
+import { Cron } from "croner";
+
+/** Looks up processor definitions by type. */
+export interface ProcessorRegistry {
+  get(type: string): AnyProcessorDefinition | undefined;
+  list(): readonly AnyProcessorDefinition[];
+}
+
+export class FlowValidationError extends Error {
+  override name = "FlowValidationError";
+  constructor(readonly problems: FlowProblem[]) {
+    super(`flow is invalid:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+  }
+}
+
+/** Names of dynamic properties that become relationships, given the raw config. */
+export function dynamicRelationshipNames(def: AnyProcessorDefinition, raw: Readonly<Record<string, string>>): string[] {
+  const spec = def.dynamicProperties;
+  if (!spec?.relationships) return [];
+  const on = typeof spec.relationships === "function" ? spec.relationships(raw) : true;
+  if (!on) return [];
+  return Object.keys(raw).filter((k) => !(k in def.properties));
+}
+
+/** Relationships a processor of this config has (declared + dynamic). */
+export function relationshipsOf(def: AnyProcessorDefinition, properties: Readonly<Record<string, string>>): string[] {
+  const declared = def.activeRelationships ? [...def.activeRelationships(properties)] : Object.keys(def.relationships);
+  return [...declared, ...dynamicRelationshipNames(def, properties)];
+}
+
+/**
+ * Validates a document (structure and semantics). Returns the normalized flow or every problem.
+ * `processorProblems: false` skips per-property checks (used when loading a flow whose invalid
+ * processors should still appear, as stopped and invalid, in the designer).
+ */
+export function validateFlow(
+  input: unknown,
+  registry: ProcessorRegistry,
+  opts: { processorProblems?: boolean } = {},
+): { ok: true; flow: FlowDocument; problems: FlowProblem[] } | { ok: false; problems: FlowProblem[] } {
+  const parsed = parseFlowDocument(input);
+  if (!parsed.ok) return parsed;
+  const flow = parsed.flow;
+  const problems: FlowProblem[] = [];
+  const byId = new Map(flow.processors.map((p, i) => [p.id, { p, i }]));
+  const connected = new Map<string, Set<string>>();
+  const hasIncoming = new Set<string>();
+
+  flow.connections.forEach((c, ci) => {
+    const src = byId.get(c.source);
+    hasIncoming.add(c.destination);
+    if (src) {
+      const def = registry.get(src.p.type);
+      const set = connected.get(c.source) ?? new Set<string>();
+      connected.set(c.source, set);
+      c.relationships.forEach((r, ri) => {
+        set.add(r);
+        if (def && !relationshipsOf(def, src.p.properties).includes(r)) {
+          problems.push({ path: `connections[${ci}].relationships[${ri}]`, message: `${src.p.type} has no relationship "${r}"` });
+        }
+      });
+    }
+    const dst = byId.get(c.destination);
+    if (dst) {
+      const def = registry.get(dst.p.type);
+      if (def?.input === "forbidden") {
+        problems.push({ path: `connections[${ci}].destination`, message: `${dst.p.type} is a source and accepts no incoming connection` });
+      }
+    }
+    try {
+      parseDataSize(c.backPressure.dataSizeThreshold);
+    } catch (e) {
+      problems.push({ path: `connections[${ci}].backPressure.dataSizeThreshold`, message: (e as Error).message });
+    }
+    try {
+      parseDuration(c.expiration);
+    } catch (e) {
+      problems.push({ path: `connections[${ci}].expiration`, message: (e as Error).message });
+    }
+  });
+
+  flow.processors.forEach((p, i) => {
+    const def = registry.get(p.type);
+    if (!def) {
+      problems.push({ path: `processors[${i}].type`, message: `unknown processor type "${p.type}"` });
+      return;
+    }
+    if (opts.processorProblems === false) return;
+    for (const pr of processorProblems(def, p.properties)) {
+      problems.push({ path: `processors[${i}].properties${pr.property ? `.${pr.property}` : ""}`, message: pr.message });
+    }
+    const s = p.scheduling;
+    try {
+      if (s.strategy === "cron") {
+        if (!s.cron) problems.push({ path: `processors[${i}].scheduling.cron`, message: "required when strategy is cron" });
+        else new Cron(s.cron, { paused: true }).stop();
+      } else parseDuration(s.runSchedule);
+    } catch (e) {
+      problems.push({ path: `processors[${i}].scheduling.${s.strategy === "cron" ? "cron" : "runSchedule"}`, message: (e as Error).message });
+    }
+    for (const key of ["penaltyDuration", "yieldDuration"] as const) {
+      try {
+        parseDuration(s[key]);
+      } catch (e) {
+        problems.push({ path: `processors[${i}].scheduling.${key}`, message: (e as Error).message });
+      }
+    }
+    const rels = relationshipsOf(def, p.properties);
+    const conn = connected.get(p.id) ?? new Set<string>();
+    for (const r of rels) {
+      const auto = p.autoTerminate.includes(r) || def.relationships[r]?.autoTerminateByDefault === true;
+      if (!conn.has(r) && !auto) {
+        problems.push({ path: `processors[${i}].relationships.${r}`, message: `relationship "${r}" is neither connected nor auto-terminated` });
+      }
+    }
+    p.autoTerminate.forEach((r, k) => {
+      if (!rels.includes(r)) problems.push({ path: `processors[${i}].autoTerminate[${k}]`, message: `${p.type} has no relationship "${r}"` });
+    });
+    if (def.input === "required" && !hasIncoming.has(p.id)) {
+      problems.push({ path: `processors[${i}]`, message: `${p.name ?? p.type} requires an incoming connection` });
+    }
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, flow, problems };
+}
+
+/** Property-level problems of one processor configuration (descriptors, custom validate, dynamic EL). */
+export function processorProblems(def: AnyProcessorDefinition, properties: Readonly<Record<string, string>>): Array<{ property: string; message: string }> {
+  const out: Array<{ property: string; message: string }> = [];
+  const { config, problems } = resolveConfig(def.properties, properties);
+  out.push(...problems);
+  if (problems.length === 0 && def.validate) out.push(...def.validate(config, properties));
+  for (const [k, v] of Object.entries(properties)) {
+    if (k in def.properties) continue;
+    if (!def.dynamicProperties) {
+      out.push({ property: k, message: `"${k}" is not a property of ${def.type}` });
+      continue;
+    }
+    if (def.dynamicProperties.expressionLanguage !== false) {
+      try {
+        compile(v);
+      } catch (e) {
+        out.push({ property: k, message: `invalid Expression Language: ${(e as Error).message}` });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+/**
+ * The processor SDK: everything a processor may import. Processors import only this module
+ * (enforced by lint).
+ */
+export { defineProcessor, relationship, erase } from "./define";
+export type {
+  AnyProcessorDefinition,
+  DynamicPropertiesSpec,
+  InputRequirement,
+  LifecycleArgs,
+  ProcessorDefinition,
+  ProcessorSpec,
+  Relationship,
+  TriggerArgs,
+} from "./define";
+export { property, resolveConfig, dependencySatisfied } from "./property";
+export type {
+  AllowableValue,
+  ConfigOf,
+  DependsOn,
+  ElScope,
+  PropertyDescriptor,
+  PropertyExpression,
+  PropertyKind,
+  PropertyMap,
+  ValidationProblem,
+} from "./property";
+export type {
+  DistributedCache,
+  DynamicProperty,
+  EngineServices,
+  FlowFile,
+  LogLevel,
+  ProcessorContext,
+  ProcessorLogger,
+  ProcessSession,
+  ProvenanceReporter,
+} from "./types";
+export { FlowFileAccountingError, FlowFileHandlingError, ProcessException } from "./errors";
+export { parseDuration, parseDataSize, formatDataSize } from "../core/units";
+export { compile as compileExpression, ElEvaluationError } from "../core/el";

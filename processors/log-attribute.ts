@@ -1,0 +1,37 @@
+import { defineProcessor, property, relationship } from "../engine/sdk";
+
+export const LogAttribute = defineProcessor({
+  type: "LogAttribute",
+  summary: "Logs each FlowFile's attributes (and optionally its content) to the engine log.",
+  tags: ["log", "attributes", "debug"],
+  input: "required",
+  properties: {
+    logLevel: property.enum({ displayName: "Log Level", description: "Level to log at.", values: ["debug", "info", "warn", "error"], default: "info" }),
+    attributesToLog: property.string({ displayName: "Attributes to Log (regex)", description: "Only attributes whose names match are logged.", default: ".*" }),
+    logPayload: property.boolean({ displayName: "Log Payload", description: "Also log the content as UTF-8 text.", default: "false" }),
+    logPrefix: property.string({ displayName: "Log Prefix", description: "Text put before every log line.", default: "" }),
+  },
+  relationships: { success: relationship("All FlowFiles, after logging.") },
+  validate(config) {
+    try {
+      new RegExp(config.attributesToLog);
+      return [];
+    } catch (e) {
+      return [{ property: "attributesToLog", message: `not a valid regular expression: ${(e as Error).message}` }];
+    }
+  },
+  onScheduled({ config }) {
+    return { re: new RegExp(`^(?:${config.attributesToLog})$`) };
+  },
+  onTrigger({ session, context, config, state }) {
+    const log = context.logger[config.logLevel];
+    for (const ff of session.getBatch()) {
+      const attrs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ff.attributes)) if (state.re.test(k)) attrs[k] = v;
+      const fields: Record<string, unknown> = { uuid: ff.uuid, size: ff.size, attributes: attrs };
+      if (config.logPayload) fields.payload = session.readText(ff);
+      log(`${config.logPrefix}FlowFile ${ff.uuid}`, fields);
+      session.transfer(ff, "success");
+    }
+  },
+});

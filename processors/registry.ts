@@ -1,0 +1,33 @@
+/**
+ * The processor registry: an explicit list, so what a build contains is visible in one place
+ * and no processor is loaded by a file-system scan.
+ */
+import { erase, type AnyProcessorDefinition } from "../engine/sdk";
+import { GenerateFlowFile } from "./generate-flow-file";
+import { GetFile } from "./get-file";
+import { LogAttribute } from "./log-attribute";
+import { PutFile } from "./put-file";
+import { RouteOnAttribute } from "./route-on-attribute";
+import { UpdateAttribute } from "./update-attribute";
+
+export const PROCESSORS: readonly AnyProcessorDefinition[] = [
+  erase(GenerateFlowFile),
+  erase(GetFile),
+  erase(LogAttribute),
+  erase(PutFile),
+  erase(RouteOnAttribute),
+  erase(UpdateAttribute),
+];
+
+/** A registry over a list of definitions (the default list, or one a test or bench adds to). */
+export function createRegistry(extra: readonly AnyProcessorDefinition[] = []): {
+  get(type: string): AnyProcessorDefinition | undefined;
+  list(): readonly AnyProcessorDefinition[];
+} {
+  const all = [...PROCESSORS, ...extra];
+  const byType = new Map(all.map((d) => [d.type, d]));
+  if (byType.size !== all.length) throw new Error("duplicate processor type in registry");
+  return { get: (t) => byType.get(t), list: () => all };
+}
+
+export const registry = createRegistry();
