@@ -7,7 +7,7 @@
  * relationships) live in the engine's flow validator, which needs the processor registry.
  *
  * Version history:
- * - 1: processors, connections, optional process groups, canvas positions.
+ * - 1: processors, connections, optional process groups, controller services, canvas positions.
  */
 import { z } from "zod";
 
@@ -92,6 +92,20 @@ export const groupSchema = z
   })
   .strict();
 
+/**
+ * A controller service: a named, reusable configuration that processors reference by id
+ * (e.g. a Kafka connection: brokers, client id, SASL, SSL).
+ */
+export const serviceSchema = z
+  .object({
+    id,
+    /** Service type, e.g. "KafkaConnection". */
+    type: z.string().min(1),
+    name: z.string().max(200).optional(),
+    properties: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
 export const flowSchema = z
   .object({
     sluice: z.literal(FLOW_FORMAT_VERSION, { message: `unsupported flow format version; expected ${FLOW_FORMAT_VERSION}` }),
@@ -101,6 +115,7 @@ export const flowSchema = z
     processors: z.array(processorSchema),
     connections: z.array(connectionSchema).default([]),
     groups: z.array(groupSchema).default([]),
+    services: z.array(serviceSchema).default([]),
   })
   .strict();
 
@@ -108,6 +123,7 @@ export type FlowDocument = z.infer<typeof flowSchema>;
 export type ProcessorConfig = z.infer<typeof processorSchema>;
 export type ConnectionConfig = z.infer<typeof connectionSchema>;
 export type SchedulingConfig = z.infer<typeof schedulingSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
 
 /** One problem found in a flow document, with a JSON path such as `processors[2].properties.Topic`. */
 export interface FlowProblem {
@@ -146,6 +162,11 @@ export function parseFlowDocument(input: unknown): { ok: true; flow: FlowDocumen
     if (p.group !== undefined && !groupIds.has(p.group)) {
       problems.push({ path: `processors[${i}].group`, message: `unknown process group "${p.group}"` });
     }
+  });
+  const serviceIds = new Set<string>();
+  flow.services.forEach((sv, i) => {
+    if (serviceIds.has(sv.id)) problems.push({ path: `services[${i}].id`, message: `duplicate id "${sv.id}"` });
+    serviceIds.add(sv.id);
   });
   const connIds = new Set<string>();
   flow.connections.forEach((c, i) => {

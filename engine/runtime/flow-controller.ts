@@ -88,12 +88,13 @@ export class FlowController {
   /** Time of the last commit that moved data; idle detection reads it. */
   lastDataActivity = Date.now();
   private readonly services: EngineServices;
+  private flowServices: Record<string, Record<string, string>> = {};
 
   constructor(private readonly opts: ControllerOptions) {
     this.scheduler = new Scheduler(() => this.nodeList, { afterRound: () => this.groupCommit() });
     const cache = opts.cache ?? new LocalCache();
     const services = opts.controllerServices ?? {};
-    this.services = { cache, getControllerService: (id) => services[id] };
+    this.services = { cache, getControllerService: (id) => this.flowServices[id] ?? services[id] };
   }
 
   get repositories(): Repositories {
@@ -113,6 +114,7 @@ export class FlowController {
     const v = validateFlow(input, this.opts.registry);
     if (!v.ok) throw new FlowValidationError(v.problems);
     const flow = v.flow;
+    for (const sv of flow.services) this.flowServices[sv.id] = { type: sv.type, ...sv.properties };
     const env = this.nodeEnvironment();
     for (const p of flow.processors) {
       const def = this.opts.registry.get(p.type)!;
