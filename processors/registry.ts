@@ -6,16 +6,22 @@ import { erase, type AnyProcessorDefinition } from "../engine/sdk";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
 import { LogAttribute } from "./log-attribute";
+import { MergeContent } from "./merge-content";
 import { PutFile } from "./put-file";
+import { ReplaceText } from "./replace-text";
 import { RouteOnAttribute } from "./route-on-attribute";
+import { SplitText } from "./split-text";
 import { UpdateAttribute } from "./update-attribute";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(GenerateFlowFile),
   erase(GetFile),
   erase(LogAttribute),
+  erase(MergeContent),
   erase(PutFile),
+  erase(ReplaceText),
   erase(RouteOnAttribute),
+  erase(SplitText),
   erase(UpdateAttribute),
 ];
 
