@@ -1,0 +1,29 @@
+// Next.js configuration. Also the earliest hook of `next start` / `next dev`: a bad data
+// directory or database stops the server here with one line instead of failing on the
+// first request with a stack trace.
+import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from "next/constants.js";
+import { DataStoreError, prepareDataStore } from "./prisma/data-store.mjs";
+
+/** @param {string} phase */
+export default function nextConfig(phase) {
+  if (phase === PHASE_PRODUCTION_SERVER || phase === PHASE_DEVELOPMENT_SERVER) {
+    try {
+      prepareDataStore({ forServer: true });
+    } catch (err) {
+      if (!(err instanceof DataStoreError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+  }
+  /** @type {import("next").NextConfig} */
+  const config = {
+    // Native modules and clients that must be loaded by Node at runtime, not bundled.
+    serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "kafkajs", "bullmq", "ioredis", "pino"],
+    // `npm test` runs tsc over the whole repo before building; checking again inside
+    // `next build` would double the cost on two cores and fail the build on files the app
+    // does not even import.
+    typescript: { ignoreBuildErrors: true },
+    poweredByHeader: false,
+  };
+  return config;
+}
