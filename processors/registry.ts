@@ -3,6 +3,7 @@
  * and no processor is loaded by a file-system scan.
  */
 import { erase, type AnyProcessorDefinition } from "../engine/sdk";
+import { EvaluateJsonPath } from "./evaluate-json-path";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
 import { LogAttribute } from "./log-attribute";
@@ -10,10 +11,13 @@ import { MergeContent } from "./merge-content";
 import { PutFile } from "./put-file";
 import { ReplaceText } from "./replace-text";
 import { RouteOnAttribute } from "./route-on-attribute";
+import { SplitJson } from "./split-json";
 import { SplitText } from "./split-text";
+import { TransformJson } from "./transform-json";
 import { UpdateAttribute } from "./update-attribute";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
+  erase(EvaluateJsonPath),
   erase(GenerateFlowFile),
   erase(GetFile),
   erase(LogAttribute),
@@ -21,7 +25,9 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(PutFile),
   erase(ReplaceText),
   erase(RouteOnAttribute),
+  erase(SplitJson),
   erase(SplitText),
+  erase(TransformJson),
   erase(UpdateAttribute),
 ];
 
