@@ -150,7 +150,12 @@ export function parseFlowDocument(input: unknown): { ok: true; flow: FlowDocumen
   if (!r.success) {
     return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }
-  const flow = r.data;
+  const problems = checkReferences(r.data);
+  return problems.length ? { ok: false, problems } : { ok: true, flow: r.data };
+}
+
+/** Duplicate ids and references to processors, groups or services that do not exist. */
+export function checkReferences(flow: FlowDocument): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const seen = new Map<string, string>();
   flow.processors.forEach((p, i) => {
@@ -177,5 +182,5 @@ export function parseFlowDocument(input: unknown): { ok: true; flow: FlowDocumen
       problems.push({ path: `connections[${i}].destination`, message: `no processor with id "${c.destination}"` });
     }
   });
-  return problems.length ? { ok: false, problems } : { ok: true, flow };
+  return problems;
 }

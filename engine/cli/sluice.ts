@@ -93,8 +93,10 @@ async function run(argv: string[]): Promise<number> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   const t0 = Date.now();
-  const queued = engine.status().connections.reduce((n, c) => n + c.queued.count, 0);
-  process.stderr.write(`sluice: running ${file} (${mode}) with data in ${dataDir}; ${queued} FlowFiles recovered\n`);
+  const rec = engine.controller.recovery;
+  process.stderr.write(
+    `sluice: running ${file} (${mode}) with data in ${dataDir}; recovered ${rec.flowFiles + rec.swapped} FlowFiles in ${rec.ms} ms\n`,
+  );
   await engine.start();
   if (values["exit-when-idle"]) {
     await engine.waitForIdle({ quietMs: idleMs });

@@ -87,6 +87,8 @@ export class FlowController {
   private lastCleanup = Date.now();
   /** Time of the last commit that moved data; idle detection reads it. */
   lastDataActivity = Date.now();
+  /** What the last load recovered from the repositories, and how long it took. */
+  recovery = { flowFiles: 0, swapped: 0, ms: 0 };
   private readonly services: EngineServices;
   private flowServices: Record<string, Record<string, string>> = {};
 
@@ -163,6 +165,7 @@ export class FlowController {
   }
 
   private recover(): void {
+    const started = performance.now();
     const repo = this.opts.repositories;
     const state = repo.flowFiles.recover();
     advanceSequence(state.maxSeq);
@@ -203,6 +206,11 @@ export class FlowController {
     repo.swap?.removeOrphans(swapInUse);
     repo.content.recover(claims);
     repo.flowFiles.checkpoint(this.queueCheckpoints(), Date.now());
+    let flowFiles = 0;
+    for (const list of state.queues.values()) flowFiles += list.length;
+    let swapped = 0;
+    for (const list of state.swaps.values()) for (const s of list) swapped += s.count;
+    this.recovery = { flowFiles, swapped, ms: Math.round(performance.now() - started) };
   }
 
   private nodeEnvironment(): NodeEnvironment {

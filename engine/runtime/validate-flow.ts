@@ -2,7 +2,7 @@
  * Semantic validation of a flow document against the processor registry. Every problem is
  * reported with its JSON path, before anything runs.
  */
-import { parseFlowDocument, type FlowDocument, type FlowProblem } from "../api/flow-format";
+import { checkReferences, flowSchema, formatPath, type FlowDocument, type FlowProblem } from "../api/flow-format";
 import type { AnyProcessorDefinition } from "../sdk/define";
 import { resolveConfig } from "../sdk/property";
 import { compile } from "../core/el";
@@ -47,10 +47,13 @@ export function validateFlow(
   registry: ProcessorRegistry,
   opts: { processorProblems?: boolean } = {},
 ): { ok: true; flow: FlowDocument; problems: FlowProblem[] } | { ok: false; problems: FlowProblem[] } {
-  const parsed = parseFlowDocument(input);
-  if (!parsed.ok) return parsed;
-  const flow = parsed.flow;
-  const problems: FlowProblem[] = [];
+  const parsed = flowSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const flow = parsed.data;
+  // Reference problems do not stop validation: every problem is reported at once.
+  const problems: FlowProblem[] = checkReferences(flow);
   const byId = new Map(flow.processors.map((p, i) => [p.id, { p, i }]));
   const connected = new Map<string, Set<string>>();
   const hasIncoming = new Set<string>();

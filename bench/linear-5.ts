@@ -1,0 +1,143 @@
+/**
+ * linear-5: source → UpdateAttribute → RouteOnAttribute → (big|small) JSON tagger → counting sink.
+ * Prints: linear-5 mode=<mode> N=<N> flowfiles/s=<x> peak_rss_mb=<y> wall_ms=<z>
+ * Usage: npm run bench -- linear-5 [--mode durable|volatile] [--n 200000]
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Engine } from "../engine/api/engine";
+import { defineProcessor, erase, property, relationship } from "../engine/sdk";
+
+/** Shared between the bench's processors and the measurement. */
+const run = { first: 0, last: 0, counted: 0, big: 0, expected: 0, done: (): void => {} };
+
+const OrderSource = defineProcessor({
+  type: "BenchOrderSource",
+  summary: "Emits the linear-5 order records.",
+  input: "forbidden",
+  properties: { total: property.integer({ displayName: "Total", description: "Records to emit.", required: true, min: 1 }) },
+  relationships: { success: relationship("Generated orders.") },
+  onScheduled: () => ({ next: 0 }),
+  onTrigger({ session, config, context, state }) {
+    const n = Math.min(context.batchSize, config.total - state.next);
+    if (n <= 0) {
+      context.yield();
+      return;
+    }
+    if (state.next === 0) run.first = performance.now();
+    for (let k = 0; k < n; k++) {
+      const i = state.next++;
+      const amount = ((i * 37) % 100) + 0.5;
+      let ff = session.create();
+      ff = session.putAttribute(ff, "amount", String(amount));
+      ff = session.write(ff, JSON.stringify({ id: i, user: "u" + (i % 100), amount, ts: "2024-01-01T00:00:00.000Z" }));
+      session.transfer(ff, "success");
+    }
+  },
+});
+
+const TagTier = defineProcessor({
+  type: "BenchTagTier",
+  summary: "Parses the JSON content, adds a tier, writes it back.",
+  input: "required",
+  properties: { tier: property.string({ displayName: "Tier", description: "Tier name.", required: true }) },
+  relationships: { success: relationship("Tagged."), failure: relationship("Not JSON.") },
+  onTrigger({ session, config }) {
+    for (const ff of session.getBatch()) {
+      try {
+        const doc = JSON.parse(session.readText(ff)) as Record<string, unknown>;
+        doc.tier = config.tier;
+        session.transfer(session.write(ff, JSON.stringify(doc)), "success");
+      } catch {
+        session.transfer(ff, "failure");
+      }
+    }
+  },
+});
+
+const BIG = Buffer.from('"tier":"big"');
+
+const CountingSink = defineProcessor({
+  type: "BenchCountingSink",
+  summary: "Counts and drops.",
+  input: "required",
+  properties: {},
+  relationships: {},
+  onTrigger({ session }) {
+    for (const ff of session.getBatch()) {
+      run.counted++;
+      if (session.read(ff).includes(BIG)) run.big++;
+      session.remove(ff);
+    }
+    if (run.counted >= run.expected) {
+      run.last = performance.now();
+      run.done();
+    }
+  },
+});
+
+export function linear5Flow(n: number): unknown {
+  const p = (id: string, type: string, properties: Record<string, string> = {}, autoTerminate: string[] = []) => ({ id, type, properties, autoTerminate });
+  return {
+    sluice: 1,
+    id: "linear-5",
+    name: "linear-5 benchmark",
+    processors: [
+      p("source", "BenchOrderSource", { total: String(n) }),
+      p("update", "UpdateAttribute", { kind: "order" }),
+      p("route", "RouteOnAttribute", { big: "${amount:toNumber():gt(50)}" }),
+      p("big", "BenchTagTier", { tier: "big" }, ["failure"]),
+      p("small", "BenchTagTier", { tier: "small" }, ["failure"]),
+      p("sink", "BenchCountingSink"),
+    ],
+    connections: [
+      { id: "c1", source: "source", relationships: ["success"], destination: "update" },
+      { id: "c2", source: "update", relationships: ["success"], destination: "route" },
+      { id: "c3", source: "route", relationships: ["big"], destination: "big" },
+      { id: "c4", source: "route", relationships: ["unmatched"], destination: "small" },
+      { id: "c5", source: "big", relationships: ["success"], destination: "sink" },
+      { id: "c6", source: "small", relationships: ["success"], destination: "sink" },
+    ],
+  };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { mode: { type: "string", default: "durable" }, n: { type: "string", default: "200000" } } });
+  const mode = values.mode === "volatile" ? "volatile" : "durable";
+  const n = Number(values.n);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-bench-"));
+  run.expected = n;
+  const finished = new Promise<void>((resolve) => (run.done = resolve));
+  const engine = Engine.open(linear5Flow(n), {
+    dataDir,
+    mode,
+    silent: true,
+    extraProcessors: [erase(OrderSource), erase(TagTier), erase(CountingSink)],
+  });
+  const t0 = performance.now();
+  await engine.start();
+  await finished;
+  const wall = performance.now() - t0;
+  await engine.shutdown();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (run.counted !== n || run.big !== n / 2) {
+    throw new Error(`linear-5 check failed: counted ${run.counted} of ${n}, big ${run.big} (expected ${n / 2})`);
+  }
+  const secs = (run.last - run.first) / 1000;
+  const rss = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(
+    `linear-5 mode=${mode} N=${n} flowfiles/s=${Math.round(n / secs)} peak_rss_mb=${Math.round(rss)} wall_ms=${Math.round(wall)}\n`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
