@@ -3,7 +3,10 @@
  * and no processor is loaded by a file-system scan.
  */
 import { erase, type AnyProcessorDefinition } from "../engine/sdk";
+import { AttributesToJSON } from "./attributes-to-json";
+import { ConvertRecord } from "./convert-record";
 import { EvaluateJsonPath } from "./evaluate-json-path";
+import { ExtractText } from "./extract-text";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
 import { LogAttribute } from "./log-attribute";
@@ -11,13 +14,18 @@ import { MergeContent } from "./merge-content";
 import { PutFile } from "./put-file";
 import { ReplaceText } from "./replace-text";
 import { RouteOnAttribute } from "./route-on-attribute";
+import { RouteOnContent } from "./route-on-content";
 import { SplitJson } from "./split-json";
 import { SplitText } from "./split-text";
 import { TransformJson } from "./transform-json";
 import { UpdateAttribute } from "./update-attribute";
+import { ValidateJson } from "./validate-json";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
+  erase(AttributesToJSON),
+  erase(ConvertRecord),
   erase(EvaluateJsonPath),
+  erase(ExtractText),
   erase(GenerateFlowFile),
   erase(GetFile),
   erase(LogAttribute),
@@ -25,10 +33,12 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(PutFile),
   erase(ReplaceText),
   erase(RouteOnAttribute),
+  erase(RouteOnContent),
   erase(SplitJson),
   erase(SplitText),
   erase(TransformJson),
   erase(UpdateAttribute),
+  erase(ValidateJson),
 ];
 
 /** A registry over a list of definitions (the default list, or one a test or bench adds to). */

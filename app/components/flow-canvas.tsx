@@ -35,7 +35,11 @@ function ProcessorNodeView({ id, data }: NodeProps<ProcessorNode>) {
 
 const nodeTypes = { processor: ProcessorNodeView };
 
-/** Props: nodes and edges as produced by toCanvas() on the server. */
+/**
+ * Props: nodes and edges as produced by toCanvas() on the server. Uncontrolled (default*)
+ * on purpose: React Flow then stores the measured node sizes itself, which the MiniMap needs;
+ * a controlled canvas without onNodesChange never sees them and draws an empty MiniMap.
+ */
 export function FlowCanvas({ nodes, edges }: { nodes: CanvasNode[]; edges: CanvasEdge[] }) {
   const rfNodes: ProcessorNode[] = nodes;
   const rfEdges: Edge[] = edges.map((e) => ({
@@ -48,8 +52,8 @@ export function FlowCanvas({ nodes, edges }: { nodes: CanvasNode[]; edges: Canva
   }));
   return (
     <ReactFlow
-      nodes={rfNodes}
-      edges={rfEdges}
+      defaultNodes={rfNodes}
+      defaultEdges={rfEdges}
       nodeTypes={nodeTypes}
       fitView
       fitViewOptions={{ padding: 0.2 }}
@@ -62,7 +66,7 @@ export function FlowCanvas({ nodes, edges }: { nodes: CanvasNode[]; edges: Canva
       proOptions={{ hideAttribution: true }}
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable />
+      <MiniMap pannable zoomable nodeColor="#94a3b8" nodeBorderRadius={6} maskColor="rgba(241, 245, 249, 0.6)" />
       <Controls showInteractive={false} />
     </ReactFlow>
   );

@@ -1,0 +1,108 @@
+// E2E tier global setup: a fresh data dir prepared by scripts/setup.mjs (migrate + example
+// flow), a production `next start` on a free port, and its base URL handed to the tests via
+// provide/inject. The build normally comes from scripts/test.mjs; without one we build here.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Origin of the app under test, e.g. "http://127.0.0.1:43123" (no trailing slash). */
+    baseUrl: string;
+    /** The SLUICE_DATA_DIR the server under test uses. */
+    dataDir: string;
+  }
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function runOrThrow(label: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(process.execPath, args, { cwd: root, env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+}
+
+async function waitForOk(url: string, server: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`next start exited with ${server.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${output()}`);
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-e2e-"));
+  const env = { ...process.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+  runOrThrow("scripts/setup.mjs", [path.join(root, "scripts", "setup.mjs")], env);
+  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    runOrThrow("next build", [nextBin, "build"], env);
+  }
+
+  const port = await freePort();
+  // detached: the server gets its own process group, so teardown can end it and any
+  // workers it forked with one signal.
+  const server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+
+  const stop = async () => {
+    if (server.exitCode === null && server.pid) {
+      const exited = new Promise((r) => server.once("exit", r));
+      try {
+        process.kill(-server.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-server.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForOk(`${baseUrl}/`, server, () => output, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  project.provide("baseUrl", baseUrl);
+  project.provide("dataDir", dataDir);
+  return stop;
+}
