@@ -9,6 +9,8 @@ import { EvaluateJsonPath } from "./evaluate-json-path";
 import { ExtractText } from "./extract-text";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
+import { ConsumeKafka } from "./kafka/consume-kafka";
+import { PublishKafka } from "./kafka/publish-kafka";
 import { LogAttribute } from "./log-attribute";
 import { MergeContent } from "./merge-content";
 import { PutFile } from "./put-file";
@@ -23,6 +25,7 @@ import { ValidateJson } from "./validate-json";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(AttributesToJSON),
+  erase(ConsumeKafka),
   erase(ConvertRecord),
   erase(EvaluateJsonPath),
   erase(ExtractText),
@@ -30,6 +33,7 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(GetFile),
   erase(LogAttribute),
   erase(MergeContent),
+  erase(PublishKafka),
   erase(PutFile),
   erase(ReplaceText),
   erase(RouteOnAttribute),

@@ -1,0 +1,395 @@
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
+import { defineProcessor, property, relationship, type FlowFile, type ProcessSession, type ProcessorContext } from "../../engine/sdk";
+import { KAFKA_ATTR } from "./consume-kafka";
+import {
+  connectionProperties,
+  createKafkaClient,
+  resolveKafkaSettings,
+  transitUri,
+  validateConnectionChoice,
+  type KafkaSettings,
+} from "./kafka-connection";
+import { attributesToHeaders, decodeKey, parseDemarcator, splitDemarcated, wholeNameRegex, type KeyEncoding } from "./records";
+import {
+  chunkTopicMessages,
+  messageSize,
+  StoppingError,
+  TransactionalPublisher,
+  type PartitionOutcome,
+  type SourceOffset,
+  type TransactionalItem,
+} from "./transactions";
+
+/** Attribute holding the broker's (or the validation's) error on FlowFiles routed to failure. */
+export const KAFKA_ERROR_ATTR = "kafka.error";
+
+type Rel = "success" | "failure";
+
+/** A FlowFile turned into records, ready to send. */
+interface Prepared {
+  ff: FlowFile;
+  topic: string;
+  messages: Message[];
+  bytes: number;
+}
+
+interface State {
+  readonly kafka: Kafka;
+  readonly settings: KafkaSettings;
+  readonly headerPattern: RegExp | null;
+  readonly demarcator: Buffer | null;
+  readonly compression: CompressionTypes;
+  readonly acks: number;
+  readonly uris: Map<string, string>;
+  /** At-least-once mode. */
+  producer: Producer | null;
+  connecting: Promise<void> | null;
+  /** Exactly-once mode. */
+  readonly publisher: TransactionalPublisher | null;
+  /** FlowFiles dropped as already published (exactly-once), for logs and tests. */
+  duplicatesDropped: number;
+}
+
+export const PublishKafka = defineProcessor({
+  type: "PublishKafka",
+  summary: "Publishes FlowFile content to Kafka, one record per FlowFile or per demarcated part; a trigger's FlowFiles go in one batch.",
+  description: [
+    "Each trigger takes up to the batch size of FlowFiles and sends all their records with one kafkajs sendBatch (split only to respect Max Request Size); the session commits only after the broker acknowledged them, so nothing is reported sent that Kafka does not have. Keyed records are partitioned like the Java client (murmur2), so a key always lands on the same partition and keeps its order.",
+    "",
+    "On an error the FlowFiles go to **failure**, penalized, with the broker's message in `kafka.error`: route failure back here to retry (at-least-once; a retried batch may be partly published twice).",
+    "",
+    "**Exactly-once (Transactional)**: for FlowFiles from a ConsumeKafka with *Exactly-once via PublishKafka* (same cluster). Records are grouped by the input partition they were read from; each group is published in its own Kafka transaction (transactional id `<prefix>-<group>-<topic>-<partition>`, fencing zombies without KIP-447, which kafkajs lacks), together with the consumer group's offset, then committed. A read_committed consumer sees every input record's output exactly once, even across kill -9: FlowFiles whose source offset is below the group's committed offset were published already and are dropped (DROP event). Broker errors are retried inside the trigger until they succeed or the processor stops (failure would break the offset order); only record errors (e.g. a record too large) go to failure, and those records are not retried by the transaction's offset commit. Keep FlowFiles in consumed order between the two processors (see ConsumeKafka), and use one transactional PublishKafka per consumer group.",
+  ].join("\n"),
+  tags: ["kafka", "publish", "egress", "sink", "pubsub", "exactly-once"],
+  input: "required",
+  properties: {
+    ...connectionProperties,
+    topic: property.string({
+      displayName: "Topic Name",
+      description: "Topic to publish to; Expression Language, evaluated per FlowFile.",
+      required: true,
+      expressionLanguage: "flowfile",
+    }),
+    messageKey: property.string({
+      displayName: "Kafka Key",
+      description: "Record key, e.g. ${kafka.key}; Expression Language. Empty or evaluating to empty = no key (round-robin partitions).",
+      expressionLanguage: "flowfile",
+    }),
+    keyEncoding: property.enum({
+      displayName: "Key Attribute Encoding",
+      description: "How the evaluated key text becomes bytes (matches ConsumeKafka's setting of the same name).",
+      values: ["utf-8", "hex", "base64"],
+      default: "utf-8",
+    }),
+    headerPattern: property.string({
+      displayName: "Attributes to Send as Headers (Regex)",
+      description: "Attributes whose name matches become record headers. Empty = none.",
+    }),
+    acks: property.enum({
+      displayName: "Delivery Guarantee",
+      description: "Acknowledgements to wait for: all in-sync replicas, the leader only, or none.",
+      values: [
+        { value: "all", displayName: "All replicas (acks=all)" },
+        { value: "1", displayName: "Leader (acks=1)" },
+        { value: "0", displayName: "Best effort (acks=0)" },
+      ],
+      default: "all",
+    }),
+    compression: property.enum({
+      displayName: "Compression Type",
+      description: "Record batch compression (kafkajs has gzip built in).",
+      values: ["none", "gzip"],
+      default: "none",
+    }),
+    idempotence: property.boolean({
+      displayName: "Enable Idempotence",
+      description: "Broker-side deduplication of producer retries (needs acks=all).",
+      default: "false",
+    }),
+    transactional: property.boolean({
+      displayName: "Exactly-once (Transactional)",
+      description: "Publish records and the source consumer offsets in Kafka transactions; see the description.",
+      default: "false",
+    }),
+    transactionalIdPrefix: property.string({
+      displayName: "Transactional Id Prefix",
+      description: "Prefix of the transactional ids; must stay the same across restarts. Default: sluice-<processor id>.",
+      dependsOn: { property: "transactional", values: ["true"] },
+    }),
+    demarcator: property.string({
+      displayName: "Message Demarcator",
+      description: "Splits content into one record per part (\\n, \\r, \\t, \\\\ are escapes). Empty = the whole content is one record.",
+    }),
+    maxRequestSize: property.dataSize({
+      displayName: "Max Request Size",
+      description: "Largest record accepted (bigger ones go to failure) and largest single produce request.",
+      default: "1 MB",
+    }),
+    ackWaitTime: property.duration({
+      displayName: "Acknowledgment Wait Time",
+      description: "How long the broker may take to acknowledge a batch.",
+      default: "30 sec",
+      minMs: 100,
+    }),
+  },
+  relationships: {
+    success: relationship("FlowFiles whose records Kafka acknowledged."),
+    failure: relationship("FlowFiles that could not be published; kafka.error says why."),
+  },
+  readsAttributes: {
+    [KAFKA_ATTR.group]: "Exactly-once: consumer group whose offset is committed.",
+    [KAFKA_ATTR.topic]: "Exactly-once: input topic.",
+    [KAFKA_ATTR.partition]: "Exactly-once: input partition.",
+    [KAFKA_ATTR.offset]: "Exactly-once: input offset.",
+  },
+  writesAttributes: {
+    [KAFKA_ERROR_ATTR]: "Why the FlowFile went to failure.",
+    [KAFKA_ATTR.count]: "Records published from the FlowFile (with a demarcator).",
+  },
+  validate(config) {
+    const problems = validateConnectionChoice(config);
+    try {
+      wholeNameRegex(config.headerPattern);
+    } catch (e) {
+      problems.push({ property: "headerPattern", message: `not a valid regular expression: ${(e as Error).message}` });
+    }
+    if (config.idempotence && config.acks !== "all") problems.push({ property: "idempotence", message: "idempotence needs Delivery Guarantee acks=all" });
+    if (config.transactional && config.acks !== "all") problems.push({ property: "transactional", message: "transactions need Delivery Guarantee acks=all" });
+    if (config.maxRequestSize < 1024) problems.push({ property: "maxRequestSize", message: "must be at least 1 KB" });
+    return problems;
+  },
+  onScheduled({ config, context }): State {
+    const settings = resolveKafkaSettings(config, context.services, context.id);
+    const kafka = createKafkaClient(settings, context.logger);
+    const compression = config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+    const publisher = config.transactional
+      ? new TransactionalPublisher(kafka, {
+          transactionalIdPrefix: config.transactionalIdPrefix?.trim() || `sluice-${context.id}`,
+          compression,
+          maxRequestBytes: config.maxRequestSize,
+          timeoutMs: config.ackWaitTime,
+          log: (level, message) => context.logger[level](message),
+        })
+      : null;
+    return {
+      kafka,
+      settings,
+      headerPattern: wholeNameRegex(config.headerPattern),
+      demarcator: config.demarcator ? parseDemarcator(config.demarcator) : null,
+      compression,
+      acks: config.acks === "all" ? -1 : Number(config.acks),
+      uris: new Map(),
+      producer: null,
+      connecting: null,
+      publisher,
+      duplicatesDropped: 0,
+    };
+  },
+  async onTrigger({ config, context, session, state }) {
+    const flowFiles = session.getBatch();
+    if (flowFiles.length === 0) return;
+    const prepared: Prepared[] = [];
+    for (const ff of flowFiles) {
+      const p = prepare(session, ff, state, config.messageKey, config.keyEncoding, config.topic, config.maxRequestSize);
+      if (typeof p === "string") fail(session, ff, p);
+      else prepared.push(p);
+    }
+    if (prepared.length === 0) return;
+    if (state.publisher) await publishTransactional(session, context, state, prepared);
+    else await publishPlain(session, context, state, prepared, config.idempotence, config.ackWaitTime, config.maxRequestSize);
+  },
+  async onStopped({ state }) {
+    if (!state) return;
+    await state.publisher?.close();
+    if (state.producer) await state.producer.disconnect().catch(() => {});
+  },
+});
+
+/** Records of one FlowFile, or the reason it cannot be published. */
+function prepare(
+  session: ProcessSession<Rel>,
+  ff: FlowFile,
+  state: State,
+  keyExpr: { evaluate(ff: FlowFile): string } | undefined,
+  keyEncoding: KeyEncoding,
+  topicExpr: { evaluate(ff: FlowFile): string },
+  maxRequestSize: number,
+): Prepared | string {
+  let topic: string;
+  let key: Buffer | null = null;
+  try {
+    topic = topicExpr.evaluate(ff).trim();
+    if (!topic) return "Topic Name evaluated to an empty string";
+    if (keyExpr) {
+      const k = keyExpr.evaluate(ff);
+      if (k !== "") key = decodeKey(k, keyEncoding);
+    }
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const headers = attributesToHeaders(ff.attributes, state.headerPattern);
+  const content = session.read(ff);
+  const values = state.demarcator ? splitDemarcated(content, state.demarcator) : [content];
+  const messages: Message[] = [];
+  let bytes = 0;
+  for (const value of values) {
+    const m: Message = { key, value, headers };
+    const size = messageSize(m);
+    if (size > maxRequestSize) return `a record of ${size} bytes exceeds Max Request Size (${maxRequestSize} bytes)`;
+    messages.push(m);
+    bytes += size;
+  }
+  return { ff, topic, messages, bytes };
+}
+
+function fail(session: ProcessSession<Rel>, ff: FlowFile, error: string): void {
+  let out = session.putAttribute(ff, KAFKA_ERROR_ATTR, error);
+  out = session.penalize(out);
+  session.transfer(out, "failure");
+}
+
+function uriOf(state: State, topic: string): string {
+  let u = state.uris.get(topic);
+  if (u === undefined) {
+    u = transitUri(state.settings, topic);
+    state.uris.set(topic, u);
+  }
+  return u;
+}
+
+function succeed(session: ProcessSession<Rel>, state: State, p: Prepared, demarcated: boolean): void {
+  let ff = p.ff;
+  if (demarcated) ff = session.putAttribute(ff, KAFKA_ATTR.count, String(p.messages.length));
+  session.provenance.send(ff, uriOf(state, p.topic), p.messages.length === 1 ? undefined : `${p.messages.length} records`);
+  session.transfer(ff, "success");
+}
+
+async function connectedProducer(state: State, idempotent: boolean): Promise<Producer> {
+  if (!state.producer) {
+    state.producer = state.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent,
+      maxInFlightRequests: idempotent ? 1 : undefined,
+      retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 3_000 },
+    });
+    state.connecting = state.producer.connect();
+  }
+  const producer = state.producer;
+  try {
+    await state.connecting;
+  } catch (e) {
+    // Next trigger starts over with a fresh producer.
+    state.producer = null;
+    state.connecting = null;
+    void producer.disconnect().catch(() => {});
+    throw e;
+  }
+  return producer;
+}
+
+/** At-least-once: one sendBatch per request-size chunk, in order; a failed chunk and the rest go to failure. */
+async function publishPlain(
+  session: ProcessSession<Rel>,
+  context: ProcessorContext,
+  state: State,
+  prepared: readonly Prepared[],
+  idempotent: boolean,
+  timeout: number,
+  maxRequestSize: number,
+): Promise<void> {
+  let producer: Producer;
+  try {
+    producer = await connectedProducer(state, idempotent);
+  } catch (e) {
+    const msg = `cannot connect to Kafka: ${(e as Error).message}`;
+    for (const p of prepared) fail(session, p.ff, msg);
+    context.yield();
+    return;
+  }
+  // FlowFiles are kept whole in a chunk (unless one alone exceeds the size), so each FlowFile's
+  // outcome is known exactly.
+  const chunks: Prepared[][] = [];
+  let cur: Prepared[] = [];
+  let bytes = 0;
+  for (const p of prepared) {
+    if (cur.length && bytes + p.bytes > maxRequestSize) {
+      chunks.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(p);
+    bytes += p.bytes;
+  }
+  if (cur.length) chunks.push(cur);
+  const demarcated = state.demarcator !== null;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Prepared[];
+    const byTopic = new Map<string, Message[]>();
+    for (const p of chunk) {
+      let list = byTopic.get(p.topic);
+      if (!list) byTopic.set(p.topic, (list = []));
+      for (const m of p.messages) list.push(m);
+    }
+    try {
+      for (const topicMessages of chunkTopicMessages(byTopic, maxRequestSize)) {
+        await producer.sendBatch({ topicMessages, acks: state.acks, compression: state.compression, timeout });
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      context.logger.warn(`publishing ${chunks.slice(i).reduce((n, c) => n + c.length, 0)} FlowFile(s) failed: ${msg}`);
+      for (const rest of chunks.slice(i)) for (const p of rest) fail(session, p.ff, msg);
+      return;
+    }
+    for (const p of chunk) succeed(session, state, p, demarcated);
+  }
+}
+
+/** The source offset ConsumeKafka (exactly-once mode) put on a FlowFile, or why it has none. */
+export function sourceOffsetOf(ff: FlowFile): SourceOffset | string {
+  const group = ff.attributes[KAFKA_ATTR.group];
+  const topic = ff.attributes[KAFKA_ATTR.topic];
+  const partition = Number(ff.attributes[KAFKA_ATTR.partition]);
+  const offset = Number(ff.attributes[KAFKA_ATTR.offset]);
+  if (!group || !topic || !Number.isInteger(partition) || !Number.isInteger(offset) || ff.attributes[KAFKA_ATTR.count] !== undefined) {
+    return `exactly-once needs one FlowFile per record from ConsumeKafka with Exactly-once via PublishKafka (attributes ${KAFKA_ATTR.group}, ${KAFKA_ATTR.topic}, ${KAFKA_ATTR.partition}, ${KAFKA_ATTR.offset})`;
+  }
+  return { group, topic, partition, offset };
+}
+
+/** Exactly-once: one transaction per input partition, all partitions in parallel. */
+async function publishTransactional(session: ProcessSession<Rel>, context: ProcessorContext, state: State, prepared: readonly Prepared[]): Promise<void> {
+  const publisher = state.publisher as TransactionalPublisher;
+  const groups = new Map<string, TransactionalItem<Prepared>[]>();
+  for (const p of prepared) {
+    const src = sourceOffsetOf(p.ff);
+    if (typeof src === "string") {
+      fail(session, p.ff, src);
+      continue;
+    }
+    const k = publisher.transactionalId(src);
+    let list = groups.get(k);
+    if (!list) groups.set(k, (list = []));
+    list.push({ ref: p, source: src, topic: p.topic, messages: p.messages });
+  }
+  // allSettled: every partition's transaction has ended (committed or not) before deciding.
+  const settled = await Promise.allSettled([...groups.values()].map((items) => publisher.publishPartition(items, context.signal)));
+  const outcomes: PartitionOutcome<Prepared>[] = [];
+  for (const s of settled) {
+    if (s.status === "fulfilled") outcomes.push(s.value);
+    else if (s.reason instanceof StoppingError) {
+      // Stopping mid-retry: hand everything back un-penalized (a penalty would reorder them,
+      // and offset order is what duplicate detection relies on). Transactions that did commit
+      // are recognised as duplicates when these FlowFiles come back.
+      session.rollback(false);
+      return;
+    } else throw s.reason;
+  }
+  const demarcated = state.demarcator !== null;
+  for (const o of outcomes) {
+    for (const p of o.published) succeed(session, state, p, demarcated);
+    for (const p of o.duplicates) session.remove(p.ff);
+    for (const p of o.failed) fail(session, p.ff, o.error ?? "record error");
+    state.duplicatesDropped += o.duplicates.length;
+    if (o.duplicates.length) context.logger.info(`dropped ${o.duplicates.length} FlowFile(s) already published by an earlier transaction`);
+  }
+}
