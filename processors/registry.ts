@@ -7,9 +7,11 @@ import { AttributesToJSON } from "./attributes-to-json";
 import { ConvertRecord } from "./convert-record";
 import { EvaluateJsonPath } from "./evaluate-json-path";
 import { ExtractText } from "./extract-text";
+import { FetchFile } from "./fetch-file";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
 import { ConsumeKafka } from "./kafka/consume-kafka";
+import { ListFile } from "./list-file";
 import { PublishKafka } from "./kafka/publish-kafka";
 import { LogAttribute } from "./log-attribute";
 import { MergeContent } from "./merge-content";
@@ -29,8 +31,10 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(ConvertRecord),
   erase(EvaluateJsonPath),
   erase(ExtractText),
+  erase(FetchFile),
   erase(GenerateFlowFile),
   erase(GetFile),
+  erase(ListFile),
   erase(LogAttribute),
   erase(MergeContent),
   erase(PublishKafka),
