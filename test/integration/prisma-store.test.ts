@@ -7,7 +7,9 @@ import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFlowDocument } from "../../engine/api/flow-format";
+import { validateFlow } from "../../engine/runtime/validate-flow";
 import { PrismaClient } from "../../prisma/generated/client";
+import { registry } from "../../processors/registry";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const example = JSON.parse(readFileSync(path.join(root, "prisma/seed/example-flow.json"), "utf8")) as {
@@ -59,6 +61,13 @@ describe("flow store (Prisma + better-sqlite3)", () => {
     expect(rev.version).toBe(1);
     expect(rev.message).not.toBe("");
     expect(parseFlowDocument(JSON.parse(rev.snapshot)).ok).toBe(true);
+  });
+
+  it("seeds a flow the engine accepts (known processors, valid properties and EL, all relationships handled)", async () => {
+    const flow = await prisma.flow.findFirstOrThrow();
+    const r = validateFlow(JSON.parse(flow.snapshot), registry);
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
   });
 
   it("does not seed twice when setup runs again", async () => {
