@@ -1,0 +1,299 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import type {
+  LineageGraph,
+  ProvenanceEvent,
+  ProvenanceEventInput,
+  ProvenanceQuery,
+  ProvenanceRepository,
+} from "../../core/provenance";
+import { EventEncoder } from "./event-codec";
+import { listLogFiles, logFilePath, recoverLogTail } from "./log-files";
+import type { FromIndexWorker, IndexRequest, IndexResult, IndexWorkerInit, LogFileExtent, ToIndexWorker } from "./worker-protocol";
+
+export interface FileProvenanceRepositoryOptions {
+  /** Repository root; logs and `index.db` live in `<dir>/provenance`. */
+  dir: string;
+  /** Attributes whose values are indexed for `search` (others are matched by scanning). @default ["filename", "mime.type", "kafka.topic", "kafka.key", "http.request.uri"] */
+  indexedAttributes?: string[];
+  /** Oldest log files are deleted while the logs hold more than this. @default 1 GiB */
+  maxStorageBytes?: number;
+  /** Log files whose last write is older than this are deleted. @default 24 h */
+  maxAgeMs?: number;
+  /** A log file is closed and a new one started once it holds this many bytes. @default 64 MiB */
+  maxLogFileBytes?: number;
+  /** `flush` also fdatasyncs the log. @default false */
+  sync?: boolean;
+  /** Called when the index worker steps over a problem (e.g. a corrupt record). @default console.warn */
+  onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_INDEXED_ATTRIBUTES: readonly string[] = ["filename", "mime.type", "kafka.topic", "kafka.key", "http.request.uri"];
+
+const MIB = 1024 * 1024;
+/** How often `flush` checks the age limit when no log file was rolled. */
+const RETENTION_CHECK_MS = 10_000;
+
+interface LogFile extends LogFileExtent {
+  /** Epoch millis of the last write (mtime for files found at start). */
+  lastWrite: number;
+}
+
+interface Pending {
+  resolve: (result: IndexResult) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Durable provenance repository: an append-only binary log plus a SQLite index kept by a
+ * worker thread.
+ *
+ * Contract (on top of `ProvenanceRepository`):
+ * - `register` encodes each event into an in-memory buffer (no syscall); ids continue after the
+ *   highest id in the logs across restarts. Invalid input (e.g. a non-string attribute value)
+ *   throws a TypeError and registers none of the call's events.
+ * - `flush` appends the buffer to the current log file with one positional `writeSync`, then
+ *   posts the new log size to the index worker; with nothing registered it returns at once.
+ *   A failed write truncates the partial bytes, keeps the buffer and throws; the next `flush`
+ *   retries. Log files roll at `maxLogFileBytes`; retention then deletes whole oldest files
+ *   (size and age limits) and the worker drops their index rows.
+ * - Queries are answered by the worker once it has indexed every byte flushed before the query
+ *   was made, so they see every flushed event (and may wait while the index catches up).
+ * - On open, a torn record at the end of the last log (crash) is cut off; the worker re-indexes
+ *   whatever the index had not seen and drops rows of events the logs no longer hold.
+ * - `close` flushes and stops the worker; the repository is unusable afterwards.
+ */
+export class FileProvenanceRepository implements ProvenanceRepository {
+  private readonly logDir: string;
+  private readonly maxStorageBytes: number;
+  private readonly maxAgeMs: number;
+  private readonly maxLogFileBytes: number;
+  private readonly sync: boolean;
+  private readonly encoder = new EventEncoder();
+  private readonly files: LogFile[] = [];
+  private fd: number;
+  private nextId: number;
+  private lastRetentionCheck = 0;
+
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private requestSeq = 0;
+  private workerError: Error | null = null;
+  private readonly workerExited: Promise<void>;
+  private closed = false;
+
+  constructor(options: FileProvenanceRepositoryOptions) {
+    this.logDir = path.join(options.dir, "provenance");
+    this.maxStorageBytes = options.maxStorageBytes ?? 1024 * MIB;
+    this.maxAgeMs = options.maxAgeMs ?? 24 * 3_600_000;
+    this.maxLogFileBytes = options.maxLogFileBytes ?? 64 * MIB;
+    this.sync = options.sync ?? false;
+    const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
+    fs.mkdirSync(this.logDir, { recursive: true });
+
+    this.nextId = this.recoverLogs();
+    const last = this.files.at(-1);
+    if (last === undefined || last.size > 0) {
+      this.files.push({ firstId: this.nextId, size: 0, lastWrite: Date.now() });
+    }
+    const current = this.files.at(-1)!;
+    // Why a new file after every start: the encoder's dictionary of an old file is not rebuilt.
+    this.fd = fs.openSync(logFilePath(this.logDir, current.firstId), "w");
+
+    const init: IndexWorkerInit = {
+      logDir: this.logDir,
+      indexedAttributes: [...(options.indexedAttributes ?? DEFAULT_INDEXED_ATTRIBUTES)],
+      files: this.files.map(({ firstId, size }) => ({ firstId, size })),
+      nextId: this.nextId,
+    };
+    const here = import.meta.url;
+    const entry = new URL(`./index-worker${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
+    this.worker = new Worker(new URL("./worker-entry.mjs", here), { workerData: { entry, init } });
+    this.worker.unref();
+    this.worker.on("message", (message: FromIndexWorker) => this.onWorkerMessage(message, onWarning));
+    this.worker.on("error", (error) => this.failWorker(error));
+    this.workerExited = new Promise((resolve) => {
+      this.worker.once("exit", (code) => {
+        if (!this.closed) this.failWorker(new Error(`provenance index worker exited unexpectedly (code ${code})`));
+        resolve();
+      });
+    });
+  }
+
+  register(events: ReadonlyArray<ProvenanceEventInput>): void {
+    const encoder = this.encoder;
+    const mark = encoder.mark();
+    const firstId = this.nextId;
+    try {
+      for (let i = 0; i < events.length; i++) {
+        encoder.encode(events[i]!, this.nextId);
+        this.nextId++;
+      }
+    } catch (error) {
+      // All or nothing: a session's events land together or not at all.
+      encoder.rollback(mark);
+      this.nextId = firstId;
+      throw error;
+    }
+  }
+
+  flush(): void {
+    if (this.encoder.length === 0) return;
+    const bytes = this.encoder.bytes();
+    const current = this.files.at(-1)!;
+    let written = 0;
+    try {
+      while (written < bytes.length) {
+        written += fs.writeSync(this.fd, bytes, written, bytes.length - written, current.size + written);
+      }
+      if (this.sync) fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      // Leave no partial record behind; the buffer is kept, so the next flush retries it.
+      try {
+        fs.ftruncateSync(this.fd, current.size);
+      } catch {
+        // The write error is the one worth reporting.
+      }
+      throw error;
+    }
+    current.size += bytes.length;
+    this.encoder.clear();
+    const now = Date.now();
+    current.lastWrite = now;
+    this.post({ kind: "written", file: current.firstId, size: current.size });
+    if (current.size >= this.maxLogFileBytes) {
+      this.roll(now);
+      this.enforceRetention(now);
+    } else if (now - this.lastRetentionCheck >= RETENTION_CHECK_MS) {
+      this.enforceRetention(now);
+    }
+  }
+
+  async getEvent(eventId: number): Promise<ProvenanceEvent | null> {
+    const result = await this.request({ op: "get", eventId });
+    return result.op === "get" ? result.event : null;
+  }
+
+  async search(query: ProvenanceQuery): Promise<ProvenanceEvent[]> {
+    const result = await this.request({ op: "search", query });
+    return result.op === "search" ? result.events : [];
+  }
+
+  async lineage(flowFileUuid: string): Promise<LineageGraph> {
+    const result = await this.request({ op: "lineage", flowFileUuid });
+    if (result.op !== "lineage") throw new Error("provenance index worker answered a lineage request with " + result.op);
+    return result.graph;
+  }
+
+  maxEventId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Resolves once the index holds every flushed event; returns how many events it holds. */
+  async waitForIndex(): Promise<number> {
+    const result = await this.request({ op: "sync" });
+    return result.op === "sync" ? result.indexedEvents : 0;
+  }
+
+  /**
+   * Deletes whole oldest log files (never the current one) while the logs exceed
+   * `maxStorageBytes` or a file's last write is older than `maxAgeMs`. `flush` calls it when a
+   * file rolls and every few seconds; exposed for the flow controller and tests.
+   */
+  enforceRetention(now: number = Date.now()): void {
+    this.lastRetentionCheck = now;
+    let total = 0;
+    for (const file of this.files) total += file.size;
+    let removed = false;
+    while (this.files.length > 1) {
+      const oldest = this.files[0]!;
+      if (total <= this.maxStorageBytes && oldest.lastWrite >= now - this.maxAgeMs) break;
+      fs.rmSync(logFilePath(this.logDir, oldest.firstId), { force: true });
+      total -= oldest.size;
+      this.files.shift();
+      removed = true;
+    }
+    if (removed) this.post({ kind: "retain", minEventId: this.files[0]!.firstId });
+  }
+
+  /** Bytes held by the log files (diagnostics, tests). */
+  storageBytes(): number {
+    return this.files.reduce((sum, file) => sum + file.size, 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    fs.closeSync(this.fd);
+    this.post({ kind: "close" });
+    this.worker.ref();
+    await this.workerExited;
+    this.failPending(new Error("provenance repository closed"));
+  }
+
+  /** Lists the logs, cuts a torn tail off the newest, and returns the next event id. */
+  private recoverLogs(): number {
+    let nextId = 0;
+    const ids = listLogFiles(this.logDir);
+    for (const [i, firstId] of ids.entries()) {
+      const file = logFilePath(this.logDir, firstId);
+      const stat = fs.statSync(file);
+      let size = stat.size;
+      if (i === ids.length - 1) {
+        const recovered = recoverLogTail(file, firstId);
+        size = recovered.size;
+        nextId = recovered.lastId + 1;
+      }
+      this.files.push({ firstId, size, lastWrite: stat.mtimeMs });
+    }
+    return nextId;
+  }
+
+  private roll(now: number): void {
+    fs.closeSync(this.fd);
+    this.files.push({ firstId: this.nextId, size: 0, lastWrite: now });
+    this.fd = fs.openSync(logFilePath(this.logDir, this.nextId), "w");
+    this.encoder.resetDictionary();
+  }
+
+  private request(request: IndexRequest): Promise<IndexResult> {
+    if (this.workerError !== null) return Promise.reject(this.workerError);
+    if (this.closed) return Promise.reject(new Error("provenance repository closed"));
+    const id = this.requestSeq++;
+    return new Promise<IndexResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // Keep the process alive while an answer is due; an idle worker must not.
+      if (this.pending.size === 1) this.worker.ref();
+      this.post({ kind: "query", id, request });
+    });
+  }
+
+  private post(message: ToIndexWorker): void {
+    if (this.workerError === null) this.worker.postMessage(message);
+  }
+
+  private onWorkerMessage(message: FromIndexWorker, onWarning: (message: string) => void): void {
+    if (message.kind === "warning") {
+      onWarning(message.message);
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (pending === undefined) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0 && !this.closed) this.worker.unref();
+    if (message.kind === "result") pending.resolve(message.result);
+    else pending.reject(new Error(message.message));
+  }
+
+  private failWorker(error: Error): void {
+    this.workerError ??= error;
+    this.failPending(error);
+  }
+
+  private failPending(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * The provenance index worker (runs in a worker_thread, see worker-entry.mjs).
+ *
+ * It tails the log files the main thread writes, up to the sizes the main thread reports after
+ * each flush, and indexes the records into SQLite (`index.db`, WAL) in large transactions:
+ * event id → (file, offset, length) plus hashed keys for FlowFile uuid, component, type, time,
+ * the configured attributes, and parent/child links for lineage. It also answers queries, after
+ * indexing everything reported before the query arrived (messages are handled in order), by
+ * reading and decoding the matching records from the logs.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { PROVENANCE_EVENT_TYPES, type LineageGraph, type ProvenanceEvent, type ProvenanceQuery } from "../../core/provenance";
+import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecord, hash53, scanRecord } from "./event-codec";
+import { logFilePath } from "./log-files";
+import { buildLineage, matchesQuery, searchLimit } from "./query";
+import type { FromIndexWorker, IndexRequest, IndexResult, IndexWorkerInit, ToIndexWorker } from "./worker-protocol";
+
+const SCHEMA_VERSION = "1";
+/** Records indexed per transaction (and per turn of the worker's event loop). */
+const BATCH_EVENTS = 20_000;
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const MAX_CACHED_DICTS = 8;
+const MAX_OPEN_FILES = 16;
+
+interface EventRow {
+  id: number;
+  file: number;
+  offset: number;
+  length: number;
+}
+
+class Indexer {
+  private readonly db: Database.Database;
+  private readonly indexed: string[];
+  /** Known log files (first ids, ascending) and their complete sizes. */
+  private readonly files: number[] = [];
+  private readonly sizes = new Map<number, number>();
+  private progressFile = -1;
+  private progressOffset = 0;
+  private indexedEvents = 0;
+  /** Dictionaries by file; the one of the file being indexed grows as records are read. */
+  private readonly dicts = new Map<number, string[]>();
+  private readonly fds = new Map<number, number>();
+  private readonly chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+
+  private readonly insertEvent: Database.Statement;
+  private readonly insertLink: Database.Statement;
+  private readonly insertDict: Database.Statement;
+  private readonly saveProgress: Database.Statement;
+
+  constructor(
+    private readonly init: IndexWorkerInit,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.indexed = [...init.indexedAttributes];
+    this.db = new Database(path.join(init.logDir, "index.db"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("cache_size = -65536");
+    this.db.pragma("temp_store = MEMORY");
+    // Checkpoints (which fsync) every ~64 MB of WAL instead of 4 MB: indexing dirties many pages.
+    this.db.pragma("wal_autocheckpoint = 16384");
+    this.prepareSchema();
+    const attrColumns = this.indexed.map((_, i) => `, a${i}`).join("");
+    const attrParams = this.indexed.map(() => ", ?").join("");
+    this.insertEvent = this.db.prepare(
+      // Not OR REPLACE: that made every insert about three times slower. A duplicate id can only
+      // be the same record indexed again, so ignoring it is right.
+      `INSERT OR IGNORE INTO events (id, file, offset, length, ts, type, uuid, component${attrColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${attrParams})`,
+    );
+    this.insertLink = this.db.prepare("INSERT INTO links (id, a, b) VALUES (?, ?, ?)");
+    this.insertDict = this.db.prepare("INSERT OR REPLACE INTO dict (file, id, str) VALUES (?, ?, ?)");
+    this.saveProgress = this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('progress', ?)");
+    for (const file of init.files) {
+      this.files.push(file.firstId);
+      this.sizes.set(file.firstId, file.size);
+    }
+    this.recover();
+  }
+
+  written(file: number, size: number): void {
+    if (!this.sizes.has(file)) {
+      this.files.push(file);
+      this.files.sort((a, b) => a - b);
+    }
+    this.sizes.set(file, size);
+  }
+
+  retain(minEventId: number): void {
+    this.db.transaction(() => {
+      this.indexedEvents -= this.db.prepare("DELETE FROM events WHERE id < ?").run(minEventId).changes;
+      this.db.prepare("DELETE FROM links WHERE id < ?").run(minEventId);
+      this.db.prepare("DELETE FROM dict WHERE file < ?").run(minEventId);
+    })();
+    while (this.files.length > 0 && this.files[0]! < minEventId) {
+      const file = this.files.shift()!;
+      this.sizes.delete(file);
+      this.dicts.delete(file);
+      const fd = this.fds.get(file);
+      if (fd !== undefined) fs.closeSync(fd);
+      this.fds.delete(file);
+    }
+    if (this.progressFile < minEventId) {
+      this.progressFile = this.files[0] ?? -1;
+      this.progressOffset = 0;
+    }
+  }
+
+  /** The end of what has been reported as written so far (a query waits until it is indexed). */
+  target(): { file: number; size: number } {
+    const file = this.files.at(-1) ?? -1;
+    return { file, size: this.sizes.get(file) ?? 0 };
+  }
+
+  /** True when every record up to `target` is indexed (or its file no longer exists). */
+  reached(target: { file: number; size: number }): boolean {
+    if (!this.sizes.has(target.file)) return true;
+    return this.progressFile > target.file || (this.progressFile === target.file && this.progressOffset >= target.size);
+  }
+
+  /** Indexes up to `BATCH_EVENTS` records; returns true when everything known is indexed. */
+  indexSome(): boolean {
+    let caughtUp = false;
+    this.db.transaction(() => {
+      let budget = BATCH_EVENTS;
+      while (budget > 0) {
+        if (!this.sizes.has(this.progressFile)) {
+          const next = this.files.find((f) => f > this.progressFile);
+          if (next === undefined) {
+            caughtUp = true;
+            break;
+          }
+          this.startFile(next);
+        }
+        const size = this.sizes.get(this.progressFile)!;
+        if (this.progressOffset >= size) {
+          const next = this.files.find((f) => f > this.progressFile);
+          if (next === undefined) {
+            caughtUp = true;
+            break;
+          }
+          this.startFile(next);
+          continue;
+        }
+        budget -= this.indexChunk(size, budget);
+      }
+      this.saveProgress.run(`${this.progressFile}:${this.progressOffset}`);
+    })();
+    return caughtUp;
+  }
+
+  run(request: IndexRequest): IndexResult {
+    switch (request.op) {
+      case "search":
+        return { op: "search", events: this.search(request.query) };
+      case "get": {
+        const row = this.db.prepare("SELECT id, file, offset, length FROM events WHERE id = ?").get(request.eventId) as EventRow | undefined;
+        return { op: "get", event: row === undefined ? null : this.readEvent(row) };
+      }
+      case "lineage":
+        return { op: "lineage", graph: this.lineage(request.flowFileUuid) };
+      case "sync":
+        return { op: "sync", indexedEvents: this.indexedEvents };
+    }
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+    this.db.close();
+  }
+
+  private prepareSchema(): void {
+    const db = this.db;
+    db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const meta = (key: string): string | undefined =>
+      (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    const layout = JSON.stringify(this.indexed);
+    if (meta("schema") !== SCHEMA_VERSION || meta("indexedAttributes") !== layout) {
+      // A different layout (e.g. other indexed attributes): rebuild the index from the logs.
+      db.exec("DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS dict; DELETE FROM meta;");
+    }
+    const attrColumns = this.indexed.map((_, i) => `, a${i} INTEGER`).join("");
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY, file INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
+        ts INTEGER NOT NULL, type INTEGER NOT NULL, uuid INTEGER NOT NULL, component INTEGER NOT NULL${attrColumns});
+      CREATE INDEX IF NOT EXISTS events_uuid ON events (uuid);
+      CREATE INDEX IF NOT EXISTS events_component ON events (component);
+      CREATE INDEX IF NOT EXISTS events_type ON events (type);
+      CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
+      CREATE TABLE IF NOT EXISTS links (id INTEGER NOT NULL, a INTEGER NOT NULL, b TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS links_a ON links (a);
+      CREATE INDEX IF NOT EXISTS links_id ON links (id);
+      CREATE TABLE IF NOT EXISTS dict (file INTEGER NOT NULL, id INTEGER NOT NULL, str TEXT NOT NULL, PRIMARY KEY (file, id)) WITHOUT ROWID;
+    `);
+    // Partial indexes: most events lack most indexed attributes, and those rows cost nothing.
+    for (let i = 0; i < this.indexed.length; i++) {
+      db.exec(`CREATE INDEX IF NOT EXISTS events_a${i} ON events (a${i}) WHERE a${i} IS NOT NULL`);
+    }
+    const set = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    set.run("schema", SCHEMA_VERSION);
+    set.run("indexedAttributes", layout);
+  }
+
+  /** Reconciles the index with the recovered logs: drops rows for lost or deleted events. */
+  private recover(): void {
+    const db = this.db;
+    const oldest = this.files[0] ?? this.init.nextId;
+    db.transaction(() => {
+      db.prepare("DELETE FROM events WHERE id >= ? OR id < ?").run(this.init.nextId, oldest);
+      db.prepare("DELETE FROM links WHERE id >= ? OR id < ?").run(this.init.nextId, oldest);
+      db.prepare("DELETE FROM dict WHERE file < ?").run(oldest);
+    })();
+    const saved = (db.prepare("SELECT value FROM meta WHERE key = 'progress'").get() as { value: string } | undefined)?.value;
+    const [file, offset] = saved === undefined ? [-1, 0] : saved.split(":").map(Number);
+    this.progressFile = file ?? -1;
+    this.progressOffset = offset ?? 0;
+    const size = this.sizes.get(this.progressFile);
+    if (size === undefined || this.progressOffset > size) {
+      // The saved position is in a deleted file or past a truncated tail: continue after the
+      // last event still indexed, or from the oldest file.
+      const last = db.prepare("SELECT file, offset, length FROM events ORDER BY id DESC LIMIT 1").get() as EventRow | undefined;
+      if (last !== undefined && this.sizes.has(last.file)) {
+        this.progressFile = last.file;
+        this.progressOffset = last.offset + RECORD_HEADER_BYTES + last.length;
+      } else {
+        this.progressFile = -1;
+        this.progressOffset = 0;
+      }
+    }
+    this.indexedEvents = (db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+  }
+
+  private startFile(file: number): void {
+    this.progressFile = file;
+    this.progressOffset = 0;
+    this.db.prepare("DELETE FROM dict WHERE file = ?").run(file);
+    this.dicts.set(file, []);
+  }
+
+  /** Indexes whole records of the current file from the saved offset; returns how many. */
+  private indexChunk(size: number, budget: number): number {
+    const file = this.progressFile;
+    const fd = this.fd(file);
+    const dict = this.dict(file);
+    const want = Math.min(READ_CHUNK_BYTES, size - this.progressOffset);
+    const n = readFully(fd, this.chunk, want, this.progressOffset);
+    let buf = this.chunk;
+    let pos = 0;
+    let count = 0;
+    const attrs = this.indexed.length;
+    const params: Array<number | null> = new Array<number | null>(8 + attrs).fill(null);
+    while (count < budget && pos + RECORD_HEADER_BYTES <= n) {
+      const length = buf.readUInt32LE(pos);
+      if (pos + RECORD_HEADER_BYTES + length > n) {
+        if (pos > 0) break;
+        // A record bigger than the chunk.
+        if (this.progressOffset + RECORD_HEADER_BYTES + length > size) break;
+        buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length);
+        readFully(fd, buf, buf.length, this.progressOffset);
+        if (!this.indexRecord(buf, 0, length, file, dict, params)) return count;
+        pos = buf.length;
+        count++;
+        break;
+      }
+      if (!this.indexRecord(buf, pos, length, file, dict, params)) return count;
+      pos += RECORD_HEADER_BYTES + length;
+      count++;
+    }
+    if (pos === 0 && count === 0) {
+      this.skipRestOfFile(file, size, "an incomplete record inside the reported size");
+      return 1;
+    }
+    this.progressOffset += pos;
+    return count;
+  }
+
+  /** Indexes one record; on a corrupt record skips the rest of the file and returns false. */
+  private indexRecord(buf: Buffer, pos: number, length: number, file: number, dict: string[], params: Array<number | null>): boolean {
+    const dictBefore = dict.length;
+    const start = pos + RECORD_HEADER_BYTES;
+    let record;
+    try {
+      record = scanRecord(buf, start, start + length, dict, this.indexed);
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      dict.length = dictBefore;
+      this.skipRestOfFile(file, this.sizes.get(file) ?? 0, `a corrupt record at offset ${this.progressOffset + pos} (${error.message})`);
+      return false;
+    }
+    for (let i = dictBefore; i < dict.length; i++) this.insertDict.run(file, i, dict[i]);
+    const id = record.eventId;
+    params[0] = id;
+    params[1] = file;
+    params[2] = this.progressOffset + pos;
+    params[3] = length;
+    params[4] = record.timestamp;
+    params[5] = record.type;
+    params[6] = hash53(record.flowFileUuid);
+    params[7] = hash53(record.componentId);
+    for (let i = 0; i < this.indexed.length; i++) {
+      const value = record.indexedValues[i];
+      params[8 + i] = value === undefined ? null : hash53(value);
+    }
+    this.insertEvent.run(params);
+    if (record.parentUuids.length > 0 || record.childUuids.length > 0) {
+      const own = hash53(record.flowFileUuid);
+      for (const other of [...record.parentUuids, ...record.childUuids]) {
+        if (other === record.flowFileUuid) continue;
+        this.insertLink.run(id, own, other);
+        this.insertLink.run(id, hash53(other), record.flowFileUuid);
+      }
+    }
+    this.indexedEvents++;
+    return true;
+  }
+
+  private skipRestOfFile(file: number, size: number, why: string): void {
+    this.warn(`provenance log ${logFilePath(this.init.logDir, file)}: skipped the rest of the file after ${why}`);
+    this.progressOffset = size;
+  }
+
+  private search(query: ProvenanceQuery): ProvenanceEvent[] {
+    const limit = searchLimit(query);
+    if (limit === 0) return [];
+    const where: string[] = [];
+    const params: number[] = [];
+    if (query.flowFileUuid !== undefined) {
+      where.push("uuid = ?");
+      params.push(hash53(query.flowFileUuid));
+    }
+    if (query.componentId !== undefined) {
+      where.push("component = ?");
+      params.push(hash53(query.componentId));
+    }
+    if (query.type !== undefined) {
+      const type = PROVENANCE_EVENT_TYPES.indexOf(query.type);
+      if (type < 0) return [];
+      where.push("type = ?");
+      params.push(type);
+    }
+    if (query.startTime !== undefined) {
+      where.push("ts >= ?");
+      params.push(query.startTime);
+    }
+    if (query.endTime !== undefined) {
+      where.push("ts <= ?");
+      params.push(query.endTime);
+    }
+    for (const [key, value] of Object.entries(query.attributes ?? {})) {
+      const slot = this.indexed.indexOf(key);
+      if (slot < 0) continue; // not indexed: checked on the decoded events below
+      where.push(`a${slot} = ?`);
+      params.push(hash53(value));
+    }
+    const sql = `SELECT id, file, offset, length FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC`;
+    const out: ProvenanceEvent[] = [];
+    // Hash keys narrow the rows; the decoded event is checked exactly (collisions, unindexed attributes).
+    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<EventRow>) {
+      const event = this.readEvent(row);
+      if (event !== null && matchesQuery(event, query)) {
+        out.push(event);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  private lineage(flowFileUuid: string): LineageGraph {
+    const related = this.db.prepare("SELECT DISTINCT b FROM links WHERE a = ?").pluck();
+    const byUuid = this.db.prepare("SELECT id, file, offset, length FROM events WHERE uuid = ?");
+    const reached = new Set<string>([flowFileUuid]);
+    const queue = [flowFileUuid];
+    const events: ProvenanceEvent[] = [];
+    while (queue.length > 0) {
+      const uuid = queue.shift()!;
+      for (const other of related.all(hash53(uuid)) as string[]) {
+        if (!reached.has(other)) {
+          reached.add(other);
+          queue.push(other);
+        }
+      }
+      for (const row of byUuid.all(hash53(uuid)) as EventRow[]) {
+        const event = this.readEvent(row);
+        if (event !== null && event.flowFileUuid === uuid) events.push(event);
+      }
+    }
+    return buildLineage(reached, events);
+  }
+
+  private readEvent(row: EventRow): ProvenanceEvent | null {
+    let fd: number;
+    try {
+      fd = this.fd(row.file);
+    } catch {
+      return null;
+    }
+    const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + row.length);
+    if (readFully(fd, buf, buf.length, row.offset) < buf.length) return null;
+    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(row.file));
+  }
+
+  private dict(file: number): string[] {
+    let dict = this.dicts.get(file);
+    if (dict === undefined) {
+      dict = [];
+      for (const row of this.db.prepare("SELECT id, str FROM dict WHERE file = ? ORDER BY id").iterate(file) as IterableIterator<{ id: number; str: string }>) {
+        dict[row.id] = row.str;
+      }
+      if (this.dicts.size >= MAX_CACHED_DICTS) {
+        for (const key of this.dicts.keys()) {
+          if (key !== this.progressFile) {
+            this.dicts.delete(key);
+            break;
+          }
+        }
+      }
+      this.dicts.set(file, dict);
+    }
+    return dict;
+  }
+
+  private fd(file: number): number {
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      fd = fs.openSync(logFilePath(this.init.logDir, file), "r");
+      if (this.fds.size >= MAX_OPEN_FILES) {
+        const [oldFile, oldFd] = this.fds.entries().next().value as [number, number];
+        fs.closeSync(oldFd);
+        this.fds.delete(oldFile);
+      }
+      this.fds.set(file, fd);
+    }
+    return fd;
+  }
+}
+
+function readFully(fd: number, buf: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+function main(): void {
+  const port = parentPort;
+  if (port === null) throw new Error("index-worker must run in a worker thread");
+  const post = (message: FromIndexWorker): void => port.postMessage(message);
+  const init = (workerData as { init: IndexWorkerInit }).init;
+  const indexer = new Indexer(init, (message) => post({ kind: "warning", message }));
+  // Each query waits for the log end as it was when the query arrived, not for a moving end:
+  // under sustained load the index may lag, and a query's wait must stay bounded.
+  const waiting: Array<{ id: number; request: IndexRequest; target: { file: number; size: number } }> = [];
+  let scheduled = false;
+  let closed = false;
+
+  const answerReached = (): void => {
+    for (let i = 0; i < waiting.length; ) {
+      const { id, request, target } = waiting[i]!;
+      if (!indexer.reached(target)) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
+      try {
+        post({ kind: "result", id, result: indexer.run(request) });
+      } catch (error) {
+        post({ kind: "failed", id, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  const pass = (): void => {
+    scheduled = false;
+    if (closed) return;
+    // One batch per turn, so new messages (sizes, queries, close) are seen between batches.
+    const caughtUp = indexer.indexSome();
+    answerReached();
+    if (!caughtUp) schedule();
+  };
+  const schedule = (): void => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(pass);
+    }
+  };
+
+  port.on("message", (message: ToIndexWorker) => {
+    if (closed) return;
+    switch (message.kind) {
+      case "written":
+        indexer.written(message.file, message.size);
+        schedule();
+        break;
+      case "retain":
+        indexer.retain(message.minEventId);
+        break;
+      case "query":
+        waiting.push({ id: message.id, request: message.request, target: indexer.target() });
+        schedule();
+        break;
+      case "close":
+        closed = true;
+        for (const { id } of waiting.splice(0)) post({ kind: "failed", id, message: "provenance repository closed" });
+        indexer.close();
+        port.close();
+        break;
+    }
+  });
+  schedule();
+}
+
+main();

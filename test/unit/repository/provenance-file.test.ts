@@ -1,0 +1,250 @@
+// Behaviour specific to the durable FileProvenanceRepository: restart, crash tails, retention, rolling.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ProvenanceEventInput, ProvenanceEventType } from "../../../engine/core/provenance";
+import {
+  FileProvenanceRepository,
+  type FileProvenanceRepositoryOptions,
+} from "../../../engine/repository/provenance/file-provenance-repository";
+
+const HOUR = 3_600_000;
+const dirs: string[] = [];
+const open: FileProvenanceRepository[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-prov-file-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function repository(options: FileProvenanceRepositoryOptions): FileProvenanceRepository {
+  const repo = new FileProvenanceRepository(options);
+  open.push(repo);
+  return repo;
+}
+
+function event(type: ProvenanceEventType, flowFileUuid: string, extra: Partial<ProvenanceEventInput> = {}): ProvenanceEventInput {
+  return {
+    type,
+    timestamp: 1_700_000_000_000,
+    flowFileUuid,
+    fileSize: 10,
+    lineageStartDate: 1_700_000_000_000,
+    componentId: "proc-1",
+    componentType: "UpdateAttribute",
+    parentUuids: [],
+    childUuids: [],
+    previousAttributes: {},
+    updatedAttributes: {},
+    attributes: { uuid: flowFileUuid, filename: `${flowFileUuid}.txt`, "mime.type": "text/plain" },
+    previousClaim: null,
+    currentClaim: { resource: "0/1", offset: 0, length: 10 },
+    relationship: "success",
+    details: null,
+    transitUri: null,
+    sourceQueueId: "conn-1",
+    ...extra,
+  };
+}
+
+function logFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, "provenance")).filter((f) => f.endsWith(".log")).sort();
+}
+
+afterEach(async () => {
+  for (const repo of open.splice(0)) await repo.close();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("FileProvenanceRepository", () => {
+  it("continues ids after reopening and still finds the old events", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    first.register([event("CREATE", "a"), event("ROUTE", "a"), event("SEND", "a")]);
+    first.flush();
+    await first.close();
+
+    const second = repository({ dir });
+    expect(second.maxEventId()).toBe(2);
+    second.register([event("DROP", "a")]);
+    second.flush();
+    expect(second.maxEventId()).toBe(3);
+    expect((await second.search({ flowFileUuid: "a" })).map((e) => [e.eventId, e.type])).toEqual([
+      [3, "DROP"],
+      [2, "SEND"],
+      [1, "ROUTE"],
+      [0, "CREATE"],
+    ]);
+    // Each start begins a new log file (an empty newest one is reused).
+    expect(logFiles(dir).length).toBe(2);
+    await second.close();
+    const third = repository({ dir });
+    expect(third.maxEventId()).toBe(3);
+    await third.close();
+    expect(logFiles(dir).length).toBe(3);
+  });
+
+  it("does not write when nothing was registered", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir });
+    repo.register([event("CREATE", "a")]);
+    repo.flush();
+    const size = repo.storageBytes();
+    expect(size).toBeGreaterThan(0);
+    repo.flush();
+    repo.flush();
+    expect(repo.storageBytes()).toBe(size);
+    expect(fs.statSync(path.join(dir, "provenance", logFiles(dir)[0]!)).size).toBe(size);
+  });
+
+  it("tolerates a torn last record after a crash: cuts it, forgets its index row, reuses its id", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    first.register(Array.from({ length: 10 }, (_, i) => event("ROUTE", `ff-${i}`)));
+    first.flush();
+    expect(await first.waitForIndex()).toBe(10); // the index has seen event 9 before the "crash"
+    await first.close();
+    const log = path.join(dir, "provenance", logFiles(dir)[0]!);
+    const size = fs.statSync(log).size;
+    fs.truncateSync(log, size - 7); // cut the last record in the middle
+
+    const second = repository({ dir });
+    expect(second.maxEventId()).toBe(8);
+    expect(await second.getEvent(9)).toBeNull();
+    expect((await second.getEvent(8))?.flowFileUuid).toBe("ff-8");
+    expect((await second.search({})).length).toBe(9);
+    second.register([event("CREATE", "after-crash")]);
+    second.flush();
+    expect((await second.getEvent(9))?.flowFileUuid).toBe("after-crash");
+    expect((await second.search({ flowFileUuid: "ff-9" })).length).toBe(0);
+    expect((await second.search({ attributes: { filename: "after-crash.txt" } })).map((e) => e.eventId)).toEqual([9]);
+  });
+
+  it("tolerates garbage after the last record (a zero-filled tail)", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    first.register([event("CREATE", "a"), event("DROP", "a")]);
+    first.flush();
+    await first.close();
+    fs.appendFileSync(path.join(dir, "provenance", logFiles(dir)[0]!), Buffer.alloc(100));
+
+    const second = repository({ dir });
+    expect(second.maxEventId()).toBe(1);
+    expect((await second.search({})).map((e) => e.type)).toEqual(["DROP", "CREATE"]);
+  });
+
+  it("rebuilds a lost index from the logs", async () => {
+    const dir = tempDir();
+    const first = repository({ dir, maxLogFileBytes: 2048 });
+    for (let i = 0; i < 50; i++) {
+      first.register([event("ROUTE", `ff-${i}`, { componentId: `proc-${i % 3}` })]);
+      first.flush();
+    }
+    await first.close();
+    for (const f of fs.readdirSync(path.join(dir, "provenance"))) {
+      if (f.startsWith("index.db")) fs.rmSync(path.join(dir, "provenance", f));
+    }
+    const second = repository({ dir, maxLogFileBytes: 2048 });
+    expect(await second.waitForIndex()).toBe(50);
+    expect((await second.search({ componentId: "proc-2" })).length).toBe(16);
+    expect((await second.getEvent(49))?.flowFileUuid).toBe("ff-49");
+  });
+
+  it("indexes a different attribute list after a restart (rebuilding the index)", async () => {
+    const dir = tempDir();
+    const first = repository({ dir, indexedAttributes: ["filename"] });
+    first.register([event("CREATE", "a", { attributes: { uuid: "a", team: "blue" } }), event("CREATE", "b", { attributes: { uuid: "b", team: "red" } })]);
+    first.flush();
+    await first.close();
+    const second = repository({ dir, indexedAttributes: ["team"] });
+    expect(await second.waitForIndex()).toBe(2);
+    expect((await second.search({ attributes: { team: "red" } })).map((e) => e.flowFileUuid)).toEqual(["b"]);
+  });
+
+  it("rolls log files and reads events across them (each file has its own dictionary)", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir, maxLogFileBytes: 1024 });
+    for (let i = 0; i < 60; i++) {
+      repo.register([event(i % 2 ? "SEND" : "RECEIVE", `ff-${i}`, { componentId: `proc-${i % 4}`, relationship: i % 2 ? "success" : "failure" })]);
+      repo.flush();
+    }
+    expect(logFiles(dir).length).toBeGreaterThan(3);
+    const sends = await repo.search({ type: "SEND", componentId: "proc-3" });
+    expect(sends.map((e) => e.eventId)).toEqual([59, 55, 51, 47, 43, 39, 35, 31, 27, 23, 19, 15, 11, 7, 3]);
+    for (const e of sends) expect(e.relationship).toBe("success");
+    expect((await repo.getEvent(0))?.relationship).toBe("failure");
+  });
+
+  it("deletes whole oldest log files beyond the size limit, with their index rows", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir, maxLogFileBytes: 1000, maxStorageBytes: 3000 });
+    for (let i = 0; i < 200; i++) {
+      repo.register([event("ROUTE", `ff-${i}`)]);
+      repo.flush();
+    }
+    expect(repo.storageBytes()).toBeLessThanOrEqual(3000 + 1100);
+    const total = logFiles(dir).reduce((sum, f) => sum + fs.statSync(path.join(dir, "provenance", f)).size, 0);
+    expect(total).toBe(repo.storageBytes());
+    const remaining = await repo.search({ limit: 10_000 });
+    const oldest = remaining.at(-1)!.eventId;
+    expect(oldest).toBeGreaterThan(0);
+    expect(remaining.map((e) => e.eventId)).toEqual(Array.from({ length: 200 - oldest }, (_, i) => 199 - i));
+    expect(await repo.getEvent(0)).toBeNull();
+    expect(await repo.getEvent(oldest - 1)).toBeNull();
+    expect((await repo.getEvent(oldest))?.flowFileUuid).toBe(`ff-${oldest}`);
+    expect(await repo.lineage("ff-0")).toMatchObject({ events: [] });
+  });
+
+  it("deletes log files older than the age limit, never the current one", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir, maxLogFileBytes: 500, maxAgeMs: 24 * HOUR });
+    for (let i = 0; i < 40; i++) {
+      repo.register([event("ROUTE", `ff-${i}`)]);
+      repo.flush();
+    }
+    const before = logFiles(dir).length;
+    expect(before).toBeGreaterThan(2);
+    repo.enforceRetention(Date.now() + 23 * HOUR);
+    expect(logFiles(dir).length).toBe(before);
+    repo.enforceRetention(Date.now() + 25 * HOUR);
+    expect(logFiles(dir).length).toBe(1);
+    const left = await repo.search({});
+    expect(left.every((e) => e.eventId > 30)).toBe(true);
+    repo.register([event("DROP", "last")]);
+    repo.flush();
+    expect((await repo.getEvent(40))?.type).toBe("DROP");
+  });
+
+  it("rejects an invalid event without consuming an id or corrupting the log", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir });
+    repo.register([event("CREATE", "ok-1")]);
+    const bad = event("CREATE", "bad", { attributes: { uuid: "bad", count: 3 as unknown as string } });
+    expect(() => repo.register([event("CREATE", "lost-with-bad", { componentId: "new-1" }), bad])).toThrow(TypeError);
+    const badType = event("NOT_A_TYPE" as ProvenanceEventType, "bad");
+    expect(() => repo.register([badType])).toThrow(/unknown provenance event type/);
+    expect(repo.maxEventId()).toBe(0);
+    repo.register([event("CREATE", "ok-2", { componentId: "fresh-component" })]);
+    repo.flush();
+    expect((await repo.search({})).map((e) => [e.eventId, e.flowFileUuid, e.componentId])).toEqual([
+      [1, "ok-2", "fresh-component"],
+      [0, "ok-1", "proc-1"],
+    ]);
+  });
+
+  it("keeps a large event (bigger than the read chunk) intact", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir });
+    const details = "d".repeat(5 * 1024 * 1024);
+    repo.register([event("CREATE", "small-1"), event("CONTENT_MODIFIED", "big", { details }), event("DROP", "small-2")]);
+    repo.flush();
+    expect((await repo.getEvent(1))?.details?.length).toBe(details.length);
+    expect((await repo.search({})).map((e) => e.flowFileUuid)).toEqual(["small-2", "big", "small-1"]);
+    await repo.close();
+    const reopened = repository({ dir });
+    expect(reopened.maxEventId()).toBe(2);
+    expect((await reopened.getEvent(1))?.details).toBe(details);
+  });
+});
