@@ -11,7 +11,11 @@ import { FetchFile } from "./fetch-file";
 import { GenerateFlowFile } from "./generate-flow-file";
 import { GetFile } from "./get-file";
 import { ConsumeKafka } from "./kafka/consume-kafka";
+import { HandleHttpRequest } from "./handle-http-request";
+import { HandleHttpResponse } from "./handle-http-response";
+import { InvokeHTTP } from "./invoke-http";
 import { ListFile } from "./list-file";
+import { ListenHTTP } from "./listen-http";
 import { PublishKafka } from "./kafka/publish-kafka";
 import { LogAttribute } from "./log-attribute";
 import { MergeContent } from "./merge-content";
@@ -34,7 +38,11 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(FetchFile),
   erase(GenerateFlowFile),
   erase(GetFile),
+  erase(HandleHttpRequest),
+  erase(HandleHttpResponse),
+  erase(InvokeHTTP),
   erase(ListFile),
+  erase(ListenHTTP),
   erase(LogAttribute),
   erase(MergeContent),
   erase(PublishKafka),
