@@ -4,6 +4,7 @@
  */
 import { erase, type AnyProcessorDefinition } from "../engine/sdk";
 import { AttributesToJSON } from "./attributes-to-json";
+import { ControlRate } from "./control-rate";
 import { ConvertRecord } from "./convert-record";
 import { EvaluateJsonPath } from "./evaluate-json-path";
 import { ExtractText } from "./extract-text";
@@ -16,11 +17,13 @@ import { HandleHttpResponse } from "./handle-http-response";
 import { InvokeHTTP } from "./invoke-http";
 import { ListFile } from "./list-file";
 import { ListenHTTP } from "./listen-http";
+import { Notify } from "./notify";
 import { PublishKafka } from "./kafka/publish-kafka";
 import { LogAttribute } from "./log-attribute";
 import { MergeContent } from "./merge-content";
 import { PutFile } from "./put-file";
 import { ReplaceText } from "./replace-text";
+import { RetryFlowFile } from "./retry-flow-file";
 import { RouteOnAttribute } from "./route-on-attribute";
 import { RouteOnContent } from "./route-on-content";
 import { SplitJson } from "./split-json";
@@ -28,10 +31,12 @@ import { SplitText } from "./split-text";
 import { TransformJson } from "./transform-json";
 import { UpdateAttribute } from "./update-attribute";
 import { ValidateJson } from "./validate-json";
+import { Wait } from "./wait";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(AttributesToJSON),
   erase(ConsumeKafka),
+  erase(ControlRate),
   erase(ConvertRecord),
   erase(EvaluateJsonPath),
   erase(ExtractText),
@@ -45,9 +50,11 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(ListenHTTP),
   erase(LogAttribute),
   erase(MergeContent),
+  erase(Notify),
   erase(PublishKafka),
   erase(PutFile),
   erase(ReplaceText),
+  erase(RetryFlowFile),
   erase(RouteOnAttribute),
   erase(RouteOnContent),
   erase(SplitJson),
@@ -55,6 +62,7 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(TransformJson),
   erase(UpdateAttribute),
   erase(ValidateJson),
+  erase(Wait),
 ];
 
 /** A registry over a list of definitions (the default list, or one a test or bench adds to). */
