@@ -78,6 +78,8 @@ export class StandardProcessSession implements ProcessSession<string> {
   private readBytes = 0;
   private writtenBytes = 0;
   readonly provenance: ProvenanceReporter;
+  /** FlowFiles committed by this session so far (idle detection reads it). */
+  committedCount = 0;
 
   constructor(private readonly host: SessionHost) {
     const explicit = (type: ProvenanceEventType) => (ff: FlowFile, arg: string, details?: string) => {
@@ -439,6 +441,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       }
     }
     wal.endCommit();
+    this.committedCount += this.records.size + this.expired.length;
 
     // Everything is staged in the repositories; now the in-memory effects.
     for (const [q, [count, bytes]] of acks) {

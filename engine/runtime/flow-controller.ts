@@ -231,7 +231,7 @@ export class FlowController {
       sessionOpened: (s) => this.activeSessions.add(s),
       sessionClosed: (s) => {
         this.activeSessions.delete(s);
-        this.lastDataActivity = Date.now();
+        if (s.committedCount > 0) this.lastDataActivity = Date.now();
       },
       wake: () => this.scheduler.wake(),
       log: (level, component, message, fields) => log(level, component, message, fields),

@@ -79,7 +79,9 @@ describe("sluice run survives kill -9", () => {
     const fast = path.join(base, "fast.json");
     fs.writeFileSync(fast, JSON.stringify(flow(input, output, { runSchedule: "0 sec", batchSize: 1000 })));
     const second = startSluice(fast, dataDir, ["--exit-when-idle", "--idle-ms", "1500"]);
+    const guard = setTimeout(() => second.child.kill("SIGKILL"), 180_000);
     const code = await second.exited;
+    clearTimeout(guard);
     const log = second.stderr();
     expect(code, log).toBe(0);
     const m = /recovered (\d+) FlowFiles in (\d+) ms/.exec(log);
