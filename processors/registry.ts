@@ -4,8 +4,11 @@
  */
 import { erase, type AnyProcessorDefinition } from "../engine/sdk";
 import { AttributesToJSON } from "./attributes-to-json";
+import { Base64EncodeContent } from "./base64-encode-content";
+import { CompressContent } from "./compress-content";
 import { ControlRate } from "./control-rate";
 import { ConvertRecord } from "./convert-record";
+import { DetectDuplicate } from "./detect-duplicate";
 import { EvaluateJsonPath } from "./evaluate-json-path";
 import { ExtractText } from "./extract-text";
 import { FetchFile } from "./fetch-file";
@@ -14,9 +17,11 @@ import { GetFile } from "./get-file";
 import { ConsumeKafka } from "./kafka/consume-kafka";
 import { HandleHttpRequest } from "./handle-http-request";
 import { HandleHttpResponse } from "./handle-http-response";
+import { HashContent } from "./hash-content";
 import { InvokeHTTP } from "./invoke-http";
 import { ListFile } from "./list-file";
 import { ListenHTTP } from "./listen-http";
+import { LogMessage } from "./log-message";
 import { Notify } from "./notify";
 import { PublishKafka } from "./kafka/publish-kafka";
 import { LogAttribute } from "./log-attribute";
@@ -26,6 +31,7 @@ import { ReplaceText } from "./replace-text";
 import { RetryFlowFile } from "./retry-flow-file";
 import { RouteOnAttribute } from "./route-on-attribute";
 import { RouteOnContent } from "./route-on-content";
+import { RouteText } from "./route-text";
 import { SplitJson } from "./split-json";
 import { SplitText } from "./split-text";
 import { TransformJson } from "./transform-json";
@@ -35,9 +41,12 @@ import { Wait } from "./wait";
 
 export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(AttributesToJSON),
+  erase(Base64EncodeContent),
+  erase(CompressContent),
   erase(ConsumeKafka),
   erase(ControlRate),
   erase(ConvertRecord),
+  erase(DetectDuplicate),
   erase(EvaluateJsonPath),
   erase(ExtractText),
   erase(FetchFile),
@@ -45,10 +54,12 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(GetFile),
   erase(HandleHttpRequest),
   erase(HandleHttpResponse),
+  erase(HashContent),
   erase(InvokeHTTP),
   erase(ListFile),
   erase(ListenHTTP),
   erase(LogAttribute),
+  erase(LogMessage),
   erase(MergeContent),
   erase(Notify),
   erase(PublishKafka),
@@ -57,6 +68,7 @@ export const PROCESSORS: readonly AnyProcessorDefinition[] = [
   erase(RetryFlowFile),
   erase(RouteOnAttribute),
   erase(RouteOnContent),
+  erase(RouteText),
   erase(SplitJson),
   erase(SplitText),
   erase(TransformJson),
