@@ -32,6 +32,11 @@ export interface EngineOptions {
   /** Silence the engine log entirely. */
   silent?: boolean;
   controllerServices?: Record<string, Record<string, string>>;
+  /**
+   * Load flows whose processors are invalid (they stay stopped and report why) instead of
+   * rejecting the whole flow; the designer uses this, `sluice run` does not. @default false
+   */
+  lenient?: boolean;
 }
 
 export interface ComponentCounts {
@@ -120,7 +125,7 @@ export class Engine {
    */
   static open(flow: unknown, options: EngineOptions): Engine {
     const registry = options.extraProcessors?.length ? createRegistry(options.extraProcessors) : defaultRegistry;
-    const v = validateFlow(flow, registry);
+    const v = validateFlow(flow, registry, { lenient: options.lenient });
     if (!v.ok) throw new FlowValidationError(v.problems);
     const mode = options.mode ?? "durable";
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -134,7 +139,7 @@ export class Engine {
       controllerServices: options.controllerServices,
       logger: log ? (level, component, message, fields) => log[level as "info"]({ component, ...fields }, message) : undefined,
     });
-    controller.load(v.flow);
+    controller.load(v.flow, { lenient: options.lenient });
     return new Engine(options, controller, registry);
   }
 

@@ -111,9 +111,9 @@ export class FlowController {
    * Loads a flow: validates it (throws FlowValidationError listing every problem), builds
    * nodes and queues, and puts recovered FlowFiles back into their queues.
    */
-  load(input: unknown): void {
+  load(input: unknown, opts: { lenient?: boolean } = {}): void {
     if (this.flow) throw new Error("a flow is already loaded; stop and create a new controller");
-    const v = validateFlow(input, this.opts.registry);
+    const v = validateFlow(input, this.opts.registry, opts);
     if (!v.ok) throw new FlowValidationError(v.problems);
     const flow = v.flow;
     for (const sv of flow.services) this.flowServices[sv.id] = { type: sv.type, ...sv.properties };
@@ -122,6 +122,10 @@ export class FlowController {
       const def = this.opts.registry.get(p.type)!;
       const node = new ProcessorNode(def, p, env);
       if (p.state === "disabled") node.disable();
+      // Graph-level problems (unconnected relationships...) join the node's own property problems.
+      for (const pr of v.invalid.get(p.id) ?? []) {
+        if (!/\.(properties|scheduling)\b/.test(pr.path)) node.addProblem({ property: pr.path.replace(/^processors\[\d+\]\.?/, ""), message: pr.message });
+      }
       this.nodes.set(p.id, node);
     }
     const repo = this.opts.repositories;

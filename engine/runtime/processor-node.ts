@@ -88,8 +88,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
     this.autoTerminate = new Set(spec.autoTerminate);
     this.relationshipNames = new Set(relationshipsOf(def, spec.properties));
     for (const [rel, r] of Object.entries(def.relationships)) if (r.autoTerminateByDefault) this.autoTerminate.add(rel);
-    this.penaltyMs = parseDuration(spec.scheduling.penaltyDuration);
-    this.yieldMs = parseDuration(spec.scheduling.yieldDuration);
+    this.penaltyMs = 30_000;
+    this.yieldMs = 1000;
     this.batchSize = spec.scheduling.batchSize;
     this.configure();
     // Getters in the object literals below read live values; they cannot capture lexical `this`.
@@ -154,6 +154,15 @@ export class ProcessorNode implements Schedulable, SessionHost {
     const problems: ValidationProblem[] = processorProblems(this.def, this.spec.properties);
     this.config = resolveConfig(this.def.properties, this.spec.properties).config as Record<string, unknown>;
     const s = this.spec.scheduling;
+    for (const key of ["penaltyDuration", "yieldDuration"] as const) {
+      try {
+        const ms = parseDuration(s[key]);
+        if (key === "penaltyDuration") this.penaltyMs = ms;
+        else this.yieldMs = ms;
+      } catch (e) {
+        problems.push({ property: `scheduling.${key}`, message: (e as Error).message });
+      }
+    }
     try {
       if (s.strategy === "cron") {
         if (!s.cron) problems.push({ property: "scheduling.cron", message: "a CRON expression is required for the cron strategy" });

@@ -39,14 +39,16 @@ export function relationshipsOf(def: AnyProcessorDefinition, properties: Readonl
 
 /**
  * Validates a document (structure and semantics). Returns the normalized flow or every problem.
- * `processorProblems: false` skips per-property checks (used when loading a flow whose invalid
- * processors should still appear, as stopped and invalid, in the designer).
+ * With `lenient`, problems that only make one processor invalid (properties, scheduling,
+ * unconnected relationships) do not reject the flow; they come back in `invalid` by processor
+ * id, so the designer can show the processor as invalid while the rest of the flow runs.
  */
 export function validateFlow(
   input: unknown,
   registry: ProcessorRegistry,
-  opts: { processorProblems?: boolean } = {},
-): { ok: true; flow: FlowDocument; problems: FlowProblem[] } | { ok: false; problems: FlowProblem[] } {
+  opts: { lenient?: boolean } = {},
+): { ok: true; flow: FlowDocument; problems: FlowProblem[]; invalid: Map<string, FlowProblem[]> } | { ok: false; problems: FlowProblem[] } {
+  const invalid = new Map<string, FlowProblem[]>();
   const parsed = flowSchema.safeParse(input);
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
@@ -97,24 +99,24 @@ export function validateFlow(
       problems.push({ path: `processors[${i}].type`, message: `unknown processor type "${p.type}"` });
       return;
     }
-    if (opts.processorProblems === false) return;
+    const own: FlowProblem[] = [];
     for (const pr of processorProblems(def, p.properties)) {
-      problems.push({ path: `processors[${i}].properties${pr.property ? `.${pr.property}` : ""}`, message: pr.message });
+      own.push({ path: `processors[${i}].properties${pr.property ? `.${pr.property}` : ""}`, message: pr.message });
     }
     const s = p.scheduling;
     try {
       if (s.strategy === "cron") {
-        if (!s.cron) problems.push({ path: `processors[${i}].scheduling.cron`, message: "required when strategy is cron" });
+        if (!s.cron) own.push({ path: `processors[${i}].scheduling.cron`, message: "required when strategy is cron" });
         else new Cron(s.cron, { paused: true }).stop();
       } else parseDuration(s.runSchedule);
     } catch (e) {
-      problems.push({ path: `processors[${i}].scheduling.${s.strategy === "cron" ? "cron" : "runSchedule"}`, message: (e as Error).message });
+      own.push({ path: `processors[${i}].scheduling.${s.strategy === "cron" ? "cron" : "runSchedule"}`, message: (e as Error).message });
     }
     for (const key of ["penaltyDuration", "yieldDuration"] as const) {
       try {
         parseDuration(s[key]);
       } catch (e) {
-        problems.push({ path: `processors[${i}].scheduling.${key}`, message: (e as Error).message });
+        own.push({ path: `processors[${i}].scheduling.${key}`, message: (e as Error).message });
       }
     }
     const rels = relationshipsOf(def, p.properties);
@@ -122,17 +124,20 @@ export function validateFlow(
     for (const r of rels) {
       const auto = p.autoTerminate.includes(r) || def.relationships[r]?.autoTerminateByDefault === true;
       if (!conn.has(r) && !auto) {
-        problems.push({ path: `processors[${i}].relationships.${r}`, message: `relationship "${r}" is neither connected nor auto-terminated` });
+        own.push({ path: `processors[${i}].relationships.${r}`, message: `relationship "${r}" is neither connected nor auto-terminated` });
       }
     }
     p.autoTerminate.forEach((r, k) => {
-      if (!rels.includes(r)) problems.push({ path: `processors[${i}].autoTerminate[${k}]`, message: `${p.type} has no relationship "${r}"` });
+      if (!rels.includes(r)) own.push({ path: `processors[${i}].autoTerminate[${k}]`, message: `${p.type} has no relationship "${r}"` });
     });
     if (def.input === "required" && !hasIncoming.has(p.id)) {
-      problems.push({ path: `processors[${i}]`, message: `${p.name ?? p.type} requires an incoming connection` });
+      own.push({ path: `processors[${i}]`, message: `${p.name ?? p.type} requires an incoming connection` });
     }
+    if (opts.lenient) {
+      if (own.length) invalid.set(p.id, own);
+    } else problems.push(...own);
   });
-  return problems.length ? { ok: false, problems } : { ok: true, flow, problems };
+  return problems.length ? { ok: false, problems } : { ok: true, flow, problems, invalid };
 }
 
 /** Property-level problems of one processor configuration (descriptors, custom validate, dynamic EL). */
