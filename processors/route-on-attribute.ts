@@ -22,6 +22,7 @@ export const RouteOnAttribute = defineProcessor({
     matched: relationship("FlowFiles whose conditions hold (matched strategies only)."),
   },
   activeRelationships: (raw) => ((raw.strategy ?? "Route to Property name") === "Route to Property name" ? ["unmatched"] : ["matched", "unmatched"]),
+  writesAttributes: { "RouteOnAttribute.Route": "Route to Property name: the route this FlowFile (or clone) took." },
   dynamicProperties: {
     description: "Route name → boolean Expression Language condition.",
     relationships: (raw) => (raw.strategy ?? "Route to Property name") === "Route to Property name",
@@ -42,7 +43,7 @@ export const RouteOnAttribute = defineProcessor({
           continue;
         }
         for (let i = 1; i < hits.length; i++) {
-          const copy = session.clone(ff);
+          const copy = session.putAttribute(session.clone(ff), "RouteOnAttribute.Route", hits[i] as string);
           session.provenance.route(copy, hits[i] as string);
           session.transferDynamic(copy, hits[i] as string);
         }
