@@ -552,18 +552,12 @@ export function recordEventId(buf: Buffer, start: number, end: number): number {
 }
 
 /**
- * 53-bit hash of a string (two 32-bit FNV-1a lanes). The index stores hashes instead of text
- * keys: integer B-trees are smaller and faster, and every query re-checks the decoded event,
- * so a collision costs a wasted read, never a wrong answer.
+ * 31-bit FNV-1a hash of a string. The index stores hashes instead of text keys: small integer
+ * B-tree keys (4 bytes) keep the index compact and fast, and every query re-checks the decoded
+ * event, so a collision costs a wasted read, never a wrong answer.
  */
-export function hash53(s: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  return (h1 >>> 0) * 0x200000 + (h2 >>> 11);
+export function hash31(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 1;
 }
