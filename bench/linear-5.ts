@@ -117,9 +117,13 @@ export async function main(args: string[]): Promise<void> {
     extraProcessors: [erase(OrderSource), erase(TagTier), erase(CountingSink)],
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await engine.start();
   await finished;
   const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time is steadier than wall time on a shared machine; reported on stderr for profiling.
+  process.stderr.write(`linear-5 cpu_ms user=${Math.round(cpu.user / 1000)} system=${Math.round(cpu.system / 1000)}\n`);
   await engine.shutdown();
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (run.counted !== n || run.big !== n / 2) {

@@ -571,7 +571,9 @@ export class StandardProcessSession implements ProcessSession<string> {
       details,
       transitUri: null,
       sourceQueueId,
-    };
+      // Set by the repository; declared here so every event object has one shape.
+      eventId: -1,
+    } as ProvenanceEventInput;
   }
 
   private fillDelta(e: ProvenanceEventInput, orig: FlowFileRecord | null, delta: AttributeDelta): void {

@@ -26,7 +26,8 @@ export function createRepositories(mode: RunMode, dataDir: string, opts: Reposit
     return {
       content: new MemoryContentRepository(),
       flowFiles: new VolatileFlowFileRepository(),
-      provenance: new MemoryProvenanceRepository(),
+      // A bounded ring: volatile mode keeps recent provenance for the UI without growing the heap.
+      provenance: new MemoryProvenanceRepository({ maxEvents: 10_000 }),
       swap: null,
     };
   }
