@@ -56,7 +56,26 @@ export class Writer {
    * a padded varint decodes the same.
    */
   str(s: string): void {
-    const max = s.length * 3;
+    const len = s.length;
+    // Short ASCII (uuids, attribute names, numbers) is by far the common case, and a byte loop
+    // beats Buffer#write's per-call overhead several times over for it.
+    if (len < 128) {
+      this.ensure(1 + len * 3);
+      const buf = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[p++] = c;
+      }
+      if (i === len) {
+        buf[this.pos] = len;
+        this.pos = p;
+        return;
+      }
+    }
+    const max = len * 3;
     if (max < 128) {
       this.ensure(1 + max);
       const n = this.buf.write(s, this.pos + 1, "utf8");

@@ -70,6 +70,32 @@ describe("engine scheduling and back pressure", () => {
     expect(e.status().processors.find((p) => p.id === "gen")!.stats.out).toBeGreaterThan(produced + 100);
   });
 
+  it("lists a queue in take order, shows a FlowFile's content, and empties the queue with DROP events", async () => {
+    const e = open({
+      sluice: 1,
+      id: "q",
+      name: "q",
+      processors: [
+        gen({ batchSize: "5", totalCount: "5", customText: "payload-${nextInt}", nextInt: "${literal(1)}" }, { runSchedule: "0 sec" }),
+        { id: "log", type: "LogAttribute", properties: {}, autoTerminate: ["success"], state: "stopped" },
+      ],
+      connections: [{ id: "c", source: "gen", relationships: ["success"], destination: "log" }],
+    });
+    await e.start();
+    await sleep(300);
+    const listed = e.listQueue("c", 100);
+    expect(listed).toHaveLength(5);
+    expect(listed.map((f) => f.position)).toEqual([1, 2, 3, 4, 5]);
+    expect(listed[0]!.attributes["mime.type"]).toBe("text/plain");
+    const { content } = e.queuedContent("c", listed[2]!.uuid);
+    expect(content.toString()).toBe("payload-1");
+    expect(() => e.queuedContent("c", "no-such-uuid")).toThrow(/not queued/);
+    expect(e.emptyQueue("c")).toBe(5);
+    expect(e.status().connections[0]!.queued.count).toBe(0);
+    const drops = await e.searchProvenance({ type: "DROP" });
+    expect(drops.map((d) => d.flowFileUuid).sort()).toEqual(listed.map((f) => f.uuid).sort());
+  });
+
   it("honours the run schedule", async () => {
     const e = open({
       sluice: 1,
