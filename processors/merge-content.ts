@@ -268,8 +268,10 @@ export const MergeContent = defineProcessor({
 
     for (const { bin, reason } of ready) emit(session, config, bin, reason, now);
     for (const bin of waiting) for (const m of bin.members) session.transferBack(m);
-    // Waiting bins are re-examined after the yield; a full take means more input is queued now.
-    if (waiting.length > 0 && taken.length < limit) context.yield();
+    // Waiting bins are re-examined after the yield. A full take that completed a bin means more
+    // input is queued right now, so go on; a full take that completed nothing must still yield,
+    // or the processor would spin through a queue of incomplete bins.
+    if (waiting.length > 0 && (taken.length < limit || ready.length === 0)) context.yield();
   },
 });
 
