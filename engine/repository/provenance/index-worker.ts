@@ -40,6 +40,8 @@ interface Shard {
   file: number;
   minTs: number;
   maxTs: number;
+  /** Rows in the shard (kept in memory; counted at start). */
+  count: number;
 }
 
 /** Prepared statements of one shard. */
@@ -89,7 +91,7 @@ class Indexer {
     this.saveProgress = this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('progress', ?)");
     this.saveShard = this.db.prepare("UPDATE shards SET min_ts = ?, max_ts = ? WHERE file = ?");
     for (const row of this.db.prepare("SELECT file, min_ts AS minTs, max_ts AS maxTs FROM shards ORDER BY file").all() as Shard[]) {
-      this.shards.set(row.file, row);
+      this.shards.set(row.file, { ...row, count: 0 });
     }
     for (const file of init.files) {
       this.files.push(file.firstId);
@@ -234,8 +236,9 @@ class Indexer {
       this.progressOffset = this.endOfShard(this.progressFile);
     }
     this.indexedEvents = 0;
-    for (const shard of this.shards.keys()) {
-      this.indexedEvents += (db.prepare(`SELECT count(*) AS n FROM ev_${shard}`).get() as { n: number }).n;
+    for (const shard of this.shards.values()) {
+      shard.count = (db.prepare(`SELECT count(*) AS n FROM ev_${shard.file}`).get() as { n: number }).n;
+      this.indexedEvents += shard.count;
     }
   }
 
@@ -266,12 +269,13 @@ class Indexer {
       this.db.exec(`CREATE INDEX ev_${file}_a${i} ON ev_${file} (a${i}) WHERE a${i} IS NOT NULL`);
     }
     this.db.prepare("INSERT INTO shards (file, min_ts, max_ts) VALUES (?, ?, ?)").run(file, Infinity, -Infinity);
-    this.shards.set(file, { file, minTs: Infinity, maxTs: -Infinity });
+    this.shards.set(file, { file, minTs: Infinity, maxTs: -Infinity, count: 0 });
     this.db.prepare("DELETE FROM dict WHERE file = ?").run(file);
     this.dicts.set(file, []);
   }
 
   private dropShard(file: number): void {
+    this.indexedEvents -= this.shards.get(file)?.count ?? 0;
     this.db.exec(`DROP TABLE IF EXISTS ev_${file}; DROP TABLE IF EXISTS ln_${file};`);
     this.db.prepare("DELETE FROM shards WHERE file = ?").run(file);
     this.db.prepare("DELETE FROM dict WHERE file = ?").run(file);
@@ -304,7 +308,15 @@ class Indexer {
   /** Indexes whole records of the current file from the saved offset; returns how many. */
   private indexChunk(size: number, budget: number): number {
     const file = this.progressFile;
-    const fd = this.fd(file);
+    let fd: number;
+    try {
+      fd = this.fd(file);
+    } catch (error) {
+      // Retention deleted the file before its "retain" message arrived: nothing left to index.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      this.progressOffset = size;
+      return 1;
+    }
     const dict = this.dict(file);
     const shard = this.shards.get(file)!;
     const statements = this.shardStatements(file);
@@ -374,7 +386,10 @@ class Indexer {
       const value = record.indexedValues[i];
       params[7 + i] = value === undefined ? null : hash31(value);
     }
-    statements.insertEvent.run(params);
+    if (statements.insertEvent.run(params).changes > 0) {
+      shard.count++;
+      this.indexedEvents++;
+    }
     if (ts < shard.minTs) shard.minTs = ts;
     if (ts > shard.maxTs) shard.maxTs = ts;
     if (record.parentUuids.length > 0 || record.childUuids.length > 0) {
@@ -385,7 +400,6 @@ class Indexer {
         statements.insertLink.run(id, hash31(other), other, own);
       }
     }
-    this.indexedEvents++;
     return true;
   }
 

@@ -197,6 +197,20 @@ describe("FileProvenanceRepository", () => {
     expect(await repo.lineage("ff-0")).toMatchObject({ events: [] });
   });
 
+  it("stays consistent when retention deletes files the index has not reached yet", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir, maxLogFileBytes: 2000, maxStorageBytes: 6000 });
+    for (let i = 0; i < 3000; i += 10) {
+      repo.register(Array.from({ length: 10 }, (_, j) => event("ROUTE", `ff-${i + j}`)));
+      repo.flush();
+    }
+    const remaining = (await repo.search({ limit: 100_000 })).map((e) => e.eventId);
+    expect(remaining[0]).toBe(2999);
+    expect(remaining.length).toBeGreaterThan(10);
+    expect(remaining).toEqual(Array.from({ length: remaining.length }, (_, i) => 2999 - i));
+    expect(await repo.waitForIndex()).toBe(remaining.length);
+  });
+
   it("deletes log files older than the age limit, never the current one", async () => {
     const dir = tempDir();
     const repo = repository({ dir, maxLogFileBytes: 500, maxAgeMs: 24 * HOUR });
