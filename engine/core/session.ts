@@ -322,7 +322,8 @@ export class StandardProcessSession implements ProcessSession<string> {
     const content = host.content;
     const wal = host.flowFiles;
     const events: ProvenanceEventInput[] = [];
-    const puts: Array<[ConnectionQueue, FlowFileRecord]> = [];
+    const putQueues: ConnectionQueue[] = [];
+    const putFlowFiles: FlowFileRecord[] = [];
     const acks = new Map<ConnectionQueue, [number, number]>();
     let inCount = 0;
     let inBytes = 0;
@@ -419,7 +420,8 @@ export class StandardProcessSession implements ProcessSession<string> {
       }
       const q0 = queues[0] as ConnectionQueue;
       wal.upsert(q0.id, cur, orig ? delta : undefined);
-      puts.push([q0, cur]);
+      putQueues.push(q0);
+      putFlowFiles.push(cur);
       // One relationship, several connections: every extra connection gets a clone (NiFi).
       for (let i = 1; i < queues.length; i++) {
         const q = queues[i] as ConnectionQueue;
@@ -427,7 +429,8 @@ export class StandardProcessSession implements ProcessSession<string> {
         const copy = new FlowFileRecord(uuid, { ...cur.attributes, uuid }, cur.claim, cur.entryDate, cur.lineageStartDate, cur.penaltyExpiration, nextSequence());
         if (copy.claim) content.incrementRef(copy.claim);
         wal.upsert(q.id, copy, undefined);
-        puts.push([q, copy]);
+        putQueues.push(q);
+        putFlowFiles.push(copy);
         const e = this.event("CLONE", copy, now, rec.dest, null, null, sourceId);
         e.parentUuids = [cur.uuid];
         events.push(e);
@@ -449,14 +452,24 @@ export class StandardProcessSession implements ProcessSession<string> {
       const cs = host.connectionStats(q.id);
       if (cs) cs.addMany({ out: count, outBytes: bytes }, now);
     }
-    for (const [q, ff] of puts) {
+    // Statistics are added once per destination queue, not once per FlowFile.
+    let statQueue: ConnectionQueue | null = null;
+    let statCount = 0;
+    let statBytes = 0;
+    for (let i = 0; i < putQueues.length; i++) {
+      const q = putQueues[i] as ConnectionQueue;
+      const ff = putFlowFiles[i] as FlowFileRecord;
       q.put(ff, now);
-      const cs = host.connectionStats(q.id);
-      if (cs) {
-        cs.add("in", 1, now);
-        cs.add("inBytes", ff.size, now);
+      if (q !== statQueue) {
+        if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
+        statQueue = q;
+        statCount = 0;
+        statBytes = 0;
       }
+      statCount++;
+      statBytes += ff.size;
     }
+    if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
     if (events.length) host.provenance.register(events);
     host.stats.addMany(
       { in: inCount, inBytes, out: outCount, outBytes, read: this.readBytes, written: this.writtenBytes },

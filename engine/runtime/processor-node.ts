@@ -76,6 +76,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
   private readonly context: ProcessorContext;
   private stopping: Promise<void> | null = null;
   private allOutgoing: ConnectionQueue[] = [];
+  /** Relationship → target, rebuilt by wire(); the session looks one up per FlowFile. */
+  private readonly routes = new Map<string, RouteTarget>();
 
   constructor(
     readonly def: AnyProcessorDefinition,
@@ -190,8 +192,13 @@ export class ProcessorNode implements Schedulable, SessionHost {
     return this.state === "stopped" && !this.isValid ? "invalid" : this.state;
   }
 
+  /** Call after connections change: caches outgoing queues and per-relationship routes. */
   wire(): void {
     this.allOutgoing = [...new Set([...this.outgoing.values()].flat())];
+    this.routes.clear();
+    for (const rel of this.relationshipNames) {
+      this.routes.set(rel, { queues: this.outgoing.get(rel) ?? [], autoTerminate: this.autoTerminate.has(rel) });
+    }
   }
 
   // SessionHost
@@ -205,8 +212,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
     return this.env.provenance;
   }
   route(relationship: string): RouteTarget | undefined {
-    if (!this.relationshipNames.has(relationship)) return undefined;
-    return { queues: this.outgoing.get(relationship) ?? [], autoTerminate: this.autoTerminate.has(relationship) };
+    return this.routes.get(relationship);
   }
   connectionStats(queueId: string): RollingStats<ConnectionField> | undefined {
     return this.env.connectionStats(queueId);
