@@ -8,7 +8,9 @@
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 
+/** A field value: JSON's value space. */
 export type RecordValue = null | boolean | number | string | RecordValue[] | { [k: string]: RecordValue };
+/** One record: field name → value, fields in input order. */
 export type DataRecord = { [field: string]: RecordValue };
 
 /** Input that cannot be read as records; the message says where. */
@@ -16,6 +18,11 @@ export class RecordFormatError extends Error {
   override name = "RecordFormatError";
 }
 
+/**
+ * CSV dialect for reading and writing. `quote`/`escape` are single characters; `header` means
+ * "the first line names the fields" when reading and "write a header line" when writing;
+ * `trim` and `inferTypes` apply to reading, `recordSeparator` to writing.
+ */
 export interface CsvFormat {
   readonly delimiter: string;
   readonly quote: string;
