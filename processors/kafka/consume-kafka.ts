@@ -8,7 +8,17 @@ import {
   type KafkaSettings,
 } from "./kafka-connection";
 import { KafkaSource, type BufferedRecord, type TakenRange } from "./kafka-source";
-import { encodeKey, headersToAttributes, joinDemarcated, parseDemarcator, wholeNameRegex, type KeyEncoding } from "./records";
+import {
+  encodeFramed,
+  encodeKey,
+  FRAMED_MIME_TYPE,
+  headerList,
+  headersToAttributes,
+  joinDemarcated,
+  parseDemarcator,
+  wholeNameRegex,
+  type KeyEncoding,
+} from "./records";
 
 /** The attribute names ConsumeKafka writes (and a transactional PublishKafka reads). */
 export const KAFKA_ATTR = {
@@ -44,7 +54,9 @@ export const ConsumeKafka = defineProcessor({
     "",
     "**Rebalances**: records buffered for a partition that is revoked are dropped without committing (the new owner reads them again); partitions that stay assigned continue after the records already taken.",
     "",
-    "**Exactly-once via PublishKafka**: with that property set, this processor commits nothing. It adds `kafka.consumer.group` to every FlowFile, and a PublishKafka in transactional mode (same Kafka cluster) publishes the records and commits these offsets in one Kafka transaction per input partition (kafkajs has no KIP-447, so one transactional id per input partition fences zombies). Records read again after a crash or rebalance are recognised by their offset and dropped by PublishKafka. Requirements: one FlowFile per record, honor transactions, and FlowFiles must reach PublishKafka in the order consumed (FIFO connections, one concurrent task, no processor in between that splits, merges, penalizes or reorders them); only one transactional PublishKafka may serve a consumer group.",
+    "**Framed record batches** (" + FRAMED_MIME_TYPE + "): one FlowFile per partition and trigger holding the records with their keys, headers, offsets and timestamps; PublishKafka with the framed Content Format republishes them one by one. Per-FlowFile costs (repository, provenance) are then paid once per batch, which is how a Kafka → Kafka relay keeps up with Kafka.",
+    "",
+    "**Exactly-once via PublishKafka**: with that property set, this processor commits nothing. It adds `kafka.consumer.group` to every FlowFile, and a PublishKafka in transactional mode (same Kafka cluster) publishes the records and commits these offsets in one Kafka transaction per input partition (kafkajs has no KIP-447, so one transactional id per input partition fences zombies). Records read again after a crash or rebalance are recognised by their offset and dropped by PublishKafka. Requirements: one FlowFile per record or framed batches, honor transactions, and FlowFiles must reach PublishKafka in the order consumed (FIFO connections, one concurrent task, no processor in between that splits, merges, penalizes or reorders them); only one transactional PublishKafka may serve a consumer group.",
   ].join("\n"),
   tags: ["kafka", "consume", "ingest", "source", "pubsub", "exactly-once"],
   input: "forbidden",
@@ -73,10 +85,12 @@ export const ConsumeKafka = defineProcessor({
     }),
     outputStrategy: property.enum({
       displayName: "Output Strategy",
-      description: "One FlowFile per record, or one FlowFile per partition and trigger with the values joined by the Message Demarcator.",
+      description:
+        "One FlowFile per record; one FlowFile per partition and trigger with the values joined by the Message Demarcator; or one framed record batch per partition and trigger that keeps every record's key, headers and offset (for PublishKafka's framed Content Format).",
       values: [
         { value: "record", displayName: "One FlowFile per record" },
         { value: "demarcated", displayName: "Demarcated batches" },
+        { value: "framed", displayName: "Framed record batches" },
       ],
       default: "record",
     }),
@@ -140,6 +154,7 @@ export const ConsumeKafka = defineProcessor({
     [KAFKA_ATTR.timestamp]: "Record timestamp, epoch millis (of the first record in a batch).",
     [KAFKA_ATTR.key]: "Record key in the Key Attribute Encoding (absent for null keys and for batches).",
     [KAFKA_ATTR.count]: "Number of records in a batch.",
+    "mime.type": `${FRAMED_MIME_TYPE} for framed batches.`,
     [KAFKA_ATTR.group]: "Consumer group id (exactly-once mode), for PublishKafka's offset commit.",
     "<header name>": "Headers matching Headers to Add as Attributes.",
   },
@@ -160,8 +175,8 @@ export const ConsumeKafka = defineProcessor({
       problems.push({ property: "topics", message: "name at least one topic" });
     }
     if (config.exactlyOnce) {
-      if (config.outputStrategy !== "record") {
-        problems.push({ property: "outputStrategy", message: "exactly-once needs one FlowFile per record (PublishKafka tracks offsets per FlowFile)" });
+      if (config.outputStrategy === "demarcated") {
+        problems.push({ property: "outputStrategy", message: "exactly-once needs one FlowFile per record or framed batches (PublishKafka tracks every record's offset)" });
       }
       if (!config.honorTransactions) {
         problems.push({ property: "honorTransactions", message: "exactly-once needs Honor Transactions (read_committed)" });
@@ -207,7 +222,9 @@ export const ConsumeKafka = defineProcessor({
         context.yield();
         return;
       }
-      if (config.outputStrategy === "record") emitRecords(session, records, state, config.keyEncoding, config.exactlyOnce ? config.groupId : null);
+      const group = config.exactlyOnce ? config.groupId : null;
+      if (config.outputStrategy === "record") emitRecords(session, records, state, config.keyEncoding, group);
+      else if (config.outputStrategy === "framed") emitFramed(session, records, state, group);
       else emitBatches(session, records, state);
       track(session, source, ranges);
     };
@@ -248,19 +265,47 @@ function emitRecords(session: ProcessSession<"success">, records: readonly Buffe
   }
 }
 
+function byPartition(records: readonly BufferedRecord[]): BufferedRecord[][] {
+  const m = new Map<string, BufferedRecord[]>();
+  for (const r of records) {
+    const k = `${r.topic}\u0000${r.partition}`;
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return [...m.values()];
+}
+
+/** One framed record batch per partition: keys, headers, offsets and timestamps kept. */
+function emitFramed(session: ProcessSession<"success">, records: readonly BufferedRecord[], state: State, group: string | null): void {
+  for (const list of byPartition(records)) {
+    const first = list[0] as BufferedRecord;
+    let ff = session.create();
+    const attrs: Record<string, string> = {
+      [KAFKA_ATTR.topic]: first.topic,
+      [KAFKA_ATTR.partition]: String(first.partition),
+      [KAFKA_ATTR.offset]: String(first.offset),
+      [KAFKA_ATTR.timestamp]: first.timestamp,
+      [KAFKA_ATTR.count]: String(list.length),
+      "mime.type": FRAMED_MIME_TYPE,
+    };
+    if (group !== null) attrs[KAFKA_ATTR.group] = group;
+    ff = session.putAllAttributes(ff, attrs);
+    ff = session.write(
+      ff,
+      encodeFramed(list.map((r) => ({ offset: r.offset, timestamp: Number(r.timestamp), key: r.key, value: r.value, headers: headerList(r.headers) }))),
+    );
+    session.provenance.receive(ff, uriOf(state, first.topic), `${list.length} records`);
+    session.transfer(ff, "success");
+  }
+}
+
 /**
  * One FlowFile per run of consecutive records of a partition that share the same matched
  * header values: consecutive, so per-partition order survives across FlowFiles.
  */
 function emitBatches(session: ProcessSession<"success">, records: readonly BufferedRecord[], state: State): void {
-  const byPartition = new Map<string, BufferedRecord[]>();
-  for (const r of records) {
-    const k = `${r.topic}\u0000${r.partition}`;
-    const list = byPartition.get(k);
-    if (list) list.push(r);
-    else byPartition.set(k, [r]);
-  }
-  for (const list of byPartition.values()) {
+  for (const list of byPartition(records)) {
     let run: BufferedRecord[] = [];
     let runHeaders: Record<string, string> = {};
     let runSig = "";

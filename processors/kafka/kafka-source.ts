@@ -113,6 +113,8 @@ export class KafkaSource {
   /** Sessions holding records from this buffer that are not durable (or failed) yet. */
   private inFlight = 0;
   private waiters: Array<() => void> = [];
+  /** Batch handlers waiting for room in the buffer. */
+  private spaceWaiters: Array<() => void> = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private starting: Promise<void> | null = null;
@@ -209,6 +211,7 @@ export class KafkaSource {
       }
       this.queues.delete(key);
     }
+    if (dropped) this.notifySpace();
     for (const key of this.position.keys()) if (!assignment.has(key)) this.position.delete(key);
     for (const key of this.durable.keys()) if (!assignment.has(key)) this.durable.delete(key);
     this.droppedOnRevoke += dropped;
@@ -229,7 +232,7 @@ export class KafkaSource {
     this.context.logger.info(`joined group ${e.payload.groupId}: ${assignment.size} partition(s)${dropped ? `, dropped ${dropped} buffered record(s) of revoked partitions` : ""}`);
   }
 
-  private async onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const key = tpKey(batch.topic, batch.partition);
     if (!this.assignment.has(key) || this.stopped) return;
     const generation = this.generation;
@@ -238,11 +241,26 @@ export class KafkaSource {
       q = new PartitionQueue(batch.topic, batch.partition);
       this.queues.set(key, q);
     }
-    const pos = this.position.get(key);
+    const live = (): boolean => isRunning() && !isStale() && generation === this.generation && !this.stopped;
+    if (!live()) return;
     let pushed = 0;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale() || generation !== this.generation || this.isFull()) break;
+      // Seeks and rejoins come from this class (generation) or wait for this handler to return,
+      // so the cheap checks suffice per record; live() is re-checked after every wait.
+      if (generation !== this.generation || this.stopped) break;
+      // A full buffer holds this handler, and with it kafkajs's fetch loop (it fetches again
+      // only when the batches of the last fetch are handled): nothing fetched is thrown away.
+      while (this.isFull()) {
+        if (pushed) this.notify();
+        pushed = 0;
+        await this.waitForSpace(1_000);
+        if (!live()) return;
+        // Heartbeats go out only from the fetch loop or from here; this throws when the group
+        // is rebalancing, and kafkajs then rejoins (unhandled records are fetched again).
+        await heartbeat();
+      }
       const offset = Number(m.offset);
+      const pos = this.position.get(key);
       if (pos !== undefined && offset < pos) {
         resolveOffset(m.offset);
         continue;
@@ -259,19 +277,42 @@ export class KafkaSource {
     if (pushed > 0) this.notify();
   }
 
+  private waitForSpace(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.spaceWaiters = this.spaceWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.spaceWaiters.push(done);
+    });
+  }
+
+  private notifySpace(): void {
+    const w = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const f of w) f();
+  }
+
   private isFull(): boolean {
     return this.count >= this.opts.maxBufferedRecords || this.bytes >= this.opts.maxBufferedBytes;
   }
 
-  /** Pauses fetching while the buffer or the outgoing connection is full; resumes below half. */
+  /**
+   * consumer.pause() while the outgoing connection is back-pressured and at least half a buffer
+   * is waiting; resume once the connection has room again (or the buffer ran low). A full
+   * buffer pauses fetching by itself (see onBatch).
+   */
   updateFlowControl(): void {
     const consumer = this.consumer;
     if (!consumer || this.stopped) return;
     const space = this.context.isSpaceAvailable(this.opts.outputRelationship);
-    if (!this.paused && (this.isFull() || !space)) {
+    const half = this.count >= this.opts.maxBufferedRecords / 2 || this.bytes >= this.opts.maxBufferedBytes / 2;
+    if (!this.paused && !space && half) {
       this.paused = true;
       consumer.pause([...this.assignedTopics].map((topic) => ({ topic })));
-    } else if (this.paused && space && this.count <= this.opts.maxBufferedRecords / 2 && this.bytes <= this.opts.maxBufferedBytes / 2) {
+    } else if (this.paused && (space || !half)) {
       this.paused = false;
       consumer.resume([...this.assignedTopics].map((topic) => ({ topic })));
     }
@@ -329,6 +370,7 @@ export class KafkaSource {
       }
       if (!progressed) break;
     }
+    if (records.length) this.notifySpace();
     this.updateFlowControl();
     return { records, ranges: [...ranges.values()] };
   }
@@ -369,6 +411,7 @@ export class KafkaSource {
           this.count--;
           this.bytes -= rec.size;
         }
+        this.notifySpace();
       }
       this.position.set(key, r.first);
       consumer?.seek({ topic: r.topic, partition: r.partition, offset: String(r.first) });
@@ -430,6 +473,7 @@ export class KafkaSource {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.notify();
+    this.notifySpace();
     await Promise.race([this.starting, sleep(1_000)]);
     const consumer = this.consumer;
     this.consumer = null;

@@ -9,14 +9,23 @@ import {
   validateConnectionChoice,
   type KafkaSettings,
 } from "./kafka-connection";
-import { attributesToHeaders, decodeKey, parseDemarcator, splitDemarcated, wholeNameRegex, type KeyEncoding } from "./records";
+import {
+  attributesToHeaders,
+  decodeFramed,
+  decodeKey,
+  headersFromList,
+  parseDemarcator,
+  splitDemarcated,
+  wholeNameRegex,
+  type KeyEncoding,
+} from "./records";
 import {
   chunkTopicMessages,
   messageSize,
   StoppingError,
   TransactionalPublisher,
   type PartitionOutcome,
-  type SourceOffset,
+  type SourcePartition,
   type TransactionalItem,
 } from "./transactions";
 
@@ -30,6 +39,8 @@ interface Prepared {
   ff: FlowFile;
   topic: string;
   messages: Message[];
+  /** Source offset per message, from framed content (null for the other formats). */
+  offsets: number[] | null;
   bytes: number;
 }
 
@@ -37,7 +48,8 @@ interface State {
   readonly kafka: Kafka;
   readonly settings: KafkaSettings;
   readonly headerPattern: RegExp | null;
-  readonly demarcator: Buffer | null;
+  readonly format: "whole" | "demarcated" | "framed";
+  readonly demarcator: Buffer;
   readonly compression: CompressionTypes;
   readonly acks: number;
   readonly uris: Map<string, string>;
@@ -46,15 +58,17 @@ interface State {
   connecting: Promise<void> | null;
   /** Exactly-once mode. */
   readonly publisher: TransactionalPublisher | null;
-  /** FlowFiles dropped as already published (exactly-once), for logs and tests. */
+  /** Records skipped as already published (exactly-once), for logs and tests. */
   duplicatesDropped: number;
 }
 
 export const PublishKafka = defineProcessor({
   type: "PublishKafka",
-  summary: "Publishes FlowFile content to Kafka, one record per FlowFile or per demarcated part; a trigger's FlowFiles go in one batch.",
+  summary: "Publishes FlowFile content to Kafka (one record per FlowFile, per demarcated part, or per record of a framed batch); a trigger's FlowFiles go in one batch.",
   description: [
     "Each trigger takes up to the batch size of FlowFiles and sends all their records with one kafkajs sendBatch (split only to respect Max Request Size); the session commits only after the broker acknowledged them, so nothing is reported sent that Kafka does not have. Keyed records are partitioned like the Java client (murmur2), so a key always lands on the same partition and keeps its order.",
+    "",
+    "**Content Format**: *whole* = the content is one record; *demarcated* = one record per part between demarcators; *framed* = a record batch from ConsumeKafka's framed output strategy, republished record by record with its own key and headers (attribute headers are added to every record), which is the fast way to relay Kafka to Kafka.",
     "",
     "On an error the FlowFiles go to **failure**, penalized, with the broker's message in `kafka.error`: route failure back here to retry (at-least-once; a retried batch may be partly published twice).",
     "",
@@ -72,7 +86,7 @@ export const PublishKafka = defineProcessor({
     }),
     messageKey: property.string({
       displayName: "Kafka Key",
-      description: "Record key, e.g. ${kafka.key}; Expression Language. Empty or evaluating to empty = no key (round-robin partitions).",
+      description: "Record key, e.g. ${kafka.key}; Expression Language. Empty or evaluating to empty = no key (round-robin partitions), or, for framed content, each record's own key.",
       expressionLanguage: "flowfile",
     }),
     keyEncoding: property.enum({
@@ -116,9 +130,21 @@ export const PublishKafka = defineProcessor({
       description: "Prefix of the transactional ids; must stay the same across restarts. Default: sluice-<processor id>.",
       dependsOn: { property: "transactional", values: ["true"] },
     }),
+    contentFormat: property.enum({
+      displayName: "Content Format",
+      description: "How content maps to records: whole content = one record, demarcated parts, or a framed record batch from ConsumeKafka.",
+      values: [
+        { value: "whole", displayName: "Whole content is one record" },
+        { value: "demarcated", displayName: "Demarcated records" },
+        { value: "framed", displayName: "Framed record batch (from ConsumeKafka)" },
+      ],
+      default: "whole",
+    }),
     demarcator: property.string({
       displayName: "Message Demarcator",
-      description: "Splits content into one record per part (\\n, \\r, \\t, \\\\ are escapes). Empty = the whole content is one record.",
+      description: "Separates records in the content (\\n, \\r, \\t, \\\\ are escapes).",
+      default: "\\n",
+      dependsOn: { property: "contentFormat", values: ["demarcated"] },
     }),
     maxRequestSize: property.dataSize({
       displayName: "Max Request Size",
@@ -144,7 +170,7 @@ export const PublishKafka = defineProcessor({
   },
   writesAttributes: {
     [KAFKA_ERROR_ATTR]: "Why the FlowFile went to failure.",
-    [KAFKA_ATTR.count]: "Records published from the FlowFile (with a demarcator).",
+    [KAFKA_ATTR.count]: "Records published from the FlowFile (demarcated and framed content).",
   },
   validate(config) {
     const problems = validateConnectionChoice(config);
@@ -175,7 +201,8 @@ export const PublishKafka = defineProcessor({
       kafka,
       settings,
       headerPattern: wholeNameRegex(config.headerPattern),
-      demarcator: config.demarcator ? parseDemarcator(config.demarcator) : null,
+      format: config.contentFormat,
+      demarcator: parseDemarcator(config.demarcator ?? "\\n"),
       compression,
       acks: config.acks === "all" ? -1 : Number(config.acks),
       uris: new Map(),
@@ -229,17 +256,32 @@ function prepare(
   }
   const headers = attributesToHeaders(ff.attributes, state.headerPattern);
   const content = session.read(ff);
-  const values = state.demarcator ? splitDemarcated(content, state.demarcator) : [content];
   const messages: Message[] = [];
+  let offsets: number[] | null = null;
+  if (state.format === "framed") {
+    let records;
+    try {
+      records = decodeFramed(content);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    offsets = [];
+    for (const r of records) {
+      const own = headersFromList(r.headers);
+      messages.push({ key: key ?? r.key, value: r.value, headers: headers ? { ...own, ...headers } : own });
+      offsets.push(r.offset);
+    }
+  } else {
+    const values = state.format === "demarcated" ? splitDemarcated(content, state.demarcator) : [content];
+    for (const value of values) messages.push({ key, value, headers });
+  }
   let bytes = 0;
-  for (const value of values) {
-    const m: Message = { key, value, headers };
+  for (const m of messages) {
     const size = messageSize(m);
     if (size > maxRequestSize) return `a record of ${size} bytes exceeds Max Request Size (${maxRequestSize} bytes)`;
-    messages.push(m);
     bytes += size;
   }
-  return { ff, topic, messages, bytes };
+  return { ff, topic, messages, offsets, bytes };
 }
 
 function fail(session: ProcessSession<Rel>, ff: FlowFile, error: string): void {
@@ -257,9 +299,9 @@ function uriOf(state: State, topic: string): string {
   return u;
 }
 
-function succeed(session: ProcessSession<Rel>, state: State, p: Prepared, demarcated: boolean): void {
+function succeed(session: ProcessSession<Rel>, state: State, p: Prepared): void {
   let ff = p.ff;
-  if (demarcated) ff = session.putAttribute(ff, KAFKA_ATTR.count, String(p.messages.length));
+  if (state.format !== "whole") ff = session.putAttribute(ff, KAFKA_ATTR.count, String(p.messages.length));
   session.provenance.send(ff, uriOf(state, p.topic), p.messages.length === 1 ? undefined : `${p.messages.length} records`);
   session.transfer(ff, "success");
 }
@@ -321,7 +363,6 @@ async function publishPlain(
     bytes += p.bytes;
   }
   if (cur.length) chunks.push(cur);
-  const demarcated = state.demarcator !== null;
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i] as Prepared[];
     const byTopic = new Map<string, Message[]>();
@@ -340,20 +381,29 @@ async function publishPlain(
       for (const rest of chunks.slice(i)) for (const p of rest) fail(session, p.ff, msg);
       return;
     }
-    for (const p of chunk) succeed(session, state, p, demarcated);
+    for (const p of chunk) succeed(session, state, p);
   }
 }
 
-/** The source offset ConsumeKafka (exactly-once mode) put on a FlowFile, or why it has none. */
-export function sourceOffsetOf(ff: FlowFile): SourceOffset | string {
-  const group = ff.attributes[KAFKA_ATTR.group];
-  const topic = ff.attributes[KAFKA_ATTR.topic];
-  const partition = Number(ff.attributes[KAFKA_ATTR.partition]);
-  const offset = Number(ff.attributes[KAFKA_ATTR.offset]);
-  if (!group || !topic || !Number.isInteger(partition) || !Number.isInteger(offset) || ff.attributes[KAFKA_ATTR.count] !== undefined) {
-    return `exactly-once needs one FlowFile per record from ConsumeKafka with Exactly-once via PublishKafka (attributes ${KAFKA_ATTR.group}, ${KAFKA_ATTR.topic}, ${KAFKA_ATTR.partition}, ${KAFKA_ATTR.offset})`;
+/**
+ * Where a FlowFile's records came from (ConsumeKafka in exactly-once mode): the input partition
+ * and each message's source offset; or why that is unknown.
+ */
+export function sourceOf(p: { ff: FlowFile; messages: readonly Message[]; offsets: readonly number[] | null }): { source: SourcePartition; offsets: number[] } | string {
+  const a = p.ff.attributes;
+  const group = a[KAFKA_ATTR.group];
+  const topic = a[KAFKA_ATTR.topic];
+  const partition = Number(a[KAFKA_ATTR.partition]);
+  const why = `exactly-once needs FlowFiles from ConsumeKafka with Exactly-once via PublishKafka, one per record or framed (attributes ${KAFKA_ATTR.group}, ${KAFKA_ATTR.topic}, ${KAFKA_ATTR.partition}, ${KAFKA_ATTR.offset})`;
+  if (!group || !topic || !Number.isInteger(partition)) return why;
+  if (p.offsets) {
+    if (p.offsets.some((o) => o < 0)) return why;
+    return { source: { group, topic, partition }, offsets: [...p.offsets] };
   }
-  return { group, topic, partition, offset };
+  const offset = Number(a[KAFKA_ATTR.offset]);
+  // A demarcated batch carries only its first offset: its records cannot be told apart.
+  if (!Number.isInteger(offset) || a[KAFKA_ATTR.count] !== undefined) return why;
+  return { source: { group, topic, partition }, offsets: p.messages.map(() => offset) };
 }
 
 /** Exactly-once: one transaction per input partition, all partitions in parallel. */
@@ -361,15 +411,15 @@ async function publishTransactional(session: ProcessSession<Rel>, context: Proce
   const publisher = state.publisher as TransactionalPublisher;
   const groups = new Map<string, TransactionalItem<Prepared>[]>();
   for (const p of prepared) {
-    const src = sourceOffsetOf(p.ff);
+    const src = sourceOf(p);
     if (typeof src === "string") {
       fail(session, p.ff, src);
       continue;
     }
-    const k = publisher.transactionalId(src);
+    const k = publisher.transactionalId(src.source);
     let list = groups.get(k);
     if (!list) groups.set(k, (list = []));
-    list.push({ ref: p, source: src, topic: p.topic, messages: p.messages });
+    list.push({ ref: p, source: src.source, topic: p.topic, messages: p.messages, offsets: src.offsets });
   }
   // allSettled: every partition's transaction has ended (committed or not) before deciding.
   const settled = await Promise.allSettled([...groups.values()].map((items) => publisher.publishPartition(items, context.signal)));
@@ -384,12 +434,11 @@ async function publishTransactional(session: ProcessSession<Rel>, context: Proce
       return;
     } else throw s.reason;
   }
-  const demarcated = state.demarcator !== null;
   for (const o of outcomes) {
-    for (const p of o.published) succeed(session, state, p, demarcated);
+    for (const p of o.published) succeed(session, state, p);
     for (const p of o.duplicates) session.remove(p.ff);
     for (const p of o.failed) fail(session, p.ff, o.error ?? "record error");
-    state.duplicatesDropped += o.duplicates.length;
-    if (o.duplicates.length) context.logger.info(`dropped ${o.duplicates.length} FlowFile(s) already published by an earlier transaction`);
+    state.duplicatesDropped += o.duplicateRecords;
+    if (o.duplicateRecords) context.logger.info(`skipped ${o.duplicateRecords} record(s) already published by an earlier transaction`);
   }
 }

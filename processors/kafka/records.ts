@@ -112,3 +112,137 @@ export function partitionForKey(key: Buffer | string, partitionCount: number, to
   }));
   return Partitioners.DefaultPartitioner()({ topic, partitionMetadata, message: { key, value: null } });
 }
+
+/**
+ * Mime type of Sluice's Kafka record batches: ConsumeKafka's "framed" output and PublishKafka's
+ * "framed" input. One FlowFile carries many records of one partition with their keys, headers,
+ * offsets and timestamps, so a Kafka → Kafka flow pays the per-FlowFile cost once per batch
+ * and still republishes every record with its own key.
+ */
+export const FRAMED_MIME_TYPE = "application/vnd.sluice.kafka-records";
+
+/** One record of a framed batch. */
+export interface FramedRecord {
+  /** Source offset, or -1 when unknown. */
+  readonly offset: number;
+  /** Epoch millis, or -1 when unknown. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Headers in order; a repeated name appears several times. */
+  readonly headers: ReadonlyArray<readonly [string, Buffer]>;
+}
+
+const FRAMED_MAGIC = Buffer.from("SKR1", "latin1");
+
+/**
+ * Encodes records as: "SKR1", then per record (integers big-endian):
+ * i64 offset, i64 timestamp, i32 key length (-1 = null), key, i32 value length (-1 = null),
+ * value, u16 header count, and per header u16 name length, UTF-8 name, i32 value length, value.
+ */
+export function encodeFramed(records: readonly FramedRecord[]): Buffer {
+  let size = FRAMED_MAGIC.length;
+  for (const r of records) {
+    size += 8 + 8 + 4 + (r.key?.length ?? 0) + 4 + (r.value?.length ?? 0) + 2;
+    for (const [name, v] of r.headers) size += 2 + Buffer.byteLength(name, "utf8") + 4 + v.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let o = FRAMED_MAGIC.copy(out, 0);
+  for (const r of records) {
+    o = out.writeBigInt64BE(BigInt(r.offset), o);
+    o = out.writeBigInt64BE(BigInt(r.timestamp), o);
+    o = writeBytes(out, o, r.key);
+    o = writeBytes(out, o, r.value);
+    if (r.headers.length > 0xffff) throw new Error("a record has more than 65535 headers");
+    o = out.writeUInt16BE(r.headers.length, o);
+    for (const [name, v] of r.headers) {
+      const n = out.write(name, o + 2, "utf8");
+      if (n > 0xffff) throw new Error("a header name is longer than 65535 bytes");
+      out.writeUInt16BE(n, o);
+      o += 2 + n;
+      o = out.writeInt32BE(v.length, o);
+      o += v.copy(out, o);
+    }
+  }
+  return out;
+}
+
+function writeBytes(out: Buffer, o: number, b: Buffer | null): number {
+  if (b === null) return out.writeInt32BE(-1, o);
+  o = out.writeInt32BE(b.length, o);
+  return o + b.copy(out, o);
+}
+
+/** True when content starts like a framed batch. */
+export function isFramed(content: Buffer): boolean {
+  return content.length >= FRAMED_MAGIC.length && content.subarray(0, FRAMED_MAGIC.length).equals(FRAMED_MAGIC);
+}
+
+/** Decodes {@link encodeFramed}'s format; keys, values and header values share `content`'s memory. Throws on malformed input. */
+export function decodeFramed(content: Buffer): FramedRecord[] {
+  if (!isFramed(content)) throw new Error(`content is not a framed Kafka record batch (${FRAMED_MIME_TYPE})`);
+  const out: FramedRecord[] = [];
+  let o = FRAMED_MAGIC.length;
+  const need = (n: number): void => {
+    if (o + n > content.length) throw new Error(`framed Kafka record batch is truncated at byte ${o}`);
+  };
+  const bytes = (): Buffer | null => {
+    need(4);
+    const len = content.readInt32BE(o);
+    o += 4;
+    if (len === -1) return null;
+    if (len < 0) throw new Error(`framed Kafka record batch has a negative length at byte ${o - 4}`);
+    need(len);
+    const b = content.subarray(o, o + len);
+    o += len;
+    return b;
+  };
+  while (o < content.length) {
+    need(16);
+    const offset = Number(content.readBigInt64BE(o));
+    const timestamp = Number(content.readBigInt64BE(o + 8));
+    o += 16;
+    const key = bytes();
+    const value = bytes();
+    need(2);
+    const n = content.readUInt16BE(o);
+    o += 2;
+    const headers: Array<readonly [string, Buffer]> = [];
+    for (let i = 0; i < n; i++) {
+      need(2);
+      const nl = content.readUInt16BE(o);
+      o += 2;
+      need(nl);
+      const name = content.toString("utf8", o, o + nl);
+      o += nl;
+      headers.push([name, bytes() ?? Buffer.alloc(0)]);
+    }
+    out.push({ offset, timestamp, key, value, headers });
+  }
+  return out;
+}
+
+/** kafkajs headers as an ordered list (arrays flattened, strings as UTF-8). */
+export function headerList(headers: IHeaders | undefined): Array<readonly [string, Buffer]> {
+  const out: Array<readonly [string, Buffer]> = [];
+  if (!headers) return out;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) out.push([name, typeof x === "string" ? Buffer.from(x, "utf8") : x]);
+  }
+  return out;
+}
+
+/** An ordered header list as kafkajs headers (a repeated name becomes an array). */
+export function headersFromList(list: ReadonlyArray<readonly [string, Buffer]>): IHeaders | undefined {
+  if (list.length === 0) return undefined;
+  const out: IHeaders = {};
+  for (const [name, v] of list) {
+    const prev = out[name];
+    if (prev === undefined) out[name] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[name] = [prev, v];
+  }
+  return out;
+}

@@ -21,28 +21,32 @@
  */
 import type { Admin, Kafka, Message, Producer } from "kafkajs";
 
-/** Where a FlowFile's record came from, as ConsumeKafka recorded it. */
-export interface SourceOffset {
+/** The input partition a FlowFile's records came from, as ConsumeKafka recorded it. */
+export interface SourcePartition {
   readonly group: string;
   readonly topic: string;
   readonly partition: number;
-  readonly offset: number;
 }
 
 /** One FlowFile's records, to publish in the transaction of its input partition. */
 export interface TransactionalItem<T> {
   readonly ref: T;
-  readonly source: SourceOffset;
+  readonly source: SourcePartition;
+  /** Output topic. */
   readonly topic: string;
   readonly messages: Message[];
+  /** Source offset of each message (parallel to `messages`; equal for parts of one record). */
+  readonly offsets: readonly number[];
 }
 
 /** What happened to one input partition's items. */
 export interface PartitionOutcome<T> {
-  /** Published, and their offsets committed, in one transaction. */
+  /** Published (all of their records, or those not published before), offsets committed, in one transaction. */
   readonly published: T[];
-  /** Already published by an earlier transaction (offset below the committed one). */
+  /** Every record already published by an earlier transaction (offset below the committed one). */
   readonly duplicates: T[];
+  /** Records skipped as already published, over all items. */
+  readonly duplicateRecords: number;
   /** Not publishable (a record error such as a record too large); the message says why. */
   readonly failed: T[];
   readonly error?: string;
@@ -115,7 +119,7 @@ export class TransactionalPublisher {
   ) {}
 
   /** The transactional id for an input partition: stable across restarts. */
-  transactionalId(source: SourceOffset): string {
+  transactionalId(source: SourcePartition): string {
     return `${this.opts.transactionalIdPrefix}-${source.group}-${source.topic}-${source.partition}`;
   }
 
@@ -146,7 +150,7 @@ export class TransactionalPublisher {
     void p.producer.disconnect().catch(() => {});
   }
 
-  private async committedOffset(source: SourceOffset): Promise<number> {
+  private async committedOffset(source: SourcePartition): Promise<number> {
     if (!this.admin) {
       this.admin = this.kafka.admin({ retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 3_000 } });
       this.adminConnected = this.admin.connect();
@@ -195,20 +199,30 @@ export class TransactionalPublisher {
         const duplicates: T[] = [];
         const byTopic = new Map<string, Message[]>();
         let next = pooled.next;
+        // Parts of one record (split content) share its offset: a repeat of the offset just
+        // published is part of the same record, not a duplicate.
+        let lastPublished = -1;
+        let duplicateRecords = 0;
         for (const it of items) {
-          if (it.source.offset < next) {
-            duplicates.push(it.ref);
-            continue;
-          }
-          next = it.source.offset + 1;
-          published.push(it.ref);
           let list = byTopic.get(it.topic);
-          if (!list) byTopic.set(it.topic, (list = []));
-          for (const m of it.messages) list.push(m);
+          let any = false;
+          it.messages.forEach((m, i) => {
+            const o = it.offsets[i] as number;
+            if (o < next && o !== lastPublished) {
+              duplicateRecords++;
+              return;
+            }
+            if (!list) byTopic.set(it.topic, (list = []));
+            list.push(m);
+            lastPublished = o;
+            if (o + 1 > next) next = o + 1;
+            any = true;
+          });
+          (any || it.messages.length === 0 ? published : duplicates).push(it.ref);
         }
-        if (published.length === 0) {
+        if (byTopic.size === 0) {
           await txn.abort();
-          return { published, duplicates, failed: [] };
+          return { published, duplicates, duplicateRecords, failed: [] };
         }
         for (const batch of chunkTopicMessages(byTopic, this.opts.maxRequestBytes)) {
           await txn.sendBatch({ topicMessages: batch, acks: -1, compression: this.opts.compression, timeout: this.opts.timeoutMs });
@@ -219,14 +233,14 @@ export class TransactionalPublisher {
         });
         await txn.commit();
         pooled.next = next;
-        return { published, duplicates, failed: [] };
+        return { published, duplicates, duplicateRecords, failed: [] };
       } catch (e) {
         this.discard(tid);
         const type = kafkaErrorType(e);
         const message = (e as Error).message;
         if (inTransaction && type !== undefined && RECORD_ERRORS.has(type)) {
           this.opts.log("warn", `transaction for ${tid} aborted by a record error: ${message}`);
-          return { published: [], duplicates: [], failed: items.map((i) => i.ref), error: message };
+          return { published: [], duplicates: [], duplicateRecords: 0, failed: items.map((i) => i.ref), error: message };
         }
         const delay = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
         this.opts.log(attempt === 0 ? "info" : "warn", `transaction for ${tid} failed (attempt ${attempt + 1}, retrying in ${delay} ms): ${message}`);
@@ -245,20 +259,36 @@ export class TransactionalPublisher {
   }
 }
 
-/** Splits records into sendBatch payloads of at most `maxBytes` (at least one record each), keeping order. */
-export function chunkTopicMessages(byTopic: ReadonlyMap<string, Message[]>, maxBytes: number): Array<Array<{ topic: string; messages: Message[] }>> {
+/**
+ * Records per sendBatch call. kafkajs groups a topic's messages by partition with an array
+ * copy per message (groupMessagesPerPartition.js), quadratic in the batch: beyond a few
+ * thousand records one bigger request costs more CPU than the round trip it saves.
+ */
+export const MAX_RECORDS_PER_SEND = 2_000;
+
+/**
+ * Splits records into sendBatch payloads of at most `maxBytes` and {@link MAX_RECORDS_PER_SEND}
+ * records (at least one record each), keeping order.
+ */
+export function chunkTopicMessages(
+  byTopic: ReadonlyMap<string, Message[]>,
+  maxBytes: number,
+  maxRecords = MAX_RECORDS_PER_SEND,
+): Array<Array<{ topic: string; messages: Message[] }>> {
   const out: Array<Array<{ topic: string; messages: Message[] }>> = [];
   let current: Array<{ topic: string; messages: Message[] }> = [];
   let bytes = 0;
+  let count = 0;
   for (const [topic, messages] of byTopic) {
     let entry: { topic: string; messages: Message[] } | null = null;
     for (const m of messages) {
       const size = messageSize(m);
-      if (bytes > 0 && bytes + size > maxBytes) {
+      if (count > 0 && (bytes + size > maxBytes || count >= maxRecords)) {
         out.push(current);
         current = [];
         entry = null;
         bytes = 0;
+        count = 0;
       }
       if (!entry) {
         entry = { topic, messages: [] };
@@ -266,6 +296,7 @@ export function chunkTopicMessages(byTopic: ReadonlyMap<string, Message[]>, maxB
       }
       entry.messages.push(m);
       bytes += size;
+      count++;
     }
   }
   if (current.length) out.push(current);
