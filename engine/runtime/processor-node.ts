@@ -64,7 +64,10 @@ export class ProcessorNode implements Schedulable, SessionHost {
   problems: ValidationProblem[] = [];
   state: RunState = "stopped";
   activeTasks = 0;
+  /** Next time the run schedule or CRON allows a trigger. */
   nextRunAt = 0;
+  /** Yield (or failure back-off) in force until then; `context.wake()` lifts it. */
+  yieldUntil = 0;
   penaltyMs: number;
   batchSize: number;
   yieldMs: number;
@@ -142,7 +145,11 @@ export class ProcessorNode implements Schedulable, SessionHost {
       },
       queuedCount: () => this.incoming.reduce((n, q) => n + q.count, 0),
       yield: () => this.yieldNow(),
-      wake: () => env.wake(),
+      wake: () => {
+        // Work arrived from outside (a record, a request): a yield for lack of work is over.
+        this.yieldUntil = 0;
+        env.wake();
+      },
       stateDir: path.join(env.stateDir, spec.id),
       services: env.services,
       get signal() {
@@ -245,7 +252,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
       activeTasks: this.activeTasks,
       concurrentTasks: this.spec.scheduling.concurrentTasks,
       now,
-      nextRunAt: this.nextRunAt,
+      nextRunAt: Math.max(this.nextRunAt, this.yieldUntil),
       input: this.def.input,
       hasIncoming: this.incoming.length > 0,
       incomingAvailable: available,
@@ -256,10 +263,11 @@ export class ProcessorNode implements Schedulable, SessionHost {
   nextWakeAt(now: number): number {
     if (this.state !== "running") return Infinity;
     let t = Infinity;
-    if (this.incoming.length === 0) t = Math.max(now, this.nextRunAt);
+    const due = Math.max(this.nextRunAt, this.yieldUntil);
+    if (this.incoming.length === 0) t = Math.max(now, due);
     for (const q of this.incoming) {
-      if (q.hasAvailable(now)) return Math.max(now, this.nextRunAt);
-      t = Math.min(t, Math.max(q.nextPenaltyExpiry(), this.nextRunAt));
+      if (q.hasAvailable(now)) return Math.max(now, due);
+      t = Math.min(t, Math.max(q.nextPenaltyExpiry(), due));
     }
     return t;
   }
@@ -325,7 +333,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
   }
 
   yieldNow(): void {
-    this.nextRunAt = Math.max(this.nextRunAt, Date.now() + this.yieldMs);
+    this.yieldUntil = Math.max(this.yieldUntil, Date.now() + this.yieldMs);
   }
 
   /** Validates, runs onScheduled, and starts triggering. */
@@ -346,6 +354,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
       throw new Error(msg);
     }
     this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
+    this.yieldUntil = 0;
     this.state = "running";
     this.env.wake();
   }

@@ -45,7 +45,7 @@ describe("ProcessSession", () => {
     const back = r.inputFlowFiles();
     expect(back.map((f) => f.content).sort()).toEqual(["fine-1", "fine-2", "poison"]);
     expect(back.every((f) => f.penalized)).toBe(true);
-    expect(r.node.nextRunAt).toBeGreaterThan(Date.now() + 500);
+    expect(r.node.yieldUntil).toBeGreaterThan(Date.now() + 500);
     const bulletins = r.bulletinList();
     expect(bulletins).toHaveLength(1);
     expect(bulletins[0]?.message).toContain("boom on poison");
@@ -202,5 +202,27 @@ describe("ProcessSession", () => {
     const [back] = r.inputFlowFiles();
     expect(back?.penalized).toBe(true);
     expect(await r.run(1)).toBe(0);
+  });
+});
+
+describe("yield and wake", () => {
+  it("a yield holds the processor back until context.wake() lifts it", async () => {
+    let wake: (() => void) | undefined;
+    const r = testRunner(
+      probe(({ session, context }) => {
+        wake = () => context.wake();
+        const ff = session.get();
+        if (ff) session.transfer(ff, "success");
+        context.yield();
+      }),
+      { scheduling: { yieldDuration: "30 sec" } },
+    );
+    r.enqueue("x");
+    await r.run(1, { stop: false });
+    const view = r.node.view(Date.now());
+    expect(view.nextRunAt).toBeGreaterThan(Date.now() + 20_000);
+    wake!();
+    expect(r.node.view(Date.now()).nextRunAt).toBeLessThanOrEqual(Date.now());
+    await r.stop();
   });
 });

@@ -44,7 +44,7 @@ describe("ControlRate", () => {
     await r.run();
     expect(r.flowFiles("success").map((f) => f.content)).toEqual(["a1", "b1"]);
     expect(r.inputFlowFiles().map((f) => f.content)).toEqual(["a2", "b2"]);
-    expect(r.node.nextRunAt).toBeGreaterThan(Date.now());
+    expect(r.node.yieldUntil).toBeGreaterThan(Date.now());
   });
 
   it("sums an attribute; a missing or non-numeric value goes to failure", async () => {

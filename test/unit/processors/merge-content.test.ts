@@ -30,7 +30,7 @@ describe("MergeContent: bin-packing", () => {
     expect(waiting.map((f) => f.content)).toEqual(["1", "2", "3"]);
     expect(waiting.every((f) => !f.penalized)).toBe(true);
     // It yields (no busy loop over FlowFiles that cannot be merged yet).
-    expect(r.node.nextRunAt).toBeGreaterThan(Date.now());
+    expect(r.node.yieldUntil).toBeGreaterThan(Date.now());
     r.enqueue("4");
     r.enqueue("5");
     await r.run();
