@@ -18,7 +18,7 @@
  *   str componentId, str componentType, varint n + n str parentUuids, varint n + n str childUuids,
  *   map attributes, map previousAttributes, map updatedAttributes, claim previousClaim,
  *   claim currentClaim, str relationship, str details, str transitUri, str sourceQueueId
- * map = varint n, n x (str key, str value); claim = u8 0 | u8 1 str resource num offset num length.
+ * map = varint n (padded to two bytes), n x (str key, str value); claim = u8 0 | u8 1 str resource num offset num length.
  * str = varint header h; kind = h % 4:
  *   0 special: h/4 = 0 null, 1 "same as attributes[key]", 2 "same as flowFileUuid"
  *   1 dictionary reference, id = h/4;  2 literal of h/4 UTF-8 bytes;  3 literal that also defines
@@ -51,12 +51,16 @@ export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
-const TYPE_INDEX: Record<string, number> = Object.fromEntries(PROVENANCE_EVENT_TYPES.map((t, i) => [t, i]));
+/** Null prototype, so a bogus type such as "toString" is not found. */
+const TYPE_INDEX: Record<string, number | undefined> = Object.assign(
+  Object.create(null) as Record<string, number | undefined>,
+  Object.fromEntries(PROVENANCE_EVENT_TYPES.map((t, i) => [t, i])),
+);
 
 /**
  * Appends encoded events to one growable buffer. Not thread-safe; one per log writer.
- * `encode` either appends a whole record or, when the input is invalid, throws and leaves the
- * buffer and dictionary exactly as they were.
+ * `encode` throws a TypeError on invalid input after possibly writing part of a record; take a
+ * `mark` before a batch and `rollback` to it on error to leave no trace.
  */
 export class EventEncoder {
   private buf: Buffer;

@@ -239,6 +239,7 @@ describe("FileProvenanceRepository", () => {
     expect(() => repo.register([event("CREATE", "lost-with-bad", { componentId: "new-1" }), bad])).toThrow(TypeError);
     const badType = event("NOT_A_TYPE" as ProvenanceEventType, "bad");
     expect(() => repo.register([badType])).toThrow(/unknown provenance event type/);
+    expect(() => repo.register([event("toString" as ProvenanceEventType, "bad")])).toThrow(/unknown provenance event type/);
     expect(repo.maxEventId()).toBe(0);
     repo.register([event("CREATE", "ok-2", { componentId: "fresh-component" })]);
     repo.flush();

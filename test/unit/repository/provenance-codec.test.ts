@@ -1,0 +1,129 @@
+// The provenance log record format: round trips through the rarely taken paths.
+import { describe, expect, it } from "vitest";
+import type { ProvenanceEventInput } from "../../../engine/core/provenance";
+import {
+  CorruptRecordError,
+  EventEncoder,
+  MAX_DICT_ENTRIES,
+  RECORD_HEADER_BYTES,
+  decodeRecord,
+  scanRecord,
+} from "../../../engine/repository/provenance/event-codec";
+
+function event(overrides: Partial<ProvenanceEventInput> = {}): ProvenanceEventInput {
+  return {
+    type: "ROUTE",
+    timestamp: 1_700_000_000_123,
+    flowFileUuid: "0b6f4a8e-6f0e-4d38-9f5a-3c1f0f7e2a11",
+    fileSize: 42,
+    lineageStartDate: 1_700_000_000_000,
+    componentId: "proc-1",
+    componentType: "RouteOnAttribute",
+    parentUuids: [],
+    childUuids: [],
+    previousAttributes: {},
+    updatedAttributes: {},
+    attributes: { filename: "a.txt" },
+    previousClaim: null,
+    currentClaim: { resource: "1/2", offset: 3, length: 42 },
+    relationship: "matched",
+    details: null,
+    transitUri: null,
+    sourceQueueId: null,
+    ...overrides,
+  };
+}
+
+/** Decodes every record of `bytes` in order, as the index worker does. */
+function decodeAll(bytes: Buffer): Array<ReturnType<typeof decodeRecord>> {
+  const dict: string[] = [];
+  const out: Array<ReturnType<typeof decodeRecord>> = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const length = bytes.readUInt32LE(pos);
+    out.push(decodeRecord(bytes, pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length, dict));
+    pos += RECORD_HEADER_BYTES + length;
+  }
+  return out;
+}
+
+describe("provenance record codec", () => {
+  it("round-trips numbers of every kind", () => {
+    const encoder = new EventEncoder(16);
+    const values = [0, 1, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, 0.5, -1e300, Number.MAX_VALUE];
+    values.forEach((v, i) => encoder.encode(event({ fileSize: v, timestamp: v, lineageStartDate: v }), i));
+    const decoded = decodeAll(encoder.bytes());
+    expect(decoded.map((e) => [e.eventId, e.fileSize, e.timestamp, e.lineageStartDate])).toEqual(values.map((v, i) => [i, v, v, v]));
+  });
+
+  it("round-trips long and non-ASCII strings, growing its buffer", () => {
+    const encoder = new EventEncoder(16);
+    const long = "x".repeat(100_000);
+    const unicode = "naïve ✓ 𝄞 ".repeat(20);
+    const input = event({ details: long, transitUri: unicode, attributes: { [unicode]: long, short: "é" }, componentId: unicode });
+    encoder.encode(input, 7);
+    expect(decodeAll(encoder.bytes())).toEqual([{ ...input, eventId: 7 }]);
+  });
+
+  it("writes maps with more than 16383 entries", () => {
+    const encoder = new EventEncoder();
+    const attributes: Record<string, string> = {};
+    for (let i = 0; i < 20_000; i++) attributes[`k${i}`] = `v${i}`;
+    const input = event({ attributes, updatedAttributes: { ...attributes } });
+    encoder.encode(input, 0);
+    encoder.encode(event(), 1);
+    const decoded = decodeAll(encoder.bytes());
+    expect(decoded[0]).toEqual({ ...input, eventId: 0 });
+    expect(decoded[1]!.eventId).toBe(1);
+  });
+
+  it("writes strings literally once the dictionary is full, and starts over after a reset", () => {
+    const encoder = new EventEncoder();
+    for (let i = 0; i < MAX_DICT_ENTRIES + 10; i++) encoder.encode(event({ componentId: `c${i}`, attributes: {} }), i);
+    const decoded = decodeAll(encoder.bytes());
+    expect(decoded.length).toBe(MAX_DICT_ENTRIES + 10);
+    expect(decoded.at(-1)!.componentId).toBe(`c${MAX_DICT_ENTRIES + 9}`);
+    encoder.clear();
+    encoder.resetDictionary();
+    encoder.encode(event({ componentId: "c1" }), 0);
+    expect(decodeAll(encoder.bytes())[0]!.componentId).toBe("c1");
+  });
+
+  it("rolls back a batch, including its dictionary entries", () => {
+    const encoder = new EventEncoder();
+    encoder.encode(event({ componentId: "kept" }), 0);
+    const mark = encoder.mark();
+    encoder.encode(event({ componentId: "dropped" }), 1);
+    expect(() => encoder.encode(event({ attributes: { n: 5 as unknown as string } }), 2)).toThrow(TypeError);
+    encoder.rollback(mark);
+    encoder.encode(event({ componentId: "dropped" }), 1);
+    expect(decodeAll(encoder.bytes()).map((e) => [e.eventId, e.componentId])).toEqual([
+      [0, "kept"],
+      [1, "dropped"],
+    ]);
+  });
+
+  it("scans the indexed fields, including an attribute equal to the uuid", () => {
+    const encoder = new EventEncoder();
+    const uuid = "u-1";
+    encoder.encode(event({ flowFileUuid: uuid, attributes: { uuid, filename: "f.csv", other: "x" }, parentUuids: ["p"], childUuids: ["c1", "c2"] }), 5);
+    const bytes = encoder.bytes();
+    const scanned = scanRecord(bytes, RECORD_HEADER_BYTES, bytes.length, [], ["filename", "uuid", "missing"]);
+    expect(scanned).toEqual({
+      eventId: 5,
+      type: 11,
+      timestamp: 1_700_000_000_123,
+      flowFileUuid: uuid,
+      componentId: "proc-1",
+      parentUuids: ["p"],
+      childUuids: ["c1", "c2"],
+      indexedValues: ["f.csv", uuid, undefined],
+    });
+  });
+
+  it("rejects a truncated record", () => {
+    const encoder = new EventEncoder();
+    encoder.encode(event(), 0);
+    const bytes = encoder.bytes();
+    expect(() => decodeRecord(bytes, RECORD_HEADER_BYTES, bytes.length - 3, [])).toThrow(CorruptRecordError);
+  });
+});
