@@ -10,6 +10,7 @@ import type {
 } from "../../core/provenance";
 import { EventEncoder } from "./event-codec";
 import { listLogFiles, logFilePath, recoverLogTail } from "./log-files";
+import { LogIndexer } from "./log-indexer";
 import type { FromIndexWorker, IndexRequest, IndexResult, IndexWorkerInit, LogFileExtent, ToIndexWorker } from "./worker-protocol";
 
 export interface FileProvenanceRepositoryOptions {
@@ -25,8 +26,16 @@ export interface FileProvenanceRepositoryOptions {
   maxLogFileBytes?: number;
   /** `flush` also fdatasyncs the log. @default false */
   sync?: boolean;
-  /** Called when the index worker steps over a problem (e.g. a corrupt record). @default console.warn */
+  /** Called when the indexer steps over a problem (e.g. a corrupt record). @default console.warn */
   onWarning?: (message: string) => void;
+  /**
+   * Where the index is maintained. "worker": a worker thread tails the logs (the second core
+   * does the SQLite work; `flush` only posts a message). "main": `flush` indexes what it wrote
+   * before returning (several microseconds per event on the caller's thread); a fallback for
+   * hosts that cannot start the worker (e.g. a bundler that does not ship worker-entry.mjs).
+   * @default "worker"
+   */
+  indexThread?: "worker" | "main";
 }
 
 export const DEFAULT_INDEXED_ATTRIBUTES: readonly string[] = ["filename", "mime.type", "kafka.topic", "kafka.key", "http.request.uri"];
@@ -76,11 +85,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   private nextId: number;
   private lastRetentionCheck = 0;
 
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private requestSeq = 0;
-  private workerError: Error | null = null;
-  private readonly workerExited: Promise<void>;
+  private readonly index: IndexClient;
   private closed = false;
 
   constructor(options: FileProvenanceRepositoryOptions) {
@@ -107,18 +112,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
       files: this.files.map(({ firstId, size }) => ({ firstId, size })),
       nextId: this.nextId,
     };
-    const here = import.meta.url;
-    const entry = new URL(`./index-worker${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
-    this.worker = new Worker(new URL("./worker-entry.mjs", here), { workerData: { entry, init } });
-    this.worker.unref();
-    this.worker.on("message", (message: FromIndexWorker) => this.onWorkerMessage(message, onWarning));
-    this.worker.on("error", (error) => this.failWorker(error));
-    this.workerExited = new Promise((resolve) => {
-      this.worker.once("exit", (code) => {
-        if (!this.closed) this.failWorker(new Error(`provenance index worker exited unexpectedly (code ${code})`));
-        resolve();
-      });
-    });
+    this.index = options.indexThread === "main" ? new InlineIndexClient(init, onWarning) : new WorkerIndexClient(init, onWarning);
   }
 
   register(events: ReadonlyArray<ProvenanceEventInput>): void {
@@ -161,7 +155,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.encoder.clear();
     const now = Date.now();
     current.lastWrite = now;
-    this.post({ kind: "written", file: current.firstId, size: current.size });
+    this.index.written(current.firstId, current.size);
     if (current.size >= this.maxLogFileBytes) {
       this.roll(now);
       this.enforceRetention(now);
@@ -171,17 +165,17 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   }
 
   async getEvent(eventId: number): Promise<ProvenanceEvent | null> {
-    const result = await this.request({ op: "get", eventId });
+    const result = await this.index.request({ op: "get", eventId });
     return result.op === "get" ? result.event : null;
   }
 
   async search(query: ProvenanceQuery): Promise<ProvenanceEvent[]> {
-    const result = await this.request({ op: "search", query });
+    const result = await this.index.request({ op: "search", query });
     return result.op === "search" ? result.events : [];
   }
 
   async lineage(flowFileUuid: string): Promise<LineageGraph> {
-    const result = await this.request({ op: "lineage", flowFileUuid });
+    const result = await this.index.request({ op: "lineage", flowFileUuid });
     if (result.op !== "lineage") throw new Error("provenance index worker answered a lineage request with " + result.op);
     return result.graph;
   }
@@ -192,7 +186,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
 
   /** Resolves once the index holds every flushed event; returns how many events it holds. */
   async waitForIndex(): Promise<number> {
-    const result = await this.request({ op: "sync" });
+    const result = await this.index.request({ op: "sync" });
     return result.op === "sync" ? result.indexedEvents : 0;
   }
 
@@ -214,7 +208,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
       this.files.shift();
       removed = true;
     }
-    if (removed) this.post({ kind: "retain", minEventId: this.files[0]!.firstId });
+    if (removed) this.index.retain(this.files[0]!.firstId);
   }
 
   /** Bytes held by the log files (diagnostics, tests). */
@@ -227,10 +221,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.flush();
     this.closed = true;
     fs.closeSync(this.fd);
-    this.post({ kind: "close" });
-    this.worker.ref();
-    await this.workerExited;
-    this.failPending(new Error("provenance repository closed"));
+    await this.index.close();
   }
 
   /** Lists the logs, cuts a torn tail off the newest, and returns the next event id. */
@@ -258,8 +249,54 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.encoder.resetDictionary();
   }
 
-  private request(request: IndexRequest): Promise<IndexResult> {
-    if (this.workerError !== null) return Promise.reject(this.workerError);
+}
+
+/** Where the index runs; the repository talks to either the same way. */
+interface IndexClient {
+  /** Log file `file` now holds `size` bytes of complete records. */
+  written(file: number, size: number): void;
+  /** Log files with ids below `minEventId` were deleted. */
+  retain(minEventId: number): void;
+  /** Answers once everything reported as written before the call is indexed. */
+  request(request: IndexRequest): Promise<IndexResult>;
+  close(): Promise<void>;
+}
+
+/** Runs the indexer in a worker thread (worker-entry.mjs → index-worker). */
+class WorkerIndexClient implements IndexClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private requestSeq = 0;
+  private error: Error | null = null;
+  private readonly exited: Promise<void>;
+  private closed = false;
+
+  constructor(init: IndexWorkerInit, private readonly onWarning: (message: string) => void) {
+    const here = import.meta.url;
+    // Under tsx or vitest this module is TypeScript source, and so is the worker.
+    const entry = new URL(`./index-worker${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
+    this.worker = new Worker(new URL("./worker-entry.mjs", here), { workerData: { entry, init } });
+    this.worker.unref();
+    this.worker.on("message", (message: FromIndexWorker) => this.onMessage(message));
+    this.worker.on("error", (error) => this.fail(error));
+    this.exited = new Promise((resolve) => {
+      this.worker.once("exit", (code) => {
+        if (!this.closed) this.fail(new Error(`provenance index worker exited unexpectedly (code ${code})`));
+        resolve();
+      });
+    });
+  }
+
+  written(file: number, size: number): void {
+    this.post({ kind: "written", file, size });
+  }
+
+  retain(minEventId: number): void {
+    this.post({ kind: "retain", minEventId });
+  }
+
+  request(request: IndexRequest): Promise<IndexResult> {
+    if (this.error !== null) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("provenance repository closed"));
     const id = this.requestSeq++;
     return new Promise<IndexResult>((resolve, reject) => {
@@ -270,13 +307,21 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     });
   }
 
-  private post(message: ToIndexWorker): void {
-    if (this.workerError === null) this.worker.postMessage(message);
+  async close(): Promise<void> {
+    this.closed = true;
+    this.post({ kind: "close" });
+    this.worker.ref();
+    await this.exited;
+    this.rejectPending(new Error("provenance repository closed"));
   }
 
-  private onWorkerMessage(message: FromIndexWorker, onWarning: (message: string) => void): void {
+  private post(message: ToIndexWorker): void {
+    if (this.error === null) this.worker.postMessage(message);
+  }
+
+  private onMessage(message: FromIndexWorker): void {
     if (message.kind === "warning") {
-      onWarning(message.message);
+      this.onWarning(message.message);
       return;
     }
     const pending = this.pending.get(message.id);
@@ -287,13 +332,50 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     else pending.reject(new Error(message.message));
   }
 
-  private failWorker(error: Error): void {
-    this.workerError ??= error;
-    this.failPending(error);
+  private fail(error: Error): void {
+    this.error ??= error;
+    this.rejectPending(error);
   }
 
-  private failPending(error: Error): void {
+  private rejectPending(error: Error): void {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+  }
+}
+
+/** Runs the indexer on the repository's thread: `written` indexes before returning. */
+class InlineIndexClient implements IndexClient {
+  private readonly indexer: LogIndexer;
+  private closed = false;
+
+  constructor(init: IndexWorkerInit, onWarning: (message: string) => void) {
+    this.indexer = new LogIndexer(init, onWarning);
+    this.catchUp();
+  }
+
+  written(file: number, size: number): void {
+    this.indexer.written(file, size);
+    this.catchUp();
+  }
+
+  retain(minEventId: number): void {
+    this.indexer.retain(minEventId);
+  }
+
+  async request(request: IndexRequest): Promise<IndexResult> {
+    if (this.closed) throw new Error("provenance repository closed");
+    return this.indexer.run(request);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.indexer.close();
+  }
+
+  private catchUp(): void {
+    while (!this.indexer.indexSome()) {
+      // Each call commits one batch; loop until everything written is indexed.
+    }
   }
 }

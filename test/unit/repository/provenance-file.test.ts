@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProvenanceEventInput, ProvenanceEventType } from "../../../engine/core/provenance";
 import {
   FileProvenanceRepository,
@@ -19,8 +19,10 @@ function tempDir(): string {
   return dir;
 }
 
+let indexThread: "worker" | "main" = "worker";
+
 function repository(options: FileProvenanceRepositoryOptions): FileProvenanceRepository {
-  const repo = new FileProvenanceRepository(options);
+  const repo = new FileProvenanceRepository({ indexThread, ...options });
   open.push(repo);
   return repo;
 }
@@ -58,7 +60,11 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe("FileProvenanceRepository", () => {
+describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on the %s thread)", (thread) => {
+  beforeEach(() => {
+    indexThread = thread;
+  });
+
   it("continues ids after reopening and still finds the old events", async () => {
     const dir = tempDir();
     const first = repository({ dir });

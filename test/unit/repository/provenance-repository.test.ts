@@ -196,11 +196,13 @@ afterEach(() => {
 });
 
 describeProvenanceRepository("MemoryProvenanceRepository", () => new MemoryProvenanceRepository());
-describeProvenanceRepository("FileProvenanceRepository", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-prov-"));
-  dirs.push(dir);
-  return new FileProvenanceRepository({ dir });
-});
+for (const indexThread of ["worker", "main"] as const) {
+  describeProvenanceRepository(`FileProvenanceRepository (index on the ${indexThread} thread)`, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-prov-"));
+    dirs.push(dir);
+    return new FileProvenanceRepository({ dir, indexThread });
+  });
+}
 
 describe("MemoryProvenanceRepository", () => {
   it("keeps only the newest maxEvents events", async () => {
