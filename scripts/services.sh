@@ -12,6 +12,13 @@
 #
 # State lives in .cache/ (git-ignored): .cache/kafka/{libs,data,kafka.log,kafka.pid},
 # .cache/redis/{redis.log,redis.pid}. Kafka's data dir is recreated on every start.
+#
+# A second, private broker (e.g. for a test that stops and restarts a broker without
+# disturbing the shared one) is selected with environment variables:
+#   SLUICE_KAFKA_PORT (19092), SLUICE_KAFKA_CONTROLLER_PORT (19093): its listeners;
+#   SLUICE_KAFKA_STATE (.cache/kafka): its data dir, log, pid and config (the jars stay shared);
+#   SLUICE_KAFKA_KEEP_DATA=1: `start` reuses an already formatted data dir, so topics,
+#     committed offsets and transactions survive a stop/start.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,13 +31,16 @@ REDIS_PID="$REDIS_DIR/redis.pid"
 REDIS_LOG="$REDIS_DIR/redis.log"
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=19092
+KAFKA_PORT=${SLUICE_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${SLUICE_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_DIR="$CACHE/kafka"
 KAFKA_LIBS="$KAFKA_DIR/libs"
-KAFKA_DATA="$KAFKA_DIR/data"
-KAFKA_PID="$KAFKA_DIR/kafka.pid"
-KAFKA_LOG="$KAFKA_DIR/kafka.log"
-KAFKA_CONF="$KAFKA_DIR/server.properties"
+KAFKA_STATE="${SLUICE_KAFKA_STATE:-$KAFKA_DIR}"
+KAFKA_KEEP_DATA="${SLUICE_KAFKA_KEEP_DATA:-0}"
+KAFKA_DATA="$KAFKA_STATE/data"
+KAFKA_PID="$KAFKA_STATE/kafka.pid"
+KAFKA_LOG="$KAFKA_STATE/kafka.log"
+KAFKA_CONF="$KAFKA_STATE/server.properties"
 KAFKA_POM="$ROOT/scripts/kafka/pom.xml"
 KAFKA_JOPTS=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError)
 KAFKA_START_TIMEOUT=90
@@ -186,7 +196,7 @@ kafka_start() {
       *) err "port $KAFKA_PORT is open but no Kafka broker answers describeCluster there"; return 1 ;;
     esac
   fi
-  if pid_is "$pid" kafka.Kafka; then
+  if pid_is "$pid" "$KAFKA_CONF"; then
     # Ours, but not listening yet: another `start` launched it a moment ago (or it is stuck).
     log "kafka: pid $pid is starting, waiting for it"
     kafka_wait_ready "$pid" "$(now_ms)"
@@ -198,21 +208,26 @@ kafka_start() {
   kafka_libs
   local cp="$KAFKA_LIBS/*"
 
-  # A fresh log dir each start: tests create their own topics, and a reused KRaft metadata log
-  # would need the same cluster id and could carry state from an earlier run.
-  rm -rf "$KAFKA_DATA"
-  mkdir -p "$KAFKA_DATA"
-  sed "s#@LOG_DIRS@#$KAFKA_DATA#" "$ROOT/scripts/kafka/server.properties.template" >"$KAFKA_CONF"
+  mkdir -p "$KAFKA_STATE"
+  sed -e "s#@LOG_DIRS@#$KAFKA_DATA#" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+    "$ROOT/scripts/kafka/server.properties.template" >"$KAFKA_CONF"
+  if [[ "$KAFKA_KEEP_DATA" == 1 && -f "$KAFKA_DATA/meta.properties" ]]; then
+    log "kafka: reusing the formatted data dir $KAFKA_DATA (SLUICE_KAFKA_KEEP_DATA=1)"
+  else
+    # A fresh log dir each start: tests create their own topics, and a reused KRaft metadata log
+    # would need the same cluster id and could carry state from an earlier run.
+    rm -rf "$KAFKA_DATA"
+    mkdir -p "$KAFKA_DATA"
+    local id; id=$(kafka_cluster_id)
+    log "kafka: formatting $KAFKA_DATA (cluster id $id)"
+    # With controller.quorum.voters set, format must run WITHOUT --standalone.
+    java "${KAFKA_JOPTS[@]}" -Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties" -cp "$cp" \
+      kafka.tools.StorageTool format -t "$id" -c "$KAFKA_CONF" >"$KAFKA_STATE/format.log" 2>&1 || {
+      err "kafka storage format failed:"; cat "$KAFKA_STATE/format.log" >&2; return 1
+    }
+  fi
 
-  local id; id=$(kafka_cluster_id)
-  log "kafka: formatting $KAFKA_DATA (cluster id $id)"
-  # With controller.quorum.voters set, format must run WITHOUT --standalone.
-  java "${KAFKA_JOPTS[@]}" -Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties" -cp "$cp" \
-    kafka.tools.StorageTool format -t "$id" -c "$KAFKA_CONF" >"$KAFKA_DIR/format.log" 2>&1 || {
-    err "kafka storage format failed:"; cat "$KAFKA_DIR/format.log" >&2; return 1
-  }
-
-  log "kafka: starting broker on $KAFKA_HOST:$KAFKA_PORT (controller :19093), log $KAFKA_LOG"
+  log "kafka: starting broker on $KAFKA_HOST:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT), log $KAFKA_LOG"
   # setsid: the broker gets its own session, so a Ctrl-C aimed at the test run does not kill
   # it half-way; it is stopped by `services.sh stop` instead. All three standard streams are
   # redirected so a caller that captures our output (execSync) is not held open by the broker,
@@ -254,7 +269,7 @@ kafka_wait_ready() {
 kafka_stop() {
   local pid
   pid=$(cat "$KAFKA_PID" 2>/dev/null || true)
-  if ! pid_is "$pid" kafka.Kafka; then
+  if ! pid_is "$pid" "$KAFKA_CONF"; then
     log "kafka: nothing to stop (no broker started by this script)"
     rm -f "$KAFKA_PID"
     return 0
@@ -275,7 +290,7 @@ kafka_status() {
   local pid
   pid=$(cat "$KAFKA_PID" 2>/dev/null || true)
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
-    if pid_is "$pid" kafka.Kafka; then
+    if pid_is "$pid" "$KAFKA_CONF"; then
       log "kafka: up on $KAFKA_HOST:$KAFKA_PORT (pid $pid, started by this script)"
     else
       log "kafka: up on $KAFKA_HOST:$KAFKA_PORT (not started by this script)"
