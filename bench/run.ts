@@ -1,11 +1,13 @@
 /**
  * Benchmark dispatcher: `npm run bench -- <name> [args]`. Each benchmark prints one result line.
- * Names: linear-5, kafka-relay, el, provenance, canvas-300.
+ * Names: linear-5, kafka-relay, canvas-300, provenance, el.
  */
 const BENCHES: Record<string, string> = {
   "linear-5": "./linear-5",
   "kafka-relay": "./kafka-relay",
   "canvas-300": "./canvas-300",
+  provenance: "./provenance",
+  el: "./el",
 };
 
 async function main(): Promise<void> {
@@ -15,8 +17,9 @@ async function main(): Promise<void> {
     process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [options]\n`);
     process.exit(2);
   }
-  const m = (await import(mod)) as { main(args: string[]): Promise<void> };
-  await m.main(args);
+  // A benchmark either exports main(args) or (like el) runs when imported.
+  const m = (await import(mod)) as { main?: (args: string[]) => Promise<void> };
+  if (typeof m.main === "function") await m.main(args);
 }
 
 main().then(
