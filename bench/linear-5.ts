@@ -118,10 +118,20 @@ export async function main(args: string[]): Promise<void> {
   });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const peak = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, rss: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  }, 20);
   await engine.start();
   await finished;
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  const mb = (v: number) => Math.round(v / 1048576);
+  process.stderr.write(
+    `linear-5 peak_mb heap_total=${mb(peak.heapTotal)} heap_used=${mb(peak.heapUsed)} external=${mb(peak.external)} array_buffers=${mb(peak.arrayBuffers)} rss=${mb(peak.rss)}\n`,
+  );
   // CPU time is steadier than wall time on a shared machine; reported on stderr for profiling.
   process.stderr.write(`linear-5 cpu_ms user=${Math.round(cpu.user / 1000)} system=${Math.round(cpu.system / 1000)}\n`);
   await engine.shutdown();

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the `sluice` command: runs the TypeScript CLI through tsx's loader.
-import { register } from "tsx/esm/api";
+// Entry point of the `sluice` command. Runs the bundled CLI (rebuilt from source when a source
+// file changed; see scripts/build-engine.mjs), so no TypeScript loader sits in the process.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { ensureEngineBuild } from "../scripts/build-engine.mjs";
 
-register();
-await import("../engine/cli/sluice.ts");
+const out = await ensureEngineBuild();
+process.setSourceMapsEnabled(true);
+await import(pathToFileURL(path.join(out, "sluice.js")).href);
