@@ -132,14 +132,25 @@ export class Engine {
     const log = options.silent
       ? null
       : pino({ level: options.logLevel ?? process.env.SLUICE_LOG_LEVEL ?? "info", base: undefined }, pino.destination(2));
+    const repositories = createRepositories(mode, options.dataDir, { sync: options.sync });
     const controller = new FlowController({
       registry,
-      repositories: createRepositories(mode, options.dataDir, { sync: options.sync }),
+      repositories,
       stateDir: path.join(options.dataDir, "state"),
       controllerServices: options.controllerServices,
       logger: log ? (level, component, message, fields) => log[level as "info"]({ component, ...fields }, message) : undefined,
     });
-    controller.load(v.flow, { lenient: options.lenient });
+    try {
+      controller.load(v.flow, { lenient: options.lenient });
+    } catch (e) {
+      // Recovery refused (e.g. FlowFiles queued in a connection the flow no longer has): close
+      // the repositories without a checkpoint, so nothing is lost and the same data dir can be
+      // opened again once the flow is fixed.
+      repositories.flowFiles.close();
+      repositories.content.close();
+      repositories.provenance.close().catch(() => {});
+      throw e;
+    }
     return new Engine(options, controller, registry);
   }
 
