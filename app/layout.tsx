@@ -13,7 +13,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body className="flex min-h-screen flex-col bg-slate-50 text-slate-900 antialiased">
         <header className="border-b border-slate-800 bg-slate-900 text-white">
-          <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
+          <div className="flex h-14 items-center gap-6 px-6">
             <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               Sluice
@@ -25,7 +25,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </nav>
           </div>
         </header>
-        <main className="mx-auto flex w-full max-w-7xl flex-1 flex-col px-6 py-8">{children}</main>
+        <main className="flex w-full flex-1 flex-col">{children}</main>
       </body>
     </html>
   );

@@ -2,7 +2,7 @@ import Link from "next/link";
 
 export default function NotFound() {
   return (
-    <div className="mx-auto mt-16 max-w-md rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm">
+    <div className="mx-auto mt-16 w-full max-w-md rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm">
       <p className="text-sm font-semibold text-sky-700">404</p>
       <h1 className="mt-2 text-xl font-semibold">Page not found</h1>
       <p className="mt-2 text-sm text-slate-600">There is no flow or page at this address. It may have been deleted, or the link is wrong.</p>

@@ -1,4 +1,4 @@
-// The flow list and the read-only canvas in real Chromium (Debian's, via playwright-core).
+// The flow list and the flow canvas in real Chromium (Debian's, via playwright-core).
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe("flows pages", () => {
-  it("lists the example flow and opens it on a read-only canvas", async () => {
+  it("lists the example flow and opens it on the designer canvas", async () => {
     const res = await page.goto(`${baseUrl}/`);
     expect(res?.status()).toBe(200);
     await expect(page.getByRole("link", { name: "Sluice" }).isVisible()).resolves.toBe(true);
@@ -61,7 +61,8 @@ describe("flows pages", () => {
     // Edges render after node measurement; wait for every one to have a drawn path.
     await page.waitForFunction((n) => document.querySelectorAll(".react-flow__edge path.react-flow__edge-path").length === n, example.connections.length);
     await expect(page.locator(".react-flow__edge").count()).resolves.toBe(example.connections.length);
-    await expect(page.locator(".react-flow__edge-text", { hasText: "urgent" }).count()).resolves.toBe(1);
+    // Connection labels (relationships and queue gauge) are HTML drawn over the edges.
+    await expect(page.locator(".sluice-edge-label", { hasText: "urgent" }).count()).resolves.toBe(1);
     // The MiniMap draws only measured nodes, so this also checks that sizes reached the store.
     await page.waitForFunction((n) => document.querySelectorAll(".react-flow__minimap-node").length === n, example.processors.length);
 

@@ -1,0 +1,226 @@
+"use client";
+/**
+ * The canvas's node and edge components: processors, process groups, group ports, and
+ * connections with their queue gauge. Live numbers come from the LiveStore through context, so
+ * a status frame re-renders only what changed.
+ */
+import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Handle, Position, type Edge, type EdgeProps, type Node, type NodeProps } from "@xyflow/react";
+import { createContext, memo, useContext } from "react";
+import type { ConfigProblem, ConnectionConfig, ProcessorConfig } from "../../lib/engine-client";
+import { fillColor, formatBytes, formatCount } from "./format";
+import { LiveStore, useBulletins, useConnectionLive, useProcessorLive } from "./live-store";
+
+/** The live store of the open flow. */
+export const LiveContext = createContext<LiveStore>(new LiveStore());
+
+/** Data of a processor node. `problems` are the design-time problems of the saved document. */
+export interface ProcessorNodeData extends Record<string, unknown> {
+  proc: ProcessorConfig;
+  problems: ConfigProblem[];
+  /** The document changed since the analysis; problems may be out of date. */
+  highlighted?: boolean;
+}
+export type ProcessorFlowNode = Node<ProcessorNodeData, "processor">;
+
+/** Data of a process group node at its parent's level. */
+export interface GroupNodeData extends Record<string, unknown> {
+  name: string;
+  groupId: string;
+  processors: number;
+  running: number;
+  invalid: number;
+  inputs: number;
+  outputs: number;
+  onEnter: (groupId: string) => void;
+}
+export type GroupFlowNode = Node<GroupNodeData, "group">;
+
+/** Data of the current group's input or output port. */
+export interface PortNodeData extends Record<string, unknown> {
+  direction: "in" | "out";
+  count: number;
+}
+export type PortFlowNode = Node<PortNodeData, "port">;
+
+const STATE_STYLE: Record<string, { dot: string; label: string }> = {
+  running: { dot: "bg-emerald-500", label: "Running" },
+  starting: { dot: "bg-emerald-300", label: "Starting" },
+  stopping: { dot: "bg-amber-300", label: "Stopping" },
+  stopped: { dot: "bg-red-500", label: "Stopped" },
+  disabled: { dot: "bg-slate-400", label: "Disabled" },
+  invalid: { dot: "bg-amber-500", label: "Invalid" },
+};
+
+function describeProblem(p: ConfigProblem): string {
+  return p.property && !p.message.includes(p.property) ? `${p.property}: ${p.message}` : p.message;
+}
+
+function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>) {
+  const store = useContext(LiveContext);
+  const live = useProcessorLive(store, id);
+  const bulletins = useBulletins(store, id);
+  const p = data.proc;
+  const problems = data.problems;
+  // Live state when deployed; otherwise what the document says, invalid when it has problems.
+  const state = live ? live.state : p.state === "disabled" ? "disabled" : problems.length ? "invalid" : "stopped";
+  const style = STATE_STYLE[state] ?? STATE_STYLE.stopped;
+  const name = p.name ?? p.type;
+  const lastBulletin = bulletins?.at(-1);
+  return (
+    <div
+      data-testid={`processor-node-${id}`}
+      data-state={state}
+      aria-label={`Processor ${name} (${p.type})`}
+      className={`group/node w-60 rounded-lg border bg-white px-3 py-2.5 shadow-sm ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
+    >
+      <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />
+      <div className="flex items-center gap-2">
+        <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${style.dot}`} title={style.label} data-testid="run-state" aria-label={`state ${style.label}`} />
+        <span className="processor-name min-w-0 flex-1 truncate font-semibold text-slate-900" title={name}>
+          {name}
+        </span>
+        {problems.length > 0 ? (
+          <span className="relative">
+            <span
+              data-testid="problems-icon"
+              role="img"
+              aria-label={`${problems.length} validation problem${problems.length === 1 ? "" : "s"}`}
+              title={problems.map(describeProblem).join("\n")}
+              className="flex h-5 w-5 items-center justify-center rounded-full bg-amber-100 text-xs font-bold text-amber-700"
+            >
+              !
+            </span>
+            <ul
+              data-testid="problems-list"
+              className="pointer-events-none absolute top-6 right-0 z-20 hidden w-72 rounded-md border border-amber-300 bg-amber-50 p-2 text-xs text-amber-900 shadow-lg group-hover/node:block"
+            >
+              {problems.map((pr, i) => (
+                <li key={i} className="py-0.5">
+                  {describeProblem(pr)}
+                </li>
+              ))}
+            </ul>
+          </span>
+        ) : null}
+        {lastBulletin ? (
+          <span
+            title={`${lastBulletin.level}: ${lastBulletin.message}`}
+            className={`flex h-5 w-5 items-center justify-center rounded text-xs font-bold text-white ${lastBulletin.level === "error" ? "bg-red-600" : "bg-amber-500"}`}
+            data-testid="bulletin-icon"
+          >
+            B
+          </span>
+        ) : null}
+      </div>
+      <div className="processor-type mt-0.5 truncate text-xs text-slate-500">{p.type}</div>
+      <div className="mt-1.5 grid grid-cols-2 gap-x-2 border-t border-slate-100 pt-1.5 text-[11px] text-slate-600" title="Last 5 minutes">
+        <span data-testid="stat-in">
+          In <b className="font-semibold text-slate-800">{formatCount(live?.in ?? 0)}</b> ({formatBytes(live?.inBytes ?? 0)})
+        </span>
+        <span data-testid="stat-out">
+          Out <b className="font-semibold text-slate-800">{formatCount(live?.out ?? 0)}</b> ({formatBytes(live?.outBytes ?? 0)})
+        </span>
+      </div>
+      <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-sky-600" />
+    </div>
+  );
+}
+
+function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
+  return (
+    <div
+      data-testid={`group-node-${data.groupId}`}
+      aria-label={`Process group ${data.name}`}
+      onDoubleClick={() => data.onEnter(data.groupId)}
+      className={`w-64 rounded-xl border-2 border-dashed bg-indigo-50/80 px-3 py-2.5 shadow-sm ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-indigo-300"}`}
+    >
+      <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-indigo-500" />
+      <div className="flex items-center gap-2">
+        <span aria-hidden className="text-indigo-500">
+          ▣
+        </span>
+        <span className="min-w-0 flex-1 truncate font-semibold text-indigo-950">{data.name}</span>
+        <button
+          type="button"
+          className="nodrag rounded px-1.5 text-xs text-indigo-700 hover:bg-indigo-100"
+          onClick={() => data.onEnter(data.groupId)}
+          aria-label={`Enter group ${data.name}`}
+        >
+          Enter →
+        </button>
+      </div>
+      <div className="mt-1 text-xs text-indigo-900/70">
+        {data.processors} processor{data.processors === 1 ? "" : "s"} · {data.running} running{data.invalid ? ` · ${data.invalid} invalid` : ""}
+      </div>
+      <div className="mt-0.5 text-xs text-indigo-900/70">
+        Ports: {data.inputs} in · {data.outputs} out
+      </div>
+      <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-indigo-600" />
+    </div>
+  );
+}
+
+function PortNodeView({ data }: NodeProps<PortFlowNode>) {
+  const label = data.direction === "in" ? "Input port" : "Output port";
+  return (
+    <div data-testid={`port-${data.direction}`} className="rounded-full border-2 border-indigo-400 bg-white px-4 py-2 text-sm font-medium text-indigo-900 shadow-sm">
+      {data.direction === "out" ? <Handle type="target" position={Position.Top} className="!h-3 !w-3 !bg-indigo-500" /> : null}
+      {label} <span className="text-xs text-indigo-700/70">({data.count})</span>
+      {data.direction === "in" ? <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !bg-indigo-600" /> : null}
+    </div>
+  );
+}
+
+/** Node types for React Flow (a stable object: React Flow warns when it changes). */
+export const nodeTypes = { processor: memo(ProcessorNodeView), group: memo(GroupNodeView), port: memo(PortNodeView) };
+
+/** Data of a connection edge. */
+export interface ConnectionEdgeData extends Record<string, unknown> {
+  connection: ConnectionConfig;
+  problems: ConfigProblem[];
+  onOpen: (connectionId: string) => void;
+}
+export type ConnectionFlowEdge = Edge<ConnectionEdgeData, "connection">;
+
+function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, markerEnd, selected, data }: EdgeProps<ConnectionFlowEdge>) {
+  const store = useContext(LiveContext);
+  const live = useConnectionLive(store, id);
+  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  const c = data?.connection;
+  const fill = live?.fill ?? 0;
+  const label = c ? (c.name ? `${c.name}: ${c.relationships.join(", ")}` : c.relationships.join(", ")) : "";
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />
+      <EdgeLabelRenderer>
+        <div
+          className={`sluice-edge-label nodrag nopan absolute rounded-md border bg-white px-2 py-1 text-[11px] shadow-sm ${selected ? "border-sky-500" : "border-slate-300"}`}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all" }}
+          data-testid={`connection-label-${id}`}
+          onDoubleClick={() => data?.onOpen(id)}
+          title="Double-click to configure and list the queue"
+        >
+          <div className="flex items-center gap-1 font-medium text-slate-700">
+            {data?.problems.length ? (
+              <span className="text-amber-600" title={data.problems.map((p) => p.message).join("\n")}>
+                !
+              </span>
+            ) : null}
+            <span className="edge-relationships">{label}</span>
+          </div>
+          <div className="mt-0.5 flex items-center gap-1.5 text-slate-500">
+            <span data-testid="queued">
+              Queued <b className="queued-count text-slate-800">{formatCount(live?.count ?? 0)}</b> ({formatBytes(live?.bytes ?? 0)})
+            </span>
+          </div>
+          <div className="mt-1 h-1.5 w-full min-w-24 overflow-hidden rounded bg-slate-200" title={`${Math.round(fill * 100)} % of the back pressure threshold`}>
+            <div data-testid="fill-bar" className={`h-full ${fillColor(fill)}`} style={{ width: `${Math.min(100, Math.max(fill > 0 ? 2 : 0, fill * 100))}%` }} />
+          </div>
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+/** Edge types for React Flow. */
+export const edgeTypes = { connection: memo(ConnectionEdgeView) };

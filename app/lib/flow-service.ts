@@ -1,0 +1,469 @@
+/**
+ * The designer's server side: the flow store (Prisma) and the embedded engines (engine-client)
+ * behind one set of operations that route handlers call after validating their input.
+ *
+ * Contract for every operation:
+ * - it throws ApiError (status + one readable message, optionally field problems) for anything
+ *   a user can cause; route handlers turn that into a 4xx answer;
+ * - documents leaving it are masked (no sensitive value), documents entering it have their
+ *   placeholders restored from the stored snapshot;
+ * - a save names the revision it read; a stale one is refused with 409, never merged;
+ * - per flow, operations that touch the snapshot or the engine run one at a time.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { resolveDataDir } from "../../prisma/data-store.mjs";
+import { getDb } from "./db";
+import {
+  applyDocument,
+  assertCanApply,
+  DeployConflictError,
+  deploymentOf,
+  engineRuntime,
+  ensureDeployed,
+  FLOW_FORMAT_VERSION,
+  parseFlowDocument,
+  undeploy,
+  withFlowLock,
+  type EngineStatus,
+  type FlowAnalysis,
+  type FlowDocument,
+  type FlowProblem,
+  type QueuedFlowFile,
+} from "./engine-client";
+import { diffFlows, type FlowDiff } from "./flow-diff";
+import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
+
+/** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problems: FlowProblem[] = [],
+    /** Machine-readable reason where clients act on it: "stale" (revision) or "queue-not-empty". */
+    readonly code?: "stale" | "queue-not-empty",
+  ) {
+    super(message);
+  }
+}
+
+/** The message a stale save gets (409). */
+export const STALE_MESSAGE =
+  "This flow was changed elsewhere (another tab or user) since you loaded it. Your change was not saved: reload to get the latest version, then redo it.";
+
+/** A flow as the editor receives it. */
+export interface EditorFlow {
+  id: string;
+  name: string;
+  description: string | null;
+  revision: number;
+  updatedAt: string;
+  /** Masked document. */
+  document: FlowDocument;
+  analysis: FlowAnalysis;
+}
+
+/** Result of a save or any operation that changes the snapshot. */
+export interface SaveResult {
+  revision: number;
+  analysis: FlowAnalysis;
+  /** Problems that keep the running engine on an older snapshot (empty when none). */
+  pending: FlowProblem[];
+  /** The saved document, masked (only for operations where the server changed it). */
+  document?: FlowDocument;
+}
+
+async function sensitiveMap(): Promise<SensitiveMap> {
+  return (await engineRuntime()).sensitiveProperties();
+}
+
+/** Where a flow's engine keeps its repositories. */
+export function engineDataDir(flowId: string): string {
+  return path.join(resolveDataDir(), "engine", flowId);
+}
+
+function parseSnapshot(snapshot: string): FlowDocument {
+  let json: unknown;
+  try {
+    json = JSON.parse(snapshot);
+  } catch (e) {
+    throw new ApiError(422, `the stored snapshot is not JSON: ${(e as Error).message}`);
+  }
+  const r = parseFlowDocument(json);
+  if (!r.ok) throw new ApiError(422, "the stored snapshot is not a valid flow document", r.problems);
+  return r.flow;
+}
+
+async function loadRow(id: string) {
+  const row = await getDb().flow.findUnique({ where: { id } });
+  if (!row) throw new ApiError(404, `no flow with id "${id}"`);
+  return row;
+}
+
+function validateDocument(input: unknown): FlowDocument {
+  const r = parseFlowDocument(input);
+  if (!r.ok) {
+    const first = r.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join("; ");
+    throw new ApiError(400, `invalid flow document: ${first}${r.problems.length > 5 ? ` (and ${r.problems.length - 5} more)` : ""}`, r.problems);
+  }
+  return r.flow;
+}
+
+/**
+ * Writes `doc` as revision `expected + 1` iff the stored revision is still `expected`.
+ * Throws 404 / 409 (STALE_MESSAGE) otherwise.
+ */
+async function writeSnapshot(id: string, expected: number, doc: FlowDocument): Promise<number> {
+  const db = getDb();
+  const r = await db.flow.updateMany({
+    where: { id, revision: expected },
+    data: { snapshot: JSON.stringify(doc), revision: expected + 1, name: doc.name, description: doc.description ?? null },
+  });
+  if (r.count === 1) return expected + 1;
+  await loadRow(id);
+  throw new ApiError(409, STALE_MESSAGE, [], "stale");
+}
+
+/** Resumes a flow that has an engine data dir but no engine in this process (after a restart). */
+async function resumeIfDeployedBefore(id: string, doc: FlowDocument): Promise<void> {
+  if (deploymentOf(id) || !existsSync(engineDataDir(id))) return;
+  const rt = await engineRuntime();
+  if (!rt.analyzeFlow(doc).deployable) return;
+  await ensureDeployed(id, doc, engineDataDir(id));
+}
+
+function slug(text: string): string {
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return s || "flow";
+}
+
+/** Creates an empty flow. */
+export async function createFlow(input: { name: string; description?: string }): Promise<{ id: string }> {
+  const doc: FlowDocument = {
+    sluice: FLOW_FORMAT_VERSION,
+    id: `${slug(input.name)}-${Date.now().toString(36)}`,
+    name: input.name,
+    description: input.description || undefined,
+    processors: [],
+    connections: [],
+    groups: [],
+    services: [],
+  };
+  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
+  return { id: row.id };
+}
+
+/**
+ * Imports a flow file (the format `sluice run` reads) as a new flow. Structural problems are
+ * refused with 400 and their field paths; semantic ones (unconnected relationships...) are kept
+ * and shown on the canvas.
+ */
+export async function importFlow(input: unknown, name?: string): Promise<{ id: string; problems: FlowProblem[] }> {
+  const doc = validateDocument(input);
+  if (name) doc.name = name;
+  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
+  const analysis = (await engineRuntime()).analyzeFlow(doc);
+  return { id: row.id, problems: analysis.problems };
+}
+
+/** The flow for the editor (masked), with its analysis. */
+export async function getEditorFlow(id: string): Promise<EditorFlow> {
+  const row = await loadRow(id);
+  const doc = parseSnapshot(row.snapshot);
+  const rt = await engineRuntime();
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    revision: row.revision,
+    updatedAt: row.updatedAt.toISOString(),
+    document: maskDocument(doc, rt.sensitiveProperties()),
+    analysis: rt.analyzeFlow(doc),
+  };
+}
+
+/**
+ * Saves the editor's document as the next revision and brings a deployed engine to it.
+ * 400: not a flow document (field paths); 409: stale revision, or a removed connection still
+ * holds FlowFiles ("empty the queue first") — in both cases nothing is saved.
+ */
+export async function saveFlow(id: string, revision: number, input: unknown): Promise<SaveResult> {
+  const incoming = validateDocument(input);
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    if (row.revision !== revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
+    const stored = parseSnapshot(row.snapshot);
+    const doc = restoreSecrets(incoming, stored, await sensitiveMap());
+    await resumeIfDeployedBefore(id, stored);
+    try {
+      assertCanApply(id, doc);
+    } catch (e) {
+      if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
+      throw e;
+    }
+    const next = await writeSnapshot(id, revision, doc);
+    const analysis = (await engineRuntime()).analyzeFlow(doc);
+    const d = await applyDocument(id, doc).catch((e: unknown) => {
+      throw new ApiError(409, `Saved, but the running flow could not take the change: ${(e as Error).message}`);
+    });
+    return { revision: next, analysis, pending: d?.pending ?? [] };
+  });
+}
+
+/** Renames a flow (and its document), as a new revision. */
+export async function renameFlow(id: string, input: { name: string; description?: string | null; revision?: number }): Promise<{ revision: number }> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    if (input.revision !== undefined && input.revision !== row.revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
+    const doc = parseSnapshot(row.snapshot);
+    doc.name = input.name;
+    if (input.description !== undefined) doc.description = input.description || undefined;
+    const revision = await writeSnapshot(id, row.revision, doc);
+    const d = deploymentOf(id);
+    if (d) d.doc = { ...d.doc, name: doc.name };
+    return { revision };
+  });
+}
+
+/** Deletes a flow, its versions, its engine and the engine's data. */
+export async function deleteFlow(id: string): Promise<void> {
+  await withFlowLock(id, async () => {
+    await loadRow(id);
+    await undeploy(id, { removeData: engineDataDir(id) });
+    await getDb().flow.delete({ where: { id } });
+  });
+}
+
+/** The flow file for download: exactly the format `sluice run` reads, without sensitive values. */
+export async function exportFlow(id: string): Promise<{ fileName: string; document: FlowDocument }> {
+  const row = await loadRow(id);
+  const doc = parseSnapshot(row.snapshot);
+  return { fileName: `${slug(doc.name)}.flow.json`, document: stripSecrets(doc, await sensitiveMap()) };
+}
+
+/**
+ * Starts or stops the whole flow (`processors` omitted) or some processors. Run states are part
+ * of the snapshot (a restart resumes them), so this saves a new revision. Starting deploys the
+ * flow when it has no engine yet. Invalid processors are not started; they are listed in
+ * `failures` with the reason.
+ */
+export async function runFlow(
+  id: string,
+  input: { action: "start" | "stop"; processors?: string[] },
+): Promise<SaveResult & { failures: Array<{ id: string; message: string }> }> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    const doc = parseSnapshot(row.snapshot);
+    const rt = await engineRuntime();
+    const known = new Set(doc.processors.map((p) => p.id));
+    const unknown = (input.processors ?? []).filter((p) => !known.has(p));
+    if (unknown.length) throw new ApiError(404, `no processor with id ${unknown.map((u) => `"${u}"`).join(", ")} in this flow`);
+    const wanted = new Set(input.processors ?? doc.processors.map((p) => p.id));
+    const analysis = rt.analyzeFlow(doc);
+    const failures: Array<{ id: string; message: string }> = [];
+    if (input.action === "start" && !analysis.deployable) {
+      throw new ApiError(422, "The flow cannot be deployed until these problems are fixed", analysis.problems.filter((p) => !p.path.startsWith("processors[")));
+    }
+    for (const p of doc.processors) {
+      if (!wanted.has(p.id) || p.state === "disabled") continue;
+      if (input.action === "start") {
+        const problems = analysis.processors[p.id]?.problems ?? [];
+        if (problems.length) {
+          failures.push({ id: p.id, message: `${p.name ?? p.type} is invalid: ${problems.map((x) => x.message).join("; ")}` });
+          continue;
+        }
+        p.state = "running";
+      } else p.state = "stopped";
+    }
+    const revision = await writeSnapshot(id, row.revision, doc);
+    await resumeIfDeployedBefore(id, doc);
+    if (input.action === "start" && !deploymentOf(id)) {
+      try {
+        await ensureDeployed(id, doc, engineDataDir(id));
+      } catch (e) {
+        if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
+        if (e instanceof rt.FlowValidationError) throw new ApiError(422, "The flow cannot be deployed", e.problems);
+        throw e;
+      }
+    } else await applyDocument(id, doc);
+    return { revision, analysis, pending: deploymentOf(id)?.pending ?? [], failures, document: maskDocument(doc, rt.sensitiveProperties()) };
+  });
+}
+
+/** One status frame for the live canvas. */
+export interface LiveStatus {
+  revision: number;
+  deployed: boolean;
+  status: EngineStatus | null;
+  pending: FlowProblem[];
+  at: number;
+}
+
+/**
+ * Resumes the flow's engine when it ran before this server started (its data dir exists), so
+ * the live view and queues are there after a restart. Errors are swallowed: the canvas shows the
+ * flow as not deployed.
+ */
+export async function resumeFlow(id: string): Promise<void> {
+  await withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
+  }).catch(() => undefined);
+}
+
+/** The current live status of a flow (cheap: no lock, no database when `revision` is given). */
+export async function liveStatus(id: string): Promise<LiveStatus> {
+  const row = await getDb().flow.findUnique({ where: { id }, select: { revision: true } });
+  if (!row) throw new ApiError(404, `no flow with id "${id}"`);
+  const d = deploymentOf(id);
+  return { revision: row.revision, deployed: !!d, status: d ? d.engine.status() : null, pending: d?.pending ?? [], at: Date.now() };
+}
+
+async function requireDeployed(id: string) {
+  await resumeFlow(id);
+  const d = deploymentOf(id);
+  if (!d) throw new ApiError(409, "The flow is not deployed: start it first (its queues exist only while it is deployed).");
+  return d;
+}
+
+async function engineCall<T>(fn: () => T | Promise<T>): Promise<T> {
+  const rt = await engineRuntime();
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof rt.NotFoundError) throw new ApiError(404, e.message);
+    throw e;
+  }
+}
+
+/** The first 100 FlowFiles of a connection's queue. Empty when the flow was never deployed. */
+export async function listQueue(id: string, connectionId: string): Promise<{ flowFiles: QueuedFlowFile[]; queued: { count: number; bytes: number } }> {
+  const row = await loadRow(id);
+  const doc = parseSnapshot(row.snapshot);
+  if (!doc.connections.some((c) => c.id === connectionId)) throw new ApiError(404, `no connection with id "${connectionId}" in this flow`);
+  await resumeFlow(id);
+  const d = deploymentOf(id);
+  if (!d) return { flowFiles: [], queued: { count: 0, bytes: 0 } };
+  return engineCall(() => {
+    const st = d.engine.status().connections.find((c) => c.id === connectionId);
+    return { flowFiles: d.engine.listQueue(connectionId, 100), queued: st?.queued ?? { count: 0, bytes: 0 } };
+  });
+}
+
+/** Attributes and content of a queued FlowFile. */
+export async function queuedFlowFile(id: string, connectionId: string, uuid: string): Promise<{ attributes: Record<string, string>; content: Buffer }> {
+  const d = await requireDeployed(id);
+  return engineCall(() => d.engine.queuedContent(connectionId, uuid));
+}
+
+/** Drops every queued FlowFile of a connection; returns how many. */
+export async function emptyQueue(id: string, connectionId: string): Promise<number> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
+    const d = deploymentOf(id);
+    if (!d) return 0;
+    return engineCall(() => d.engine.emptyQueue(connectionId));
+  });
+}
+
+/** One committed version, without its snapshot. */
+export interface VersionSummary {
+  version: number;
+  message: string;
+  createdAt: string;
+  processors: number;
+  connections: number;
+}
+
+/** Commits the current snapshot as the next version. */
+export async function commitVersion(id: string, message: string): Promise<VersionSummary> {
+  return withFlowLock(id, async () => {
+    const db = getDb();
+    const row = await loadRow(id);
+    const doc = parseSnapshot(row.snapshot);
+    const last = await db.flowRevision.findFirst({ where: { flowId: id }, orderBy: { version: "desc" }, select: { version: true } });
+    const v = await db.flowRevision.create({ data: { flowId: id, version: (last?.version ?? 0) + 1, message, snapshot: row.snapshot } });
+    return { version: v.version, message: v.message, createdAt: v.createdAt.toISOString(), processors: doc.processors.length, connections: doc.connections.length };
+  });
+}
+
+/** Every committed version, newest first. */
+export async function listVersions(id: string): Promise<VersionSummary[]> {
+  await loadRow(id);
+  const rows = await getDb().flowRevision.findMany({ where: { flowId: id }, orderBy: { version: "desc" } });
+  return rows.map((r) => {
+    let processors = 0;
+    let connections = 0;
+    try {
+      const d = JSON.parse(r.snapshot) as { processors?: unknown[]; connections?: unknown[] };
+      processors = d.processors?.length ?? 0;
+      connections = d.connections?.length ?? 0;
+    } catch {
+      // a damaged snapshot still lists; opening it reports the problem
+    }
+    return { version: r.version, message: r.message, createdAt: r.createdAt.toISOString(), processors, connections };
+  });
+}
+
+async function versionDoc(id: string, version: number | "current"): Promise<FlowDocument> {
+  if (version === "current") return parseSnapshot((await loadRow(id)).snapshot);
+  const v = await getDb().flowRevision.findUnique({ where: { flowId_version: { flowId: id, version } } });
+  if (!v) throw new ApiError(404, `flow has no version ${version}`);
+  return parseSnapshot(v.snapshot);
+}
+
+/** The difference between two versions ("current" = the working snapshot). */
+export async function diffVersions(id: string, from: number | "current", to: number | "current"): Promise<FlowDiff> {
+  await loadRow(id);
+  const sens = await sensitiveMap();
+  return diffFlows(maskDocument(await versionDoc(id, from), sens), maskDocument(await versionDoc(id, to), sens));
+}
+
+/**
+ * Makes a committed version the working snapshot (a new revision). Run states of processors
+ * that still exist are kept: reverting the design does not start or stop anything by itself.
+ */
+export async function revertToVersion(id: string, version: number, revision: number): Promise<SaveResult> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    if (row.revision !== revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
+    const current = parseSnapshot(row.snapshot);
+    const target = await versionDoc(id, version);
+    const states = new Map(current.processors.map((p) => [p.id, p.state]));
+    for (const p of target.processors) p.state = states.get(p.id) ?? (p.state === "disabled" ? "disabled" : "stopped");
+    await resumeIfDeployedBefore(id, current);
+    try {
+      assertCanApply(id, target);
+    } catch (e) {
+      if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
+      throw e;
+    }
+    const next = await writeSnapshot(id, revision, target);
+    const rt = await engineRuntime();
+    const d = await applyDocument(id, target);
+    return { revision: next, analysis: rt.analyzeFlow(target), pending: d?.pending ?? [], document: maskDocument(target, rt.sensitiveProperties()) };
+  });
+}
+
+/** Per-processor validation for the config panel (as the user types). */
+export async function validateConfig(input: { type: string; properties: Record<string, string>; scheduling?: unknown; autoTerminate?: string[] }) {
+  return (await engineRuntime()).validateProcessorConfig(input);
+}
+
+/** Problems of a connection's queue settings, as typed (text), keyed by field. */
+export async function validateConnectionSettings(input: { objectThreshold: string; dataSizeThreshold: string; expiration: string }): Promise<Array<{ property: string; message: string }>> {
+  const rt = await engineRuntime();
+  const out: Array<{ property: string; message: string }> = [];
+  if (!/^\s*\d+\s*$/.test(input.objectThreshold) || Number(input.objectThreshold) < 1) out.push({ property: "objectThreshold", message: "must be a whole number of at least 1" });
+  const size = rt.dataSizeProblem(input.dataSizeThreshold);
+  if (size) out.push({ property: "dataSizeThreshold", message: size });
+  const exp = rt.durationProblem(input.expiration);
+  if (exp) out.push({ property: "expiration", message: exp });
+  return out;
+}
