@@ -13,7 +13,22 @@ export class ContentClaim {
     readonly offset: number,
     readonly length: number,
     public data: Buffer | undefined = undefined,
+    /**
+     * Optional per-resource counter a repository may attach, so counting references is a field
+     * update instead of a map lookup; every claim on the same resource shares it.
+     */
+    readonly counter: { refs: number } | undefined = undefined,
   ) {}
+
+  /** Serialized (API, logs) as a plain reference, without the cached bytes. */
+  toJSON(): { resource: string; offset: number; length: number } {
+    return { resource: this.resource, offset: this.offset, length: this.length };
+  }
+
+  /** A claim on part of this one (same resource, same counter). */
+  slice(offset: number, length: number, data: Buffer | undefined): ContentClaim {
+    return new ContentClaim(this.resource, this.offset + offset, length, data, this.counter);
+  }
 }
 
 /**

@@ -14,7 +14,6 @@ import { ContentClaim, type ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
 import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
-import { toClaimRef } from "./provenance";
 import type { ConnectionField, ProcessorField, RollingStats } from "./stats";
 
 /** Where a relationship leads: zero or more queues, or auto-termination. */
@@ -188,7 +187,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       const l = Math.min(length ?? claim.length - o, claim.length - o);
       if (o < 0 || o > claim.length || l < 0) throw new FlowFileHandlingError(`clone range ${o}+${l} outside content of ${claim.length} bytes`);
       const data = claim.data ? claim.data.subarray(o, o + l) : undefined;
-      claim = new ContentClaim(claim.resource, claim.offset + o, l, data);
+      claim = claim.slice(o, l, data);
     }
     const uuid = randomUUID();
     const ff = new FlowFileRecord(uuid, { ...src.attributes, uuid }, claim, this.host.now(), src.lineageStartDate, 0, nextSequence());
@@ -578,8 +577,10 @@ export class StandardProcessSession implements ProcessSession<string> {
       previousAttributes: EMPTY_DELTA,
       updatedAttributes: created ? (ff.attributes as Record<string, string>) : EMPTY_DELTA,
       attributes: ff.attributes as Record<string, string>,
-      previousClaim: orig ? toClaimRef(orig.claim) : null,
-      currentClaim: toClaimRef(ff.claim),
+      // The claim itself serves as the reference (no copy per event): it is immutable, and in
+      // volatile mode its cached bytes are what lets provenance show content at all.
+      previousClaim: orig ? orig.claim : null,
+      currentClaim: ff.claim,
       relationship,
       details,
       transitUri: null,

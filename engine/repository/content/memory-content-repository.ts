@@ -12,11 +12,14 @@ import { ContentClaim, ContentNotFoundError, type ContentRepository } from "../.
  */
 export class MemoryContentRepository implements ContentRepository {
   private nextId = 0;
-  /** Live references per resource; a resource at zero has no entry, so the map stays small. */
-  private readonly counts = new Map<string, number>();
+  /**
+   * Resources with live references, by name (for `refCount`). The count itself lives in the
+   * claim's shared counter: incrementing it is the hot path, a map lookup per call was not cheap.
+   */
+  private readonly live = new Map<string, { refs: number }>();
 
   write(data: Buffer): ContentClaim {
-    return new ContentClaim(`mem/${this.nextId++}`, 0, data.length, data);
+    return new ContentClaim(`mem/${this.nextId++}`, 0, data.length, data, { refs: 0 });
   }
 
   read(claim: ContentClaim): Buffer {
@@ -29,14 +32,19 @@ export class MemoryContentRepository implements ContentRepository {
   }
 
   incrementRef(claim: ContentClaim): void {
-    this.counts.set(claim.resource, (this.counts.get(claim.resource) ?? 0) + 1);
+    const c = this.counterOf(claim);
+    if (c.refs++ === 0) this.live.set(claim.resource, c);
   }
 
   decrementRef(claim: ContentClaim): void {
-    const count = this.counts.get(claim.resource) ?? 0;
-    if (count <= 0) throw new Error(`reference count of content resource ${claim.resource} would drop below zero`);
-    if (count === 1) this.counts.delete(claim.resource);
-    else this.counts.set(claim.resource, count - 1);
+    const c = this.counterOf(claim);
+    if (c.refs <= 0) throw new Error(`reference count of content resource ${claim.resource} would drop below zero`);
+    if (--c.refs === 0) this.live.delete(claim.resource);
+  }
+
+  /** Claims from elsewhere (recovery, tests) may lack a counter: share one per resource. */
+  private counterOf(claim: ContentClaim): { refs: number } {
+    return claim.counter ?? this.live.get(claim.resource) ?? { refs: 0 };
   }
 
   flush(): void {}
@@ -44,12 +52,13 @@ export class MemoryContentRepository implements ContentRepository {
   cleanup(_now?: number): void {}
 
   recover(claimsInUse: Iterable<ContentClaim>): void {
-    this.counts.clear();
+    for (const c of this.live.values()) c.refs = 0;
+    this.live.clear();
     for (const claim of claimsInUse) this.incrementRef(claim);
   }
 
   refCount(resource: string): number {
-    return this.counts.get(resource) ?? 0;
+    return this.live.get(resource)?.refs ?? 0;
   }
 
   close(): void {}
