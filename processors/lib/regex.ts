@@ -1,66 +1,11 @@
 /**
- * Java-flavoured regular expressions for processors (NiFi users paste Java patterns).
- *
- * Why a copy: the Expression Language has the same translation in engine/core/el/regex.ts, but
- * processors may import only engine/sdk, which does not export it. Translated: leading inline
- * flags (`(?i)`, `(?s)`, `(?m)`), `\Q...\E` quoting, and `$1` / `${name}` / `\$` in
- * replacement strings. Patterns are tried with the `u` flag first (so `\p{L}` works) and
- * without it when that fails (so Java's lenient escapes such as `\-` work).
+ * Java-flavoured regular expressions for processors (NiFi users paste Java patterns): the
+ * translation itself is the Expression Language's (exported through engine/sdk); this module
+ * adds what processors need around it.
  */
+import { compileJavaRegex, type RegexMode } from "../../engine/sdk";
 
-/** How a compiled pattern will be used: whole-subject match, search, or global search. */
-export type RegexMode = "full" | "find" | "global";
-
-function unquote(pattern: string): string {
-  if (!pattern.includes("\\Q")) return pattern;
-  let out = "";
-  let i = 0;
-  while (i < pattern.length) {
-    if (pattern[i] === "\\" && pattern[i + 1] === "Q") {
-      const end = pattern.indexOf("\\E", i + 2);
-      const quoted = end < 0 ? pattern.slice(i + 2) : pattern.slice(i + 2, end);
-      out += quoted.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-      i = end < 0 ? pattern.length : end + 2;
-    } else if (pattern[i] === "\\") {
-      out += pattern.slice(i, i + 2);
-      i += 2;
-    } else {
-      out += pattern[i];
-      i++;
-    }
-  }
-  return out;
-}
-
-/**
- * Compiles a Java-style pattern. `extraFlags` adds JavaScript flags (e.g. "i", "s", "m").
- * Throws an Error whose message is fit for a validation problem.
- */
-export function compileJavaRegex(pattern: string, mode: RegexMode, extraFlags = ""): RegExp {
-  let flags = "";
-  for (const f of extraFlags) if (!flags.includes(f)) flags += f;
-  let body = pattern;
-  const lead = /^\(\?([a-zA-Z]+)\)/.exec(body);
-  if (lead !== null) {
-    for (const f of lead[1] as string) {
-      if (f !== "i" && f !== "m" && f !== "s") throw new Error(`unsupported inline flag '${f}'`);
-      if (!flags.includes(f)) flags += f;
-    }
-    body = body.slice(lead[0].length);
-  }
-  body = unquote(body);
-  if (mode === "full") body = `^(?:${body})$`;
-  if (mode === "global") flags += "g";
-  try {
-    return new RegExp(body, flags + "u");
-  } catch {
-    try {
-      return new RegExp(body, flags);
-    } catch (e) {
-      throw new Error(e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "") : String(e));
-    }
-  }
-}
+export { compileJavaRegex, type RegexMode };
 
 /** Returns a validation message for a pattern, or null when it compiles. */
 export function regexProblem(pattern: string, mode: RegexMode = "find", extraFlags = ""): string | null {

@@ -10,8 +10,8 @@
 /** Why a pattern was rejected. */
 export class RegexError extends Error {}
 
-/** How a compiled pattern will be used. */
-export type RegexMode = "full" | "find" | "all" | "first";
+/** How a compiled pattern will be used: whole subject, search, or replace all ("global" = "all") / first. */
+export type RegexMode = "full" | "find" | "all" | "global" | "first";
 
 function unquote(pattern: string): string {
   if (!pattern.includes("\\Q")) return pattern;
@@ -36,10 +36,12 @@ function unquote(pattern: string): string {
 
 /**
  * Compiles a Java-style pattern. "full" must match the whole subject (Java `matches`),
- * "find" anywhere, "all"/"first" are for replacing. Throws RegexError.
+ * "find" anywhere, "all"/"first" are for replacing. `extraFlags` adds JavaScript flags
+ * ("i", "s", "m"). Throws RegexError with a message fit for a validation problem.
  */
-export function compileJavaRegex(pattern: string, mode: RegexMode): RegExp {
+export function compileJavaRegex(pattern: string, mode: RegexMode, extraFlags = ""): RegExp {
   let flags = "";
+  for (const f of extraFlags) if (!flags.includes(f)) flags += f;
   let body = pattern;
   const lead = /^\(\?([a-zA-Z]+)\)/.exec(body);
   if (lead !== null) {
@@ -51,7 +53,7 @@ export function compileJavaRegex(pattern: string, mode: RegexMode): RegExp {
   }
   body = unquote(body);
   if (mode === "full") body = `^(?:${body})$`;
-  if (mode === "all") flags += "g";
+  if (mode === "all" || mode === "global") flags += "g";
   try {
     return new RegExp(body, flags + "u");
   } catch {
