@@ -119,10 +119,12 @@ export async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const peak = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, rss: 0 };
+  const queueTrace = process.env.SLUICE_BENCH_TRACE_QUEUES === "1";
   const sampler = setInterval(() => {
+    if (queueTrace) process.stderr.write(`queues ${engine.status().connections.map((c) => `${c.id}=${c.queued.count}`).join(" ")}\n`);
     const m = process.memoryUsage();
     for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
-  }, 20);
+  }, 100);
   await engine.start();
   await finished;
   const wall = performance.now() - t0;
