@@ -71,7 +71,7 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
       data-testid={`processor-node-${id}`}
       data-state={state}
       aria-label={`Processor ${name} (${p.type})`}
-      className={`group/node w-60 rounded-lg border bg-white px-3 py-2.5 shadow-sm ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
+      className={`group/node w-60 rounded-lg border bg-white px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
     >
       <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />
       <div className="flex items-center gap-2">
@@ -132,7 +132,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
       data-testid={`group-node-${data.groupId}`}
       aria-label={`Process group ${data.name}`}
       onDoubleClick={() => data.onEnter(data.groupId)}
-      className={`w-64 rounded-xl border-2 border-dashed bg-indigo-50/80 px-3 py-2.5 shadow-sm ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-indigo-300"}`}
+      className={`w-64 rounded-xl border-2 border-dashed bg-indigo-50/80 px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-indigo-300"}`}
     >
       <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-indigo-500" />
       <div className="flex items-center gap-2">
@@ -163,7 +163,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
 function PortNodeView({ data }: NodeProps<PortFlowNode>) {
   const label = data.direction === "in" ? "Input port" : "Output port";
   return (
-    <div data-testid={`port-${data.direction}`} className="rounded-full border-2 border-indigo-400 bg-white px-4 py-2 text-sm font-medium text-indigo-900 shadow-sm">
+    <div data-testid={`port-${data.direction}`} className="rounded-full border-2 border-indigo-400 bg-white px-4 py-2 text-sm font-medium text-indigo-900">
       {data.direction === "out" ? <Handle type="target" position={Position.Top} className="!h-3 !w-3 !bg-indigo-500" /> : null}
       {label} <span className="text-xs text-indigo-700/70">({data.count})</span>
       {data.direction === "in" ? <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !bg-indigo-600" /> : null}
@@ -171,7 +171,11 @@ function PortNodeView({ data }: NodeProps<PortFlowNode>) {
   );
 }
 
-/** Node types for React Flow (a stable object: React Flow warns when it changes). */
+/**
+ * Node types for React Flow (a stable object: React Flow warns when it changes). Nodes and
+ * labels carry no box-shadow on purpose: with 300 of them, software-rasterized shadows were the
+ * largest cost per frame while panning (bench/canvas-300.ts).
+ */
 export const nodeTypes = { processor: memo(ProcessorNodeView), group: memo(GroupNodeView), port: memo(PortNodeView) };
 
 /** Data of a connection edge. */
@@ -194,7 +198,7 @@ function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosi
       <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />
       <EdgeLabelRenderer>
         <div
-          className={`sluice-edge-label nodrag nopan absolute rounded-md border bg-white px-2 py-1 text-[11px] shadow-sm ${selected ? "border-sky-500" : "border-slate-300"}`}
+          className={`sluice-edge-label nodrag nopan absolute rounded-md border bg-white px-2 py-1 text-[11px] ${selected ? "border-sky-500" : "border-slate-300"}`}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all" }}
           data-testid={`connection-label-${id}`}
           onDoubleClick={() => data?.onOpen(id)}

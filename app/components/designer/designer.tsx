@@ -122,7 +122,6 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
   const rf = useReactFlow();
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
   const store = useMemo(() => new LiveStore(), []);
-  const frame = useFrame(store);
 
   const [doc, setDoc] = useState<FlowDocument>(initial.document);
   const docRef = useRef(doc);
@@ -176,7 +175,6 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
     return () => es.close();
   }, [flowId, store]);
 
-  const changedElsewhere = frame !== null && frame.revision > revision && busy.current === 0 && saveState !== "stale";
 
   // ---- saving --------------------------------------------------------------------------------
   const flush = useCallback(async (): Promise<boolean> => {
@@ -608,8 +606,6 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
     return analysis.processors[id]?.relationships ?? typeMap.get(p.type)?.relationships.map((r) => r.name) ?? [];
   };
   const hasSelection = selectedProcessors.length + selectedGroups.length > 0;
-  const bulletins = frame?.bulletins ?? [];
-  const runningCount = frame?.processors.filter((p) => p.state === "running").length ?? 0;
 
   const exportFlow = async () => {
     await flush();
@@ -729,9 +725,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             >
               {saveLabel[saveState]}
             </span>
-            <span className={`rounded-full px-2 py-0.5 text-xs ${frame?.deployed ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-600"}`} data-testid="deploy-state">
-              {frame?.deployed ? `Deployed · ${runningCount} running` : "Not deployed"}
-            </span>
+            <DeployBadge store={store} />
           </div>
         </div>
 
@@ -759,11 +753,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             </button>
           </div>
         ) : null}
-        {changedElsewhere && !banner ? (
-          <div role="status" className="bg-amber-50 px-4 py-1.5 text-sm text-amber-900">
-            This flow was changed in another tab or by another user. Your next save will be refused; reload to get the latest version.
-          </div>
-        ) : null}
+        {!banner && saveState !== "stale" ? <ElsewhereNotice store={store} revision={revision} busy={busy} /> : null}
         {pending.length ? (
           <div role="status" className="bg-amber-50 px-4 py-1.5 text-sm text-amber-900">
             The running engine still runs an earlier version: the saved flow has problems that keep it from being deployed ({pending[0]?.path}: {pending[0]?.message}).
@@ -820,6 +810,8 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               }}
               onEdgeDoubleClick={(_e, edge) => setPanel({ kind: "connection", id: edge.id })}
               deleteKeyCode={null}
+              // Left button pans on the empty pane, the middle button pans anywhere (over nodes too).
+              panOnDrag={[0, 1]}
               selectionKeyCode="Shift"
               multiSelectionKeyCode={["Meta", "Control", "Shift"]}
               connectionRadius={40}
@@ -828,7 +820,6 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               fitView={initial.document.processors.length > 0}
               fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
               minZoom={0.05}
-              onlyRenderVisibleElements
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
@@ -903,18 +894,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
           ) : null}
         </div>
 
-        {bulletins.length ? (
-          <div className="max-h-24 overflow-y-auto border-t border-slate-200 bg-white px-3 py-1 text-xs" aria-label="Bulletins">
-            {bulletins
-              .slice(-4)
-              .reverse()
-              .map((b) => (
-                <div key={`${b.id}-${b.timestamp}`} className={b.level === "error" ? "text-red-700" : "text-amber-700"}>
-                  {new Date(b.timestamp).toLocaleTimeString()} · {b.level.toUpperCase()} · {b.componentName}: {b.message}
-                </div>
-              ))}
-          </div>
-        ) : null}
+        <BulletinBar store={store} />
       </div>
 
       {draft ? (
@@ -964,6 +944,47 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
         />
       ) : null}
     </LiveContext.Provider>
+  );
+}
+
+/** Deployment state and running count; re-renders with each status frame, alone. */
+function DeployBadge({ store }: { store: LiveStore }) {
+  const frame = useFrame(store);
+  const running = frame?.processors.filter((p) => p.state === "running").length ?? 0;
+  return (
+    <span className={`rounded-full px-2 py-0.5 text-xs ${frame?.deployed ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-600"}`} data-testid="deploy-state">
+      {frame?.deployed ? `Deployed · ${running} running` : "Not deployed"}
+    </span>
+  );
+}
+
+/** Says so when the stored revision moved past ours without a request of ours in flight. */
+function ElsewhereNotice({ store, revision, busy }: { store: LiveStore; revision: number; busy: React.RefObject<number> }) {
+  const frame = useFrame(store);
+  if (!frame || frame.revision <= revision || busy.current !== 0) return null;
+  return (
+    <div role="status" className="bg-amber-50 px-4 py-1.5 text-sm text-amber-900">
+      This flow was changed in another tab or by another user. Your next save will be refused; reload to get the latest version.
+    </div>
+  );
+}
+
+/** The newest bulletins (engine warnings and errors). */
+function BulletinBar({ store }: { store: LiveStore }) {
+  const frame = useFrame(store);
+  const bulletins = frame?.bulletins ?? [];
+  if (!bulletins.length) return null;
+  return (
+    <div className="max-h-24 overflow-y-auto border-t border-slate-200 bg-white px-3 py-1 text-xs" aria-label="Bulletins">
+      {bulletins
+        .slice(-4)
+        .reverse()
+        .map((b) => (
+          <div key={`${b.id}-${b.timestamp}`} className={b.level === "error" ? "text-red-700" : "text-amber-700"}>
+            {new Date(b.timestamp).toLocaleTimeString()} · {b.level.toUpperCase()} · {b.componentName}: {b.message}
+          </div>
+        ))}
+    </div>
   );
 }
 
