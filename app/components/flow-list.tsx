@@ -189,7 +189,7 @@ export function FlowList({ flows }: { flows: FlowRow[] }) {
                 <button type="button" className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" onClick={() => setRenaming({ id: f.id, name: f.name })} aria-label={`Rename ${f.name}`}>
                   Rename
                 </button>
-                <a className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" href={`/api/flows/${f.id}/export`} download aria-label={`Export ${f.name}`}>
+                <a className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" href={`/api/flows/${f.id}/export`} download title={`Download the flow file of ${f.name}`}>
                   Export
                 </a>
                 <button type="button" className="rounded px-2 py-1 text-red-700 hover:bg-red-100" onClick={() => void remove(f)} aria-label={`Delete ${f.name}`}>
