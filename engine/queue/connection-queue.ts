@@ -98,6 +98,8 @@ export function comparatorFor(names: readonly PrioritizerName[]): (a: FlowFileRe
 interface Active {
   readonly length: number;
   push(ff: FlowFileRecord): void;
+  /** Puts back a FlowFile taken earlier, where its priority (FIFO: its sequence) places it. */
+  requeue(ff: FlowFileRecord): void;
   pop(): FlowFileRecord | undefined;
   peek(): FlowFileRecord | undefined;
   /** Removes up to n of the lowest-priority FlowFiles (for swapping out). */
@@ -114,6 +116,12 @@ function fifoActive(): Active {
       return d.length;
     },
     push: (ff) => d.push(ff),
+    // Rolled-back FlowFiles were taken from the head, so the scan from the head is short.
+    requeue: (ff) => {
+      let i = 0;
+      while (i < d.length && (d.at(i) as FlowFileRecord).seq < ff.seq) i++;
+      d.insert(i, ff);
+    },
     pop: () => d.shift(),
     peek: () => d.peek(),
     takeTail: (n) => d.popTail(n),
@@ -134,6 +142,7 @@ function heapActive(cmp: (a: FlowFileRecord, b: FlowFileRecord) => number): Acti
       return h.length;
     },
     push: (ff) => h.push(ff),
+    requeue: (ff) => h.push(ff),
     pop: () => h.pop(),
     peek: () => h.peek(),
     takeTail: (n) => {
@@ -281,14 +290,18 @@ export class ConnectionQueue {
     this.inFlightBytes -= bytes;
   }
 
-  /** A session rolled back: a FlowFile it took comes back (maybe penalized). */
+  /**
+   * A session rolled back: a FlowFile it took comes back (maybe penalized). Unpenalized, it
+   * returns to its place in priority order (FIFO: before everything enqueued after it, as in
+   * NiFi), so a rollback does not reorder a FIFO queue.
+   */
   requeue(ff: FlowFileRecord, now: number): void {
     this.inFlightCount--;
     this.inFlightBytes -= ff.size;
     this.memCount++;
     this.memBytes += ff.size;
     if (ff.penaltyExpiration > now) this.penalized.push(ff);
-    else this.active.push(ff);
+    else this.active.requeue(ff);
   }
 
   /** The first `limit` FlowFiles in the order they would be taken (penalized ones last). */

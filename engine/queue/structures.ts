@@ -27,6 +27,18 @@ export class Deque<T> {
     this.len++;
   }
 
+  /** Inserts `v` so that it becomes item `index` (0 = head); O(index). */
+  insert(index: number, v: T): void {
+    if (index <= 0) return this.unshift(v);
+    if (index >= this.len) return this.push(v);
+    if (this.len === this.buf.length) this.grow();
+    const cap = this.buf.length;
+    this.head = (this.head - 1 + cap) % cap;
+    for (let i = 0; i < index; i++) this.buf[(this.head + i) % cap] = this.buf[(this.head + i + 1) % cap];
+    this.buf[(this.head + index) % cap] = v;
+    this.len++;
+  }
+
   shift(): T | undefined {
     if (this.len === 0) return undefined;
     const v = this.buf[this.head];
