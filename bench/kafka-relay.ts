@@ -11,8 +11,14 @@
  * Runs alternate bare/Sluice `--rounds` times (machine noise is high on 2 cores shared with the
  * broker) and the best round of each is reported. Prints exactly one line:
  *   kafka-relay N=<n> records/s=<x> bare_records/s=<y> ratio=<x/y>
- * Usage: npm run bench -- kafka-relay [--n 100000] [--rounds 2] [--batch 2000]
+ * Usage: npm run bench -- kafka-relay [--n 100000] [--rounds 2] [--batch 2000] [--strategy framed|record]
  *        npx tsx bench/kafka-relay.ts [same options]
+ * --strategy: how the relay flow carries records (default framed):
+ *   framed: ConsumeKafka emits framed record batches (one FlowFile per partition and trigger,
+ *     every record's key, headers and offset kept) and PublishKafka republishes them record by
+ *     record; the way to relay Kafka to Kafka in Sluice.
+ *   record: one FlowFile per record; bound by the engine's per-FlowFile cost (repository,
+ *     provenance), several times kafkajs's own per-record cost.
  * Brokers: SLUICE_KAFKA (default 127.0.0.1:19092, started with scripts/services.sh if down).
  */
 import { spawnSync } from "node:child_process";
@@ -27,7 +33,14 @@ import { Engine } from "../engine/api/engine";
 import { produceInput, relayFlow, topicSize } from "../test/fixtures/kafka/relay";
 
 const KEYS = 1_000;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The repository root: this file runs from bench/ (tsx) or from a bundle under .cache/. */
+function repoRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "scripts/services.sh"))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
 
 const uid = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 
@@ -121,6 +134,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const brokers = process.env.SLUICE_KAFKA?.trim() || "127.0.0.1:19092";
   if (!process.env.SLUICE_KAFKA) {
+    const root = repoRoot();
     const r = spawnSync("bash", [path.join(root, "scripts/services.sh"), "start", "kafka"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
     if (r.status !== 0) throw new Error("scripts/services.sh start kafka failed");
   }
