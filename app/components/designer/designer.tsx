@@ -284,11 +284,24 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
   const [nodes, setNodes] = useState<Node[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
 
-  const enterGroup = useCallback((gid: string) => {
+  // Switching levels fits the new level into view once its nodes are built and measured.
+  const fitState = useRef<"idle" | "level-changed" | "built">("idle");
+  const showLevel = useCallback((gid: string | undefined) => {
     setGroupId(gid);
-    setPanel(null);
-    requestAnimationFrame(() => requestAnimationFrame(() => void rf.fitView({ padding: 0.2, duration: 200 })));
-  }, [rf]);
+    fitState.current = "level-changed";
+  }, []);
+  const enterGroup = useCallback(
+    (gid: string) => {
+      showLevel(gid);
+      setPanel(null);
+    },
+    [showLevel],
+  );
+  useEffect(() => {
+    if (fitState.current !== "built" || nodes.some((n) => !n.measured?.width)) return;
+    fitState.current = "idle";
+    void rf.fitView({ padding: 0.2, maxZoom: 1.2, duration: 200 });
+  }, [nodes, rf]);
 
   const openConnection = useCallback((id: string) => setPanel({ kind: "connection", id }), []);
 
@@ -354,6 +367,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
         out.push({ ...prevById.get(OUT_PORT), id: OUT_PORT, type: "port", position: { x: maxX + 360, y: midY }, draggable: false, selectable: false, data });
       }
       selectNext.current = null;
+      if (fitState.current === "level-changed") fitState.current = "built";
       return out;
     });
     setEdges((prev) => {
@@ -633,13 +647,13 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             {doc.name}
           </h1>
           <nav aria-label="Process group breadcrumbs" className="flex items-center gap-1 text-sm">
-            <button type="button" onClick={() => setGroupId(undefined)} className={`rounded px-1.5 ${groupId === undefined ? "font-semibold text-slate-900" : "text-sky-700 hover:underline"}`}>
+            <button type="button" onClick={() => showLevel(undefined)} className={`rounded px-1.5 ${groupId === undefined ? "font-semibold text-slate-900" : "text-sky-700 hover:underline"}`}>
               Root
             </button>
             {crumbs.map((g) => (
               <span key={g.id} className="flex items-center gap-1">
                 <span className="text-slate-400">›</span>
-                <button type="button" onClick={() => setGroupId(g.id)} className={`rounded px-1.5 ${g.id === groupId ? "font-semibold text-slate-900" : "text-sky-700 hover:underline"}`}>
+                <button type="button" onClick={() => showLevel(g.id)} className={`rounded px-1.5 ${g.id === groupId ? "font-semibold text-slate-900" : "text-sky-700 hover:underline"}`}>
                   {g.name}
                 </button>
               </span>
