@@ -36,7 +36,7 @@ describe("kafka relay", () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`relays ${N} records with ${KEYS} keys: none lost or duplicated, per-key order kept`, async () => {
+  async function relay(strategy: "record" | "framed"): Promise<void> {
     const input = await createTestTopic(admin, { prefix: "sluice-relay-in" });
     const output = await createTestTopic(admin, { prefix: "sluice-relay-out" });
     topics.push(input, output);
@@ -45,8 +45,8 @@ describe("kafka relay", () => {
     await produceInput(kafka, input, N, KEYS);
 
     const t0 = Date.now();
-    engine = Engine.open(relayFlow({ brokers: kafkaBrokers().join(","), inputTopic: input, outputTopic: output, groupId: group }), {
-      dataDir,
+    engine = Engine.open(relayFlow({ brokers: kafkaBrokers().join(","), inputTopic: input, outputTopic: output, groupId: group, strategy }), {
+      dataDir: fs.mkdtempSync(path.join(dataDir, `${strategy}-`)),
       mode: "durable",
       silent: true,
     });
@@ -54,7 +54,7 @@ describe("kafka relay", () => {
     const deadline = Date.now() + 150_000;
     while ((await topicSize(admin, output)) < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const seconds = (Date.now() - t0) / 1000;
-    console.log(`kafka-relay test: ${N} records relayed in ${seconds.toFixed(1)} s (${Math.round(N / seconds)} records/s)`);
+    console.log(`kafka-relay test (${strategy}): ${N} records relayed in ${seconds.toFixed(1)} s (${Math.round(N / seconds)} records/s)`);
     const status = engine.status();
     expect(status.bulletins.filter((b) => b.level === "error")).toEqual([]);
 
@@ -70,5 +70,15 @@ describe("kafka relay", () => {
     for (const r of read) (partitionsByKey.get(r.key) ?? partitionsByKey.set(r.key, new Set()).get(r.key)!).add(r.partition);
     expect([...partitionsByKey.values()].every((s) => s.size === 1)).toBe(true);
     expect(partitionsByKey.size).toBe(KEYS);
+    await engine.shutdown();
+    engine = undefined;
+  }
+
+  it(`relays ${N} records with ${KEYS} keys, one FlowFile per record: none lost or duplicated, per-key order kept`, async () => {
+    await relay("record");
+  });
+
+  it(`relays ${N} records with ${KEYS} keys in framed record batches: none lost or duplicated, per-key order kept`, async () => {
+    await relay("framed");
   });
 });
