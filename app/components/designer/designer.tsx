@@ -627,8 +627,8 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
   };
 
   const saveLabel: Record<SaveState, string> = {
-    saved: "All changes saved",
-    pending: "Unsaved changes…",
+    saved: "Saved",
+    pending: "Unsaved…",
     saving: "Saving…",
     error: "Not saved",
     stale: "Not saved (changed elsewhere)",
@@ -639,11 +639,11 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
   return (
     <LiveContext.Provider value={store}>
       <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col" data-testid="designer">
-        <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
+        <div className="flex items-center gap-1.5 overflow-x-auto border-b border-slate-200 bg-white px-3 py-1.5 whitespace-nowrap">
           <Link href="/" className="text-sm text-sky-700 hover:underline">
             ← Flows
           </Link>
-          <h1 className="max-w-64 truncate text-lg font-semibold" title={doc.description ?? doc.name}>
+          <h1 className="max-w-56 shrink-0 truncate text-base font-semibold" title={doc.description ?? doc.name}>
             {doc.name}
           </h1>
           <nav aria-label="Process group breadcrumbs" className="flex items-center gap-1 text-sm">
@@ -721,7 +721,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               </ul>
             ) : null}
           </div>
-          <div className="ml-auto flex items-center gap-2">
+          <div className="ml-auto flex items-center gap-1.5 pl-2">
             <button type="button" className={`${btn} ${problemCount ? "!border-amber-400 !text-amber-800" : ""}`} onClick={() => setShowProblems((s) => !s)} aria-expanded={showProblems}>
               Problems ({problemCount})
             </button>
