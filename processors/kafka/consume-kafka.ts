@@ -31,9 +31,6 @@ export const KAFKA_ATTR = {
   group: "kafka.consumer.group",
 } as const;
 
-/** How long an idle trigger waits for records before yielding (like a Kafka poll timeout). */
-const POLL_WAIT_MS = 100;
-
 interface State {
   readonly source: KafkaSource;
   readonly settings: KafkaSettings;
@@ -216,21 +213,17 @@ export const ConsumeKafka = defineProcessor({
   onTrigger({ config, context, session, state }) {
     const { source } = state;
     if (source.fatal) throw new Error(`the Kafka consumer stopped: ${source.fatal.message}; stop and start the processor`);
-    const emit = (): void => {
-      const { records, ranges } = source.take(config.maxRecordsPerTrigger);
-      if (records.length === 0) {
-        context.yield();
-        return;
-      }
-      const group = config.exactlyOnce ? config.groupId : null;
-      if (config.outputStrategy === "record") emitRecords(session, records, state, config.keyEncoding, group);
-      else if (config.outputStrategy === "framed") emitFramed(session, records, state, group);
-      else emitBatches(session, records, state);
-      track(session, source, ranges);
-    };
-    if (source.bufferedCount > 0) return emit();
-    // Nothing buffered: wait briefly for a fetch instead of yielding a whole second at once.
-    return source.waitForRecords(POLL_WAIT_MS, context.signal).then(emit);
+    const { records, ranges } = source.take(config.maxRecordsPerTrigger);
+    if (records.length === 0) {
+      // Nothing buffered: the next fetch calls context.wake(), which lifts this yield.
+      context.yield();
+      return;
+    }
+    const group = config.exactlyOnce ? config.groupId : null;
+    if (config.outputStrategy === "record") emitRecords(session, records, state, config.keyEncoding, group);
+    else if (config.outputStrategy === "framed") emitFramed(session, records, state, group);
+    else emitBatches(session, records, state);
+    track(session, source, ranges);
   },
   async onStopped({ state }) {
     await state?.source.stop();

@@ -112,7 +112,6 @@ export class KafkaSource {
   private commitAgain = false;
   /** Sessions holding records from this buffer that are not durable (or failed) yet. */
   private inFlight = 0;
-  private waiters: Array<() => void> = [];
   /** Batch handlers waiting for room in the buffer. */
   private spaceWaiters: Array<() => void> = [];
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -318,26 +317,9 @@ export class KafkaSource {
     }
   }
 
+  /** Records arrived: lifts the processor's yield so a trigger drains them now. */
   private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
     this.context.wake();
-  }
-
-  /** Resolves when records are buffered, after `ms`, or when stopping. */
-  waitForRecords(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.count > 0 || signal.aborted || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-      this.waiters.push(done);
-    });
   }
 
   /**
@@ -472,7 +454,6 @@ export class KafkaSource {
     }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.notify();
     this.notifySpace();
     await Promise.race([this.starting, sleep(1_000)]);
     const consumer = this.consumer;
