@@ -215,27 +215,29 @@ export async function applyDocument(flowId: string, next: FlowDocument): Promise
   const rt = await engineRuntime();
   if (engineKey(next) !== d.key) {
     const analysis = rt.analyzeFlow(next);
-    if (!analysis.deployable) {
-      d.pending = analysis.problems;
-      return d;
+    if (analysis.deployable) {
+      await d.engine.shutdown();
+      deployments().delete(flowId);
+      try {
+        return await open(flowId, next, d.dataDir);
+      } catch (e) {
+        // Keep the flow running on what it ran before; the caller reports why.
+        await open(flowId, d.doc, d.dataDir).catch(() => undefined);
+        throw e;
+      }
     }
-    await d.engine.shutdown();
-    deployments().delete(flowId);
+    d.pending = analysis.problems;
+  } else d.pending = [];
+  // Run states apply to what the engine runs, even while a newer design waits in `pending`:
+  // stopping must always work.
+  const wanted = new Map(next.processors.map((p) => [p.id, p.state]));
+  const before = d.doc;
+  d.doc = d.pending.length ? { ...before, processors: before.processors.map((p) => ({ ...p, state: wanted.get(p.id) ?? p.state })) } : next;
+  for (const p of before.processors) {
+    const state = wanted.get(p.id);
+    if (state === undefined || state === p.state) continue;
     try {
-      return await open(flowId, next, d.dataDir);
-    } catch (e) {
-      // Keep the flow running on what it ran before; the caller reports why.
-      await open(flowId, d.doc, d.dataDir).catch(() => undefined);
-      throw e;
-    }
-  }
-  const before = new Map(d.doc.processors.map((p) => [p.id, p.state]));
-  d.doc = next;
-  d.pending = [];
-  for (const p of next.processors) {
-    if (before.get(p.id) === p.state) continue;
-    try {
-      if (p.state === "running") await d.engine.startProcessor(p.id);
+      if (state === "running") await d.engine.startProcessor(p.id);
       else await d.engine.stopProcessor(p.id);
     } catch {
       // An invalid processor stays stopped; status() says why.
@@ -252,24 +254,4 @@ export async function undeploy(flowId: string, opts: { removeData?: string } = {
     await d.engine.shutdown();
   }
   if (opts.removeData) rmSync(opts.removeData, { recursive: true, force: true });
-}
-
-/**
- * Starts or stops processors of a deployed flow (`ids` = which; the deployment's document is
- * updated by the caller through applyDocument). Returns the ids that could not change state,
- * with the reason.
- */
-export async function setRunState(flowId: string, ids: readonly string[], action: "start" | "stop"): Promise<Array<{ id: string; message: string }>> {
-  const d = deploymentOf(flowId);
-  if (!d) return ids.map((id) => ({ id, message: "the flow is not deployed" }));
-  const failed: Array<{ id: string; message: string }> = [];
-  for (const id of ids) {
-    try {
-      if (action === "start") await d.engine.startProcessor(id);
-      else await d.engine.stopProcessor(id);
-    } catch (e) {
-      failed.push({ id, message: (e as Error).message });
-    }
-  }
-  return failed;
 }

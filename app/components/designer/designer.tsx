@@ -36,9 +36,10 @@ import { api } from "./api-client";
 import { edgeTypes, LiveContext, nodeTypes, type ConnectionEdgeData, type GroupNodeData, type PortNodeData, type ProcessorNodeData } from "./canvas-parts";
 import { ConfigPanel } from "./config-panel";
 import { ConnectionPanel } from "./connection-panel";
+import { ConnectDialog, GroupRename, Modal, type ConnectDraft } from "./dialogs";
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from "./history";
 import { autoLayout } from "./layout";
-import { LiveStore, useFrame } from "./live-store";
+import { LiveStore } from "./live-store";
 import {
   addConnection,
   addProcessor,
@@ -62,6 +63,7 @@ import {
   type Clip,
 } from "./model";
 import { Palette, PALETTE_MIME } from "./palette";
+import { BulletinBar, DeployBadge, ElsewhereNotice } from "./status-bits";
 import { VersionsPanel } from "./versions-panel";
 
 /** Props: the flow as loaded on the server, and the catalog (processor types, EL functions). */
@@ -79,11 +81,6 @@ interface Banner {
   kind: "error" | "info";
   text: string;
   problems?: FlowProblem[];
-}
-/** A connection being made: the dragged ends; group/port ends need a processor picked. */
-interface ConnectDraft {
-  source: string;
-  target: string;
 }
 
 const SAVE_DELAY_MS = 400;
@@ -958,189 +955,5 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
         />
       ) : null}
     </LiveContext.Provider>
-  );
-}
-
-/** Deployment state and running count; re-renders with each status frame, alone. */
-function DeployBadge({ store }: { store: LiveStore }) {
-  const frame = useFrame(store);
-  const running = frame?.processors.filter((p) => p.state === "running").length ?? 0;
-  return (
-    <span className={`rounded-full px-2 py-0.5 text-xs ${frame?.deployed ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-600"}`} data-testid="deploy-state">
-      {frame?.deployed ? `Deployed · ${running} running` : "Not deployed"}
-    </span>
-  );
-}
-
-/** Says so when the stored revision moved past ours without a request of ours in flight. */
-function ElsewhereNotice({ store, revision, busy }: { store: LiveStore; revision: number; busy: React.RefObject<number> }) {
-  const frame = useFrame(store);
-  if (!frame || frame.revision <= revision || busy.current !== 0) return null;
-  return (
-    <div role="status" className="bg-amber-50 px-4 py-1.5 text-sm text-amber-900">
-      This flow was changed in another tab or by another user. Your next save will be refused; reload to get the latest version.
-    </div>
-  );
-}
-
-/** The newest bulletins (engine warnings and errors). */
-function BulletinBar({ store }: { store: LiveStore }) {
-  const frame = useFrame(store);
-  const bulletins = frame?.bulletins ?? [];
-  if (!bulletins.length) return null;
-  return (
-    <div className="max-h-24 overflow-y-auto border-t border-slate-200 bg-white px-3 py-1 text-xs" aria-label="Bulletins">
-      {bulletins
-        .slice(-4)
-        .reverse()
-        .map((b) => (
-          <div key={`${b.id}-${b.timestamp}`} className={b.level === "error" ? "text-red-700" : "text-amber-700"}>
-            {new Date(b.timestamp).toLocaleTimeString()} · {b.level.toUpperCase()} · {b.componentName}: {b.message}
-          </div>
-        ))}
-    </div>
-  );
-}
-
-function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: React.ReactNode }) {
-  return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/30" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div role="dialog" aria-modal="true" aria-label={title} className="w-[420px] rounded-lg bg-white p-5 shadow-xl" onKeyDown={(e) => e.key === "Escape" && onClose()}>
-        <h2 className="mb-3 text-lg font-semibold">{title}</h2>
-        {children}
-      </div>
-    </div>
-  );
-}
-
-/** Small floating editor for the selected group's name. */
-function GroupRename({ name, onRename }: { name: string; onRename: (name: string) => void }) {
-  const [value, setValue] = useState(name);
-  return (
-    <form
-      className="fixed bottom-4 left-1/2 z-40 flex -translate-x-1/2 items-center gap-2 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm shadow-lg"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (value.trim() && value.trim() !== name) onRename(value.trim());
-      }}
-    >
-      <label htmlFor="group-name">Group name</label>
-      <input id="group-name" value={value} onChange={(e) => setValue(e.target.value)} className="rounded border border-slate-300 px-2 py-0.5" />
-      <button type="submit" className="rounded bg-slate-800 px-2 py-0.5 text-white">
-        Rename
-      </button>
-    </form>
-  );
-}
-
-/**
- * Choose what a new connection carries. An end that is a group (or a port of the current
- * group) stands for a processor inside (or outside) it: the dialog asks which one.
- */
-function ConnectDialog({
-  draft,
-  doc,
-  groupId,
-  relationshipsOf,
-  nameOf,
-  acceptsInput,
-  onCancel,
-  onConnect,
-}: {
-  draft: ConnectDraft;
-  doc: FlowDocument;
-  groupId: string | undefined;
-  relationshipsOf: (id: string) => string[];
-  nameOf: (id: string) => string;
-  acceptsInput: (type: string) => boolean;
-  onCancel: () => void;
-  onConnect: (source: string, destination: string, relationships: string[]) => void;
-}) {
-  const candidates = (end: string): ProcessorConfig[] | null => {
-    if (end.startsWith("group:")) {
-      const sub = subtreeGroups(doc, end.slice("group:".length));
-      return doc.processors.filter((p) => p.group !== undefined && sub.has(p.group));
-    }
-    if (end === IN_PORT || end === OUT_PORT) {
-      const sub = subtreeGroups(doc, groupId);
-      return doc.processors.filter((p) => !(p.group !== undefined && sub.has(p.group)));
-    }
-    return null;
-  };
-  const srcChoices = candidates(draft.source);
-  const dstChoices = candidates(draft.target)?.filter((p) => acceptsInput(p.type)) ?? null;
-  const [source, setSource] = useState(srcChoices ? (srcChoices[0]?.id ?? "") : draft.source);
-  const [destination, setDestination] = useState(dstChoices ? (dstChoices[0]?.id ?? "") : draft.target);
-  const rels = source ? relationshipsOf(source) : [];
-  const taken = new Set(doc.connections.filter((c) => c.source === source).flatMap((c) => c.relationships));
-  const [chosen, setChosen] = useState<string[]>(() => {
-    const free = rels.filter((r) => !taken.has(r));
-    return free.length === 1 || rels.length === 1 ? [free[0] ?? rels[0]!] : [];
-  });
-  const ok = source && destination && chosen.length > 0;
-  return (
-    <Modal title="Create connection" onClose={onCancel}>
-      <form
-        data-testid="connect-dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (ok) onConnect(source, destination, chosen.filter((r) => rels.includes(r)));
-        }}
-      >
-        <div className="mb-3 text-sm">
-          {srcChoices ? (
-            <label className="block">
-              <span className="font-medium">From processor</span>
-              <select aria-label="From processor" value={source} onChange={(e) => setSource(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1">
-                {srcChoices.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name ?? p.type}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : (
-            <div>
-              From <b>{nameOf(source)}</b>
-            </div>
-          )}
-          {dstChoices ? (
-            <label className="mt-2 block">
-              <span className="font-medium">To processor</span>
-              <select aria-label="To processor" value={destination} onChange={(e) => setDestination(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1">
-                {dstChoices.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name ?? p.type}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : (
-            <div>
-              To <b>{nameOf(destination)}</b>
-            </div>
-          )}
-        </div>
-        <fieldset>
-          <legend className="mb-1 text-sm font-medium">Relationships to send through this connection</legend>
-          {rels.map((r) => (
-            <label key={r} className="flex items-center gap-2 py-0.5 text-sm">
-              <input type="checkbox" aria-label={r} checked={chosen.includes(r)} onChange={(e) => setChosen(e.target.checked ? [...chosen, r] : chosen.filter((x) => x !== r))} />
-              {r}
-              {taken.has(r) ? <span className="text-xs text-slate-500">(already connected)</span> : null}
-            </label>
-          ))}
-          {rels.length === 0 ? <p className="text-sm text-slate-500">This processor has no relationships.</p> : null}
-        </fieldset>
-        <div className="mt-4 flex justify-end gap-2">
-          <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100">
-            Cancel
-          </button>
-          <button type="submit" disabled={!ok} className="rounded-md bg-sky-600 px-3 py-1 text-sm text-white disabled:bg-slate-300">
-            Add connection
-          </button>
-        </div>
-      </form>
-    </Modal>
   );
 }
