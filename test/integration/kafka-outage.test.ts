@@ -5,6 +5,7 @@
 // it never disturbs the shared broker other tests use.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,25 +18,41 @@ import { createTestTopic } from "./helpers/kafka";
 
 const N = 30_000;
 const KEYS = 1_000;
-const PORT = 19_192;
-const CONTROLLER_PORT = 19_193;
-const BROKERS = `127.0.0.1:${PORT}`;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** A port nothing listens on now (the OS picks it), so parallel runs never share a broker. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 describe("kafka broker outage", () => {
+  let BROKERS = "";
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-kafka-outage-broker-"));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-kafka-outage-"));
-  const env = { ...process.env, SLUICE_KAFKA_PORT: String(PORT), SLUICE_KAFKA_CONTROLLER_PORT: String(CONTROLLER_PORT), SLUICE_KAFKA_STATE: state, SLUICE_KAFKA_KEEP_DATA: "1" };
+  let env: NodeJS.ProcessEnv = process.env;
   const services = (cmd: "start" | "stop"): void => {
     const r = spawnSync("bash", [path.join(root, "scripts/services.sh"), cmd, "kafka"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) throw new Error(`services.sh ${cmd} kafka (private broker) failed`);
   };
-  const kafka = new Kafka({ clientId: uniqueId("sluice-outage"), brokers: [BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  let kafka: Kafka;
   let admin: Admin;
   const engines: Engine[] = [];
 
   beforeAll(async () => {
+    const port = await freePort();
+    let controllerPort = await freePort();
+    while (controllerPort === port) controllerPort = await freePort();
+    BROKERS = `127.0.0.1:${port}`;
+    env = { ...process.env, SLUICE_KAFKA_PORT: String(port), SLUICE_KAFKA_CONTROLLER_PORT: String(controllerPort), SLUICE_KAFKA_STATE: state, SLUICE_KAFKA_KEEP_DATA: "1" };
     services("start");
+    kafka = new Kafka({ clientId: uniqueId("sluice-outage"), brokers: [BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
     admin = kafka.admin();
     await admin.connect();
   });
