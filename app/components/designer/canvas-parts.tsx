@@ -33,7 +33,7 @@ export interface GroupNodeData extends Record<string, unknown> {
   outputs: number;
   onEnter: (groupId: string) => void;
 }
-export type GroupFlowNode = Node<GroupNodeData, "group">;
+export type GroupFlowNode = Node<GroupNodeData, "processGroup">;
 
 /** Data of the current group's input or output port. */
 export interface PortNodeData extends Record<string, unknown> {
@@ -174,9 +174,10 @@ function PortNodeView({ data }: NodeProps<PortFlowNode>) {
 /**
  * Node types for React Flow (a stable object: React Flow warns when it changes). Nodes and
  * labels carry no box-shadow on purpose: with 300 of them, software-rasterized shadows were the
- * largest cost per frame while panning (bench/canvas-300.ts).
+ * largest cost per frame while panning (bench/canvas-300.ts). "processGroup", not "group":
+ * React Flow styles its own built-in "group" type by class name.
  */
-export const nodeTypes = { processor: memo(ProcessorNodeView), group: memo(GroupNodeView), port: memo(PortNodeView) };
+export const nodeTypes = { processor: memo(ProcessorNodeView), processGroup: memo(GroupNodeView), port: memo(PortNodeView) };
 
 /** Data of a connection edge. */
 export interface ConnectionEdgeData extends Record<string, unknown> {

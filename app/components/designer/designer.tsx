@@ -347,7 +347,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
           onEnter: enterGroup,
         };
         const selected = select ? select.has(id) : (old?.selected ?? false);
-        out.push({ ...old, id, type: "group", position, selected, data });
+        out.push({ ...old, id, type: "processGroup", position, selected, data });
       });
       const count = view.processors.length + view.groups.length;
       const midY = count ? sumY / count : 0;
@@ -404,7 +404,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
   const onNodeDragStop = useCallback(
     (_e: unknown, _n: Node, dragged: Node[]) => {
       const d = docRef.current;
-      const moves = dragged.filter((n) => n.type === "processor" || n.type === "group").map((n) => ({ id: n.id, x: n.position.x, y: n.position.y }));
+      const moves = dragged.filter((n) => n.type === "processor" || n.type === "processGroup").map((n) => ({ id: n.id, x: n.position.x, y: n.position.y }));
       const pos = new Map<string, { x: number; y: number } | undefined>([
         ...d.processors.map((p) => [p.id, p.position] as const),
         ...d.groups.map((g) => [groupNodeId(g.id), g.position] as const),
@@ -420,7 +420,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
 
   const selectedNodes = nodes.filter((n) => n.selected);
   const selectedProcessors = selectedNodes.filter((n) => n.type === "processor").map((n) => n.id);
-  const selectedGroups = selectedNodes.filter((n) => n.type === "group").map((n) => (n.data as GroupNodeData).groupId);
+  const selectedGroups = selectedNodes.filter((n) => n.type === "processGroup").map((n) => (n.data as GroupNodeData).groupId);
   const selectedEdges = edges.filter((e) => e.selected).map((e) => e.id);
 
   // ---- editing commands ---------------------------------------------------------------------
@@ -444,7 +444,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
 
   const deleteSelection = useCallback(() => {
     const procs = nodes.filter((n) => n.selected && n.type === "processor").map((n) => n.id);
-    const groups = nodes.filter((n) => n.selected && n.type === "group").map((n) => (n.data as GroupNodeData).groupId);
+    const groups = nodes.filter((n) => n.selected && n.type === "processGroup").map((n) => (n.data as GroupNodeData).groupId);
     const conns = edges.filter((e) => e.selected).map((e) => e.id);
     if (procs.length + groups.length + conns.length === 0) return;
     commit(deleteComponents(docRef.current, { processors: procs, groups, connections: conns }));
@@ -670,21 +670,29 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
           <button type="button" className={btn} onClick={redo} disabled={!history.future.length} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
             ↷
           </button>
-          <button type="button" className={btn} onClick={copy} disabled={!selectedProcessors.length} title="Copy (Ctrl+C)">
-            Copy
-          </button>
+          {selectedProcessors.length ? (
+            <button type="button" className={btn} onClick={copy} title="Copy (Ctrl+C)">
+              Copy
+            </button>
+          ) : null}
           <button type="button" className={btn} onClick={paste} title="Paste (Ctrl+V)">
             Paste
           </button>
-          <button type="button" className={btn} onClick={deleteSelection} disabled={!hasSelection && !selectedEdges.length} title="Delete (Del)">
-            Delete
-          </button>
-          <button type="button" className={btn} onClick={() => setGroupDialog({ name: "New group" })} disabled={!hasSelection} title="Group the selection into a process group">
-            Group
-          </button>
-          <button type="button" className={btn} onClick={() => selectedGroups.length === 1 && commit(ungroup(docRef.current, selectedGroups[0]!))} disabled={selectedGroups.length !== 1}>
-            Ungroup
-          </button>
+          {hasSelection || selectedEdges.length ? (
+            <button type="button" className={btn} onClick={deleteSelection} title="Delete (Del)">
+              Delete
+            </button>
+          ) : null}
+          {hasSelection ? (
+            <button type="button" className={btn} onClick={() => setGroupDialog({ name: "New group" })} title="Group the selection into a process group">
+              Group
+            </button>
+          ) : null}
+          {selectedGroups.length === 1 ? (
+            <button type="button" className={btn} onClick={() => commit(ungroup(docRef.current, selectedGroups[0]!))} title="Move the group's content up one level">
+              Ungroup
+            </button>
+          ) : null}
           <button type="button" className={btn} onClick={() => void layout()} title="Arrange this level automatically">
             Auto-layout
           </button>
@@ -817,7 +825,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               isValidConnection={isValidConnection}
               onNodeDoubleClick={(_e, n) => {
                 if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
-                else if (n.type === "group") enterGroup((n.data as GroupNodeData).groupId);
+                else if (n.type === "processGroup") enterGroup((n.data as GroupNodeData).groupId);
               }}
               onEdgeDoubleClick={(_e, edge) => setPanel({ kind: "connection", id: edge.id })}
               deleteKeyCode={null}
@@ -834,7 +842,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
-              <MiniMap pannable zoomable nodeColor={(n) => (n.type === "group" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} maskColor="rgba(241, 245, 249, 0.6)" />
+              <MiniMap pannable zoomable nodeColor={(n) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} maskColor="rgba(241, 245, 249, 0.6)" />
               <Controls showInteractive={false} />
             </ReactFlow>
             {nodes.length === 0 ? (
