@@ -15,6 +15,7 @@ const CACHE = path.join(root, ".cache", "engine");
 
 const ENTRIES = [
   "engine/cli/sluice.ts",
+  "engine/api/designer-runtime.ts",
   "engine/repository/provenance/index-worker.ts",
   "bench/linear-5.ts",
   "bench/kafka-relay.ts",

@@ -67,18 +67,20 @@ const holder = globalThis as typeof globalThis & {
 };
 
 /**
- * Loads engine/api/designer-runtime.ts through tsx, once per process.
- * Why not a static import: the engine's provenance index runs in a worker thread whose entry is
- * resolved next to the engine's source files; bundled into .next that file is not there. Running
- * the engine from source is also exactly what `sluice run` does.
+ * Loads the engine (engine/api/designer-runtime.ts) once per process, from the same esbuild
+ * bundle `sluice run` uses (scripts/build-engine.mjs; rebuilt when a source changed).
+ * Why not a static import: bundled into .next, the provenance index worker cannot find its
+ * entry files, and the engine would be compiled twice; the bundle keeps them side by side.
  */
 export function engineRuntime(): Promise<EngineRuntime> {
   holder.sluiceEngineRuntime ??= (async () => {
-    const api = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "tsx/esm/api")) as {
-      tsImport(specifier: string, parentURL: string): Promise<unknown>;
+    const builder = pathToFileURL(path.join(process.cwd(), "scripts", "build-engine.mjs")).href;
+    const { ensureEngineBuild } = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ builder)) as {
+      ensureEngineBuild(): Promise<string>;
     };
-    const file = path.join(process.cwd(), "engine", "api", "designer-runtime.ts");
-    return (await api.tsImport(pathToFileURL(file).href, pathToFileURL(`${process.cwd()}/`).href)) as EngineRuntime;
+    const dir = await ensureEngineBuild();
+    const entry = pathToFileURL(path.join(dir, "designer-runtime.js")).href;
+    return (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as EngineRuntime;
   })();
   holder.sluiceEngineRuntime.catch(() => {
     holder.sluiceEngineRuntime = undefined;

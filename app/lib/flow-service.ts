@@ -316,6 +316,29 @@ export async function resumeFlow(id: string): Promise<void> {
   }).catch(() => undefined);
 }
 
+/**
+ * Resumes every flow that had an engine before the server stopped, as NiFi restores its
+ * flow on restart: processors that were running run again, queues are recovered. Called once
+ * at server start (instrumentation.ts). A flow that cannot resume is logged and skipped.
+ */
+export async function resumeAllFlows(): Promise<number> {
+  const rows = await getDb().flow.findMany({ select: { id: true } });
+  let resumed = 0;
+  for (const { id } of rows) {
+    if (!existsSync(engineDataDir(id))) continue;
+    try {
+      await withFlowLock(id, async () => {
+        const row = await loadRow(id);
+        await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
+      });
+      if (deploymentOf(id)) resumed++;
+    } catch (e) {
+      console.error(`sluice: could not resume flow ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return resumed;
+}
+
 /** The current live status of a flow (cheap: no lock, no database when `revision` is given). */
 export async function liveStatus(id: string): Promise<LiveStatus> {
   const row = await getDb().flow.findUnique({ where: { id }, select: { revision: true } });
