@@ -53,14 +53,25 @@ async function waitForOk(url: string, server: ChildProcess, output: () => string
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${output()}`);
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-e2e-"));
+/** A running `next start` on a free port. */
+export interface AppServer {
+  baseUrl: string;
+  output(): string;
+  /** SIGTERM (or SIGKILL with `crash`) to the server's process group; resolves on exit. */
+  stop(opts?: { crash?: boolean }): Promise<void>;
+}
+
+/** Prepares `dataDir` with scripts/setup.mjs (migrate + example flow) when asked. */
+export function prepareDataDir(dataDir: string): void {
+  runOrThrow("scripts/setup.mjs", [path.join(root, "scripts", "setup.mjs")], { ...process.env, SLUICE_DATA_DIR: dataDir });
+}
+
+/** Starts the built app on `dataDir` and waits until it answers. */
+export async function startApp(dataDir: string): Promise<AppServer> {
   const env = { ...process.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
-  runOrThrow("scripts/setup.mjs", [path.join(root, "scripts", "setup.mjs")], env);
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     runOrThrow("next build", [nextBin, "build"], env);
   }
-
   const port = await freePort();
   // detached: the server gets its own process group, so teardown can end it and any
   // workers it forked with one signal.
@@ -74,27 +85,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
 
-  const stop = async () => {
-    if (server.exitCode === null && server.pid) {
-      const exited = new Promise((r) => server.once("exit", r));
+  const stop = async (opts: { crash?: boolean } = {}) => {
+    if (server.exitCode !== null || !server.pid) return;
+    const exited = new Promise((r) => server.once("exit", r));
+    const signal = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-server.pid, "SIGTERM");
+        process.kill(-server.pid!, sig);
       } catch {
         // already gone
       }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-server.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    };
+    signal(opts.crash ? "SIGKILL" : "SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
   };
-
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForOk(`${baseUrl}/`, server, () => output, 60_000);
@@ -102,7 +107,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw err;
   }
-  project.provide("baseUrl", baseUrl);
+  return { baseUrl, output: () => output, stop };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-e2e-"));
+  prepareDataDir(dataDir);
+  const app = await startApp(dataDir);
+  project.provide("baseUrl", app.baseUrl);
   project.provide("dataDir", dataDir);
-  return stop;
+  return async () => {
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
 }
