@@ -81,7 +81,10 @@ describe("kafka relay survives kill -9", () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  async function crashAndRecover(exactlyOnce: boolean, strategy: "record" | "framed" = "record"): Promise<{ duplicates: number; skipped: number; killedAt: number }> {
+  async function crashAndRecover(
+    exactlyOnce: boolean,
+    strategy: "record" | "framed" = "record",
+  ): Promise<{ duplicates: number; skipped: number; killedAt: number; recovered: number }> {
     const input = await createTestTopic(admin, { prefix: "sluice-crash-in" });
     const output = await createTestTopic(admin, { prefix: "sluice-crash-out" });
     topics.push(input, output);
@@ -129,24 +132,31 @@ describe("kafka relay survives kill -9", () => {
     expect(report.distinct).toBe(N);
     expect(report.damaged).toBe(0);
     expect(report.outOfOrderKeys.slice(0, 10)).toEqual([]);
-    const skipped = [...fs.readFileSync(log, "utf8").matchAll(/skipped (\d+) record\(s\) already published/g)].reduce((n, m) => n + Number(m[1]), 0);
-    return { duplicates: report.duplicates, skipped, killedAt };
+    const text = fs.readFileSync(log, "utf8");
+    const skipped = [...text.matchAll(/skipped (\d+) record\(s\) already published/g)].reduce((n, m) => n + Number(m[1]), 0);
+    // The restart's line: "recovered <n> FlowFiles" (the first start recovers none).
+    const recovered = Math.max(0, ...[...text.matchAll(/recovered (\d+) FlowFiles/g)].map((m) => Number(m[1])));
+    return { duplicates: report.duplicates, skipped, killedAt, recovered };
   }
 
   it("at-least-once: nothing lost; duplicates counted", async () => {
     const r = await crashAndRecover(false);
-    console.log(`kafka crash, at-least-once: killed with ${r.killedAt} records out; ${N} distinct delivered; duplicates=${r.duplicates}`);
+    console.log(`kafka crash, at-least-once: killed with ${r.killedAt} records out; restart recovered ${r.recovered} FlowFiles; ${N} distinct delivered; duplicates=${r.duplicates}`);
   });
 
   it("exactly-once: nothing lost, no duplicate visible to read_committed", async () => {
     const r = await crashAndRecover(true);
-    console.log(`kafka crash, exactly-once: killed with ${r.killedAt} records out (uncommitted included); ${N} distinct delivered; duplicates=${r.duplicates}; records recognised as already published after restart=${r.skipped}`);
+    console.log(
+      `kafka crash, exactly-once: killed with ${r.killedAt} records out (uncommitted included); restart recovered ${r.recovered} FlowFiles; ${N} distinct delivered; duplicates=${r.duplicates}; records recognised as already published after restart=${r.skipped}`,
+    );
     expect(r.duplicates).toBe(0);
   });
 
   it("exactly-once with framed record batches: nothing lost, no duplicate (records of a batch deduplicated one by one)", async () => {
     const r = await crashAndRecover(true, "framed");
-    console.log(`kafka crash, exactly-once framed: killed with ${r.killedAt} records out; ${N} distinct delivered; duplicates=${r.duplicates}; records recognised as already published after restart=${r.skipped}`);
+    console.log(
+      `kafka crash, exactly-once framed: killed with ${r.killedAt} records out; restart recovered ${r.recovered} FlowFiles; ${N} distinct delivered; duplicates=${r.duplicates}; records recognised as already published after restart=${r.skipped}`,
+    );
     expect(r.duplicates).toBe(0);
   });
 });
