@@ -18,9 +18,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               Sluice
             </Link>
-            <nav className="text-sm text-slate-300">
+            <nav className="flex gap-4 text-sm text-slate-300">
               <Link href="/" className="hover:text-white">
                 Flows
+              </Link>
+              <Link href="/docs/processors" className="hover:text-white">
+                Processors
               </Link>
             </nav>
           </div>
