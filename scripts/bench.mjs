@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench -- <name> [options]`: builds the engine bundle if sources changed, then runs
 // bench/<name> from it in a fresh Node process. Each benchmark prints one result line.
-// Node flags: a 16 MB semi-space keeps FlowFiles that wait in queues from being promoted to the
+// Node flags: a 32 MB semi-space keeps FlowFiles that wait in queues from being promoted to the
 // old generation as often (fewer full collections), without raising peak RSS much.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -20,5 +20,5 @@ if (!fs.existsSync(file)) {
   process.stderr.write(`bench: ${name} is not built (is bench/${name}.ts missing?)\n`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ["--max-semi-space-size=16", "--enable-source-maps", file, ...args], { stdio: "inherit" });
+const r = spawnSync(process.execPath, ["--max-semi-space-size=32", "--enable-source-maps", file, ...args], { stdio: "inherit" });
 process.exit(r.status ?? 1);
