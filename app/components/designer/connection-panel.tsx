@@ -93,6 +93,9 @@ function FlowFileView({ flowId, connectionId, uuid, onClose }: { flowId: string;
       <div className="mb-2 flex items-center gap-2">
         <span className="text-sm font-semibold">FlowFile</span>
         <code className="truncate text-[11px] text-slate-600">{uuid}</code>
+        <a href={`/flows/${flowId}/provenance?uuid=${encodeURIComponent(uuid)}`} className="shrink-0 text-xs text-sky-700 hover:underline">
+          Provenance
+        </a>
         <button type="button" onClick={onClose} className="ml-auto rounded px-1.5 text-sm text-slate-500 hover:bg-slate-200" aria-label="Close FlowFile">
           ×
         </button>

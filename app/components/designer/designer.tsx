@@ -736,6 +736,9 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             <button type="button" className={btn} onClick={() => void exportFlow()}>
               Export
             </button>
+            <a href={`/flows/${flowId}/provenance`} className={btn}>
+              Provenance
+            </a>
             <span
               data-testid="save-state"
               data-state={saveState}

@@ -1,0 +1,43 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ProvenanceView } from "../../../components/provenance/provenance-view";
+import { getFlowView } from "../../../lib/flows";
+import { PROVENANCE_EVENT_TYPES } from "../../../lib/provenance-service";
+
+export const dynamic = "force-dynamic";
+
+interface Props {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { id } = await params;
+  const view = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await getFlowView(id) : null;
+  return { title: view ? `Provenance · ${view.name}` : "Flow not found" };
+}
+
+/** Provenance of one flow: search events, inspect one, its content, lineage and replay. `?uuid=` prefills the search. */
+export default async function ProvenancePage({ params, searchParams }: Props) {
+  const { id } = await params;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) notFound();
+  const view = await getFlowView(id);
+  if (!view) notFound();
+  const sp = await searchParams;
+  const uuid = typeof sp.uuid === "string" ? sp.uuid.trim().slice(0, 100) : "";
+  const processors = (view.flow?.processors ?? []).map((p) => ({ id: p.id, name: p.name ?? p.type, type: p.type })).sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col">
+      <div className="flex items-center gap-3 border-b border-slate-200 bg-white px-4 py-2">
+        <Link href={`/flows/${id}`} className="text-sm text-sky-700 hover:underline">
+          ← Designer
+        </Link>
+        <h1 className="truncate text-base font-semibold">
+          Provenance <span className="font-normal text-slate-500">· {view.name}</span>
+        </h1>
+      </div>
+      <ProvenanceView flowId={id} processors={processors} eventTypes={[...PROVENANCE_EVENT_TYPES]} initialUuid={uuid} />
+    </div>
+  );
+}
