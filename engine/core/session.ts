@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
-import { ContentClaim, type ContentRepository } from "./content-claim";
+import type { ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
 import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
