@@ -28,8 +28,12 @@ export const schedulingSchema = z
     cron: z.string().optional(),
     /** How many triggers of this processor may be in flight at once. @default 1 */
     concurrentTasks: z.number().int().min(1).max(64).default(1),
-    /** Upper bound of FlowFiles one trigger takes; one session commit per trigger. @default 1000 */
-    batchSize: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * Upper bound of FlowFiles one trigger takes; one session commit per trigger. 250 measured
+     * faster than 1000 on linear-5 (fewer FlowFiles alive at once: less GC, better locality).
+     * @default 250
+     */
+    batchSize: z.number().int().min(1).max(100_000).default(250),
     /** @default "30 sec" */
     penaltyDuration: z.string().default("30 sec"),
     /** @default "1 sec" */

@@ -179,10 +179,13 @@ export function writeFlowFile(w: Writer, ff: FlowFileRecord): void {
   w.f64(ff.penaltyExpiration);
   w.varint(ff.seq);
   writeClaim(w, ff.claim);
+  // The uuid attribute always equals the uuid written above; it is restored on read.
   const attrs = ff.attributes;
   const keys = Object.keys(attrs);
-  w.varint(keys.length);
+  const hasUuid = attrs.uuid !== undefined;
+  w.varint(hasUuid ? keys.length - 1 : keys.length);
   for (const k of keys) {
+    if (k === "uuid") continue;
     w.str(k);
     w.str(attrs[k] as string);
   }
@@ -196,7 +199,7 @@ export function readFlowFile(r: Reader): FlowFileRecord {
   const seq = r.varint();
   const claim = readClaim(r);
   const n = r.varint();
-  const attrs: Record<string, string> = {};
+  const attrs: Record<string, string> = { uuid };
   for (let i = 0; i < n; i++) {
     const k = r.str();
     attrs[k] = r.str();
