@@ -189,7 +189,9 @@ export class WalFlowFileRepository implements FlowFileRepository {
     this.gen = nextGen;
     this.logBytes = 0;
     fs.renameSync(tmp, path.join(this.dir, "snapshot"));
-    for (const g of this.logGenerations()) if (g <= oldGen) fs.rmSync(this.logPath(g), { force: true });
+    // Deleting a large log blocks for a while in the kernel; the snapshot already supersedes
+    // it (recovery ignores older generations), so delete in the background.
+    for (const g of this.logGenerations()) if (g <= oldGen) fs.rm(this.logPath(g), { force: true }, () => {});
     this.lastCheckpoint = now;
   }
 
