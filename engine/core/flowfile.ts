@@ -17,6 +17,12 @@ export function advanceSequence(atLeast: number): void {
 }
 
 export class FlowFileRecord implements FlowFile {
+  /**
+   * The session record staging this version, if any (engine-internal). Lets a session find its
+   * record of a FlowFile without a map lookup; cleared when the session commits or rolls back.
+   */
+  owner: object | null = null;
+
   constructor(
     readonly uuid: string,
     readonly attributes: Readonly<Record<string, string>>,

@@ -52,6 +52,7 @@ interface ExplicitEvent {
 
 /** Staged state of one FlowFile in this session. */
 interface Rec {
+  session: StandardProcessSession;
   original: FlowFileRecord | null;
   current: FlowFileRecord;
   source: ConnectionQueue | null;
@@ -62,14 +63,15 @@ interface Rec {
   contentChanged: boolean;
   creation: CreationType;
   parents: string[] | null;
-  children: string[] | null;
+  children: Rec[] | null;
   explicit: ExplicitEvent[] | null;
 }
 
 const SELF = "\u0000self";
 
 export class StandardProcessSession implements ProcessSession<string> {
-  private records = new Map<string, Rec>();
+  /** Every FlowFile staged in this session (each version points back at its record via `owner`). */
+  private records: Rec[] = [];
   private expired: Array<{ ff: FlowFileRecord; source: ConnectionQueue }> = [];
   private committed: Array<() => void | Promise<void>> = [];
   private failures: Array<(e: Error) => void> = [];
@@ -102,7 +104,7 @@ export class StandardProcessSession implements ProcessSession<string> {
   /** FlowFiles taken or created and not yet committed (for checkpoints: originals per queue). */
   takenOriginals(): Array<{ queue: ConnectionQueue; ff: FlowFileRecord }> {
     const out: Array<{ queue: ConnectionQueue; ff: FlowFileRecord }> = [];
-    for (const r of this.records.values()) if (r.original && r.source) out.push({ queue: r.source, ff: r.original });
+    for (const r of this.records) if (r.original && r.source) out.push({ queue: r.source, ff: r.original });
     for (const e of this.expired) out.push({ queue: e.source, ff: e.ff });
     return out;
   }
@@ -132,7 +134,8 @@ export class StandardProcessSession implements ProcessSession<string> {
       if (!q.hasAvailable(now)) continue;
       const got = q.poll(max - out.length, now, expired);
       for (const ff of got) {
-        this.records.set(ff.uuid, {
+        const rec: Rec = {
+          session: this,
           original: ff,
           current: ff,
           source: q,
@@ -144,7 +147,9 @@ export class StandardProcessSession implements ProcessSession<string> {
           parents: null,
           children: null,
           explicit: null,
-        });
+        };
+        ff.owner = rec;
+        this.records.push(rec);
         out.push(ff);
       }
       for (const ff of expired) this.expired.push({ ff, source: q });
@@ -159,7 +164,7 @@ export class StandardProcessSession implements ProcessSession<string> {
     const list = parents === undefined ? [] : Array.isArray(parents) ? (parents as FlowFile[]) : [parents as FlowFile];
     if (list.length === 0) {
       const ff = FlowFileRecord.create({}, now);
-      this.records.set(ff.uuid, this.newRec(ff, "CREATE", null));
+      this.newRec(ff, "CREATE", null);
       return ff;
     }
     const parentRecs = list.map((p) => this.recordOf(p));
@@ -173,8 +178,8 @@ export class StandardProcessSession implements ProcessSession<string> {
     }
     const ff = FlowFileRecord.create(attrs, now, lineage);
     const type: CreationType = parentRecs.length === 1 ? "FORK" : "JOIN";
-    this.records.set(ff.uuid, this.newRec(ff, type, parentRecs.map((r) => r.current.uuid)));
-    for (const r of parentRecs) (r.children ??= []).push(ff.uuid);
+    const child = this.newRec(ff, type, parentRecs.map((r) => r.current.uuid));
+    for (const r of parentRecs) (r.children ??= []).push(child);
     return ff;
   }
 
@@ -191,8 +196,7 @@ export class StandardProcessSession implements ProcessSession<string> {
     }
     const uuid = randomUUID();
     const ff = new FlowFileRecord(uuid, { ...src.attributes, uuid }, claim, this.host.now(), src.lineageStartDate, 0, nextSequence());
-    this.records.set(uuid, this.newRec(ff, "CLONE", [src.uuid]));
-    (rec.children ??= []).push(uuid);
+    (rec.children ??= []).push(this.newRec(ff, "CLONE", [src.uuid]));
     return ff;
   }
 
@@ -248,8 +252,7 @@ export class StandardProcessSession implements ProcessSession<string> {
     const claim = buf.length === 0 ? null : this.host.content.write(buf);
     this.writtenBytes += buf.length;
     rec.contentChanged = true;
-    rec.current = rec.current.withClaim(claim);
-    return rec.current;
+    return this.advance(rec, rec.current.withClaim(claim));
   }
 
   append(flowFile: FlowFile, content: Buffer | string): FlowFile {
@@ -285,8 +288,7 @@ export class StandardProcessSession implements ProcessSession<string> {
 
   penalize(flowFile: FlowFile): FlowFile {
     const rec = this.recordOf(flowFile);
-    rec.current = rec.current.withPenalty(this.host.now() + this.host.penaltyMs);
-    return rec.current;
+    return this.advance(rec, rec.current.withPenalty(this.host.now() + this.host.penaltyMs));
   }
 
   onCommitted(callback: () => void | Promise<void>): void {
@@ -299,20 +301,20 @@ export class StandardProcessSession implements ProcessSession<string> {
 
   /** Number of FlowFiles staged (taken or created). */
   get size(): number {
-    return this.records.size + this.expired.length;
+    return this.records.length + this.expired.length;
   }
 
   commit(): void {
     const host = this.host;
     // Check everything first: a failed commit must change nothing.
     const unaccounted: string[] = [];
-    for (const rec of this.records.values()) if (!rec.removed && rec.dest === null) unaccounted.push(rec.current.uuid);
+    for (const rec of this.records) if (!rec.removed && rec.dest === null) unaccounted.push(rec.current.uuid);
     if (unaccounted.length > 0) {
       throw new FlowFileAccountingError(
         `${host.componentType} ${host.componentId}: ${unaccounted.length} FlowFile(s) neither transferred nor removed (first: ${unaccounted[0]})`,
       );
     }
-    if (this.records.size === 0 && this.expired.length === 0) {
+    if (this.records.length === 0 && this.expired.length === 0) {
       this.finishCallbacks();
       return;
     }
@@ -337,7 +339,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       events.push(this.event("EXPIRE", ff, now, null, null, "Expiration threshold exceeded", source.id));
     }
 
-    for (const rec of this.records.values()) {
+    for (const rec of this.records) {
       const orig = rec.original;
       const cur = rec.current;
       if (orig && rec.source) {
@@ -357,7 +359,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       if (rec.children && rec.children.length) {
         const type = this.parentEventType(rec.children);
         const e = this.event(type, cur, now, null, orig, null, sourceId);
-        e.childUuids = rec.children;
+        e.childUuids = rec.children.map((c) => c.current.uuid);
         events.push(e);
       }
       let hasEvent = rec.creation !== null;
@@ -443,7 +445,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       }
     }
     wal.endCommit();
-    this.committedCount += this.records.size + this.expired.length;
+    this.committedCount += this.records.length + this.expired.length;
 
     // Everything is staged in the repositories; now the in-memory effects.
     for (const [q, [count, bytes]] of acks) {
@@ -480,7 +482,7 @@ export class StandardProcessSession implements ProcessSession<string> {
 
   rollback(penalize = false): void {
     const now = this.host.now();
-    for (const rec of this.records.values()) {
+    for (const rec of this.records) {
       if (rec.original && rec.source) {
         const back = penalize ? rec.original.withPenalty(now + this.host.penaltyMs) : rec.original;
         rec.source.requeue(back, now);
@@ -502,7 +504,11 @@ export class StandardProcessSession implements ProcessSession<string> {
   }
 
   private reset(): void {
-    this.records = new Map();
+    for (const rec of this.records) {
+      rec.current.owner = null;
+      if (rec.original) rec.original.owner = null;
+    }
+    this.records = [];
     this.expired = [];
     this.readBytes = 0;
     this.writtenBytes = 0;
@@ -516,15 +522,17 @@ export class StandardProcessSession implements ProcessSession<string> {
     } else acks.set(q, [1, ff.size]);
   }
 
-  private parentEventType(children: string[]): ProvenanceEventType {
-    const first = this.records.get(children[0] as string);
+  private parentEventType(children: Rec[]): ProvenanceEventType {
+    const first = children[0];
     if (first?.creation === "CLONE") return "CLONE";
     if (first?.creation === "JOIN") return "JOIN";
     return "FORK";
   }
 
+  /** Stages a FlowFile made in this session. */
   private newRec(ff: FlowFileRecord, creation: CreationType, parents: string[] | null): Rec {
-    return {
+    const rec: Rec = {
+      session: this,
       original: null,
       current: ff,
       source: null,
@@ -537,17 +545,27 @@ export class StandardProcessSession implements ProcessSession<string> {
       children: null,
       explicit: null,
     };
+    ff.owner = rec;
+    this.records.push(rec);
+    return rec;
+  }
+
+  /** Makes `next` the staged version of `rec`'s FlowFile. Older versions keep pointing at the
+   * record, so using one is reported as outdated. */
+  private advance(rec: Rec, next: FlowFileRecord): FlowFileRecord {
+    next.owner = rec;
+    rec.current = next;
+    return next;
   }
 
   private setAttrs(rec: Rec, attrs: Record<string, string>): FlowFileRecord {
     rec.attrsChanged = true;
-    rec.current = rec.current.withAttributes(attrs);
-    return rec.current;
+    return this.advance(rec, rec.current.withAttributes(attrs));
   }
 
   private recordOf(ff: FlowFile): Rec {
-    const rec = this.records.get(ff.uuid);
-    if (rec === undefined) throw new FlowFileHandlingError(`FlowFile ${ff.uuid} does not belong to this session`);
+    const rec = (ff as FlowFileRecord).owner as Rec | null | undefined;
+    if (rec === null || rec === undefined || rec.session !== this) throw new FlowFileHandlingError(`FlowFile ${ff.uuid} does not belong to this session`);
     if (rec.current !== ff && rec.original !== ff) {
       throw new FlowFileHandlingError(`FlowFile ${ff.uuid} is not the latest version; use the value returned by the last session call`);
     }
