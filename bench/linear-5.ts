@@ -117,6 +117,7 @@ export async function main(args: string[]): Promise<void> {
     extraProcessors: [erase(OrderSource), erase(TagTier), erase(CountingSink)],
   });
   const t0 = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const peak = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, rss: 0 };
   const queueTrace = process.env.SLUICE_BENCH_TRACE_QUEUES === "1";
@@ -129,13 +130,16 @@ export async function main(args: string[]): Promise<void> {
   await finished;
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   clearInterval(sampler);
   const mb = (v: number) => Math.round(v / 1048576);
   process.stderr.write(
     `linear-5 peak_mb heap_total=${mb(peak.heapTotal)} heap_used=${mb(peak.heapUsed)} external=${mb(peak.external)} array_buffers=${mb(peak.arrayBuffers)} rss=${mb(peak.rss)}\n`,
   );
   // CPU time is steadier than wall time on a shared machine; reported on stderr for profiling.
-  process.stderr.write(`linear-5 cpu_ms user=${Math.round(cpu.user / 1000)} system=${Math.round(cpu.system / 1000)}\n`);
+  process.stderr.write(
+    `linear-5 cpu_ms user=${Math.round(cpu.user / 1000)} system=${Math.round(cpu.system / 1000)} event_loop_utilization=${elu.utilization.toFixed(2)}\n`,
+  );
   await engine.shutdown();
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (run.counted !== n || run.big !== n / 2) {

@@ -2,11 +2,29 @@
  * The provenance index worker thread (loaded through worker-entry.mjs): runs a `LogIndexer`
  * and speaks the protocol of worker-protocol.ts with `FileProvenanceRepository`.
  */
+import fs from "node:fs";
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { LogIndexer, type LogPosition } from "./log-indexer";
 import type { FromIndexWorker, IndexRequest, IndexWorkerInit, ToIndexWorker } from "./worker-protocol";
 
+/**
+ * Lowers this thread's scheduling priority (Linux: a thread id is a valid setpriority target).
+ * Why: indexing is catch-up work; at full priority it took the second core from the engine's
+ * garbage-collector helper threads and slowed the flow itself. Queries still wait for the index
+ * to catch up, so nothing is lost but freshness under load. No-op where unsupported.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: index at normal priority.
+  }
+}
+
 function main(): void {
+  lowerPriority();
   const port = parentPort;
   if (port === null) throw new Error("index-worker must run in a worker thread");
   const post = (message: FromIndexWorker): void => port.postMessage(message);
