@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { performance as nodePerformance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Engine } from "../engine/api/engine";
 import { defineProcessor, erase, property, relationship } from "../engine/sdk";
@@ -117,7 +118,7 @@ export async function main(args: string[]): Promise<void> {
     extraProcessors: [erase(OrderSource), erase(TagTier), erase(CountingSink)],
   });
   const t0 = performance.now();
-  const elu0 = performance.eventLoopUtilization();
+  const elu0 = nodePerformance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const peak = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, rss: 0 };
   const queueTrace = process.env.SLUICE_BENCH_TRACE_QUEUES === "1";
@@ -130,7 +131,7 @@ export async function main(args: string[]): Promise<void> {
   await finished;
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const elu = performance.eventLoopUtilization(elu0);
+  const elu = nodePerformance.eventLoopUtilization(elu0);
   clearInterval(sampler);
   const mb = (v: number) => Math.round(v / 1048576);
   process.stderr.write(

@@ -10,6 +10,7 @@ import { api } from "./api-client";
 import { LiveContext } from "./canvas-parts";
 import { fillColor, formatAge, formatBytes, formatCount } from "./format";
 import { useConnectionLive } from "./live-store";
+import { decodeBase64, hexDump } from "../../lib/content-preview";
 
 const PRIORITIZERS = [
   { value: "FIFO", label: "First in, first out" },
@@ -28,26 +29,6 @@ interface Props {
   sourceRelationships: string[];
   onApply: (patch: Partial<ConnectionConfig>) => void;
   onCancel: () => void;
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function hexDump(bytes: Uint8Array, limit = 4096): string {
-  const lines: string[] = [];
-  const n = Math.min(bytes.length, limit);
-  for (let off = 0; off < n; off += 16) {
-    const row = bytes.subarray(off, Math.min(off + 16, n));
-    const hex = [...row].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-    const ascii = [...row].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
-    lines.push(`${off.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  ${ascii}`);
-  }
-  if (bytes.length > limit) lines.push(`… ${bytes.length - limit} more bytes`);
-  return lines.join("\n");
 }
 
 /** A queued FlowFile's attributes and content. */
