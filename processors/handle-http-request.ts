@@ -1,7 +1,7 @@
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { defineProcessor, property, relationship } from "../engine/sdk";
-import { BodyTooLargeError, httpContextMap, listen, readBody, reject } from "./lib/http-server";
+import { BodyTooLargeError, httpContextMap, listen, readBody, reject, waitForRequests } from "./lib/http-server";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
 
 interface Pending {
@@ -11,7 +11,6 @@ interface Pending {
   readonly url: URL;
 }
 
-const IDLE_WAIT_MS = 100;
 const METHOD_PROPS = { GET: "allowGet", POST: "allowPost", PUT: "allowPut", DELETE: "allowDelete", HEAD: "allowHead", OPTIONS: "allowOptions" } as const;
 
 export const HandleHttpRequest = defineProcessor({
@@ -113,21 +112,7 @@ export const HandleHttpRequest = defineProcessor({
     };
   },
   async onTrigger({ session, context, config, state }) {
-    if (state.pending.length === 0) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          context.signal.removeEventListener("abort", done);
-          const i = state.waiters.indexOf(done);
-          if (i >= 0) state.waiters.splice(i, 1);
-          resolve();
-        };
-        const timer = setTimeout(done, IDLE_WAIT_MS);
-        state.waiters.push(done);
-        context.signal.addEventListener("abort", done, { once: true });
-      });
-      if (state.pending.length === 0) return;
-    }
+    if (!(await waitForRequests(state, context))) return;
     const items = state.pending.splice(0, context.batchSize);
     const ids: string[] = [];
     for (const { req, res, body, url } of items) {

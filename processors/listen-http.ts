@@ -1,6 +1,6 @@
 import http from "node:http";
 import { defineProcessor, property, relationship } from "../engine/sdk";
-import { BodyTooLargeError, close, listen, readBody, reject } from "./lib/http-server";
+import { BodyTooLargeError, close, listen, readBody, reject, waitForRequests } from "./lib/http-server";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
 
 /** A received request waiting to become a FlowFile. */
@@ -11,8 +11,6 @@ interface Pending {
   readonly uri: string;
 }
 
-/** How long an idle trigger waits for a request before returning (a long poll, not a spin). */
-const IDLE_WAIT_MS = 100;
 
 export const ListenHTTP = defineProcessor({
   type: "ListenHTTP",
@@ -122,21 +120,7 @@ export const ListenHTTP = defineProcessor({
     };
   },
   async onTrigger({ session, context, state, config }) {
-    if (state.pending.length === 0) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          context.signal.removeEventListener("abort", done);
-          const i = state.waiters.indexOf(done);
-          if (i >= 0) state.waiters.splice(i, 1);
-          resolve();
-        };
-        const timer = setTimeout(done, IDLE_WAIT_MS);
-        state.waiters.push(done);
-        context.signal.addEventListener("abort", done, { once: true });
-      });
-      if (state.pending.length === 0) return;
-    }
+    if (!(await waitForRequests(state, context))) return;
     const items = state.pending.splice(0, context.batchSize);
     for (const item of items) {
       let ff = session.create();

@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ProcessorContext } from "../../engine/sdk";
 
 /** Starts a server on host:port (0 = any free port); resolves with the bound port. */
 export function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -128,3 +129,31 @@ class HttpContextMap {
 }
 
 export const httpContextMap = new HttpContextMap();
+
+/** How long an idle trigger waits for a request before returning (a long poll, not a spin). */
+const IDLE_WAIT_MS = 100;
+
+/**
+ * For the HTTP sources' onTrigger: resolves true at once when requests are pending, else waits
+ * up to 100 ms for one (a request handler calls the `waiters`) or for the processor to stop, and
+ * resolves whether any arrived. A long poll keeps an idle listener responsive without spinning.
+ */
+export async function waitForRequests(
+  state: { readonly pending: readonly unknown[]; readonly waiters: Array<() => void> },
+  context: ProcessorContext,
+): Promise<boolean> {
+  if (state.pending.length > 0) return true;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      context.signal.removeEventListener("abort", done);
+      const i = state.waiters.indexOf(done);
+      if (i >= 0) state.waiters.splice(i, 1);
+      resolve();
+    };
+    const timer = setTimeout(done, IDLE_WAIT_MS);
+    state.waiters.push(done);
+    context.signal.addEventListener("abort", done, { once: true });
+  });
+  return state.pending.length > 0;
+}
