@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { flowSchema, type FlowDocument } from "../../../engine/api/flow-format";
 import { diffFlows } from "../../../app/lib/flow-diff";
 
-function flow(over: Partial<FlowDocument> & { processors: unknown[]; connections?: unknown[] }): FlowDocument {
+function flow(over: { processors: unknown[]; connections?: unknown[] }): FlowDocument {
   return flowSchema.parse({ sluice: 1, id: "f", name: "f", ...over });
 }
 
