@@ -28,7 +28,7 @@ function listFiles(dir: string, recurse: boolean, filter: RegExp, ignoreHidden: 
       } catch {
         continue;
       }
-      if (now - stat.mtimeMs < minAgeMs) continue;
+      if (now - Math.floor(stat.mtimeMs) < minAgeMs) continue;
       out.push({ file: full, stat });
     }
   };

@@ -150,7 +150,9 @@ export const ListFile = defineProcessor({
         } catch {
           continue;
         }
-        const age = now - stat.mtimeMs;
+        // Whole milliseconds on both sides: a file written in the trigger's own millisecond
+        // has a fractional mtime just above `now`, and must not count as "from the future".
+        const age = now - Math.floor(stat.mtimeMs);
         if (age < config.minimumFileAge) continue;
         if (config.maximumFileAge !== undefined && age > config.maximumFileAge) continue;
         if (stat.size < config.minimumFileSize) continue;
