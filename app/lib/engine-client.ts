@@ -17,6 +17,7 @@ import type * as DesignerRuntime from "../../engine/api/designer-runtime";
 import type { FlowDocument } from "../../engine/api/flow-format";
 
 export { FLOW_FORMAT_VERSION, flowSchema, formatPath, parseFlowDocument } from "../../engine/api/flow-format";
+export { PROVENANCE_EVENT_TYPES, type ProvenanceEventType } from "../../engine/api/provenance-types";
 export type { ConnectionConfig, FlowDocument, FlowProblem, ProcessorConfig, SchedulingConfig } from "../../engine/api/flow-format";
 export type {
   ConfigProblem,

@@ -12,36 +12,15 @@
  */
 import { z } from "zod";
 import { getDb } from "./db";
-import { deploymentOf, engineRuntime, withFlowLock, type Deployment } from "./engine-client";
+import { deploymentOf, engineRuntime, withFlowLock, type Deployment, type ProvenanceEventType } from "./engine-client";
 import { ApiError, resumeFlow } from "./flow-service";
 
 type Engine = Deployment["engine"];
 type ProvenanceEvent = Awaited<ReturnType<Engine["provenanceEvent"]>>;
 type ProvenanceQuery = Parameters<Engine["searchProvenance"]>[0];
 
-/** An event type as the engine records it (CREATE, ROUTE, ...). */
-export type ProvenanceEventType = ProvenanceEvent["type"];
-
-/** Every event type, for the search form's choices and request validation. */
-export const PROVENANCE_EVENT_TYPES = [
-  "CREATE",
-  "RECEIVE",
-  "FETCH",
-  "SEND",
-  "DROP",
-  "EXPIRE",
-  "FORK",
-  "JOIN",
-  "CLONE",
-  "CONTENT_MODIFIED",
-  "ATTRIBUTES_MODIFIED",
-  "ROUTE",
-  "REPLAY",
-] as const satisfies readonly ProvenanceEventType[];
-
-// The list above is a copy (app/ cannot import engine/core); this fails to compile when the
-// engine gains a type the list lacks.
-const _everyTypeListed: [Exclude<ProvenanceEventType, (typeof PROVENANCE_EVENT_TYPES)[number]>] extends [never] ? true : false = true;
+/** Every event type (CREATE, ROUTE, ...), for the search form's choices and request validation. */
+export { PROVENANCE_EVENT_TYPES, type ProvenanceEventType } from "./engine-client";
 
 /** Most events one search returns. */
 export const MAX_SEARCH_LIMIT = 1000;
