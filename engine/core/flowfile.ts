@@ -2,7 +2,7 @@
  * The engine's FlowFile implementation: an immutable record. A change makes a new version
  * (same uuid) through `with*` helpers, called only by the session.
  */
-import { randomUUID } from "node:crypto";
+import { newUuid } from "./uuid";
 import type { FlowFile } from "../sdk/types";
 import type { ContentClaim } from "./content-claim";
 
@@ -42,7 +42,7 @@ export class FlowFileRecord implements FlowFile {
     return this.attributes[name];
   }
 
-  static create(attributes: Record<string, string>, now: number, lineageStartDate = now, uuid: string = randomUUID()): FlowFileRecord {
+  static create(attributes: Record<string, string>, now: number, lineageStartDate = now, uuid: string = newUuid()): FlowFileRecord {
     attributes.uuid = uuid;
     return new FlowFileRecord(uuid, attributes, null, now, lineageStartDate, 0, nextSequence());
   }

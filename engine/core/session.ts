@@ -6,7 +6,7 @@
  * Hot path: one session handles a batch of FlowFiles, so per-FlowFile work here is kept to a
  * few object allocations and map operations.
  */
-import { randomUUID } from "node:crypto";
+import { newUuid } from "./uuid";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
@@ -194,7 +194,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       const data = claim.data ? claim.data.subarray(o, o + l) : undefined;
       claim = claim.slice(o, l, data);
     }
-    const uuid = randomUUID();
+    const uuid = newUuid();
     const ff = new FlowFileRecord(uuid, { ...src.attributes, uuid }, claim, this.host.now(), src.lineageStartDate, 0, nextSequence());
     (rec.children ??= []).push(this.newRec(ff, "CLONE", [src.uuid]));
     return ff;
@@ -426,7 +426,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       // One relationship, several connections: every extra connection gets a clone (NiFi).
       for (let i = 1; i < queues.length; i++) {
         const q = queues[i] as ConnectionQueue;
-        const uuid = randomUUID();
+        const uuid = newUuid();
         const copy = new FlowFileRecord(uuid, { ...cur.attributes, uuid }, cur.claim, cur.entryDate, cur.lineageStartDate, cur.penaltyExpiration, nextSequence());
         if (copy.claim) content.incrementRef(copy.claim);
         wal.upsert(q.id, copy, undefined);
