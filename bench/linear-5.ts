@@ -1,7 +1,12 @@
 /**
  * linear-5: source → UpdateAttribute → RouteOnAttribute → (big|small) JSON tagger → counting sink.
  * Prints: linear-5 mode=<mode> N=<N> flowfiles/s=<x> peak_rss_mb=<y> wall_ms=<z>
- * Usage: npm run bench -- linear-5 [--mode durable|volatile] [--n 200000]
+ * Usage: npm run bench -- linear-5 [--mode durable|volatile] [--n 200000] [--profile]
+ *
+ * On stderr, for reading the result: peak memory by kind, CPU time (process and main thread),
+ * a calibration (the rate this machine reaches doing only the benchmark's own content work, i.e.
+ * the ceiling if the engine cost nothing), and with --profile the main thread's self time by
+ * part of the code base (bench/lib/cpu-profile.ts), sampled over the measured window.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +15,7 @@ import { performance as nodePerformance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Engine } from "../engine/api/engine";
 import { defineProcessor, erase, property, relationship } from "../engine/sdk";
+import { CpuProfile, formatCategories } from "./lib/cpu-profile";
 
 /** Shared between the bench's processors and the measurement. */
 const run = { first: 0, last: 0, counted: 0, big: 0, expected: 0, done: (): void => {} };
@@ -94,6 +100,32 @@ function threadCpuMs(): number {
   }
 }
 
+/**
+ * Records/s doing only what the benchmark's processors do to content (build the JSON at the
+ * source, parse it and write it back with a tier, look for the tier at the sink), with the
+ * same Buffer conversions and no engine. Best of three passes of up to 100,000 records.
+ */
+function contentOnlyRate(records: number): number {
+  const n = Math.min(records, 100_000);
+  let best = Infinity;
+  let check = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const amount = ((i * 37) % 100) + 0.5;
+      const attr = String(amount);
+      const created = Buffer.from(JSON.stringify({ id: i, user: "u" + (i % 100), amount, ts: "2024-01-01T00:00:00.000Z" }));
+      const doc = JSON.parse(created.toString("utf8")) as Record<string, unknown>;
+      doc.tier = amount > 50 ? "big" : "small";
+      const tagged = Buffer.from(JSON.stringify(doc));
+      if (tagged.includes(BIG)) check += attr.length;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  if (check === 0) throw new Error("calibration did no work");
+  return Math.round(n / (best / 1000));
+}
+
 export function linear5Flow(n: number): unknown {
   const p = (id: string, type: string, properties: Record<string, string> = {}, autoTerminate: string[] = []) => ({ id, type, properties, autoTerminate });
   return {
@@ -120,7 +152,10 @@ export function linear5Flow(n: number): unknown {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { mode: { type: "string", default: "durable" }, n: { type: "string", default: "200000" } } });
+  const { values } = parseArgs({
+    args,
+    options: { mode: { type: "string", default: "durable" }, n: { type: "string", default: "200000" }, profile: { type: "boolean", default: false } },
+  });
   const mode = values.mode === "volatile" ? "volatile" : "durable";
   const n = Number(values.n);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-bench-"));
@@ -143,8 +178,11 @@ export async function main(args: string[]): Promise<void> {
     const m = process.memoryUsage();
     for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
   }, 100);
+  const profiler = values.profile ? new CpuProfile() : null;
+  await profiler?.start();
   await engine.start();
   await finished;
+  const categories = await profiler?.stop();
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const mainCpu = threadCpuMs() - main0;
@@ -158,8 +196,12 @@ export async function main(args: string[]): Promise<void> {
   process.stderr.write(
     `linear-5 cpu_ms user=${Math.round(cpu.user / 1000)} system=${Math.round(cpu.system / 1000)} main_thread=${Math.round(mainCpu)} event_loop_utilization=${elu.utilization.toFixed(2)}\n`,
   );
+  if (categories) {
+    process.stderr.write(`linear-5 profile main_thread_us_per_flowfile=${((mainCpu * 1000) / n).toFixed(1)} ${formatCategories(categories)}\n`);
+  }
   await engine.shutdown();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  process.stderr.write(`linear-5 calibration content_only_flowfiles/s=${contentOnlyRate(n)} (the benchmark's own JSON work, no engine)\n`);
   if (run.counted !== n || run.big !== n / 2) {
     throw new Error(`linear-5 check failed: counted ${run.counted} of ${n}, big ${run.big} (expected ${n / 2})`);
   }
