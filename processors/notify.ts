@@ -8,7 +8,7 @@ export const Notify = defineProcessor({
   description: [
     "For each FlowFile, the counter Signal Counter Name of the release signal Release Signal Identifier is increased by Signal Counter Delta (all Expression Language; the delta may be negative). Attributes matching Attribute Cache Regex are stored with the signal and copied by Wait onto the FlowFiles it releases.",
     "",
-    "Signals live in the engine's DistributedCache (`context.services.cache`): local to the process by default, shared across the cluster when Redis is configured. Updates within one run are added up per signal and written once, under a short lock, since the cache has no atomic increment. A FlowFile whose identifier is empty or whose delta is not a whole number goes to failure.",
+    "Signals live in the engine's DistributedCache (`context.services.cache`): local to the process by default, shared across the cluster when Redis is configured. Updates within one run are added up per signal and written once with a compare-and-set, retried when another Notify or Wait (on any node) changed the signal meanwhile. A FlowFile whose identifier is empty or whose delta is not a whole number goes to failure.",
   ].join("\n"),
   tags: ["notify", "signal", "release", "wait", "map", "cache", "flow control"],
   input: "required",

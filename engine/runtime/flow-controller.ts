@@ -72,6 +72,12 @@ export class LocalCache implements DistributedCache {
   async remove(key: string): Promise<void> {
     this.m.delete(key);
   }
+  async replace(key: string, expected: string | null, value: string | null, ttlMs = 0): Promise<boolean> {
+    if ((this.live(key)?.v ?? null) !== expected) return false;
+    if (value === null) this.m.delete(key);
+    else this.m.set(key, { v: value, exp: ttlMs > 0 ? Date.now() + ttlMs : 0 });
+    return true;
+  }
 }
 
 export class FlowController {

@@ -121,12 +121,21 @@ export interface EngineServices {
   getControllerService(id: string): Readonly<Record<string, string>> | undefined;
 }
 
-/** Contract: `putIfAbsent` is atomic across every node that shares the cache. */
+/**
+ * Key/value cache shared by every node. Contract: `putIfAbsent` and `replace` are atomic across
+ * every node that shares the cache; a `ttlMs` of 0 or none means the entry does not expire.
+ */
 export interface DistributedCache {
   putIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   get(key: string): Promise<string | null>;
   put(key: string, value: string, ttlMs?: number): Promise<void>;
   remove(key: string): Promise<void>;
+  /**
+   * Compare-and-set (NiFi's `replace` with a revision): only if the entry holds `expected` now
+   * (null: only if there is none), stores `value` (null: removes the entry). Returns whether it
+   * did. Read-modify-write without locks: `get`, compute, `replace`, and start over on false.
+   */
+  replace(key: string, expected: string | null, value: string | null, ttlMs?: number): Promise<boolean>;
 }
 
 /** What a processor can ask the framework during scheduling and triggering. */

@@ -1,11 +1,11 @@
 /**
  * Release signals shared by Wait and Notify, stored in the engine's DistributedCache.
  *
- * The cache offers putIfAbsent/get/put/remove but no atomic read-modify-write, so updates take
- * a short lock (`<key>.lock`, putIfAbsent with a TTL so a crashed holder cannot block forever)
- * around get → change → put. Atomic across nodes as far as putIfAbsent is.
+ * Updates are optimistic, as NiFi's WaitNotifyProtocol does with `replace` and a revision:
+ * read the signal, change it, and write it back with the cache's compare-and-set; when another
+ * Wait or Notify (on any node) changed it in between, start over. No lock, so a paused or
+ * crashed updater cannot block the others or have its update overwritten.
  */
-import { randomUUID } from "node:crypto";
 import { ProcessException, type DistributedCache } from "../../engine/sdk";
 
 /** A release signal: counters by name, attributes cached by Notify, releases not yet used. */
@@ -16,8 +16,8 @@ export interface Signal {
 }
 
 export const SIGNAL_PREFIX = "sluice.signal.";
-const LOCK_TTL_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
+/** How long an update keeps retrying against concurrent updates before giving up. */
+const UPDATE_DEADLINE_MS = 5_000;
 
 export function emptySignal(): Signal {
   return { counts: {}, attributes: {}, releasable: 0 };
@@ -39,8 +39,9 @@ export function totalCount(s: Signal): number {
 
 /**
  * Reads the signal `id`, lets `update` change it (or return null to delete it), and writes it
- * back under the lock. Throws ProcessException when the lock stays taken (the framework then
- * rolls the session back and retries later).
+ * back if nobody changed it meanwhile, else runs `update` again on the newer value. Throws
+ * ProcessException when concurrent updates keep winning for UPDATE_DEADLINE_MS (the framework
+ * then rolls the session back and retries later).
  */
 export async function updateSignal<T>(
   cache: DistributedCache,
@@ -48,22 +49,16 @@ export async function updateSignal<T>(
   update: (current: Signal | null) => { signal: Signal | null; result: T },
 ): Promise<T> {
   const key = SIGNAL_PREFIX + id;
-  const lock = `${key}.lock`;
-  const token = randomUUID();
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + UPDATE_DEADLINE_MS;
   let delay = 1;
-  while (!(await cache.putIfAbsent(lock, token, LOCK_TTL_MS))) {
-    if (Date.now() > deadline) throw new ProcessException(`could not lock release signal "${id}" within ${LOCK_WAIT_MS} ms`);
-    await new Promise((r) => setTimeout(r, delay));
+  for (;;) {
+    const text = await cache.get(key);
+    const { signal, result } = update(parse(text));
+    const next = signal === null ? null : JSON.stringify(signal);
+    if (next === text || (await cache.replace(key, text, next))) return result;
+    if (Date.now() > deadline) throw new ProcessException(`release signal "${id}" kept changing under concurrent updates for ${UPDATE_DEADLINE_MS} ms`);
+    // Back off a little (with jitter) so that many updaters of one hot signal do not collide in step.
+    await new Promise((r) => setTimeout(r, Math.random() * delay));
     delay = Math.min(delay * 2, 50);
-  }
-  try {
-    const { signal, result } = update(parse(await cache.get(key)));
-    if (signal === null) await cache.remove(key);
-    else await cache.put(key, JSON.stringify(signal));
-    return result;
-  } finally {
-    // Only release our own lock (it may have expired and been taken by someone else).
-    if ((await cache.get(lock)) === token) await cache.remove(lock);
   }
 }

@@ -60,6 +60,37 @@ describe("RedisDistributedCache", () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it("replace is a compare-and-set: absent, present, delete, TTL", async () => {
+    expect(await nodeA.replace("cas", "x", "1")).toBe(false);
+    expect(await nodeA.get("cas")).toBeNull();
+    expect(await nodeA.replace("cas", null, "1")).toBe(true);
+    expect(await nodeB.replace("cas", null, "2")).toBe(false);
+    expect(await nodeB.replace("cas", "0", "2")).toBe(false);
+    expect(await nodeB.replace("cas", "1", "2")).toBe(true);
+    expect(await nodeA.get("cas")).toBe("2");
+    expect(await nodeA.replace("cas", "2", null)).toBe(true);
+    expect(await a.exists(`${prefix}:cas`)).toBe(0);
+    expect(await nodeA.replace("cas-ttl", null, "t", 100)).toBe(true);
+    expect(await a.pttl(`${prefix}:cas-ttl`)).toBeGreaterThan(0);
+    await sleep(150);
+    expect(await nodeB.get("cas-ttl")).toBeNull();
+    // After SCRIPT FLUSH the server no longer knows the script: replace falls back to EVAL.
+    await a.script("FLUSH");
+    expect(await nodeA.replace("cas", null, "3")).toBe(true);
+    expect(await nodeB.get("cas")).toBe("3");
+  });
+
+  it("loses no update when two nodes increment one counter concurrently with get + replace", async () => {
+    const increment = async (cache: RedisDistributedCache): Promise<void> => {
+      for (;;) {
+        const current = await cache.get("counter");
+        if (await cache.replace("counter", current, String(Number(current ?? "0") + 1))) return;
+      }
+    };
+    await Promise.all(Array.from({ length: 200 }, (_, i) => increment(i % 2 ? nodeA : nodeB)));
+    expect(await nodeA.get("counter")).toBe("200");
+  });
+
   it("owns and closes its own connection with connect()", async () => {
     const own = RedisDistributedCache.connect(redisUrl(), { prefix: `${prefix}:own:` });
     await own.put("x", "1");
@@ -98,5 +129,20 @@ describe("processors on a shared Redis cache", () => {
     await w.run();
     w.assertTransferCount("success", 1);
     expect(await nodeA.get(`sluice.signal.${id}`)).toBeNull();
+  });
+
+  it("Notify on two nodes at once: every signal count lands (no lost update)", async () => {
+    const id = uniqueId("fan-in");
+    const notifiers = [nodeA, nodeB, nodeA, nodeB].map((cache) =>
+      testRunner(Notify, { cache, scheduling: { batchSize: 1 }, properties: { releaseSignalIdentifier: "${id}", signalCounterName: "${part}" } }),
+    );
+    notifiers.forEach((n, i) => {
+      for (let k = 0; k < 25; k++) n.enqueue("", { id, part: i % 2 ? "b" : "a" });
+    });
+    // Each runner's trigger reads, changes and writes the same signal: they interleave on the awaits.
+    await Promise.all(notifiers.map((n) => n.run(25)));
+    for (const n of notifiers) n.assertTransferCount("success", 25);
+    const signal = JSON.parse((await nodeB.get(`sluice.signal.${id}`)) ?? "null") as { counts: Record<string, number> } | null;
+    expect(signal?.counts).toEqual({ a: 50, b: 50 });
   });
 });
