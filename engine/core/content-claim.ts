@@ -6,8 +6,15 @@
  * `data` is an in-process cache of the bytes, set when the content was written or read in this
  * process, so the next processor does not go back to disk. It is not persisted; a claim that
  * came back from a swap file or from recovery has no `data` until read.
+ *
+ * `text` caches the content as a string when it was written as one (`writeText`): a processor
+ * that reads it as text gets that string back without decoding, and the bytes are encoded only
+ * when someone asks for them (volatile mode) or once into the resource file (durable mode).
  */
 export class ContentClaim {
+  /** The content as written by `writeText`, when it was (the whole claim, never a slice). */
+  text: string | undefined = undefined;
+
   constructor(
     readonly resource: string,
     readonly offset: number,
@@ -36,8 +43,9 @@ export class ContentClaim {
  * - `write` appends and returns a claim at once; the bytes are durable only after `flush`.
  *   The flow controller flushes content before it flushes the FlowFile repository, so a durable
  *   FlowFile record never points at content that is not on disk.
- * - `read` returns the bytes of a live or archived claim; it throws `ContentNotFoundError` when
- *   the content has been deleted by archive expiry.
+ * - `read` returns the bytes of a live or archived claim (encoding `claim.text` when the claim
+ *   has text and no bytes yet); it throws `ContentNotFoundError` when the content has been
+ *   deleted by archive expiry.
  * - Reference counts are per resource: `incrementRef`/`decrementRef` are called at session
  *   commit for every claim a FlowFile gains or loses. A resource that reaches zero and is no
  *   longer being appended to is archived (kept for provenance), then deleted when the archive
@@ -47,6 +55,11 @@ export class ContentClaim {
  */
 export interface ContentRepository {
   write(data: Buffer): ContentClaim;
+  /**
+   * `write` of the UTF-8 encoding of `text` (not empty), with `claim.text` set: reading it back
+   * as text costs nothing, and `read` encodes the bytes at most once.
+   */
+  writeText(text: string): ContentClaim;
   read(claim: ContentClaim): Buffer;
   incrementRef(claim: ContentClaim): void;
   decrementRef(claim: ContentClaim): void;

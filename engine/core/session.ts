@@ -10,7 +10,7 @@ import { newUuid } from "./uuid";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
-import type { ContentRepository } from "./content-claim";
+import type { ContentClaim, ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
 import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
@@ -191,8 +191,9 @@ export class StandardProcessSession implements ProcessSession<string> {
       const o = offset ?? 0;
       const l = Math.min(length ?? claim.length - o, claim.length - o);
       if (o < 0 || o > claim.length || l < 0) throw new FlowFileHandlingError(`clone range ${o}+${l} outside content of ${claim.length} bytes`);
-      const data = claim.data ? claim.data.subarray(o, o + l) : undefined;
-      claim = claim.slice(o, l, data);
+      // The slice's bytes come from the whole claim's (a slice never carries `text`).
+      const whole = claim.data ?? (claim.text !== undefined ? this.host.content.read(claim) : undefined);
+      claim = claim.slice(o, l, whole?.subarray(o, o + l));
     }
     const uuid = newUuid();
     const ff = new FlowFileRecord(uuid, { ...src.attributes, uuid }, claim, this.host.now(), src.lineageStartDate, 0, nextSequence());
@@ -243,14 +244,22 @@ export class StandardProcessSession implements ProcessSession<string> {
   }
 
   readText(flowFile: FlowFile): string {
+    const claim = this.recordOf(flowFile).current.claim;
+    // Written as text (ContentClaim.text): no decoding.
+    if (claim !== null && claim.text !== undefined) {
+      this.readBytes += claim.length;
+      return claim.text;
+    }
     return this.read(flowFile).toString("utf8");
   }
 
   write(flowFile: FlowFile, content: Buffer | string): FlowFile {
     const rec = this.recordOf(flowFile);
-    const buf = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-    const claim = buf.length === 0 ? null : this.host.content.write(buf);
-    this.writtenBytes += buf.length;
+    let claim: ContentClaim | null;
+    if (content.length === 0) claim = null;
+    else if (typeof content === "string") claim = this.host.content.writeText(content);
+    else claim = this.host.content.write(content);
+    this.writtenBytes += claim === null ? 0 : claim.length;
     rec.contentChanged = true;
     return this.advance(rec, rec.current.withClaim(claim));
   }

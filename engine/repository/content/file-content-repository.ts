@@ -116,13 +116,38 @@ export class FileContentRepository implements ContentRepository {
 
   write(data: Buffer): ContentClaim {
     const length = data.length;
-    if (length > this.maxAppendable) {
-      const resource = this.newResource(Buffer.from(data));
-      resource.length = length;
-      this.closing.push(resource);
-      this.dirty = true;
-      return new ContentClaim(resource.name, 0, length, data);
+    if (length > this.maxAppendable) return this.writeLarge(Buffer.from(data), data);
+    const claim = this.append(length);
+    data.copy(this.current!.slab, claim.offset);
+    claim.data = data;
+    return this.appended(claim);
+  }
+
+  writeText(text: string): ContentClaim {
+    const length = Buffer.byteLength(text, "utf8");
+    let claim: ContentClaim;
+    if (length > this.maxAppendable) claim = this.writeLarge(Buffer.from(text, "utf8"), undefined);
+    else {
+      claim = this.append(length);
+      // Encoded straight into the resource's slab: no intermediate Buffer, no copy.
+      this.current!.slab.write(text, claim.offset, length, "utf8");
+      this.appended(claim);
     }
+    claim.text = text;
+    return claim;
+  }
+
+  /** A content bigger than a resource file gets a file of its own. */
+  private writeLarge(bytes: Buffer, data: Buffer | undefined): ContentClaim {
+    const resource = this.newResource(bytes);
+    resource.length = bytes.length;
+    this.closing.push(resource);
+    this.dirty = true;
+    return new ContentClaim(resource.name, 0, bytes.length, data);
+  }
+
+  /** Reserves `length` bytes at the end of the current resource (its slab grown to fit). */
+  private append(length: number): ContentClaim {
     let current = this.current;
     if (current === null || current.length + length > this.maxAppendable) {
       this.closeCurrent();
@@ -136,16 +161,20 @@ export class FileContentRepository implements ContentRepository {
       current.slab.copy(grown, 0, 0, offset);
       current.slab = grown;
     }
-    data.copy(current.slab, offset);
     current.length = offset + length;
     this.dirty = true;
-    const claim = new ContentClaim(current.name, offset, length, data);
-    if (current.length >= this.maxAppendable) this.closeCurrent();
+    return new ContentClaim(current.name, offset, length);
+  }
+
+  /** Called once the bytes of `claim` (from `append`) are in the slab. */
+  private appended(claim: ContentClaim): ContentClaim {
+    if (this.current!.length >= this.maxAppendable) this.closeCurrent();
     return claim;
   }
 
   read(claim: ContentClaim): Buffer {
     if (claim.data !== undefined) return claim.data;
+    if (claim.text !== undefined) return (claim.data = Buffer.from(claim.text, "utf8"));
     const pending = this.writable.get(claim.resource);
     if (pending !== undefined && claim.offset + claim.length <= pending.length) {
       claim.data = Buffer.from(pending.slab.subarray(claim.offset, claim.offset + claim.length));

@@ -5,6 +5,7 @@ import { ContentClaim, ContentNotFoundError, type ContentRepository } from "../.
  *
  * Contract (on top of `ContentRepository`):
  * - every `write` gets a resource of its own (`mem/<n>`), so reference counts are per content;
+ * - `writeText` keeps the string and encodes it on the first `read`;
  * - `read` returns `claim.data` and throws `ContentNotFoundError` for a claim without data
  *   (e.g. one that came back from a swap file: in volatile mode its bytes are gone);
  * - `flush`, `cleanup` and `close` do nothing: unreferenced bytes are freed by the garbage
@@ -22,7 +23,15 @@ export class MemoryContentRepository implements ContentRepository {
     return new ContentClaim(`mem/${this.nextId++}`, 0, data.length, data, { refs: 0 });
   }
 
+  writeText(text: string): ContentClaim {
+    // The bytes are encoded only if a processor reads them as bytes (see ContentClaim.text).
+    const claim = new ContentClaim(`mem/${this.nextId++}`, 0, Buffer.byteLength(text, "utf8"), undefined, { refs: 0 });
+    claim.text = text;
+    return claim;
+  }
+
   read(claim: ContentClaim): Buffer {
+    if (claim.data === undefined && claim.text !== undefined) claim.data = Buffer.from(claim.text, "utf8");
     if (claim.data === undefined) {
       throw new ContentNotFoundError(
         `content of ${claim.resource} is not available: the volatile content repository keeps bytes only in the claim`,

@@ -153,6 +153,28 @@ describe("ProcessSession", () => {
     expect(types).toEqual(["CLONE", "CLONE", "DROP", "FORK", "FORK", "JOIN"].sort());
   });
 
+  it("content written as text reads back as text and as bytes, and a clone of part of it has the right bytes", async () => {
+    const seen: string[] = [];
+    const r = testRunner(
+      probe(({ session }) => {
+        const ff = session.get();
+        if (!ff) return;
+        const text = session.write(ff, "héllo wörld ✓");
+        seen.push(session.readText(text), session.read(text).toString("hex"));
+        // Bytes 7..13 of the UTF-8 encoding: "wörld" (ö is two bytes).
+        const part = session.clone(text, 7, 6);
+        seen.push(session.readText(part));
+        session.transfer(text, "success");
+        session.transfer(part, "success");
+      }),
+    );
+    r.enqueue("x");
+    await r.run();
+    expect(seen).toEqual(["héllo wörld ✓", Buffer.from("héllo wörld ✓").toString("hex"), "wörld"]);
+    expect(r.flowFiles("success").map((f) => f.content)).toEqual(["héllo wörld ✓", "wörld"]);
+    expect(r.flowFiles("success").map((f) => f.size)).toEqual([Buffer.byteLength("héllo wörld ✓"), 6]);
+  });
+
   it("sends a relationship with two connections to both (the second gets a clone)", async () => {
     const r = testRunner(
       probe(({ session }) => {

@@ -59,6 +59,24 @@ describe("FileContentRepository", () => {
     }
   });
 
+  it("writeText packs text into the same resource files as write, and a big text gets its own", () => {
+    const dir = tempDir();
+    const repo = open({ dir, maxAppendableClaimBytes: 1024 });
+    const a = repo.writeText("alpha ✓");
+    const b = repo.write(Buffer.from("bravo"));
+    const big = repo.writeText("x".repeat(3000));
+    const c = repo.writeText("charlie");
+    expect(b.resource).toBe(a.resource);
+    expect(b.offset).toBe(a.length);
+    expect(c.resource).toBe(a.resource);
+    expect(big.resource).not.toBe(a.resource);
+    repo.flush();
+    const onDisk = fs.readFileSync(path.join(dir, "content", a.resource), "utf8");
+    expect(onDisk).toBe("alpha ✓bravocharlie");
+    expect(fs.statSync(path.join(dir, "content", big.resource)).size).toBe(3000);
+    expect(repo.read(bare(big)).toString()).toBe("x".repeat(3000));
+  });
+
   it("gives a content bigger than the limit a resource of its own", () => {
     const dir = tempDir();
     const repo = open({ dir, maxAppendableClaimBytes: 1024 });

@@ -30,6 +30,24 @@ function describeContentRepository(name: string, create: () => Harness): void {
       expect(repo.read(b).toString()).toBe("bravo!");
     });
 
+    it("writeText: the claim keeps the text, and its bytes are the UTF-8 encoding, also after reopening", () => {
+      harness = create();
+      const { repo } = harness;
+      const text = '{"id":1,"name":"Zoë ✓ 😀"}';
+      const claim = repo.writeText(text);
+      const other = repo.write(Buffer.from("after"));
+      expect(claim.length).toBe(Buffer.byteLength(text, "utf8"));
+      expect(claim.text).toBe(text);
+      expect(repo.read(claim).equals(Buffer.from(text, "utf8"))).toBe(true);
+      repo.flush();
+      expect(repo.read(other).toString()).toBe("after");
+      repo.incrementRef(claim);
+      const reopened = harness.reopen();
+      // A claim as it comes back from the WAL: no cached text or bytes.
+      const bare = new ContentClaim(claim.resource, claim.offset, claim.length);
+      if (reopened !== repo) expect(reopened.read(bare).toString("utf8")).toBe(text);
+    });
+
     it("gives distinct contents non-overlapping claims", () => {
       harness = create();
       const claims = Array.from({ length: 50 }, (_, i) => harness.repo.write(Buffer.from(`content-${i}`)));
