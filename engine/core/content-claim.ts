@@ -66,8 +66,8 @@ export interface ContentRepository {
   flush(): void;
   cleanup(now?: number): void;
   recover(claimsInUse: Iterable<ContentClaim>): void;
-  /** Live references of a resource (tests and diagnostics). */
-  refCount(resource: string): number;
+  /** Live references of the claim's resource (tests and diagnostics). */
+  refCount(claim: ContentClaim): number;
   close(): void;
 }
 

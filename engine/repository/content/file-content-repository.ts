@@ -258,8 +258,8 @@ export class FileContentRepository implements ContentRepository {
     }
   }
 
-  refCount(resource: string): number {
-    return this.counts.get(resource) ?? 0;
+  refCount(claim: ContentClaim): number {
+    return this.counts.get(claim.resource) ?? 0;
   }
 
   close(): void {

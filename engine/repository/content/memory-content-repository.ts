@@ -14,8 +14,9 @@ import { ContentClaim, ContentNotFoundError, type ContentRepository } from "../.
 export class MemoryContentRepository implements ContentRepository {
   private nextId = 0;
   /**
-   * Resources with live references, by name (for `refCount`). The count itself lives in the
-   * claim's shared counter: incrementing it is the hot path, a map lookup per call was not cheap.
+   * Counters of claims that came without one (recovery, tests), by resource, so that such claims
+   * on one resource share a count. A claim from `write` carries its own counter and is never
+   * here: counting its references is a field update, the hot path of every commit.
    */
   private readonly live = new Map<string, { refs: number }>();
 
@@ -41,19 +42,19 @@ export class MemoryContentRepository implements ContentRepository {
   }
 
   incrementRef(claim: ContentClaim): void {
-    const c = this.counterOf(claim);
-    if (c.refs++ === 0) this.live.set(claim.resource, c);
+    if (claim.counter !== undefined) {
+      claim.counter.refs++;
+      return;
+    }
+    const c = this.live.get(claim.resource);
+    if (c === undefined) this.live.set(claim.resource, { refs: 1 });
+    else c.refs++;
   }
 
   decrementRef(claim: ContentClaim): void {
-    const c = this.counterOf(claim);
-    if (c.refs <= 0) throw new Error(`reference count of content resource ${claim.resource} would drop below zero`);
-    if (--c.refs === 0) this.live.delete(claim.resource);
-  }
-
-  /** Claims from elsewhere (recovery, tests) may lack a counter: share one per resource. */
-  private counterOf(claim: ContentClaim): { refs: number } {
-    return claim.counter ?? this.live.get(claim.resource) ?? { refs: 0 };
+    const c = claim.counter ?? this.live.get(claim.resource);
+    if (c === undefined || c.refs <= 0) throw new Error(`reference count of content resource ${claim.resource} would drop below zero`);
+    if (--c.refs === 0 && claim.counter === undefined) this.live.delete(claim.resource);
   }
 
   flush(): void {}
@@ -66,8 +67,8 @@ export class MemoryContentRepository implements ContentRepository {
     for (const claim of claimsInUse) this.incrementRef(claim);
   }
 
-  refCount(resource: string): number {
-    return this.live.get(resource)?.refs ?? 0;
+  refCount(claim: ContentClaim): number {
+    return (claim.counter ?? this.live.get(claim.resource))?.refs ?? 0;
   }
 
   close(): void {}

@@ -234,7 +234,7 @@ describe("FileContentRepository", () => {
 
     const repo = open({ dir, maxAppendableClaimBytes: 8 });
     repo.recover([bare(kept)]);
-    expect(repo.refCount(kept.resource)).toBe(1);
+    expect(repo.refCount(kept)).toBe(1);
     expect(files(dir, "content")).toEqual([kept.resource]);
     expect(files(dir, "archive").sort()).toEqual([dropped.resource, tail.resource].sort());
     expect(repo.read(bare(dropped)).toString()).toBe("dropped.");

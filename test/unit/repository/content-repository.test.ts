@@ -68,14 +68,14 @@ function describeContentRepository(name: string, create: () => Harness): void {
       harness = create();
       const { repo } = harness;
       const claim = repo.write(Buffer.from("x"));
-      expect(repo.refCount(claim.resource)).toBe(0);
+      expect(repo.refCount(claim)).toBe(0);
       repo.incrementRef(claim);
       repo.incrementRef(claim);
-      expect(repo.refCount(claim.resource)).toBe(2);
+      expect(repo.refCount(claim)).toBe(2);
       repo.decrementRef(claim);
-      expect(repo.refCount(claim.resource)).toBe(1);
+      expect(repo.refCount(claim)).toBe(1);
       repo.decrementRef(claim);
-      expect(repo.refCount(claim.resource)).toBe(0);
+      expect(repo.refCount(claim)).toBe(0);
       expect(() => repo.decrementRef(claim)).toThrow(/below zero/);
     });
 
@@ -94,7 +94,7 @@ function describeContentRepository(name: string, create: () => Harness): void {
       // Counts are per resource: a and b may share one (packed) or not (one resource each).
       const perResource = new Map<string, number>();
       for (const c of [a, b, b]) perResource.set(c.resource, (perResource.get(c.resource) ?? 0) + 1);
-      for (const [resource, count] of perResource) expect(repo.refCount(resource)).toBe(count);
+      for (const [resource, count] of perResource) expect(repo.refCount(new ContentClaim(resource, 0, 0))).toBe(count);
       expect([...perResource.values()].reduce((x, y) => x + y, 0)).toBe(3);
     });
 
@@ -112,7 +112,7 @@ function describeContentRepository(name: string, create: () => Harness): void {
       harness.repo.flush();
       harness.repo.flush();
       harness.repo.cleanup();
-      expect(harness.repo.refCount(claim.resource)).toBe(1);
+      expect(harness.repo.refCount(claim)).toBe(1);
       expect(harness.repo.read(claim).toString()).toBe("keep");
     });
   });
