@@ -18,6 +18,12 @@
  * group's committed offset `next`; a FlowFile whose offset is below it was published by an
  * earlier transaction and is dropped. `next` is read from the broker after the producer is
  * (re)initialised, never trusted across a failure: a failed commit may still have committed.
+ *
+ * Out of order: FlowFiles should arrive in consumed order, but if one arrives late (say it was
+ * penalized while later ones went ahead), its offset is below `next` although nobody published
+ * it. Below the offset read at initialisation, the broker's word stands (published before);
+ * between that and `next`, the producer remembers which offsets it published itself, so a late
+ * record there is published (the group's offset stays where it is) instead of being dropped.
  */
 import type { Admin, Kafka, Message, Producer } from "kafkajs";
 
@@ -101,6 +107,53 @@ interface PooledProducer {
   readonly connected: Promise<void>;
   /** The group's committed offset for this input partition; unknown until read after init. */
   next: number | undefined;
+  /** Offsets below the initial `next` or published by this producer (see "Out of order"). */
+  published: OffsetRanges | undefined;
+}
+
+/**
+ * Disjoint half-open ranges of offsets, merged as they touch, above a floor below which every
+ * offset counts as covered. Bounded: beyond MAX_RANGES the floor moves past the oldest range,
+ * i.e. a gap that far behind (most likely a record dropped upstream) is taken as published, and
+ * a record arriving that late is treated as a duplicate, as without this record-keeping.
+ */
+export class OffsetRanges {
+  static readonly MAX_RANGES = 1024;
+  /** [start, end) pairs above the floor, ascending, not touching each other or the floor. */
+  private readonly ranges: Array<[number, number]> = [];
+
+  constructor(private floor: number) {}
+
+  has(offset: number): boolean {
+    if (offset < this.floor) return true;
+    for (const [start, end] of this.ranges) {
+      if (offset < start) return false;
+      if (offset < end) return true;
+    }
+    return false;
+  }
+
+  add(start: number, end: number): void {
+    start = Math.max(start, this.floor);
+    if (end <= start) return;
+    const r = this.ranges;
+    let i = 0;
+    while (i < r.length && r[i]![1] < start) i++;
+    let j = i;
+    while (j < r.length && r[j]![0] <= end) {
+      start = Math.min(start, r[j]![0]);
+      end = Math.max(end, r[j]![1]);
+      j++;
+    }
+    r.splice(i, j - i, [start, end]);
+    if (r[0]![0] === this.floor) this.floor = r.shift()![1];
+    while (r.length > OffsetRanges.MAX_RANGES) this.floor = r.shift()![1];
+  }
+
+  /** Number of ranges kept (tests). */
+  get size(): number {
+    return this.ranges.length;
+  }
 }
 
 /** Thrown when the processor is stopping while a transaction still has to be retried. */
@@ -136,7 +189,7 @@ export class TransactionalPublisher {
       });
       const connected = producer.connect();
       connected.catch(() => {});
-      p = { producer, connected, next: undefined };
+      p = { producer, connected, next: undefined, published: undefined };
       this.producers.set(tid, p);
     }
     return p;
@@ -195,6 +248,8 @@ export class TransactionalPublisher {
         const txn = await pooled.producer.transaction();
         inTransaction = true;
         if (pooled.next === undefined) pooled.next = await this.committedOffset(source);
+        const done = (pooled.published ??= new OffsetRanges(pooled.next));
+        const publishedOffsets: number[] = [];
         const published: T[] = [];
         const duplicates: T[] = [];
         const byTopic = new Map<string, Message[]>();
@@ -208,12 +263,14 @@ export class TransactionalPublisher {
           let any = false;
           it.messages.forEach((m, i) => {
             const o = it.offsets[i] as number;
-            if (o < next && o !== lastPublished) {
+            // Below `next`: published already, unless this producer skipped it (out of order).
+            if (o < next && o !== lastPublished && done.has(o)) {
               duplicateRecords++;
               return;
             }
             if (!list) byTopic.set(it.topic, (list = []));
             list.push(m);
+            if (o !== lastPublished) publishedOffsets.push(o);
             lastPublished = o;
             if (o + 1 > next) next = o + 1;
             any = true;
@@ -233,6 +290,7 @@ export class TransactionalPublisher {
         });
         await txn.commit();
         pooled.next = next;
+        for (const o of publishedOffsets) done.add(o, o + 1);
         return { published, duplicates, duplicateRecords, failed: [] };
       } catch (e) {
         this.discard(tid);

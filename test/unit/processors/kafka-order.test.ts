@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { FlowFileRecord } from "../../../engine/core/flowfile";
 import { ConnectionQueue } from "../../../engine/queue/connection-queue";
 import { Deque } from "../../../engine/queue/structures";
+import { OffsetRanges } from "../../../processors/kafka/transactions";
 
 const make = (n: number): FlowFileRecord[] => Array.from({ length: n }, (_, i) => FlowFileRecord.create({ "kafka.offset": String(i) }, 0));
 const offsets = (ffs: readonly FlowFileRecord[]): number[] => ffs.map((f) => Number(f.attributes["kafka.offset"]));
@@ -39,5 +40,37 @@ describe("rollback order", () => {
     d.shift();
     d.insert(1, 1.5);
     expect([...d]).toEqual([1, 1.5, 2, 3, 4, 5]);
+  });
+});
+
+describe("OffsetRanges (exactly-once: offsets published since the committed offset was read)", () => {
+  it("covers everything below the floor and each published offset above it, merging as offsets touch", () => {
+    const r = new OffsetRanges(100);
+    expect(r.has(99)).toBe(true);
+    expect(r.has(100)).toBe(false);
+    r.add(103, 104);
+    r.add(105, 106);
+    expect([100, 101, 102, 103, 104, 105, 106].map((o) => r.has(o))).toEqual([false, false, false, true, false, true, false]);
+    expect(r.size).toBe(2);
+    r.add(104, 105);
+    expect(r.size).toBe(1);
+    // Filling the gap at the floor folds everything into the floor.
+    r.add(100, 103);
+    expect(r.size).toBe(0);
+    expect(r.has(105)).toBe(true);
+    expect(r.has(106)).toBe(false);
+  });
+
+  it("in order it keeps nothing but the floor; with endless gaps it stays bounded and forgets the oldest", () => {
+    const r = new OffsetRanges(0);
+    for (let o = 0; o < 10_000; o++) r.add(o, o + 1);
+    expect(r.size).toBe(0);
+    expect(r.has(9_999)).toBe(true);
+    const gaps = new OffsetRanges(0);
+    // Every other record dropped upstream: a gap after each published offset.
+    for (let o = 1; o < 2 * (OffsetRanges.MAX_RANGES + 10); o += 2) gaps.add(o, o + 1);
+    expect(gaps.size).toBe(OffsetRanges.MAX_RANGES);
+    expect(gaps.has(0)).toBe(true); // forgotten: a record this late counts as published
+    expect(gaps.has(2 * (OffsetRanges.MAX_RANGES + 10) - 2)).toBe(false);
   });
 });
