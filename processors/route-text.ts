@@ -103,7 +103,8 @@ export const RouteText = defineProcessor({
         const expr = state.expressions.get(name);
         if (!expr) return () => false;
         return (line, lineNo) => {
-          const v = expr.evaluateValue(ff.attributes, { line, lineNo: String(lineNo) });
+          // `line` and `lineNo` win over FlowFile attributes of the same name, as in NiFi.
+          const v = expr.evaluateValue({ line, lineNo: String(lineNo) }, ff.attributes);
           return v === true || (typeof v === "string" && v.toLowerCase() === "true");
         };
       }

@@ -98,7 +98,8 @@ export function compileReplacement(raw: string, groups?: number): Replacement {
     forMatch: (ff, m) => {
       const extra: Record<string, string> = {};
       for (let g = 0; g < m.length; g++) extra[`$${g}`] = m[g] ?? "";
-      return expr.evaluate(ff.attributes, extra);
+      // The match groups win over FlowFile attributes of the same name, as in NiFi.
+      return expr.evaluate(extra, ff.attributes);
     },
     forFlowFile: (ff) => whole.evaluate(ff.attributes),
   };

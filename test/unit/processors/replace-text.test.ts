@@ -20,7 +20,8 @@ describe("ReplaceText", () => {
     const r = await replace(
       { searchValue: "name=(\\w+)", replacementValue: "name=${'$1':toUpper()}-${suffix}", evaluationMode: "Entire text" },
       "name=alice name=bob",
-      { suffix: "x" },
+      // An attribute named "$1" does not hide the back reference.
+      { suffix: "x", $1: "attribute" },
     );
     expect(r.flowFiles("success")[0]!.content).toBe("name=ALICE-x name=BOB-x");
   });

@@ -45,7 +45,8 @@ describe("RouteText", () => {
     const r = testRunner(RouteText, {
       properties: { matchingStrategy: "Satisfies Expression", big: "${line:toNumber():gt(${limit})}", first: "${lineNo:equals('1')}" },
     });
-    r.enqueue("5\n50\n500\n", { limit: "10" });
+    // Attributes named line/lineNo do not hide the line being tested (NiFi's lookup order).
+    r.enqueue("5\n50\n500\n", { limit: "10", line: "0", lineNo: "7" });
     await r.run();
     expect(r.flowFiles("big")[0]!.content).toBe("50\n500\n");
     expect(r.flowFiles("first")[0]!.content).toBe("5\n");
