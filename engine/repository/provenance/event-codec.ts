@@ -351,8 +351,10 @@ export class CorruptRecordError extends Error {
 }
 
 /**
- * Sequential reader over one record's payload. `dict` is the file's dictionary and is extended
- * by every "define" string met, so records must be read in file order the first time.
+ * Sequential reader over one record's payload. `dict` is the file's dictionary. With `grow`,
+ * every "define" string met is appended to it, so records must be read in file order (the
+ * indexer's first pass). Without, `dict` is only read: the record was indexed before, and its
+ * definitions are in the dictionary already.
  */
 class RecordReader {
   pos: number;
@@ -364,6 +366,7 @@ class RecordReader {
     start: number,
     private readonly end: number,
     private readonly dict: string[],
+    private readonly grow = true,
   ) {
     this.pos = start;
   }
@@ -416,7 +419,7 @@ class RecordReader {
         if (end > this.end) throw new CorruptRecordError("string runs past the record");
         const s = skip && kind === KIND_LITERAL ? "" : this.buf.toString("utf8", this.pos, end);
         this.pos = end;
-        if (kind === KIND_DEFINE) this.dict.push(s);
+        if (kind === KIND_DEFINE && this.grow) this.dict.push(s);
         return s;
       }
     }
@@ -487,9 +490,13 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
   return { eventId, type, timestamp, flowFileUuid, componentId, parentUuids, childUuids, indexedValues };
 }
 
-/** Decodes the full event whose payload is `buf[start, end)`. */
-export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[]): ProvenanceEvent {
-  const r = new RecordReader(buf, start, end, dict);
+/**
+ * Decodes the full event whose payload is `buf[start, end)`. `growDictionary`: false when the
+ * record was read before in file order (a query), so that the file's dictionary, which the
+ * indexer may still be extending, is not touched.
+ */
+export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true): ProvenanceEvent {
+  const r = new RecordReader(buf, start, end, dict, growDictionary);
   const eventId = r.num();
   const type = PROVENANCE_EVENT_TYPES[r.byte()];
   if (type === undefined) throw new CorruptRecordError("bad event type");

@@ -557,7 +557,8 @@ export class LogIndexer {
     }
     const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + row.length);
     if (readFully(fd, buf, buf.length, row.offset) < buf.length) return null;
-    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file));
+    // Indexed already: its definitions are in the dictionary, which must not grow here.
+    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false);
   }
 
   private dict(file: number): string[] {
