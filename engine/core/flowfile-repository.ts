@@ -26,7 +26,8 @@ export interface QueueCheckpoint {
  * Contract:
  * - A session commit is one frame: `beginCommit`, any number of `upsert`/`delete`, `endCommit`.
  *   Recovery applies whole frames only; a frame cut short by a crash is discarded whole, so a
- *   commit lands entirely or not at all.
+ *   commit lands entirely or not at all. `abortCommit` forgets the open frame (a commit that
+ *   failed half way), so that it is neither written nor left open.
  * - Frames become durable at `flush` (write to the OS; with `sync` also fdatasync). The flow
  *   controller flushes the content repository first and runs `onCommitted` callbacks after.
  * - `upsert(queueId, ff, undefined)` writes the complete FlowFile; with a delta (or null for "no
@@ -40,6 +41,7 @@ export interface FlowFileRepository {
   upsert(queueId: string, ff: FlowFileRecord, delta: AttributeDelta | null | undefined): void;
   delete(uuid: string): void;
   endCommit(): void;
+  abortCommit(): void;
   swappedOut(queueId: string, summary: SwapSummary, flowFiles: readonly FlowFileRecord[]): void;
   swappedIn(queueId: string, summary: SwapSummary, flowFiles: readonly FlowFileRecord[]): void;
   flush(): void;
@@ -56,6 +58,7 @@ export class VolatileFlowFileRepository implements FlowFileRepository {
   upsert(): void {}
   delete(): void {}
   endCommit(): void {}
+  abortCommit(): void {}
   swappedOut(): void {}
   swappedIn(): void {}
   flush(): void {}

@@ -50,6 +50,21 @@ interface ExplicitEvent {
   relationship: string | null;
 }
 
+/** A commit being staged (see `StandardProcessSession.stage`). */
+interface Staged {
+  readonly events: ProvenanceEventInput[];
+  readonly putQueues: ConnectionQueue[];
+  readonly putFlowFiles: FlowFileRecord[];
+  readonly acks: Map<ConnectionQueue, [number, number]>;
+  /** Content reference changes, applied once the commit is staged whole. */
+  readonly increments: ContentClaim[];
+  readonly decrements: ContentClaim[];
+  inCount: number;
+  inBytes: number;
+  outCount: number;
+  outBytes: number;
+}
+
 /** Staged state of one FlowFile in this session. */
 interface Rec {
   session: StandardProcessSession;
@@ -85,6 +100,8 @@ export class StandardProcessSession implements ProcessSession<string> {
   constructor(private readonly host: SessionHost) {
     const explicit = (type: ProvenanceEventType) => (ff: FlowFile, arg: string, details?: string) => {
       const rec = this.recordOf(ff);
+      if (typeof arg !== "string") throw new FlowFileHandlingError(`provenance ${type}: expected a string, got ${typeof arg}`);
+      if (details !== undefined && typeof details !== "string") throw new FlowFileHandlingError(`provenance ${type}: details must be a string, got ${typeof details}`);
       (rec.explicit ??= []).push({
         type,
         transitUri: type === "ROUTE" ? null : arg,
@@ -204,6 +221,7 @@ export class StandardProcessSession implements ProcessSession<string> {
   putAttribute(flowFile: FlowFile, key: string, value: string): FlowFile {
     if (key === "uuid") return this.recordOf(flowFile).current;
     const rec = this.recordOf(flowFile);
+    if (typeof value !== "string") throw attributeTypeError(key, value);
     const attrs = { ...rec.current.attributes };
     attrs[key] = value;
     return this.setAttrs(rec, attrs);
@@ -212,7 +230,12 @@ export class StandardProcessSession implements ProcessSession<string> {
   putAllAttributes(flowFile: FlowFile, attributes: Readonly<Record<string, string>>): FlowFile {
     const rec = this.recordOf(flowFile);
     const attrs: Record<string, string> = { ...rec.current.attributes };
-    for (const k in attributes) if (k !== "uuid") attrs[k] = attributes[k] as string;
+    for (const k in attributes) {
+      if (k === "uuid") continue;
+      const v = attributes[k];
+      if (typeof v !== "string") throw attributeTypeError(k, v);
+      attrs[k] = v;
+    }
     return this.setAttrs(rec, attrs);
   }
 
@@ -331,20 +354,82 @@ export class StandardProcessSession implements ProcessSession<string> {
     const now = host.now();
     const content = host.content;
     const wal = host.flowFiles;
-    const events: ProvenanceEventInput[] = [];
-    const putQueues: ConnectionQueue[] = [];
-    const putFlowFiles: FlowFileRecord[] = [];
-    const acks = new Map<ConnectionQueue, [number, number]>();
-    let inCount = 0;
-    let inBytes = 0;
-    let outCount = 0;
-    let outBytes = 0;
+    const staged: Staged = {
+      events: [],
+      putQueues: [],
+      putFlowFiles: [],
+      acks: new Map(),
+      increments: [],
+      decrements: [],
+      inCount: 0,
+      inBytes: 0,
+      outCount: 0,
+      outBytes: 0,
+    };
+    const { events, putQueues, putFlowFiles, acks } = staged;
 
     wal.beginCommit();
+    try {
+      this.stage(now, staged);
+      // Inside the frame: an event the repository refuses (it checks its input) aborts the
+      // whole commit, before anything is applied in memory.
+      if (events.length) host.provenance.register(events);
+    } catch (error) {
+      // Left open, the frame would fail every later flush; nothing of it may be written.
+      wal.abortCommit();
+      throw error;
+    }
+    wal.endCommit();
+    this.committedCount += this.records.length + this.expired.length;
+
+    // Everything is staged; now the in-memory effects. Increments first, so that content that is
+    // both released and taken again in this commit never drops to zero references.
+    for (const claim of staged.increments) content.incrementRef(claim);
+    for (const claim of staged.decrements) content.decrementRef(claim);
+    for (const [q, [count, bytes]] of acks) {
+      q.acknowledge(count, bytes);
+      const cs = host.connectionStats(q.id);
+      if (cs) cs.addMany({ out: count, outBytes: bytes }, now);
+    }
+    // Statistics are added once per destination queue, not once per FlowFile.
+    let statQueue: ConnectionQueue | null = null;
+    let statCount = 0;
+    let statBytes = 0;
+    for (let i = 0; i < putQueues.length; i++) {
+      const q = putQueues[i] as ConnectionQueue;
+      const ff = putFlowFiles[i] as FlowFileRecord;
+      q.put(ff, now);
+      if (q !== statQueue) {
+        if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
+        statQueue = q;
+        statCount = 0;
+        statBytes = 0;
+      }
+      statCount++;
+      statBytes += ff.size;
+    }
+    if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
+    host.stats.addMany(
+      { in: staged.inCount, inBytes: staged.inBytes, out: staged.outCount, outBytes: staged.outBytes, read: this.readBytes, written: this.writtenBytes },
+      now,
+    );
+    this.reset();
+    this.finishCallbacks();
+  }
+
+  /**
+   * Stages the commit: the WAL frame's records, provenance events, queue puts, acknowledgements
+   * and content reference changes, in collections the caller applies once everything is staged.
+   * Changes nothing in memory, so an error here leaves the session as it was.
+   */
+  private stage(now: number, staged: Staged): void {
+    const host = this.host;
+    const wal = host.flowFiles;
+    const { events, putQueues, putFlowFiles, acks, increments, decrements } = staged;
     for (const { ff, source } of this.expired) {
       this.ack(acks, source, ff);
       wal.delete(ff.uuid);
-      if (ff.claim) content.decrementRef(ff.claim);
+      if (ff.claim) decrements.push(ff.claim);
       events.push(this.event("EXPIRE", ff, now, null, null, "Expiration threshold exceeded", source.id));
     }
 
@@ -353,8 +438,8 @@ export class StandardProcessSession implements ProcessSession<string> {
       const cur = rec.current;
       if (orig && rec.source) {
         this.ack(acks, rec.source, orig);
-        inCount++;
-        inBytes += orig.size;
+        staged.inCount++;
+        staged.inBytes += orig.size;
       }
       const delta = rec.attrsChanged && orig ? diffAttributes(orig.attributes, cur.attributes) : null;
       const sourceId = rec.source ? rec.source.id : null;
@@ -402,7 +487,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       if (rec.removed) {
         if (orig) {
           wal.delete(cur.uuid);
-          if (origClaim) content.decrementRef(origClaim);
+          if (origClaim) decrements.push(origClaim);
           events.push(this.event("DROP", cur, now, null, orig, null, sourceId));
         }
         continue;
@@ -415,18 +500,18 @@ export class StandardProcessSession implements ProcessSession<string> {
         if (target.autoTerminate || target.queues.length === 0) {
           if (orig) {
             wal.delete(cur.uuid);
-            if (origClaim) content.decrementRef(origClaim);
+            if (origClaim) decrements.push(origClaim);
           }
           events.push(this.event("DROP", cur, now, rec.dest, orig, `Auto-terminated by ${rec.dest} relationship`, sourceId));
           continue;
         }
         queues = target.queues;
-        outCount++;
-        outBytes += cur.size;
+        staged.outCount++;
+        staged.outBytes += cur.size;
       }
       if (cur.claim !== origClaim) {
-        if (cur.claim) content.incrementRef(cur.claim);
-        if (origClaim) content.decrementRef(origClaim);
+        if (cur.claim) increments.push(cur.claim);
+        if (origClaim) decrements.push(origClaim);
       }
       const q0 = queues[0] as ConnectionQueue;
       wal.upsert(q0.id, cur, orig ? delta : undefined);
@@ -437,15 +522,15 @@ export class StandardProcessSession implements ProcessSession<string> {
         const q = queues[i] as ConnectionQueue;
         const uuid = newUuid();
         const copy = new FlowFileRecord(uuid, { ...cur.attributes, uuid }, cur.claim, cur.entryDate, cur.lineageStartDate, cur.penaltyExpiration, nextSequence());
-        if (copy.claim) content.incrementRef(copy.claim);
+        if (copy.claim) increments.push(copy.claim);
         wal.upsert(q.id, copy, undefined);
         putQueues.push(q);
         putFlowFiles.push(copy);
         const e = this.event("CLONE", copy, now, rec.dest, null, null, sourceId);
         e.parentUuids = [cur.uuid];
         events.push(e);
-        outCount++;
-        outBytes += copy.size;
+        staged.outCount++;
+        staged.outBytes += copy.size;
       }
       if (rec.dest !== SELF) {
         // The final routing of an existing FlowFile is part of its last event, for lineage views.
@@ -453,40 +538,6 @@ export class StandardProcessSession implements ProcessSession<string> {
         if (last !== undefined && last.flowFileUuid === cur.uuid && last.relationship === null) last.relationship = rec.dest;
       }
     }
-    wal.endCommit();
-    this.committedCount += this.records.length + this.expired.length;
-
-    // Everything is staged in the repositories; now the in-memory effects.
-    for (const [q, [count, bytes]] of acks) {
-      q.acknowledge(count, bytes);
-      const cs = host.connectionStats(q.id);
-      if (cs) cs.addMany({ out: count, outBytes: bytes }, now);
-    }
-    // Statistics are added once per destination queue, not once per FlowFile.
-    let statQueue: ConnectionQueue | null = null;
-    let statCount = 0;
-    let statBytes = 0;
-    for (let i = 0; i < putQueues.length; i++) {
-      const q = putQueues[i] as ConnectionQueue;
-      const ff = putFlowFiles[i] as FlowFileRecord;
-      q.put(ff, now);
-      if (q !== statQueue) {
-        if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
-        statQueue = q;
-        statCount = 0;
-        statBytes = 0;
-      }
-      statCount++;
-      statBytes += ff.size;
-    }
-    if (statQueue) host.connectionStats(statQueue.id)?.addMany({ in: statCount, inBytes: statBytes }, now);
-    if (events.length) host.provenance.register(events);
-    host.stats.addMany(
-      { in: inCount, inBytes, out: outCount, outBytes, read: this.readBytes, written: this.writtenBytes },
-      now,
-    );
-    this.reset();
-    this.finishCallbacks();
   }
 
   rollback(penalize = false): void {
@@ -623,6 +674,11 @@ export class StandardProcessSession implements ProcessSession<string> {
     e.previousAttributes = prev;
     e.updatedAttributes = delta;
   }
+}
+
+/** Attribute values are strings (NiFi): anything else would reach the WAL and provenance. */
+function attributeTypeError(key: string, value: unknown): FlowFileHandlingError {
+  return new FlowFileHandlingError(`attribute "${key}" must be a string, got ${value === null ? "null" : typeof value}`);
 }
 
 const EMPTY = Buffer.alloc(0);

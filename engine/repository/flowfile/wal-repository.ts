@@ -99,6 +99,12 @@ export class WalFlowFileRepository implements FlowFileRepository {
     this.frameStart = -1;
   }
 
+  abortCommit(): void {
+    if (this.frameStart < 0) return;
+    this.w.pos = this.frameStart;
+    this.frameStart = -1;
+  }
+
   swappedOut(queueId: string, summary: SwapSummary, flowFiles: readonly FlowFileRecord[]): void {
     const start = this.w.pos;
     this.w.u32(0);

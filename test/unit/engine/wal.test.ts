@@ -45,6 +45,23 @@ describe("WalFlowFileRepository", () => {
     expect(q2.map((f) => f.attributes.n)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
+  it("abortCommit forgets the open frame: nothing of it is written, and later commits flush", () => {
+    const dir = tmp();
+    const w = new WalFlowFileRepository({ dir });
+    const [a, b] = [make(1), make(2)];
+    w.beginCommit();
+    w.upsert("q1", a, undefined);
+    w.abortCommit();
+    w.beginCommit();
+    w.upsert("q2", b, undefined);
+    w.endCommit();
+    w.flush();
+    w.close();
+    const state = new WalFlowFileRepository({ dir }).recover();
+    expect(state.queues.get("q1")).toBeUndefined();
+    expect(state.queues.get("q2")?.map((ff) => ff.uuid)).toEqual([b.uuid]);
+  });
+
   it("discards a commit frame torn by a crash, whole", () => {
     const dir = tmp();
     const w = new WalFlowFileRepository({ dir });
