@@ -7,9 +7,9 @@
  * process, so the next processor does not go back to disk. It is not persisted; a claim that
  * came back from a swap file or from recovery has no `data` until read.
  *
- * `text` caches the content as a string when it was written as one (`writeText`): a processor
- * that reads it as text gets that string back without decoding, and the bytes are encoded only
- * when someone asks for them (volatile mode) or once into the resource file (durable mode).
+ * `text` caches the content as a string when it was written as one and the repository keeps it
+ * (`writeText`, volatile mode): a processor that reads it as text gets that string back without
+ * decoding, and the bytes are encoded only when someone asks for them.
  */
 export class ContentClaim {
   /** The content as written by `writeText`, when it was (the whole claim, never a slice). */
@@ -56,8 +56,9 @@ export class ContentClaim {
 export interface ContentRepository {
   write(data: Buffer): ContentClaim;
   /**
-   * `write` of the UTF-8 encoding of `text` (not empty), with `claim.text` set: reading it back
-   * as text costs nothing, and `read` encodes the bytes at most once.
+   * `write` of the UTF-8 encoding of `text` (not empty). A repository may keep the string in
+   * `claim.text` (reading it back as text then costs nothing, and `read` encodes the bytes at
+   * most once): the volatile one does, the file repository does not (see its `writeText`).
    */
   writeText(text: string): ContentClaim;
   read(claim: ContentClaim): Buffer;
