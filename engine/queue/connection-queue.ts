@@ -15,6 +15,11 @@ export interface SwapSummary {
   readonly location: string;
   readonly count: number;
   readonly bytes: number;
+  /**
+   * Highest FlowFile sequence number in the file. Recovery moves the sequence counter past it:
+   * FlowFiles created after a restart must sort after the swapped ones (FIFO).
+   */
+  readonly maxSeq?: number;
 }
 
 /**

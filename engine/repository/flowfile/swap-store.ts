@@ -29,14 +29,16 @@ export class FileSwapStore implements SwapStore {
     w.str(queueId);
     w.varint(flowFiles.length);
     let bytes = 0;
+    let maxSeq = 0;
     for (const ff of flowFiles) {
       writeFlowFile(w, ff);
       bytes += ff.size;
+      if (ff.seq > maxSeq) maxSeq = ff.seq;
     }
     const name = `${queueId.replace(/[^A-Za-z0-9_-]/g, "_")}-${++this.counter}.swap`;
     const location = path.join(this.dir, name);
     fs.writeFileSync(location, w.take());
-    return { location, count: flowFiles.length, bytes };
+    return { location, count: flowFiles.length, bytes, maxSeq };
   }
 
   swapIn(location: string): FlowFileRecord[] {

@@ -112,6 +112,8 @@ export class WalFlowFileRepository implements FlowFileRepository {
     this.writeSummary(queueId, summary);
     this.w.varint(flowFiles.length);
     for (const ff of flowFiles) this.w.str(ff.uuid);
+    // Trailing (frames written before it existed end after the uuids): see SwapSummary.maxSeq.
+    this.w.varint(summary.maxSeq ?? 0);
     this.w.buf.writeUInt32LE(this.w.pos - start - 4, start);
   }
 
@@ -178,6 +180,7 @@ export class WalFlowFileRepository implements FlowFileRepository {
         w.varint(s.count);
         w.varint(s.bytes);
         w.varint(0);
+        w.varint(s.maxSeq ?? 0);
         w.buf.writeUInt32LE(w.pos - fs0 - 4, fs0);
       }
     }
@@ -232,6 +235,7 @@ export class WalFlowFileRepository implements FlowFileRepository {
     this.gen = lastGen + 1;
     const queues = new Map<string, FlowFileRecord[]>();
     let maxSeq = 0;
+    for (const list of swaps.values()) for (const s of list) if ((s.maxSeq ?? 0) > maxSeq) maxSeq = s.maxSeq ?? 0;
     for (const { queue, ff } of live.values()) {
       let list = queues.get(queue);
       if (!list) queues.set(queue, (list = []));
@@ -334,8 +338,9 @@ export class WalFlowFileRepository implements FlowFileRepository {
       if (type === FRAME_SWAP_OUT) {
         const uuids: string[] = [];
         for (let i = 0; i < n; i++) uuids.push(r.str());
+        const maxSeq = r.remaining > 0 ? r.varint() : 0;
         for (const u of uuids) live.delete(u);
-        list.push(summary);
+        list.push({ ...summary, maxSeq });
         swaps.set(queue, list);
       } else {
         const ffs: FlowFileRecord[] = [];

@@ -100,7 +100,28 @@ describe("WalFlowFileRepository", () => {
     w.flush();
     const state = new WalFlowFileRepository({ dir }).recover();
     expect(state.queues.get("q")).toHaveLength(1999);
-    expect(state.swaps.get("q")).toEqual([{ location: "/x/swap-1", count: 500, bytes: 5000 }]);
+    expect(state.swaps.get("q")).toEqual([{ location: "/x/swap-1", count: 500, bytes: 5000, maxSeq: 0 }]);
+  });
+
+  it("recovers the highest sequence number of swapped-out FlowFiles, from the log and from a checkpoint", () => {
+    const dir = tmp();
+    const w = new WalFlowFileRepository({ dir });
+    const live = make(1);
+    w.beginCommit();
+    w.upsert("q", live, undefined);
+    w.endCommit();
+    // Swapped FlowFiles were created later than the live one: their sequence numbers are higher.
+    const summary = { location: "/s/late", count: 2, bytes: 20, maxSeq: live.seq + 5000 };
+    w.swappedOut("q", summary, []);
+    w.flush();
+    const fromLog = new WalFlowFileRepository({ dir }).recover();
+    expect(fromLog.maxSeq).toBe(live.seq + 5000);
+    expect(fromLog.swaps.get("q")).toEqual([summary]);
+    const w2 = new WalFlowFileRepository({ dir });
+    w2.recover();
+    w2.checkpoint([{ id: "q", flowFiles: [live], swaps: [summary] }], Date.now());
+    w2.close();
+    expect(new WalFlowFileRepository({ dir }).recover().maxSeq).toBe(live.seq + 5000);
   });
 
   it("tracks swap-out and swap-in so swapped FlowFiles are not lost or doubled", () => {
@@ -115,7 +136,7 @@ describe("WalFlowFileRepository", () => {
     w.flush();
     let state = new WalFlowFileRepository({ dir }).recover();
     expect(state.queues.get("q")).toHaveLength(6);
-    expect(state.swaps.get("q")).toEqual([summary]);
+    expect(state.swaps.get("q")).toEqual([{ ...summary, maxSeq: 0 }]);
     const w2 = new WalFlowFileRepository({ dir });
     w2.recover();
     w2.swappedIn("q", summary, ffs.slice(6));
