@@ -116,34 +116,13 @@ export class FileContentRepository implements ContentRepository {
 
   write(data: Buffer): ContentClaim {
     const length = data.length;
-    if (length > this.maxAppendable) return this.writeLarge(Buffer.from(data), data);
-    const claim = this.append(length);
-    data.copy(this.current!.slab, claim.offset);
-    claim.data = data;
-    return this.appended(claim);
-  }
-
-  /**
-   * Does not keep the text. Measured on linear-5 durable (interleaved runs): encoding straight
-   * into the slab and keeping `claim.text` cost ~5-10% more main-thread time than this, because
-   * tens of thousands of queued contents then live as strings on the V8 heap (copied and
-   * promoted by the collector) instead of as bytes outside it.
-   */
-  writeText(text: string): ContentClaim {
-    return this.write(Buffer.from(text, "utf8"));
-  }
-
-  /** A content bigger than a resource file gets a file of its own. */
-  private writeLarge(bytes: Buffer, data: Buffer): ContentClaim {
-    const resource = this.newResource(bytes);
-    resource.length = bytes.length;
-    this.closing.push(resource);
-    this.dirty = true;
-    return new ContentClaim(resource.name, 0, bytes.length, data);
-  }
-
-  /** Reserves `length` bytes at the end of the current resource (its slab grown to fit). */
-  private append(length: number): ContentClaim {
+    if (length > this.maxAppendable) {
+      const resource = this.newResource(Buffer.from(data));
+      resource.length = length;
+      this.closing.push(resource);
+      this.dirty = true;
+      return new ContentClaim(resource.name, 0, length, data);
+    }
     let current = this.current;
     if (current === null || current.length + length > this.maxAppendable) {
       this.closeCurrent();
@@ -157,20 +136,26 @@ export class FileContentRepository implements ContentRepository {
       current.slab.copy(grown, 0, 0, offset);
       current.slab = grown;
     }
+    data.copy(current.slab, offset);
     current.length = offset + length;
     this.dirty = true;
-    return new ContentClaim(current.name, offset, length);
+    const claim = new ContentClaim(current.name, offset, length, data);
+    if (current.length >= this.maxAppendable) this.closeCurrent();
+    return claim;
   }
 
-  /** Called once the bytes of `claim` (from `append`) are in the slab. */
-  private appended(claim: ContentClaim): ContentClaim {
-    if (this.current!.length >= this.maxAppendable) this.closeCurrent();
-    return claim;
+  /**
+   * Does not keep the text. Measured on linear-5 durable (interleaved runs): encoding straight
+   * into the slab and keeping `claim.text` cost ~5-10% more main-thread time than this, because
+   * tens of thousands of queued contents then live as strings on the V8 heap (copied and
+   * promoted by the collector) instead of as bytes outside it.
+   */
+  writeText(text: string): ContentClaim {
+    return this.write(Buffer.from(text, "utf8"));
   }
 
   read(claim: ContentClaim): Buffer {
     if (claim.data !== undefined) return claim.data;
-    if (claim.text !== undefined) return (claim.data = Buffer.from(claim.text, "utf8"));
     const pending = this.writable.get(claim.resource);
     if (pending !== undefined && claim.offset + claim.length <= pending.length) {
       claim.data = Buffer.from(pending.slab.subarray(claim.offset, claim.offset + claim.length));
