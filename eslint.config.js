@@ -3,6 +3,12 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** The one engine file that may import processors/ (ARCHITECTURE.md: the composition root). */
+const COMPOSITION_ROOT = "engine/runtime/composition-root.ts";
+const PROCESSORS_ONLY_IN_ROOT = [
+  [["**/processors/**", "**/processors"], "Only engine/runtime/composition-root.ts imports processors/ (ARCHITECTURE.md)."],
+];
+
 const VENDOR_SDKS = ["kafkajs", "bullmq", "ioredis", "@prisma/*", "prisma", "next", "next/*", "react", "react-dom", "@xyflow/*"];
 
 /**
@@ -59,7 +65,25 @@ export default tseslint.config(
   },
   {
     files: ["engine/**"],
-    ignores: ["engine/cluster/**", "engine/core/**", "engine/queue/**", "engine/scheduler/**"],
+    ignores: ["engine/cluster/**", "engine/core/**", "engine/queue/**", "engine/scheduler/**", COMPOSITION_ROOT],
+    rules: { "no-restricted-imports": restrict([
+      [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
+      [["kafkajs"], "Only processors/kafka imports kafkajs."],
+      [["**/app/**", "next", "next/*", "react", "react-dom"], "the engine does not depend on the app."],
+      ...PROCESSORS_ONLY_IN_ROOT,
+    ]) },
+  },
+  {
+    files: ["engine/cluster/**"],
+    rules: { "no-restricted-imports": restrict([
+      [["kafkajs"], "Only processors/kafka imports kafkajs."],
+      [["**/app/**", "next", "next/*", "react", "react-dom"], "the engine does not depend on the app."],
+      ...PROCESSORS_ONLY_IN_ROOT,
+    ]) },
+  },
+  {
+    // The composition root wires processors/ into the engine; it is the one engine file allowed to.
+    files: [COMPOSITION_ROOT],
     rules: { "no-restricted-imports": restrict([
       [["bullmq", "ioredis"], "Only engine/cluster imports bullmq/ioredis."],
       [["kafkajs"], "Only processors/kafka imports kafkajs."],

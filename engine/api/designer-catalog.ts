@@ -12,9 +12,10 @@ import { FUNCTIONS, signature } from "../core/el";
 import { parseDataSize, parseDuration } from "../core/units";
 import { processorProblems, relationshipsOf, validateFlow } from "../runtime/validate-flow";
 import type { PropertyKind } from "../sdk/property";
-import { KafkaConnection } from "../../processors/kafka/kafka-connection";
-import { registry } from "../../processors/registry";
+import { defaultComposition } from "../runtime/composition-root";
 import { schedulingSchema, type FlowProblem } from "./flow-format";
+
+const registry = defaultComposition().registry;
 
 /** One property descriptor, serializable. `expressionLanguage` is true when EL is evaluated. */
 export interface PropertyInfo {
@@ -99,7 +100,7 @@ export function processorCatalog(): ProcessorTypeInfo[] {
 export function sensitiveProperties(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const d of registry.list()) out[d.type] = Object.entries(d.properties).filter(([, p]) => p.sensitive).map(([n]) => n);
-  out[KafkaConnection.type] = Object.entries(KafkaConnection.properties).filter(([, p]) => p.sensitive).map(([n]) => n);
+  for (const s of defaultComposition().serviceTypes) out[s.type] = Object.entries(s.properties).filter(([, p]) => p.sensitive).map(([n]) => n);
   return out;
 }
 

@@ -1,8 +1,7 @@
 /** The processor reference, rendered from the registry's descriptors (see processors/docs.ts). */
-import { renderAllProcessorDocs } from "../../processors/docs";
-import { registry } from "../../processors/registry";
+import { defaultComposition } from "../runtime/composition-root";
 
-/** Markdown identical to the committed docs/processors.md. */
+/** The processor reference as Markdown (the same text as docs/processors.md). */
 export function processorReferenceMarkdown(): string {
-  return renderAllProcessorDocs(registry.list());
+  return defaultComposition().processorDocs();
 }

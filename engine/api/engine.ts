@@ -9,12 +9,14 @@ import { ContentClaim } from "../core/content-claim";
 import type { LineageGraph, ProvenanceEvent, ProvenanceQuery } from "../core/provenance";
 import { WINDOW_MS, type Bulletin } from "../core/stats";
 import { FlowController, NotFoundError } from "../runtime/flow-controller";
-import { createRepositories, type RunMode } from "../runtime/repositories";
+import { compose, defaultComposition, type Composition } from "../runtime/composition-root";
+import { acquireDataDirLock, type DataDirLock } from "../runtime/data-dir-lock";
+import type { RunMode } from "../runtime/repositories";
 import { FlowValidationError, validateFlow, type ProcessorRegistry } from "../runtime/validate-flow";
 import type { AnyProcessorDefinition } from "../sdk/define";
-import { registry as defaultRegistry, createRegistry } from "../../processors/registry";
 import type { FlowDocument, FlowProblem } from "./flow-format";
 
+export { DataDirLockedError } from "../runtime/data-dir-lock";
 export { FlowValidationError, NotFoundError };
 export type { Bulletin, FlowProblem, LineageGraph, ProvenanceEvent, ProvenanceQuery, RunMode };
 
@@ -37,6 +39,16 @@ export interface EngineOptions {
    * rejecting the whole flow; the designer uses this, `sluice run` does not. @default false
    */
   lenient?: boolean;
+  /**
+   * What the engine is built from (registry, cache, repositories). @default the built-in
+   * composition, plus `extraProcessors` when given.
+   */
+  composition?: Composition;
+  /**
+   * Take the exclusive lock on the data dir (one owner per data dir). Only a caller that already
+   * holds it for this dir may pass false. @default true
+   */
+  lock?: boolean;
 }
 
 export interface ComponentCounts {
@@ -94,13 +106,13 @@ export interface QueuedFlowFile {
 
 /** Validates a flow document without running anything. */
 export function checkFlow(input: unknown, extraProcessors: readonly AnyProcessorDefinition[] = []): { ok: true; flow: FlowDocument } | { ok: false; problems: FlowProblem[] } {
-  const r = validateFlow(input, extraProcessors.length ? createRegistry(extraProcessors) : defaultRegistry);
+  const r = validateFlow(input, extraProcessors.length ? compose({ extraProcessors }).registry : defaultComposition().registry);
   return r.ok ? { ok: true, flow: r.flow } : r;
 }
 
 /** Processor types available to flows, for the palette and the docs. */
 export function processorTypes(): readonly AnyProcessorDefinition[] {
-  return defaultRegistry.list();
+  return defaultComposition().registry.list();
 }
 
 export class Engine {
@@ -112,6 +124,7 @@ export class Engine {
     readonly options: EngineOptions,
     controller: FlowController,
     registry: ProcessorRegistry,
+    private readonly lock: DataDirLock | null,
   ) {
     this.controller = controller;
     this.mode = options.mode ?? "durable";
@@ -124,18 +137,27 @@ export class Engine {
    * the data dir when the flow is invalid.
    */
   static open(flow: unknown, options: EngineOptions): Engine {
-    const registry = options.extraProcessors?.length ? createRegistry(options.extraProcessors) : defaultRegistry;
+    const composition = options.composition ?? (options.extraProcessors?.length ? compose({ extraProcessors: options.extraProcessors }) : defaultComposition());
+    const registry = composition.registry;
     const v = validateFlow(flow, registry, { lenient: options.lenient });
     if (!v.ok) throw new FlowValidationError(v.problems);
     const mode = options.mode ?? "durable";
     fs.mkdirSync(options.dataDir, { recursive: true });
+    const lock = options.lock === false ? null : acquireDataDirLock(options.dataDir);
     const log = options.silent
       ? null
       : pino({ level: options.logLevel ?? process.env.SLUICE_LOG_LEVEL ?? "info", base: undefined }, pino.destination(2));
-    const repositories = createRepositories(mode, options.dataDir, { sync: options.sync });
+    let repositories: ReturnType<Composition["createRepositories"]>;
+    try {
+      repositories = composition.createRepositories(mode, options.dataDir, { sync: options.sync });
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
     const controller = new FlowController({
       registry,
       repositories,
+      cache: composition.cache(),
       stateDir: path.join(options.dataDir, "state"),
       controllerServices: options.controllerServices,
       logger: log ? (level, component, message, fields) => log[level as "info"]({ component, ...fields }, message) : undefined,
@@ -149,9 +171,10 @@ export class Engine {
       repositories.flowFiles.close();
       repositories.content.close();
       repositories.provenance.close().catch(() => {});
+      lock?.release();
       throw e;
     }
-    return new Engine(options, controller, registry);
+    return new Engine(options, controller, registry, lock);
   }
 
   /** Starts the processors whose configured state is running. */
@@ -165,7 +188,11 @@ export class Engine {
 
   /** Stops everything and closes the repositories. */
   async shutdown(): Promise<void> {
-    await this.controller.shutdown();
+    try {
+      await this.controller.shutdown();
+    } finally {
+      this.lock?.release();
+    }
   }
 
   startProcessor(id: string): Promise<void> {

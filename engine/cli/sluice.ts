@@ -4,12 +4,13 @@
  *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
  *   sluice validate <flow.json>
  *
- * Exit codes: 0 ok, 1 runtime error, 2 invalid input (bad flow file, bad arguments).
+ * Exit codes: 0 ok, 1 runtime error, 2 invalid input (bad flow file, bad arguments) or a data
+ * dir that another process holds (one line naming the dir and the holder's pid).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Engine, FlowValidationError, checkFlow } from "../api/engine";
+import { DataDirLockedError, Engine, FlowValidationError, checkFlow } from "../api/engine";
 
 const USAGE = `usage:
   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
@@ -78,6 +79,10 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof FlowValidationError) {
       printProblems(file as string, e.problems);
+      return 2;
+    }
+    if (e instanceof DataDirLockedError) {
+      process.stderr.write(`sluice: ${e.message}\n`);
       return 2;
     }
     throw e;
