@@ -164,8 +164,10 @@ export const MergeContent = defineProcessor({
   onTrigger({ session, config, context, state }) {
     const defrag = config.mergeStrategy === "Defragment";
     const now = Date.now();
+    // Bin-Packing properties (dependsOn mergeStrategy): undefined while defragmenting.
     const maxEntries = config.maxEntries ?? 1000;
-    const limit = defrag ? MAX_TAKE : Math.min(MAX_TAKE, Math.max(context.batchSize, maxEntries * (config.maxBins ?? 5)));
+    const maxBins = config.maxBins ?? 5;
+    const limit = defrag ? MAX_TAKE : Math.min(MAX_TAKE, Math.max(context.batchSize, maxEntries * maxBins));
     const taken = session.get(limit);
     if (taken.length === 0) return;
 
@@ -260,7 +262,7 @@ export const MergeContent = defineProcessor({
         else if (config.maxBinAge !== undefined && now - bin.oldest >= config.maxBinAge) ready.push({ bin, reason: "MAX_BIN_AGE_REACHED" });
         else waiting.push(bin);
       }
-      if (ready.length === 0 && waiting.length >= (config.maxBins ?? 5)) {
+      if (ready.length === 0 && waiting.length >= maxBins) {
         waiting.sort((a, b) => a.oldest - b.oldest);
         ready.push({ bin: waiting.shift() as Bin, reason: "BIN_MANAGER_FULL" });
       }

@@ -39,16 +39,22 @@ export interface PropertyExpression {
 export type PropertyKind = "string" | "integer" | "number" | "boolean" | "duration" | "dataSize" | "enum";
 
 /**
- * A property descriptor. `T` is the parsed value type; `Req` says whether the config always
- * has a value (required, or has a default) or may be undefined.
+ * A property descriptor.
+ * @typeParam T the parsed value type.
+ * @typeParam Req true when the property has a value whenever it is in effect: it is required or
+ *   has a default. (`required` itself is true in exactly those cases.)
+ * @typeParam Dep true when the property has a `dependsOn`: it is then in effect only while that
+ *   dependency is satisfied, and left undefined otherwise, whatever `Req` says.
  */
-export interface PropertyDescriptor<T = unknown, Req extends boolean = boolean> {
+export interface PropertyDescriptor<T = unknown, Req extends boolean = boolean, Dep extends boolean = boolean> {
   readonly kind: PropertyKind;
   readonly displayName: string;
   readonly description: string;
+  /** Validation reports a missing value; true for every property with a default. */
   readonly required: Req;
   readonly defaultValue?: string;
   readonly allowableValues?: readonly AllowableValue[];
+  /** Present exactly when `Dep` is true. */
   readonly dependsOn?: DependsOn;
   readonly expressionLanguage: ElScope;
   /** Sensitive values are masked in the UI and API and never sent back to the browser. */
@@ -57,6 +63,8 @@ export interface PropertyDescriptor<T = unknown, Req extends boolean = boolean> 
   parse(raw: string): T;
   /** Type carrier only; never set. */
   readonly __value?: T;
+  /** Type carrier only; never set. */
+  readonly __dependent?: Dep;
 }
 
 interface BaseOptions {
@@ -69,6 +77,9 @@ interface BaseOptions {
 }
 
 type IsReq<O> = O extends { required: true } ? true : O extends { default: string } ? true : false;
+type HasDep<O> = O extends { dependsOn: DependsOn } ? true : false;
+/** The descriptor a builder returns for options `O`. */
+type Descriptor<T, O> = PropertyDescriptor<T, IsReq<O>, HasDep<O>>;
 
 function expressionOf(raw: string): PropertyExpression {
   const compiled: CompiledExpression = compile(raw);
@@ -84,16 +95,17 @@ function expressionOf(raw: string): PropertyExpression {
 }
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 
-function descriptor<T, R extends boolean>(
+function descriptor<T, O extends BaseOptions>(
   kind: PropertyKind,
-  o: BaseOptions & { allowableValues?: readonly AllowableValue[]; expressionLanguage?: ElScope },
+  o: O & { allowableValues?: readonly AllowableValue[]; expressionLanguage?: ElScope },
   parse: (raw: string) => T,
-): PropertyDescriptor<T, R> {
+): Descriptor<T, O> {
   return {
     kind,
     displayName: o.displayName,
     description: o.description,
-    required: (o.required ?? o.default !== undefined) as R,
+    // Mirrors IsReq: a default makes the property always present, whatever `required` says.
+    required: (o.required === true || o.default !== undefined) as IsReq<O>,
     defaultValue: o.default,
     allowableValues: o.allowableValues,
     dependsOn: o.dependsOn,
@@ -113,9 +125,9 @@ export const property = {
   /** Free text. With `expressionLanguage: "flowfile"` the config holds a PropertyExpression. */
   string<O extends BaseOptions & { expressionLanguage?: ElScope; pattern?: RegExp; patternHint?: string }>(
     o: O,
-  ): PropertyDescriptor<O extends { expressionLanguage: "flowfile" } ? PropertyExpression : string, IsReq<O>> {
+  ): Descriptor<O extends { expressionLanguage: "flowfile" } ? PropertyExpression : string, O> {
     type V = O extends { expressionLanguage: "flowfile" } ? PropertyExpression : string;
-    return descriptor<V, IsReq<O>>("string", o, (raw) => {
+    return descriptor<V, O>("string", o, (raw) => {
       if (o.expressionLanguage === "flowfile") {
         checkEl(raw);
         return expressionOf(raw) as V;
@@ -125,11 +137,11 @@ export const property = {
     });
   },
   /** Secret text (passwords, keys): masked everywhere outside the engine. */
-  sensitive<O extends BaseOptions>(o: O): PropertyDescriptor<string, IsReq<O>> {
-    return descriptor<string, IsReq<O>>("string", { ...o, sensitive: true }, (raw) => raw);
+  sensitive<O extends BaseOptions>(o: O): Descriptor<string, O> {
+    return descriptor<string, O>("string", { ...o, sensitive: true }, (raw) => raw);
   },
-  integer<O extends BaseOptions & { min?: number; max?: number }>(o: O): PropertyDescriptor<number, IsReq<O>> {
-    return descriptor<number, IsReq<O>>("integer", o, (raw) => {
+  integer<O extends BaseOptions & { min?: number; max?: number }>(o: O): Descriptor<number, O> {
+    return descriptor<number, O>("integer", o, (raw) => {
       const t = raw.trim();
       if (!/^-?\d+$/.test(t)) throw new Error(`"${raw}" is not an integer`);
       const n = Number(t);
@@ -138,8 +150,8 @@ export const property = {
       return n;
     });
   },
-  number<O extends BaseOptions & { min?: number; max?: number }>(o: O): PropertyDescriptor<number, IsReq<O>> {
-    return descriptor<number, IsReq<O>>("number", o, (raw) => {
+  number<O extends BaseOptions & { min?: number; max?: number }>(o: O): Descriptor<number, O> {
+    return descriptor<number, O>("number", o, (raw) => {
       const n = Number(raw.trim());
       if (raw.trim() === "" || !Number.isFinite(n)) throw new Error(`"${raw}" is not a number`);
       if (o.min !== undefined && n < o.min) throw new Error(`must be at least ${o.min}`);
@@ -147,8 +159,8 @@ export const property = {
       return n;
     });
   },
-  boolean<O extends BaseOptions>(o: O): PropertyDescriptor<boolean, IsReq<O>> {
-    return descriptor<boolean, IsReq<O>>(
+  boolean<O extends BaseOptions>(o: O): Descriptor<boolean, O> {
+    return descriptor<boolean, O>(
       "boolean",
       { ...o, allowableValues: [{ value: "true" }, { value: "false" }] },
       (raw) => {
@@ -159,23 +171,23 @@ export const property = {
     );
   },
   /** A duration such as "30 sec"; the config holds milliseconds. */
-  duration<O extends BaseOptions & { minMs?: number }>(o: O): PropertyDescriptor<number, IsReq<O>> {
-    return descriptor<number, IsReq<O>>("duration", o, (raw) => {
+  duration<O extends BaseOptions & { minMs?: number }>(o: O): Descriptor<number, O> {
+    return descriptor<number, O>("duration", o, (raw) => {
       const ms = parseDuration(raw);
       if (o.minMs !== undefined && ms < o.minMs) throw new Error(`must be at least ${o.minMs} ms`);
       return ms;
     });
   },
   /** A data size such as "1 MB"; the config holds bytes. */
-  dataSize<O extends BaseOptions>(o: O): PropertyDescriptor<number, IsReq<O>> {
-    return descriptor<number, IsReq<O>>("dataSize", o, (raw) => parseDataSize(raw));
+  dataSize<O extends BaseOptions>(o: O): Descriptor<number, O> {
+    return descriptor<number, O>("dataSize", o, (raw) => parseDataSize(raw));
   },
   /** One of a fixed list of values; the config type is their union. */
   enum<const V extends string, O extends BaseOptions & { values: readonly (V | AllowableValue<V>)[] }>(
     o: O & { values: readonly (V | AllowableValue<V>)[] },
-  ): PropertyDescriptor<V, IsReq<O>> {
+  ): Descriptor<V, O> {
     const allowable: AllowableValue<V>[] = o.values.map((v) => (typeof v === "string" ? { value: v } : v));
-    return descriptor<V, IsReq<O>>("enum", { ...o, allowableValues: allowable }, (raw) => {
+    return descriptor<V, O>("enum", { ...o, allowableValues: allowable }, (raw) => {
       const hit = allowable.find((a) => a.value === raw);
       if (!hit) throw new Error(`"${raw}" is not one of ${allowable.map((a) => a.value).join(", ")}`);
       return hit.value;
@@ -183,9 +195,18 @@ export const property = {
   },
 };
 
-/** The config type a processor receives, inferred from its descriptors. */
+/**
+ * The config type a processor receives, inferred from its descriptors. A property is `T` only
+ * when it is required or has a default and has no `dependsOn`; otherwise `T | undefined`, since
+ * {@link resolveConfig} leaves it undefined when it is optional and unset, or when its
+ * dependency is not satisfied.
+ */
 export type ConfigOf<P> = {
-  readonly [K in keyof P]: P[K] extends PropertyDescriptor<infer T, infer R> ? (R extends true ? T : T | undefined) : never;
+  readonly [K in keyof P]: P[K] extends PropertyDescriptor<infer T, infer R, infer D>
+    ? [R, D] extends [true, false]
+      ? T
+      : T | undefined
+    : never;
 };
 
 /** Any descriptor map. */
