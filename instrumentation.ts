@@ -1,9 +1,29 @@
 /**
- * Next.js start-up hook: the embedded engine resumes the flows that were deployed before the
- * server stopped (their queues come back from the repositories and running processors run).
+ * Next.js start-up hook: starts the local node (a worker thread that owns the engine data dir
+ * and runs every flow) and resumes the flows that were deployed before the server stopped
+ * (their queues come back from the repositories and running processors run).
+ *
+ * One owner per data dir: when another process (a `sluice run`, a node, a second app server)
+ * holds it, the server exits with code 2 and one line naming the dir and the holder's pid.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { isNodeError, localNode, stopLocalNode } = await import("./app/lib/engine-client");
+  try {
+    await localNode();
+  } catch (e) {
+    if (isNodeError(e, "data-dir-locked")) {
+      console.error(`sluice: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  // Stop flows cleanly (a checkpoint instead of WAL replay at the next start) on a normal stop.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      void stopLocalNode().finally(() => process.exit(0));
+    });
+  }
   const { resumeAllFlows } = await import("./app/lib/flow-service");
   const n = await resumeAllFlows();
   if (n > 0) console.log(`sluice: resumed ${n} flow${n === 1 ? "" : "s"}`);

@@ -15,7 +15,9 @@ const CACHE = path.join(root, ".cache", "engine");
 
 const ENTRIES = [
   "engine/cli/sluice.ts",
-  "engine/api/designer-runtime.ts",
+  // The designer's local node: the client module it imports, and the worker thread's entry.
+  "engine/api/local-node.ts",
+  "engine/api/node-worker.ts",
   "engine/repository/provenance/index-worker.ts",
   "bench/linear-5.ts",
   "bench/kafka-relay.ts",

@@ -10,25 +10,22 @@
  * - a save names the revision it read; a stale one is refused with 409, never merged;
  * - per flow, operations that touch the snapshot or the engine run one at a time.
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { resolveDataDir } from "../../prisma/data-store.mjs";
 import { getDb } from "./db";
 import {
-  applyDocument,
-  assertCanApply,
-  DeployConflictError,
-  deploymentOf,
-  engineRuntime,
-  ensureDeployed,
+  catalog,
   FLOW_FORMAT_VERSION,
+  isNodeError,
+  localNode,
+  nodeDataDir,
   parseFlowDocument,
-  undeploy,
   withFlowLock,
-  type EngineStatus,
+  type DeploymentSummary,
   type FlowAnalysis,
   type FlowDocument,
   type FlowProblem,
+  type FlowStatus,
+  type NodeApi,
   type QueuedFlowFile,
 } from "./engine-client";
 import { diffFlows, type FlowDiff } from "./flow-diff";
@@ -41,8 +38,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly problems: FlowProblem[] = [],
-    /** Machine-readable reason where clients act on it: "stale" (revision) or "queue-not-empty". */
-    readonly code?: "stale" | "queue-not-empty",
+    /** Machine-readable reason where clients act on it: "stale" (revision) or a node error code. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -75,12 +72,51 @@ export interface SaveResult {
 }
 
 async function sensitiveMap(): Promise<SensitiveMap> {
-  return (await engineRuntime()).sensitiveProperties();
+  return (await catalog()).sensitive;
 }
 
-/** Where a flow's engine keeps its repositories. */
+/** Where a flow's engine keeps its repositories (inside the local node's data dir). */
 export function engineDataDir(flowId: string): string {
-  return path.join(resolveDataDir(), "engine", flowId);
+  return path.join(nodeDataDir(), flowId);
+}
+
+/** HTTP status for each node error code; the code itself goes to the client as `code`. */
+const STATUS_OF_CODE: Record<string, number> = {
+  "invalid-flow": 422,
+  "not-deployed": 409,
+  "not-found": 404,
+  "queue-not-empty": 409,
+  "invalid-state": 409,
+  "bad-request": 400,
+  "content-gone": 410,
+  "not-replayable": 409,
+  "data-dir-locked": 503,
+  "node-unavailable": 503,
+};
+
+/**
+ * Runs a node call and turns its NodeError into an ApiError by code (never by message text).
+ * "internal" stays an error (a 500). `prefix` is put before the node's message.
+ */
+export async function nodeCall<T>(fn: (node: NodeApi) => Promise<T>, prefix = ""): Promise<T> {
+  try {
+    return await fn(await localNode());
+  } catch (e) {
+    if (isNodeError(e) && e.code !== "internal") {
+      const problems = Array.isArray(e.details?.problems) ? (e.details.problems as FlowProblem[]) : [];
+      throw new ApiError(STATUS_OF_CODE[e.code] ?? 500, prefix + e.message, problems, e.code);
+    }
+    throw e;
+  }
+}
+
+/** The flow's deployment on the local node, or undefined. */
+async function deployment(id: string): Promise<DeploymentSummary | undefined> {
+  return (await nodeCall((n) => n.deployments())).find((d) => d.flowId === id);
+}
+
+async function analyze(doc: FlowDocument): Promise<FlowAnalysis> {
+  return nodeCall((n) => n.analyzeFlow(doc));
 }
 
 function parseSnapshot(snapshot: string): FlowDocument {
@@ -125,12 +161,16 @@ async function writeSnapshot(id: string, expected: number, doc: FlowDocument): P
   throw new ApiError(409, STALE_MESSAGE, [], "stale");
 }
 
-/** Resumes a flow that has an engine data dir but no engine in this process (after a restart). */
-async function resumeIfDeployedBefore(id: string, doc: FlowDocument): Promise<void> {
-  if (deploymentOf(id) || !existsSync(engineDataDir(id))) return;
-  const rt = await engineRuntime();
-  if (!rt.analyzeFlow(doc).deployable) return;
-  await ensureDeployed(id, doc, engineDataDir(id));
+/**
+ * Resumes a flow that has data on the node but is not deployed there (after a restart of the
+ * server or of the node's worker). Returns its deployment, if it has one now.
+ */
+async function resumeIfDeployedBefore(id: string, doc: FlowDocument, revision: number): Promise<DeploymentSummary | undefined> {
+  const d = await deployment(id);
+  if (d) return d;
+  if (!(await nodeCall((n) => n.hasData(id)))) return undefined;
+  if (!(await analyze(doc)).deployable) return undefined;
+  return nodeCall((n) => n.deploy({ flowId: id, revision, snapshot: doc }));
 }
 
 function slug(text: string): string {
@@ -167,7 +207,7 @@ export async function importFlow(input: unknown, name?: string): Promise<{ id: s
   const doc = validateDocument(input);
   if (name) doc.name = name;
   const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
-  const analysis = (await engineRuntime()).analyzeFlow(doc);
+  const analysis = await analyze(doc);
   return { id: row.id, problems: analysis.problems };
 }
 
@@ -175,15 +215,14 @@ export async function importFlow(input: unknown, name?: string): Promise<{ id: s
 export async function getEditorFlow(id: string): Promise<EditorFlow> {
   const row = await loadRow(id);
   const doc = parseSnapshot(row.snapshot);
-  const rt = await engineRuntime();
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     revision: row.revision,
     updatedAt: row.updatedAt.toISOString(),
-    document: maskDocument(doc, rt.sensitiveProperties()),
-    analysis: rt.analyzeFlow(doc),
+    document: maskDocument(doc, await sensitiveMap()),
+    analysis: await analyze(doc),
   };
 }
 
@@ -199,18 +238,12 @@ export async function saveFlow(id: string, revision: number, input: unknown): Pr
     if (row.revision !== revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
     const stored = parseSnapshot(row.snapshot);
     const doc = restoreSecrets(incoming, stored, await sensitiveMap());
-    await resumeIfDeployedBefore(id, stored);
-    try {
-      assertCanApply(id, doc);
-    } catch (e) {
-      if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
-      throw e;
-    }
+    const deployed = await resumeIfDeployedBefore(id, stored, row.revision);
+    // Phase one: the node says whether it can take the snapshot before anything is saved.
+    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: doc }));
     const next = await writeSnapshot(id, revision, doc);
-    const analysis = (await engineRuntime()).analyzeFlow(doc);
-    const d = await applyDocument(id, doc).catch((e: unknown) => {
-      throw new ApiError(409, `Saved, but the running flow could not take the change: ${(e as Error).message}`);
-    });
+    const analysis = await analyze(doc);
+    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot: doc }), "Saved, but the running flow could not take the change: ") : undefined;
     return { revision: next, analysis, pending: d?.pending ?? [] };
   });
 }
@@ -224,8 +257,6 @@ export async function renameFlow(id: string, input: { name: string; description?
     doc.name = input.name;
     if (input.description !== undefined) doc.description = input.description || undefined;
     const revision = await writeSnapshot(id, row.revision, doc);
-    const d = deploymentOf(id);
-    if (d) d.doc = { ...d.doc, name: doc.name };
     return { revision };
   });
 }
@@ -234,7 +265,7 @@ export async function renameFlow(id: string, input: { name: string; description?
 export async function deleteFlow(id: string): Promise<void> {
   await withFlowLock(id, async () => {
     await loadRow(id);
-    await undeploy(id, { removeData: engineDataDir(id) });
+    await nodeCall((n) => n.undeploy(id, { removeData: true }));
     await getDb().flow.delete({ where: { id } });
   });
 }
@@ -259,12 +290,11 @@ export async function runFlow(
   return withFlowLock(id, async () => {
     const row = await loadRow(id);
     const doc = parseSnapshot(row.snapshot);
-    const rt = await engineRuntime();
     const known = new Set(doc.processors.map((p) => p.id));
     const unknown = (input.processors ?? []).filter((p) => !known.has(p));
     if (unknown.length) throw new ApiError(404, `no processor with id ${unknown.map((u) => `"${u}"`).join(", ")} in this flow`);
     const wanted = new Set(input.processors ?? doc.processors.map((p) => p.id));
-    const analysis = rt.analyzeFlow(doc);
+    const analysis = await analyze(doc);
     const failures: Array<{ id: string; message: string }> = [];
     if (input.action === "start" && !analysis.deployable) {
       throw new ApiError(422, "The flow cannot be deployed until these problems are fixed", analysis.problems.filter((p) => !p.path.startsWith("processors[")));
@@ -281,17 +311,10 @@ export async function runFlow(
       } else p.state = "stopped";
     }
     const revision = await writeSnapshot(id, row.revision, doc);
-    await resumeIfDeployedBefore(id, doc);
-    if (input.action === "start" && !deploymentOf(id)) {
-      try {
-        await ensureDeployed(id, doc, engineDataDir(id));
-      } catch (e) {
-        if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
-        if (e instanceof rt.FlowValidationError) throw new ApiError(422, "The flow cannot be deployed", e.problems);
-        throw e;
-      }
-    } else await applyDocument(id, doc);
-    return { revision, analysis, pending: deploymentOf(id)?.pending ?? [], failures, document: maskDocument(doc, rt.sensitiveProperties()) };
+    const deployed = await resumeIfDeployedBefore(id, doc, revision);
+    let d: DeploymentSummary | undefined = deployed;
+    if (input.action === "start" || deployed) d = await nodeCall((n) => n.deploy({ flowId: id, revision, snapshot: doc }));
+    return { revision, analysis, pending: d?.pending ?? [], failures, document: maskDocument(doc, await sensitiveMap()) };
   });
 }
 
@@ -299,7 +322,7 @@ export async function runFlow(
 export interface LiveStatus {
   revision: number;
   deployed: boolean;
-  status: EngineStatus | null;
+  status: FlowStatus | null;
   pending: FlowProblem[];
   at: number;
 }
@@ -312,7 +335,7 @@ export interface LiveStatus {
 export async function resumeFlow(id: string): Promise<void> {
   await withFlowLock(id, async () => {
     const row = await loadRow(id);
-    await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
+    await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot), row.revision);
   }).catch(() => undefined);
 }
 
@@ -325,13 +348,12 @@ export async function resumeAllFlows(): Promise<number> {
   const rows = await getDb().flow.findMany({ select: { id: true } });
   let resumed = 0;
   for (const { id } of rows) {
-    if (!existsSync(engineDataDir(id))) continue;
     try {
-      await withFlowLock(id, async () => {
+      const d = await withFlowLock(id, async () => {
         const row = await loadRow(id);
-        await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
+        return resumeIfDeployedBefore(id, parseSnapshot(row.snapshot), row.revision);
       });
-      if (deploymentOf(id)) resumed++;
+      if (d) resumed++;
     } catch (e) {
       console.error(`sluice: could not resume flow ${id}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -343,25 +365,28 @@ export async function resumeAllFlows(): Promise<number> {
 export async function liveStatus(id: string): Promise<LiveStatus> {
   const row = await getDb().flow.findUnique({ where: { id }, select: { revision: true } });
   if (!row) throw new ApiError(404, `no flow with id "${id}"`);
-  const d = deploymentOf(id);
-  return { revision: row.revision, deployed: !!d, status: d ? d.engine.status() : null, pending: d?.pending ?? [], at: Date.now() };
-}
-
-async function requireDeployed(id: string) {
-  await resumeFlow(id);
-  const d = deploymentOf(id);
-  if (!d) throw new ApiError(409, "The flow is not deployed: start it first (its queues exist only while it is deployed).");
-  return d;
-}
-
-async function engineCall<T>(fn: () => T | Promise<T>): Promise<T> {
-  const rt = await engineRuntime();
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof rt.NotFoundError) throw new ApiError(404, e.message);
+  const status = await nodeCall((n) => n.status(id)).catch((e: unknown) => {
+    if (e instanceof ApiError && e.code === "not-deployed") return null;
     throw e;
-  }
+  });
+  return { revision: row.revision, deployed: status !== null, status, pending: status?.pending ?? [], at: Date.now() };
+}
+
+/** The flow's status frame for `status`: resolves null when the flow is not deployed. */
+export function subscribeStatus(id: string, listener: (s: FlowStatus | null) => void): Promise<() => void> {
+  return localNode().then((n) =>
+    n.subscribe(id, (e) => {
+      if (e.type === "status") listener(e.status);
+      else if (e.type === "undeployed") listener(null);
+    }),
+  );
+}
+
+const NOT_DEPLOYED = "The flow is not deployed: start it first (its queues exist only while it is deployed).";
+
+async function requireDeployed(id: string): Promise<void> {
+  await resumeFlow(id);
+  if (!(await deployment(id))) throw new ApiError(409, NOT_DEPLOYED, [], "not-deployed");
 }
 
 /** The first 100 FlowFiles of a connection's queue. Empty when the flow was never deployed. */
@@ -370,28 +395,24 @@ export async function listQueue(id: string, connectionId: string): Promise<{ flo
   const doc = parseSnapshot(row.snapshot);
   if (!doc.connections.some((c) => c.id === connectionId)) throw new ApiError(404, `no connection with id "${connectionId}" in this flow`);
   await resumeFlow(id);
-  const d = deploymentOf(id);
-  if (!d) return { flowFiles: [], queued: { count: 0, bytes: 0 } };
-  return engineCall(() => {
-    const st = d.engine.status().connections.find((c) => c.id === connectionId);
-    return { flowFiles: d.engine.listQueue(connectionId, 100), queued: st?.queued ?? { count: 0, bytes: 0 } };
-  });
+  if (!(await deployment(id))) return { flowFiles: [], queued: { count: 0, bytes: 0 } };
+  const [flowFiles, status] = await Promise.all([nodeCall((n) => n.listQueue(id, connectionId, 100)), nodeCall((n) => n.status(id))]);
+  return { flowFiles, queued: status.connections.find((c) => c.id === connectionId)?.queued ?? { count: 0, bytes: 0 } };
 }
 
 /** Attributes and content of a queued FlowFile. */
 export async function queuedFlowFile(id: string, connectionId: string, uuid: string): Promise<{ attributes: Record<string, string>; content: Buffer }> {
-  const d = await requireDeployed(id);
-  return engineCall(() => d.engine.queuedContent(connectionId, uuid));
+  await requireDeployed(id);
+  const r = await nodeCall((n) => n.queuedContent(id, connectionId, uuid));
+  return { attributes: r.attributes, content: Buffer.from(r.content.buffer, r.content.byteOffset, r.content.byteLength) };
 }
 
 /** Drops every queued FlowFile of a connection; returns how many. */
 export async function emptyQueue(id: string, connectionId: string): Promise<number> {
   return withFlowLock(id, async () => {
     const row = await loadRow(id);
-    await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot));
-    const d = deploymentOf(id);
-    if (!d) return 0;
-    return engineCall(() => d.engine.emptyQueue(connectionId));
+    if (!(await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot), row.revision))) return 0;
+    return nodeCall((n) => n.emptyQueue(id, connectionId));
   });
 }
 
@@ -460,33 +481,20 @@ export async function revertToVersion(id: string, version: number, revision: num
     const target = await versionDoc(id, version);
     const states = new Map(current.processors.map((p) => [p.id, p.state]));
     for (const p of target.processors) p.state = states.get(p.id) ?? (p.state === "disabled" ? "disabled" : "stopped");
-    await resumeIfDeployedBefore(id, current);
-    try {
-      assertCanApply(id, target);
-    } catch (e) {
-      if (e instanceof DeployConflictError) throw new ApiError(409, e.message, [], "queue-not-empty");
-      throw e;
-    }
+    const deployed = await resumeIfDeployedBefore(id, current, row.revision);
+    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: target }));
     const next = await writeSnapshot(id, revision, target);
-    const rt = await engineRuntime();
-    const d = await applyDocument(id, target);
-    return { revision: next, analysis: rt.analyzeFlow(target), pending: d?.pending ?? [], document: maskDocument(target, rt.sensitiveProperties()) };
+    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot: target }), "Reverted, but the running flow could not take the change: ") : undefined;
+    return { revision: next, analysis: await analyze(target), pending: d?.pending ?? [], document: maskDocument(target, await sensitiveMap()) };
   });
 }
 
 /** Per-processor validation for the config panel (as the user types). */
 export async function validateConfig(input: { type: string; properties: Record<string, string>; scheduling?: unknown; autoTerminate?: string[] }) {
-  return (await engineRuntime()).validateProcessorConfig(input);
+  return nodeCall((n) => n.validateProcessorConfig(input));
 }
 
 /** Problems of a connection's queue settings, as typed (text), keyed by field. */
 export async function validateConnectionSettings(input: { objectThreshold: string; dataSizeThreshold: string; expiration: string }): Promise<Array<{ property: string; message: string }>> {
-  const rt = await engineRuntime();
-  const out: Array<{ property: string; message: string }> = [];
-  if (!/^\s*\d+\s*$/.test(input.objectThreshold) || Number(input.objectThreshold) < 1) out.push({ property: "objectThreshold", message: "must be a whole number of at least 1" });
-  const size = rt.dataSizeProblem(input.dataSizeThreshold);
-  if (size) out.push({ property: "dataSizeThreshold", message: size });
-  const exp = rt.durationProblem(input.expiration);
-  if (exp) out.push({ property: "expiration", message: exp });
-  return out;
+  return nodeCall((n) => n.validateConnectionSettings(input));
 }

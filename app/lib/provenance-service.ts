@@ -12,12 +12,14 @@
  */
 import { z } from "zod";
 import { getDb } from "./db";
-import { deploymentOf, engineRuntime, withFlowLock, type Deployment, type ProvenanceEventType } from "./engine-client";
-import { ApiError, resumeFlow } from "./flow-service";
+import { parseFlowDocument, withFlowLock, type FlowDocument, type NodeApi, type ProvenanceEvent, type ProvenanceEventType, type ProvenanceQuery } from "./engine-client";
+import { ApiError, nodeCall, resumeFlow } from "./flow-service";
 
-type Engine = Deployment["engine"];
-type ProvenanceEvent = Awaited<ReturnType<Engine["provenanceEvent"]>>;
-type ProvenanceQuery = Parameters<Engine["searchProvenance"]>[0];
+/** A deployed flow as this module needs it: its id and the stored snapshot (for names). */
+interface Deployment {
+  flowId: string;
+  doc: FlowDocument;
+}
 
 /** Every event type (CREATE, ROUTE, ...), for the search form's choices and request validation. */
 export { PROVENANCE_EVENT_TYPES, type ProvenanceEventType } from "./engine-client";
@@ -122,32 +124,30 @@ export interface ReplayResult {
 const NOT_DEPLOYED =
   "This flow is not deployed, so it has no provenance to show: provenance is recorded by the flow's engine while it runs. Start the flow in the designer first.";
 
-async function requireFlow(flowId: string): Promise<void> {
-  const row = await getDb().flow.findUnique({ where: { id: flowId }, select: { id: true } });
-  if (!row) throw new ApiError(404, `no flow with id "${flowId}"`);
-}
-
 /** The flow's deployment, resumed after a server restart when it ran before. */
-async function requireDeployment(flowId: string): Promise<Deployment> {
-  await requireFlow(flowId);
-  await resumeFlow(flowId);
-  const d = deploymentOf(flowId);
-  if (!d) throw new ApiError(409, NOT_DEPLOYED);
-  return d;
+async function requireDeployment(flowId: string, opts: { resume?: boolean } = {}): Promise<Deployment> {
+  const row = await getDb().flow.findUnique({ where: { id: flowId }, select: { id: true, snapshot: true } });
+  if (!row) throw new ApiError(404, `no flow with id "${flowId}"`);
+  // Under withFlowLock a resume would wait for the lock its caller holds: callers inside pass false.
+  if (opts.resume !== false) await resumeFlow(flowId);
+  const deployed = await nodeCall((n) => n.deployments());
+  if (!deployed.some((d) => d.flowId === flowId)) throw new ApiError(409, NOT_DEPLOYED, [], "not-deployed");
+  const parsed = parseFlowDocument(JSON.parse(row.snapshot));
+  if (!parsed.ok) throw new ApiError(422, "the stored snapshot is not a valid flow document", parsed.problems);
+  return { flowId, doc: parsed.flow };
 }
 
-/** Runs an engine call, turning its "not found" errors into 404 and lost content into 410. */
-async function engineCall<T>(fn: () => Promise<T>, what?: string): Promise<T> {
-  const rt = await engineRuntime();
+/** Runs a node call; lost content (code "content-gone") becomes a 410 that says what was lost. */
+async function engineCall<T>(fn: (node: NodeApi) => Promise<T>, what?: string): Promise<T> {
   try {
-    return await fn();
+    return await nodeCall(fn);
   } catch (e) {
-    if (e instanceof rt.NotFoundError) throw new ApiError(404, e.message);
-    // Matched by name: ContentNotFoundError is not part of the engine's designer API.
-    if (e instanceof Error && e.name === "ContentNotFoundError") {
+    if (e instanceof ApiError && e.code === "content-gone") {
       throw new ApiError(
         410,
         `The ${what ?? "content"} is no longer available: it was archived and has aged out of the content archive (${e.message}). Provenance events are kept longer than their content.`,
+        [],
+        "content-gone",
       );
     }
     throw e;
@@ -240,7 +240,7 @@ function replayability(d: Deployment, e: ProvenanceEvent): ProvenanceEventDetail
 }
 
 async function loadEvent(d: Deployment, eventId: number): Promise<ProvenanceEvent> {
-  return engineCall(() => d.engine.provenanceEvent(eventId)).catch((e: unknown) => {
+  return engineCall((n) => n.provenanceEvent(d.flowId, eventId)).catch((e: unknown) => {
     if (e instanceof ApiError && e.status === 404) throw new ApiError(404, `no provenance event ${eventId} in this flow`);
     throw e;
   });
@@ -258,7 +258,7 @@ export async function searchProvenance(flowId: string, search: ProvenanceSearch)
     attributes: search.attributes && Object.keys(search.attributes).length ? search.attributes : undefined,
     limit: Math.min(Math.max(1, search.limit), MAX_SEARCH_LIMIT),
   };
-  const events = await engineCall(() => d.engine.searchProvenance(query));
+  const events = await engineCall((n) => n.searchProvenance(flowId, query));
   const nameOf = namer(d);
   return { events: events.map((e) => summary(e, nameOf)), limit: query.limit! };
 }
@@ -299,7 +299,8 @@ export async function provenanceEventContent(flowId: string, eventId: number, si
         : `Event ${eventId} has no output content: the FlowFile had no content after this ${e.type} event.`,
     );
   }
-  const content = await engineCall(() => d.engine.provenanceContent(eventId, side), `${side} content of event ${eventId}`);
+  const bytes = await engineCall((n) => n.provenanceContent(flowId, eventId, side), `${side} content of event ${eventId}`);
+  const content = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { previous, current } = attributeMaps(e);
   const attrs = side === "input" && Object.keys(previous).length ? previous : current;
   return { eventId, side, content, fileName: attrs.filename ?? `${e.flowFileUuid}-${side}`, mimeType: attrs["mime.type"] ?? null };
@@ -308,7 +309,7 @@ export async function provenanceEventContent(flowId: string, eventId: number, si
 /** The lineage of a FlowFile: its events and, transitively, those of its parents and children. */
 export async function provenanceLineage(flowId: string, flowFileUuid: string): Promise<LineageView> {
   const d = await requireDeployment(flowId);
-  const graph = await engineCall(() => d.engine.lineage(flowFileUuid));
+  const graph = await engineCall((n) => n.lineage(flowId, flowFileUuid));
   if (graph.events.length === 0) throw new ApiError(404, `no provenance events for FlowFile ${flowFileUuid} in this flow`);
   const events = [...graph.events].sort((a, b) => a.eventId - b.eventId).slice(0, MAX_LINEAGE_EVENTS);
   const kept = new Set(events.map((e) => e.eventId));
@@ -331,12 +332,11 @@ export async function provenanceLineage(flowId: string, flowFileUuid: string): P
 export async function replayProvenanceEvent(flowId: string, eventId: number): Promise<ReplayResult> {
   await requireDeployment(flowId);
   return withFlowLock(flowId, async () => {
-    const d = deploymentOf(flowId);
-    if (!d) throw new ApiError(409, NOT_DEPLOYED);
+    const d = await requireDeployment(flowId, { resume: false });
     const e = await loadEvent(d, eventId);
     const can = replayability(d, e);
     if (!can.possible) throw new ApiError(409, `Event ${eventId} cannot be replayed. ${can.reason}`);
-    const uuid = await engineCall(() => d.engine.replay(eventId), `content of event ${eventId}`);
+    const uuid = await engineCall((n) => n.replay(flowId, eventId), `content of event ${eventId}`);
     return { uuid, eventId, connection: { id: e.sourceQueueId!, name: connectionName(d, e.sourceQueueId!) ?? e.sourceQueueId! } };
   });
 }

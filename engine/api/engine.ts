@@ -299,7 +299,26 @@ export class Engine {
     return this.controller.replay(e).uuid;
   }
 
+  /**
+   * NiFi's "Run Once" for a stopped, valid processor: onScheduled, one trigger, onStopped.
+   * Resolves when the trigger's session has committed (or rolled back).
+   */
+  async runOnce(id: string): Promise<void> {
+    await this.controller.runOnce(id);
+  }
+
   get registryTypes(): readonly AnyProcessorDefinition[] {
     return this.registry.list();
   }
+
+  /**
+   * Applies a changed flow snapshot to the running flow, changing only what changed (see
+   * FlowController.apply for the contract). Rejects with NodeError "invalid-flow" or
+   * "queue-not-empty", changing nothing.
+   */
+  apply(next: unknown): Promise<import("../runtime/flow-controller").ApplyResult> {
+    return this.controller.apply(next);
+  }
 }
+
+export type { ApplyResult } from "../runtime/flow-controller";

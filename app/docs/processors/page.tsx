@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { marked } from "marked";
-import { engineRuntime } from "../../lib/engine-client";
+import { localNode } from "../../lib/engine-client";
 
 export const metadata: Metadata = { title: "Processor reference" };
 export const dynamic = "force-dynamic";
@@ -10,8 +10,7 @@ export const dynamic = "force-dynamic";
  * The Markdown comes from our own descriptors, not from users, so rendering it as HTML is safe.
  */
 export default async function ProcessorDocsPage() {
-  const rt = await engineRuntime();
-  const markdown = rt.processorReferenceMarkdown().replace(/\]\(\.\.\/engine\/core\/el\/README\.md\)/g, "](#expression-language)");
+  const markdown = (await (await localNode()).processorDocs()).replace(/\]\(\.\.\/engine\/core\/el\/README\.md\)/g, "](#expression-language)");
   const html = await marked.parse(markdown, { gfm: true });
   return (
     <div className="mx-auto w-full max-w-5xl px-6 py-8">

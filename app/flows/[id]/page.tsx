@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Designer } from "../../components/designer/designer";
-import { engineRuntime } from "../../lib/engine-client";
+import { catalog } from "../../lib/engine-client";
 import { ApiError, getEditorFlow } from "../../lib/flow-service";
 import { getFlowView } from "../../lib/flows";
 
@@ -44,6 +44,6 @@ export default async function FlowPage({ params }: Props) {
       </div>
     );
   }
-  const rt = await engineRuntime();
-  return <Designer initial={flow} types={rt.processorCatalog()} elFunctions={rt.elFunctions()} sensitive={rt.sensitiveProperties()} />;
+  const c = await catalog();
+  return <Designer initial={flow} types={c.processors} elFunctions={c.elFunctions} sensitive={c.sensitive} />;
 }

@@ -1,0 +1,222 @@
+/**
+ * The node API: what a designer (or a cluster coordinator) asks of a node. A node owns one
+ * locked data dir and runs any number of deployed flows; see engine/api/node.ts.
+ *
+ * Contract for every method:
+ * - arguments and results are plain data (structured-clone and JSON safe, except `Uint8Array`
+ *   content), so the same interface is served in-process, over a worker thread
+ *   (engine/api/local-node.ts) or over Redis (engine/cluster, issue "Worker nodes");
+ * - failures reject with a NodeError whose `code` is one of NODE_ERROR_CODES
+ *   (engine/api/node-errors.ts); callers switch on the code, never parse the message;
+ * - calls for one flow are applied one at a time, in the order they arrive;
+ * - a node never runs processor code on its caller's event loop.
+ */
+import type { LineageGraph, ProvenanceEvent, ProvenanceQuery } from "../core/provenance";
+import type { Bulletin } from "../core/stats";
+import type { ConfigProblem, ElFunctionInfo, FlowAnalysis, ProcessorTypeInfo } from "./designer-catalog";
+import type { EngineStatus, QueuedFlowFile } from "./engine";
+import type { FlowDocument, FlowProblem } from "./flow-format";
+
+export type { LineageGraph, ProvenanceEvent, ProvenanceQuery, Bulletin };
+
+/** Who a node is. */
+export interface NodeInfo {
+  /** Display name (`--name`, or the host name). */
+  name: string;
+  pid: number;
+  /** Absolute path of the data dir the node holds locked. */
+  dataDir: string;
+  startedAt: number;
+  /** Flows deployed on this node. */
+  flows: DeploymentSummary[];
+  /**
+   * Milliseconds the node's event loop was busy since it started (processor work, commits);
+   * the ui-isolation benchmark reads it.
+   */
+  busyMs: number;
+}
+
+/** One deployed flow on a node. */
+export interface DeploymentSummary {
+  flowId: string;
+  /** Revision of the snapshot the node runs. */
+  revision: number;
+  /** Some processor is running. */
+  running: boolean;
+  /** Problems of a newer snapshot the node could not take (it keeps running `revision`). */
+  pending: FlowProblem[];
+}
+
+/** A flow snapshot to deploy: the flow file format with run states, and its store revision. */
+export interface DeployRequest {
+  flowId: string;
+  revision: number;
+  snapshot: FlowDocument;
+}
+
+/** What `deploy` did. */
+export interface DeployResult extends DeploymentSummary {
+  /**
+   * - "opened": the flow was not deployed; its repositories were opened (and recovered);
+   * - "applied": a running flow took the minimal change (changed components restarted only);
+   * - "pending": the snapshot cannot be deployed (see `pending`); the node keeps the old one,
+   *   but run-state changes were applied to it.
+   */
+  outcome: "opened" | "applied" | "pending";
+  /** Ids of processors restarted, added or removed by a live edit. */
+  changes: { restarted: string[]; added: string[]; removed: string[]; connectionsAdded: string[]; connectionsRemoved: string[]; connectionsUpdated: string[] } | null;
+  /** Processors marked running that could not start, with the reason (they show as invalid). */
+  failures: Array<{ id: string; message: string }>;
+}
+
+/** Live status of one deployed flow. */
+export interface FlowStatus extends EngineStatus {
+  revision: number;
+  pending: FlowProblem[];
+}
+
+/** What the designer needs to edit flows: processor types, EL functions, sensitive property names. */
+export interface NodeCatalog {
+  processors: ProcessorTypeInfo[];
+  elFunctions: ElFunctionInfo[];
+  /** Component type → names of its sensitive properties (processors and controller services). */
+  sensitive: Record<string, string[]>;
+}
+
+/** One processor's configuration as the config panel edits it. */
+export interface ProcessorConfigInput {
+  type: string;
+  properties: Record<string, string>;
+  scheduling?: unknown;
+  autoTerminate?: string[];
+}
+
+/** Queue settings as typed (text), for validation. */
+export interface ConnectionSettingsInput {
+  objectThreshold: string;
+  dataSizeThreshold: string;
+  expiration: string;
+}
+
+/** A queued FlowFile's attributes and content. */
+export interface QueuedContent {
+  attributes: Record<string, string>;
+  content: Uint8Array;
+}
+
+/** Something a node reports without being asked. */
+export type NodeEvent =
+  | { type: "status"; flowId: string; status: FlowStatus }
+  | { type: "bulletin"; flowId: string; bulletin: Bulletin }
+  | { type: "undeployed"; flowId: string };
+
+/** Stops a subscription. Idempotent. */
+export type Unsubscribe = () => void;
+
+export interface NodeApi {
+  /** Who the node is and what it runs. */
+  info(): Promise<NodeInfo>;
+
+  // ---- catalog and validation (processor code runs on the node, never on the caller's loop)
+  /** Processor types, EL functions and sensitive property names. Static for a node's life. */
+  catalog(): Promise<NodeCatalog>;
+  /** The processor reference as Markdown. */
+  processorDocs(): Promise<string>;
+  /** Validates a whole flow and files each problem under its component. Never rejects on user input. */
+  analyzeFlow(doc: unknown): Promise<FlowAnalysis>;
+  /** Validates one processor configuration (within 1 s, whatever regular expression it holds). */
+  validateProcessorConfig(input: ProcessorConfigInput): Promise<{ problems: ConfigProblem[]; relationships: string[] }>;
+  /** Problems of a connection's queue settings, keyed by field. */
+  validateConnectionSettings(input: ConnectionSettingsInput): Promise<ConfigProblem[]>;
+
+  // ---- deployment
+  /**
+   * Phase one of a deploy: checks that `deploy(req)` would be accepted, changing nothing.
+   * Rejects with "queue-not-empty" (a removed connection holds FlowFiles) or "invalid-flow"
+   * (structural problems); resolves with the problems that would leave the snapshot pending.
+   */
+  checkDeploy(req: DeployRequest): Promise<{ pending: FlowProblem[] }>;
+  /**
+   * Phase two: opens the flow (recovering its repositories) or applies the snapshot to the
+   * running flow as a minimal change, then brings processors to their run states in the snapshot.
+   * Rejects as checkDeploy does, having changed nothing.
+   */
+  deploy(req: DeployRequest): Promise<DeployResult>;
+  /** Stops the flow and closes its repositories; `removeData` deletes its data too. */
+  undeploy(flowId: string, opts?: { removeData?: boolean }): Promise<void>;
+  /** Every deployed flow. */
+  deployments(): Promise<DeploymentSummary[]>;
+  /** True when the flow has data on this node from an earlier deployment (it can be resumed). */
+  hasData(flowId: string): Promise<boolean>;
+
+  // ---- run control (not persisted: the snapshot's run states are the durable truth)
+  startFlow(flowId: string): Promise<void>;
+  stopFlow(flowId: string): Promise<void>;
+  startComponent(flowId: string, componentId: string): Promise<void>;
+  stopComponent(flowId: string, componentId: string): Promise<void>;
+  /** NiFi's "Run Once": a stopped processor is scheduled, triggered once, and stopped again. */
+  runOnce(flowId: string, componentId: string): Promise<void>;
+  enableComponent(flowId: string, componentId: string): Promise<void>;
+  disableComponent(flowId: string, componentId: string): Promise<void>;
+
+  // ---- status and queues
+  status(flowId: string, opts?: { bulletinsSince?: number }): Promise<FlowStatus>;
+  /** The first `limit` (≤ 1000, default 100) FlowFiles of a queue in the order they will be taken. */
+  listQueue(flowId: string, connectionId: string, limit?: number): Promise<QueuedFlowFile[]>;
+  queuedContent(flowId: string, connectionId: string, uuid: string): Promise<QueuedContent>;
+  /** Drops every queued FlowFile (with DROP events); resolves with how many. */
+  emptyQueue(flowId: string, connectionId: string): Promise<number>;
+
+  // ---- provenance
+  searchProvenance(flowId: string, query: ProvenanceQuery): Promise<ProvenanceEvent[]>;
+  provenanceEvent(flowId: string, eventId: number): Promise<ProvenanceEvent>;
+  /** Content before ("input") or after ("output") an event. "content-gone" when archived away. */
+  provenanceContent(flowId: string, eventId: number, side: "input" | "output"): Promise<Uint8Array>;
+  lineage(flowId: string, flowFileUuid: string): Promise<LineageGraph>;
+  /** Re-enqueues the FlowFile as it was before the event; resolves with the new uuid. */
+  replay(flowId: string, eventId: number): Promise<string>;
+
+  // ---- live stream
+  /**
+   * Live status of `flowId` about once a second while subscribed, plus each bulletin as it is
+   * raised, and "undeployed" when the flow goes away.
+   */
+  subscribe(flowId: string, listener: (event: NodeEvent) => void): Unsubscribe;
+}
+
+/** The method names a transport carries (everything but `subscribe`, which is a stream). */
+export type NodeMethod = Exclude<keyof NodeApi, "subscribe">;
+
+/** Every NodeMethod, for transports that dispatch by name. */
+export const NODE_METHODS: readonly NodeMethod[] = [
+  "info",
+  "catalog",
+  "processorDocs",
+  "analyzeFlow",
+  "validateProcessorConfig",
+  "validateConnectionSettings",
+  "checkDeploy",
+  "deploy",
+  "undeploy",
+  "deployments",
+  "hasData",
+  "startFlow",
+  "stopFlow",
+  "startComponent",
+  "stopComponent",
+  "runOnce",
+  "enableComponent",
+  "disableComponent",
+  "status",
+  "listQueue",
+  "queuedContent",
+  "emptyQueue",
+  "searchProvenance",
+  "provenanceEvent",
+  "provenanceContent",
+  "lineage",
+  "replay",
+];
+
+/** Ids that become paths (a flow's data dir) match this, and nothing else. */
+export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

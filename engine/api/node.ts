@@ -1,0 +1,505 @@
+/**
+ * A node: owns one locked data dir and runs any number of deployed flows, one Engine each (its
+ * repositories under `<dataDir>/<flowId>`), behind the NodeApi (engine/api/node-api.ts).
+ *
+ * This class is the in-process implementation. The designer never holds one on its own event
+ * loop: it talks to a node in a worker thread through engine/api/local-node.ts, and a worker
+ * node (issue "Worker nodes") will serve the same class over Redis.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { ContentNotFoundError } from "../core/content-claim";
+import { compose, defaultComposition, type Composition, type CompositionOptions } from "../runtime/composition-root";
+import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "../runtime/data-dir-lock";
+import { analyzeFlow, dataSizeProblem, durationProblem, elFunctions, processorCatalog, sensitiveProperties, validateProcessorConfig, type ConfigProblem } from "./designer-catalog";
+import { Engine, FlowValidationError, NotFoundError, type EngineStatus } from "./engine";
+import type { FlowDocument, FlowProblem } from "./flow-format";
+import {
+  SAFE_ID,
+  type ConnectionSettingsInput,
+  type DeployRequest,
+  type DeployResult,
+  type DeploymentSummary,
+  type FlowStatus,
+  type LineageGraph,
+  type NodeApi,
+  type NodeCatalog,
+  type NodeEvent,
+  type NodeInfo,
+  type ProcessorConfigInput,
+  type ProvenanceEvent,
+  type ProvenanceQuery,
+  type QueuedContent,
+  type Unsubscribe,
+} from "./node-api";
+import { NodeError, isNodeError } from "./node-errors";
+
+export interface NodeOptions {
+  /** The node's data dir (locked for the node's life); flows live in `<dataDir>/<flowId>`. */
+  dataDir: string;
+  /** @default the host name */
+  name?: string;
+  /** @default the built-in composition */
+  composition?: Composition;
+  /** Engine log level. @default SLUICE_ENGINE_LOG_LEVEL or "warn" (LogAttribute logs at info) */
+  logLevel?: string;
+  /** How often subscribers get a status frame. @default 1000 */
+  statusIntervalMs?: number;
+}
+
+interface Deployed {
+  engine: Engine;
+  revision: number;
+  doc: FlowDocument;
+  pending: FlowProblem[];
+  stopBulletins: () => void;
+}
+
+/** Maps what engine code throws to the node API's error catalogue. */
+export function toNodeError(e: unknown): NodeError {
+  if (isNodeError(e)) return e;
+  if (e instanceof FlowValidationError) return new NodeError("invalid-flow", e.message, { problems: e.problems });
+  if (e instanceof NotFoundError) return new NodeError("not-found", e.message);
+  if (e instanceof DataDirLockedError) return new NodeError("data-dir-locked", e.message, { dir: e.dir, pid: e.holderPid });
+  if (e instanceof ContentNotFoundError) return new NodeError("content-gone", e.message);
+  return new NodeError("internal", e instanceof Error ? e.message : String(e));
+}
+
+export class SluiceNode implements NodeApi {
+  readonly dataDir: string;
+  readonly name: string;
+  private readonly startedAt = Date.now();
+  private readonly elu = performance.eventLoopUtilization();
+  private readonly flows = new Map<string, Deployed>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly watchers = new Map<string, { listeners: Set<(e: NodeEvent) => void>; timer: ReturnType<typeof setInterval> }>();
+  private readonly composition: Composition;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: NodeOptions,
+    private readonly lock: DataDirLock,
+  ) {
+    this.dataDir = lock.dir;
+    this.name = opts.name ?? os.hostname();
+    this.composition = opts.composition ?? defaultComposition();
+  }
+
+  /** Locks `opts.dataDir` (throws NodeError "data-dir-locked" when another process holds it). */
+  static open(opts: NodeOptions): SluiceNode {
+    let lock: DataDirLock;
+    try {
+      lock = acquireDataDirLock(opts.dataDir);
+    } catch (e) {
+      throw toNodeError(e);
+    }
+    return new SluiceNode(opts, lock);
+  }
+
+  /** Runs `fn` after every earlier call for the same flow; errors become NodeErrors. */
+  private serial<T>(flowId: string, fn: () => Promise<T> | T): Promise<T> {
+    const before = this.chains.get(flowId) ?? Promise.resolve();
+    const run = before.then(
+      () => fn(),
+      () => fn(),
+    );
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(flowId, settled);
+    void settled.then(() => {
+      if (this.chains.get(flowId) === settled) this.chains.delete(flowId);
+    });
+    return run.catch((e: unknown) => {
+      throw toNodeError(e);
+    });
+  }
+
+  private async guard<T>(fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toNodeError(e);
+    }
+  }
+
+  private checkId(flowId: unknown): string {
+    if (typeof flowId !== "string" || !SAFE_ID.test(flowId)) {
+      throw new NodeError("bad-request", `flowId must match ${SAFE_ID} (letters, digits, "_" and "-"), got ${JSON.stringify(flowId)}`);
+    }
+    return flowId;
+  }
+
+  private flowDir(flowId: string): string {
+    return path.join(this.dataDir, this.checkId(flowId));
+  }
+
+  private require(flowId: string): Deployed {
+    const d = this.flows.get(this.checkId(flowId));
+    if (!d) throw new NodeError("not-deployed", `flow ${flowId} is not deployed on node ${this.name}`);
+    return d;
+  }
+
+  private summary(flowId: string, d: Deployed): DeploymentSummary {
+    return { flowId, revision: d.revision, running: d.engine.status().processors.some((p) => p.state === "running"), pending: d.pending };
+  }
+
+  // ---- info and catalog
+
+  async info(): Promise<NodeInfo> {
+    const u = performance.eventLoopUtilization(this.elu);
+    return {
+      name: this.name,
+      pid: process.pid,
+      dataDir: this.dataDir,
+      startedAt: this.startedAt,
+      flows: [...this.flows].map(([id, d]) => this.summary(id, d)),
+      busyMs: Math.round(u.active),
+    };
+  }
+
+  async catalog(): Promise<NodeCatalog> {
+    return { processors: processorCatalog(), elFunctions: elFunctions(), sensitive: sensitiveProperties() };
+  }
+
+  async processorDocs(): Promise<string> {
+    return this.composition.processorDocs();
+  }
+
+  async analyzeFlow(doc: unknown) {
+    return this.guard(() => analyzeFlow(doc));
+  }
+
+  async validateProcessorConfig(input: ProcessorConfigInput) {
+    return this.guard(() => validateProcessorConfig(input));
+  }
+
+  async validateConnectionSettings(input: ConnectionSettingsInput): Promise<ConfigProblem[]> {
+    const out: ConfigProblem[] = [];
+    if (!/^\s*\d+\s*$/.test(input.objectThreshold) || Number(input.objectThreshold) < 1) out.push({ property: "objectThreshold", message: "must be a whole number of at least 1" });
+    const size = dataSizeProblem(input.dataSizeThreshold);
+    if (size) out.push({ property: "dataSizeThreshold", message: size });
+    const exp = durationProblem(input.expiration);
+    if (exp) out.push({ property: "expiration", message: exp });
+    return out;
+  }
+
+  // ---- deployment
+
+  /** Names (with counts) of connections `next` drops that still hold FlowFiles. */
+  private removedNonEmpty(d: Deployed, next: FlowDocument): string[] {
+    const keep = new Set(next.connections.map((c) => c.id));
+    const out: string[] = [];
+    for (const c of d.engine.status().connections) {
+      if (!keep.has(c.id) && c.queued.count > 0) out.push(`"${c.name}" holds ${c.queued.count} FlowFile${c.queued.count === 1 ? "" : "s"}`);
+    }
+    return out;
+  }
+
+  private precheck(req: DeployRequest): { pending: FlowProblem[] } {
+    this.checkId(req.flowId);
+    if (!Number.isInteger(req.revision) || req.revision < 0) throw new NodeError("bad-request", "revision must be a whole number ≥ 0");
+    const analysis = analyzeFlow(req.snapshot);
+    const d = this.flows.get(req.flowId);
+    if (!analysis.deployable) {
+      if (!d) throw new NodeError("invalid-flow", "The flow cannot be deployed until these problems are fixed", { problems: analysis.problems.filter((p) => !p.path.startsWith("processors[")) });
+      return { pending: analysis.problems };
+    }
+    if (d) {
+      const blocked = this.removedNonEmpty(d, req.snapshot);
+      if (blocked.length) {
+        throw new NodeError("queue-not-empty", `Cannot remove a connection that still holds data: ${blocked.join(", ")}. Empty the queue first.`, { connections: blocked });
+      }
+    }
+    return { pending: [] };
+  }
+
+  checkDeploy(req: DeployRequest): Promise<{ pending: FlowProblem[] }> {
+    return this.serial(req?.flowId, () => this.precheck(req));
+  }
+
+  deploy(req: DeployRequest): Promise<DeployResult> {
+    return this.serial(req?.flowId, () => this.deployNow(req));
+  }
+
+  private async deployNow(req: DeployRequest): Promise<DeployResult> {
+    if (this.closed) throw new NodeError("node-unavailable", `node ${this.name} is shutting down`);
+    const { pending } = this.precheck(req);
+    const flowId = req.flowId;
+    const d = this.flows.get(flowId);
+    if (!d) {
+      const opened = this.openFlow(flowId, req);
+      const failures = await this.startMarked(opened, req.snapshot);
+      return { ...this.summary(flowId, opened), outcome: "opened", changes: null, failures };
+    }
+    if (pending.length) {
+      // Keep running what runs, but honour run-state changes: stopping must always work.
+      d.pending = pending;
+      const wanted = new Map(req.snapshot.processors.map((p) => [p.id, p.state]));
+      const failures: DeployResult["failures"] = [];
+      for (const p of d.doc.processors) {
+        const state = wanted.get(p.id);
+        if (state === undefined || state === p.state) continue;
+        try {
+          if (state === "running") await d.engine.startProcessor(p.id);
+          else await d.engine.stopProcessor(p.id);
+          p.state = state;
+        } catch (e) {
+          failures.push({ id: p.id, message: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      return { ...this.summary(flowId, d), outcome: "pending", changes: null, failures };
+    }
+    const changes = await d.engine.apply(req.snapshot);
+    d.doc = req.snapshot;
+    d.revision = req.revision;
+    d.pending = [];
+    return { ...this.summary(flowId, d), outcome: "applied", changes, failures: this.startFailures(d.engine.status(), req.snapshot) };
+  }
+
+  private openFlow(flowId: string, req: DeployRequest): Deployed {
+    let engine: Engine;
+    try {
+      engine = Engine.open(req.snapshot, {
+        dataDir: this.flowDir(flowId),
+        mode: "durable",
+        lenient: true,
+        composition: this.composition,
+        logLevel: this.opts.logLevel ?? process.env.SLUICE_ENGINE_LOG_LEVEL ?? "warn",
+      });
+    } catch (e) {
+      if (e instanceof FlowValidationError || e instanceof DataDirLockedError) throw e;
+      if (e instanceof Error && /connections that are not in this flow/.test(e.message)) {
+        throw new NodeError("queue-not-empty", `${e.message.replace(/Restore those connections.*$/, "").trim()} Empty the queue first (restore the connection, empty it, then remove it).`);
+      }
+      throw e;
+    }
+    const d: Deployed = {
+      engine,
+      revision: req.revision,
+      doc: req.snapshot,
+      pending: [],
+      stopBulletins: engine.controller.bulletins.subscribe((bulletin) => this.emit(flowId, { type: "bulletin", flowId, bulletin })),
+    };
+    this.flows.set(flowId, d);
+    return d;
+  }
+
+  /** Starts each processor marked running; an invalid one stays stopped and is reported. */
+  private async startMarked(d: Deployed, doc: FlowDocument): Promise<DeployResult["failures"]> {
+    const failures: DeployResult["failures"] = [];
+    for (const p of doc.processors) {
+      if (p.state !== "running") continue;
+      try {
+        await d.engine.startProcessor(p.id);
+      } catch (e) {
+        failures.push({ id: p.id, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return failures;
+  }
+
+  private startFailures(status: EngineStatus, doc: FlowDocument): DeployResult["failures"] {
+    const wanted = new Set(doc.processors.filter((p) => p.state === "running").map((p) => p.id));
+    return status.processors
+      .filter((p) => wanted.has(p.id) && p.state === "invalid")
+      .map((p) => ({ id: p.id, message: `${p.name} is invalid: ${p.problems.map((x) => x.message).join("; ")}` }));
+  }
+
+  undeploy(flowId: string, opts: { removeData?: boolean } = {}): Promise<void> {
+    return this.serial(flowId, async () => {
+      const dir = this.flowDir(flowId);
+      const d = this.flows.get(flowId);
+      if (d) {
+        this.flows.delete(flowId);
+        d.stopBulletins();
+        await d.engine.shutdown();
+        this.emit(flowId, { type: "undeployed", flowId });
+      }
+      if (opts.removeData) fs.rmSync(dir, { recursive: true, force: true });
+    });
+  }
+
+  async deployments(): Promise<DeploymentSummary[]> {
+    return [...this.flows].map(([id, d]) => this.summary(id, d));
+  }
+
+  async hasData(flowId: string): Promise<boolean> {
+    return this.guard(() => fs.existsSync(this.flowDir(flowId)));
+  }
+
+  // ---- run control
+
+  startFlow(flowId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const d = this.require(flowId);
+      for (const p of d.engine.status().processors) {
+        if (p.state === "stopped") await d.engine.startProcessor(p.id);
+      }
+    });
+  }
+
+  stopFlow(flowId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const d = this.require(flowId);
+      for (const p of d.engine.status().processors) {
+        if (p.state === "running" || p.state === "starting") await d.engine.stopProcessor(p.id);
+      }
+    });
+  }
+
+  startComponent(flowId: string, componentId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const d = this.require(flowId);
+      const n = d.engine.controller.requireNode(componentId);
+      if (n.displayState === "invalid" || n.state === "disabled") throw new NodeError("invalid-state", `${n.name} cannot start: ${n.state === "disabled" ? "it is disabled" : n.problems.map((p) => p.message).join("; ")}`);
+      await d.engine.startProcessor(componentId);
+    });
+  }
+
+  stopComponent(flowId: string, componentId: string): Promise<void> {
+    return this.serial(flowId, () => this.require(flowId).engine.stopProcessor(componentId));
+  }
+
+  runOnce(flowId: string, componentId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const d = this.require(flowId);
+      const n = d.engine.controller.requireNode(componentId);
+      if (n.state !== "stopped") throw new NodeError("invalid-state", `${n.name} is ${n.state}; Run Once is for a stopped processor`);
+      if (!n.isValid) throw new NodeError("invalid-state", `${n.name} is invalid: ${n.problems.map((p) => p.message).join("; ")}`);
+      await d.engine.runOnce(componentId);
+    });
+  }
+
+  enableComponent(flowId: string, componentId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      this.require(flowId).engine.controller.requireNode(componentId).enable();
+    });
+  }
+
+  disableComponent(flowId: string, componentId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const n = this.require(flowId).engine.controller.requireNode(componentId);
+      if (n.state !== "stopped") throw new NodeError("invalid-state", `${n.name} is ${n.state}; stop it before disabling it`);
+      n.disable();
+    });
+  }
+
+  // ---- status and queues
+
+  async status(flowId: string, opts: { bulletinsSince?: number } = {}): Promise<FlowStatus> {
+    return this.guard(() => {
+      const d = this.require(flowId);
+      return { ...d.engine.status(opts), revision: d.revision, pending: d.pending };
+    });
+  }
+
+  async listQueue(flowId: string, connectionId: string, limit = 100) {
+    return this.guard(() => this.require(flowId).engine.listQueue(connectionId, Math.max(1, Math.min(1000, Math.floor(limit) || 100))));
+  }
+
+  async queuedContent(flowId: string, connectionId: string, uuid: string): Promise<QueuedContent> {
+    return this.guard(() => {
+      const r = this.require(flowId).engine.queuedContent(connectionId, uuid);
+      return { attributes: r.attributes, content: new Uint8Array(r.content) };
+    });
+  }
+
+  emptyQueue(flowId: string, connectionId: string): Promise<number> {
+    return this.serial(flowId, () => this.require(flowId).engine.emptyQueue(connectionId));
+  }
+
+  // ---- provenance
+
+  async searchProvenance(flowId: string, query: ProvenanceQuery): Promise<ProvenanceEvent[]> {
+    return this.guard(() => this.require(flowId).engine.searchProvenance(query));
+  }
+
+  async provenanceEvent(flowId: string, eventId: number): Promise<ProvenanceEvent> {
+    return this.guard(() => this.require(flowId).engine.provenanceEvent(eventId));
+  }
+
+  async provenanceContent(flowId: string, eventId: number, side: "input" | "output"): Promise<Uint8Array> {
+    return this.guard(async () => new Uint8Array(await this.require(flowId).engine.provenanceContent(eventId, side)));
+  }
+
+  async lineage(flowId: string, flowFileUuid: string): Promise<LineageGraph> {
+    return this.guard(() => this.require(flowId).engine.lineage(flowFileUuid));
+  }
+
+  replay(flowId: string, eventId: number): Promise<string> {
+    return this.serial(flowId, async () => {
+      try {
+        return await this.require(flowId).engine.replay(eventId);
+      } catch (e) {
+        if (e instanceof Error && !(e instanceof NotFoundError) && !(e instanceof ContentNotFoundError) && !isNodeError(e) && /replay|no longer exists/.test(e.message)) {
+          throw new NodeError("not-replayable", e.message);
+        }
+        throw e;
+      }
+    });
+  }
+
+  // ---- live stream
+
+  subscribe(flowId: string, listener: (event: NodeEvent) => void): Unsubscribe {
+    let w = this.watchers.get(flowId);
+    if (!w) {
+      const timer = setInterval(() => {
+        const d = this.flows.get(flowId);
+        if (!d) return;
+        let status: FlowStatus;
+        try {
+          status = { ...d.engine.status(), revision: d.revision, pending: d.pending };
+        } catch {
+          return;
+        }
+        this.emit(flowId, { type: "status", flowId, status });
+      }, this.opts.statusIntervalMs ?? 1000);
+      w = { listeners: new Set(), timer };
+      this.watchers.set(flowId, w);
+    }
+    w.listeners.add(listener);
+    const watcher = w;
+    return () => {
+      watcher.listeners.delete(listener);
+      if (watcher.listeners.size === 0 && this.watchers.get(flowId) === watcher) {
+        clearInterval(watcher.timer);
+        this.watchers.delete(flowId);
+      }
+    };
+  }
+
+  private emit(flowId: string, event: NodeEvent): void {
+    const w = this.watchers.get(flowId);
+    if (!w) return;
+    for (const l of w.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure must not stop the others.
+      }
+    }
+  }
+
+  /** Stops every flow (checkpointing its repositories), releases the data dir, closes the cache. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watchers.values()) clearInterval(w.timer);
+    this.watchers.clear();
+    const ids = [...this.flows.keys()];
+    await Promise.allSettled(ids.map((id) => this.undeploy(id)));
+    this.lock.release();
+    if (this.opts.composition === undefined) await defaultComposition().close();
+  }
+}
+
+/** A node for tests and benchmarks: built-in composition plus extra processor definitions. */
+export function openNode(opts: NodeOptions & Pick<CompositionOptions, "extraProcessors">): SluiceNode {
+  const { extraProcessors, ...rest } = opts;
+  return SluiceNode.open(extraProcessors?.length ? { ...rest, composition: compose({ extraProcessors }) } : rest);
+}
