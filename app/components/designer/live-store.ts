@@ -1,9 +1,16 @@
 /**
- * The latest live status frame, as a tiny external store: each node and edge subscribes to its
- * own entry (useSyncExternalStore), so a frame re-renders only the components whose numbers
- * changed, not the whole canvas.
+ * Live status of the open flow: the Server-Sent Events subscription (useLiveStatus) and the
+ * latest frame as a tiny external store (LiveStore).
+ *
+ * Contract:
+ * - While a designer is mounted, one EventSource reads /api/flows/:id/events. Each `status`
+ *   frame replaces the store's frame; a malformed frame is skipped (the next one replaces it).
+ *   A `gone` frame (the flow was deleted) ends the stream and is reported once.
+ * - The store merges each frame into the previous one: an entry whose numbers did not change
+ *   keeps its old object, so subscribers (useSyncExternalStore, one per node, edge and badge)
+ *   re-render only where something changed, never the whole canvas.
  */
-import { useSyncExternalStore } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import type { BulletinLive, ConnectionLive, ProcessorLive, StatusFrame } from "../../lib/live";
 
 /** Holds the latest frame and notifies subscribers when a new one arrives. */
@@ -58,6 +65,28 @@ export class LiveStore {
   bulletins(id: string): BulletinLive[] | undefined {
     return this.bulletinsBy.get(id);
   }
+}
+
+/**
+ * Feeds `store` from the flow's event stream while mounted. `onGone` runs when the flow is
+ * deleted; a new `onGone` identity reopens the stream, so pass a stable callback.
+ */
+export function useLiveStatus(flowId: string, store: LiveStore, onGone: () => void): void {
+  useEffect(() => {
+    const es = new EventSource(`/api/flows/${flowId}/events`);
+    es.addEventListener("status", (e) => {
+      try {
+        store.set(JSON.parse((e as MessageEvent<string>).data) as StatusFrame);
+      } catch {
+        // a malformed frame is skipped; the next one replaces it
+      }
+    });
+    es.addEventListener("gone", () => {
+      es.close();
+      onGone();
+    });
+    return () => es.close();
+  }, [flowId, store, onGone]);
 }
 
 /** The live state of one processor (undefined while the flow is not deployed). */

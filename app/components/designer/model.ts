@@ -329,19 +329,41 @@ export function renameGroup(doc: FlowDocument, groupId: string, name: string): F
 }
 
 /**
- * `target` with the run states of `current` for processors both have. Undo, redo and revert
- * change the design; starting and stopping is done with the run buttons, not by history.
+ * `doc` with the run states in `states` (by processor id) for the processors it has; the same
+ * object when nothing changes. Used to adopt the states a run request returned.
  */
-export function keepRunStates(target: FlowDocument, current: FlowDocument): FlowDocument {
-  const states = new Map(current.processors.map((p) => [p.id, p.state]));
+export function withRunStates(doc: FlowDocument, states: ReadonlyMap<string, ProcessorConfig["state"]>): FlowDocument {
   let changed = false;
-  const processors = target.processors.map((p) => {
+  const processors = doc.processors.map((p) => {
     const s = states.get(p.id);
     if (s === undefined || s === p.state) return p;
     changed = true;
     return { ...p, state: s };
   });
-  return changed ? { ...target, processors } : target;
+  return changed ? { ...doc, processors } : doc;
+}
+
+/**
+ * `target` with the run states of `current` for processors both have. Undo, redo and revert
+ * change the design; starting and stopping is done with the run buttons, not by history.
+ */
+export function keepRunStates(target: FlowDocument, current: FlowDocument): FlowDocument {
+  return withRunStates(target, new Map(current.processors.map((p) => [p.id, p.state])));
+}
+
+/**
+ * The processors a start/stop acts on: the selected processors plus everything inside the
+ * selected groups; with nothing selected, every processor of level `groupId` and below, or
+ * `undefined` (= the whole flow) at the root.
+ */
+export function processorsToRun(doc: FlowDocument, sel: { processors: readonly string[]; groups: readonly string[] }, groupId: string | undefined): string[] | undefined {
+  if (!sel.processors.length && !sel.groups.length) return groupId === undefined ? undefined : doc.processors.filter((p) => inSubtree(doc, p, groupId)).map((p) => p.id);
+  const ids = new Set(sel.processors);
+  for (const g of sel.groups) {
+    const sub = subtreeGroups(doc, g);
+    for (const p of doc.processors) if (p.group !== undefined && sub.has(p.group)) ids.add(p.id);
+  }
+  return [...ids];
 }
 
 /** Connection ids that touch any of the processors. */
