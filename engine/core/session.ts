@@ -623,12 +623,18 @@ export class StandardProcessSession implements ProcessSession<string> {
     return this.advance(rec, rec.current.withAttributes(attrs));
   }
 
+  /**
+   * The record of `ff`, which must be its latest version, staged in this session and not
+   * removed (the ProcessSession contract); every method taking a FlowFile starts here, before
+   * it changes anything.
+   */
   private recordOf(ff: FlowFile): Rec {
     const rec = (ff as FlowFileRecord).owner as Rec | null | undefined;
     if (rec === null || rec === undefined || rec.session !== this) throw new FlowFileHandlingError(`FlowFile ${ff.uuid} does not belong to this session`);
-    if (rec.current !== ff && rec.original !== ff) {
+    if (rec.current !== ff) {
       throw new FlowFileHandlingError(`FlowFile ${ff.uuid} is not the latest version; use the value returned by the last session call`);
     }
+    if (rec.removed) throw new FlowFileHandlingError(`FlowFile ${ff.uuid} was removed in this session`);
     return rec;
   }
 

@@ -42,8 +42,18 @@ export interface ProvenanceReporter {
  * commit. Contract:
  * - Every FlowFile taken (`get`) or made (`create`, `clone`) must be transferred or removed
  *   before commit, or commit throws `FlowFileAccountingError` and nothing lands.
- * - Methods that change a FlowFile return its new version; passing an outdated version throws
- *   `FlowFileHandlingError`.
+ * - Methods that change a FlowFile (`putAttribute`, `putAllAttributes`, `removeAttribute`,
+ *   `removeAllAttributes`, `write`, `append`, `penalize`) return its new version. Every method
+ *   that takes a FlowFile — those, `read`, `readText`, `clone`, `create`'s parents, `transfer`,
+ *   `transferDynamic`, `transferBack`, `remove` and the `provenance` reporter — accepts only the
+ *   latest version: the one `get`, `create` or `clone` returned, or the last one a change
+ *   returned. It throws `FlowFileHandlingError`, and changes nothing, when given an outdated
+ *   version (the one `get` returned counts as outdated once it has been changed), a FlowFile
+ *   already removed in this session, or one this session does not hold (another session's, or
+ *   one from before this session's last commit or rollback).
+ * - `transfer`, `transferDynamic` and `transferBack` do not end a FlowFile's use: it may still
+ *   be changed (the version committed is the latest) and transferred again (the last call wins).
+ *   `remove` does end it.
  * - On commit: the FlowFile repository record, queue transfers, content reference counts and
  *   provenance events land together. `onCommitted` callbacks run only after that is durable.
  * - On rollback (or when onTrigger throws): taken FlowFiles go back to their queue (penalized
