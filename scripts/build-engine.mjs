@@ -24,6 +24,7 @@ const ENTRIES = [
   "bench/provenance.ts",
   "bench/el.ts",
   "bench/canvas-300.ts",
+  "bench/ui-isolation.ts",
 ];
 
 // Native modules and packages that load files relative to themselves stay external.

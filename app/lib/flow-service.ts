@@ -26,6 +26,7 @@ import {
   type FlowProblem,
   type FlowStatus,
   type NodeApi,
+  type NodeInfo,
   type QueuedFlowFile,
 } from "./engine-client";
 import { diffFlows, type FlowDiff } from "./flow-diff";
@@ -497,4 +498,9 @@ export async function validateConfig(input: { type: string; properties: Record<s
 /** Problems of a connection's queue settings, as typed (text), keyed by field. */
 export async function validateConnectionSettings(input: { objectThreshold: string; dataSizeThreshold: string; expiration: string }): Promise<Array<{ property: string; message: string }>> {
   return nodeCall((n) => n.validateConnectionSettings(input));
+}
+
+/** Who the local node is and what it runs (the node API's info). */
+export async function nodeInfo(): Promise<NodeInfo> {
+  return nodeCall((n) => n.info());
 }
