@@ -1,6 +1,9 @@
 // E2E tier global setup: a fresh data dir prepared by scripts/setup.mjs (migrate + example
 // flow), a production `next start` on a free port, and its base URL handed to the tests via
 // provide/inject. The build normally comes from scripts/test.mjs; without one we build here.
+//
+// Every server runs under test/e2e/server-guard.mjs, so it dies with the process that started
+// it even when that process never gets to its teardown (Ctrl-C, SIGTERM, a timeout, SIGKILL).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +23,7 @@ declare module "vitest" {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const serverGuard = path.join(root, "test", "e2e", "server-guard.mjs");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +45,7 @@ function runOrThrow(label: string, args: string[], env: NodeJS.ProcessEnv): void
 async function waitForOk(url: string, server: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited with ${server.exitCode}:\n${output()}`);
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`next start exited with ${server.exitCode ?? server.signalCode}:\n${output()}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       if (res.status === 200) return;
@@ -53,11 +57,21 @@ async function waitForOk(url: string, server: ChildProcess, output: () => string
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${output()}`);
 }
 
+/**
+ * Spawns `node <args>` under the server guard: the returned process is the guard, leader of a
+ * new process group holding the command and whatever it forks. Signal the group
+ * (process.kill(-pid, sig)) to stop it all. The guard's stdin stays an open pipe from this
+ * process; when this process dies, however it dies, the guard ends the group.
+ */
+export function spawnGuarded(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+  return spawn(process.execPath, [serverGuard, process.execPath, ...args], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+}
+
 /** A running `next start` on a free port. */
 export interface AppServer {
   baseUrl: string;
   output(): string;
-  /** SIGTERM (or SIGKILL with `crash`) to the server's process group; resolves on exit. */
+  /** SIGTERM (or SIGKILL with `crash`) to the server's process group; resolves once the server exited. */
   stop(opts?: { crash?: boolean }): Promise<void>;
 }
 
@@ -73,20 +87,13 @@ export async function startApp(dataDir: string): Promise<AppServer> {
     runOrThrow("next build", [nextBin, "build"], env);
   }
   const port = await freePort();
-  // detached: the server gets its own process group, so teardown can end it and any
-  // workers it forked with one signal.
-  const server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const server = spawnGuarded([nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: root, env });
   let output = "";
   server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
 
   const stop = async (opts: { crash?: boolean } = {}) => {
-    if (server.exitCode !== null || !server.pid) return;
+    if (server.exitCode !== null || server.signalCode !== null || !server.pid) return;
     const exited = new Promise((r) => server.once("exit", r));
     const signal = (sig: NodeJS.Signals) => {
       try {
@@ -99,6 +106,8 @@ export async function startApp(dataDir: string): Promise<AppServer> {
     const timer = setTimeout(() => signal("SIGKILL"), 5_000);
     await exited;
     clearTimeout(timer);
+    // Whatever the server forked and left behind in its group goes too.
+    signal("SIGKILL");
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
