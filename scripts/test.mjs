@@ -3,8 +3,14 @@
 // tiers (unit, integration against real Redis + Kafka, e2e in real Chromium).
 // Ends with one line "Tests: N passed, M failed" summed over every tier.
 // Usage: node scripts/test.mjs [unit|integration|e2e ...]
-import { spawnSync } from "node:child_process";
+//
+// Interruption: SIGINT or SIGTERM to this script is passed on to the step running (each signal
+// once per step; a Ctrl-C in a terminal reaches the step directly as well). The script waits for
+// that step to end, runs no further step and exits 128 + signal number. The e2e tier's app
+// servers end with the vitest process however it ends (test/e2e/server-guard.mjs).
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { constants } from "node:os";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -14,10 +20,38 @@ const tiers = process.argv.slice(2).filter((a) => all.includes(a));
 const selected = tiers.length ? tiers : all;
 const full = tiers.length === 0;
 
-function run(label, cmd, args, opts = {}) {
+/** The step running now, and the signals already passed on to it. */
+let current = null;
+let interrupted = null;
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    interrupted ??= signal;
+    if (!current) process.exit(128 + constants.signals[signal]);
+    if (current.forwarded.has(signal)) return;
+    current.forwarded.add(signal);
+    current.child.kill(signal);
+  });
+}
+
+/** Runs one step with inherited stdio; resolves true when it exits 0. Stops here once interrupted. */
+async function run(label, cmd, args, opts = {}) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, ...opts.env } });
-  return r.status === 0;
+  const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...opts.env } });
+  current = { child, forwarded: new Set() };
+  const code = await new Promise((resolve) => {
+    child.once("error", (err) => {
+      console.error(`${label}: ${err.message}`);
+      resolve(1);
+    });
+    child.once("exit", (status) => resolve(status));
+  });
+  current = null;
+  if (interrupted) {
+    console.log(`\nInterrupted (${interrupted}) during: ${label}`);
+    process.exit(128 + constants.signals[interrupted]);
+  }
+  return code === 0;
 }
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
@@ -25,25 +59,25 @@ let passed = 0;
 let failed = 0;
 const problems = [];
 
-if (!run("install check", "node", ["scripts/setup.mjs", "--generate-only"])) {
+if (!(await run("install check", "node", ["scripts/setup.mjs", "--generate-only"]))) {
   problems.push("setup");
 }
 if (full) {
-  if (!run("lint", bin("eslint"), ["."])) problems.push("lint");
-  if (!run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"])) problems.push("typecheck");
+  if (!(await run("lint", bin("eslint"), ["."]))) problems.push("lint");
+  if (!(await run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]))) problems.push("typecheck");
 }
 if (selected.includes("integration")) {
-  if (!run("services", "bash", ["scripts/services.sh", "start"])) problems.push("services");
+  if (!(await run("services", "bash", ["scripts/services.sh", "start"]))) problems.push("services");
 }
 if (selected.includes("e2e")) {
-  if (!run("build app", bin("next"), ["build"])) problems.push("next build");
+  if (!(await run("build app", bin("next"), ["build"]))) problems.push("next build");
 }
 
 mkdirSync("test-results", { recursive: true });
 for (const tier of selected) {
   const out = path.join("test-results", `${tier}.json`);
   rmSync(out, { force: true });
-  run(`tests (${tier})`, bin("vitest"), ["run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  await run(`tests (${tier})`, bin("vitest"), ["run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
   if (!existsSync(out)) {
     problems.push(`${tier}: no results`);
     failed += 1;
