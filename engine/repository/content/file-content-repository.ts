@@ -56,7 +56,8 @@ interface ArchivedResource {
  *   whose `data` is the caller's buffer; nothing reaches the disk before `flush`.
  * - `flush` writes every pending byte with one `writeSync` per touched resource (positional, on
  *   file descriptors kept open while a resource is appended to); with nothing pending it
- *   returns after one boolean check, so it can run at every group commit.
+ *   returns after one boolean check, so it can run at every group commit. A failed write
+ *   throws and leaves every unwritten byte pending, so the next `flush` writes it.
  * - A resource whose count is zero and that is neither appended to nor waiting for `flush`
  *   is archivable; `cleanup` moves it into the archive (or deletes it when `archive` is false),
  *   then deletes archived resources over the age or size limit, oldest first. `decrementRef`
@@ -89,6 +90,7 @@ export class FileContentRepository implements ContentRepository {
   /** Closed resources whose last bytes still have to be flushed. */
   private readonly closing: WritableResource[] = [];
   private dirty = false;
+  private closed = false;
 
   private readonly counts = new Map<string, number>();
   /** Resources that reached zero references; `cleanup` re-checks and archives them. */
@@ -115,6 +117,7 @@ export class FileContentRepository implements ContentRepository {
   }
 
   write(data: Buffer): ContentClaim {
+    if (this.closed) throw closedError();
     const length = data.length;
     if (length > this.maxAppendable) {
       const resource = this.newResource(Buffer.from(data));
@@ -155,6 +158,7 @@ export class FileContentRepository implements ContentRepository {
   }
 
   read(claim: ContentClaim): Buffer {
+    if (this.closed) throw closedError();
     if (claim.data !== undefined) return claim.data;
     const pending = this.writable.get(claim.resource);
     if (pending !== undefined && claim.offset + claim.length <= pending.length) {
@@ -178,12 +182,14 @@ export class FileContentRepository implements ContentRepository {
   }
 
   incrementRef(claim: ContentClaim): void {
+    if (this.closed) throw closedError();
     const name = claim.resource;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     if (this.archived.size > 0 && this.archived.has(name)) this.restore(name);
   }
 
   decrementRef(claim: ContentClaim): void {
+    if (this.closed) throw closedError();
     const name = claim.resource;
     const count = this.counts.get(name) ?? 0;
     if (count <= 0) throw new Error(`reference count of content resource ${name} would drop below zero`);
@@ -196,17 +202,28 @@ export class FileContentRepository implements ContentRepository {
   }
 
   flush(): void {
+    if (this.closed) throw closedError();
+    this.flushPending();
+  }
+
+  private flushPending(): void {
     if (!this.dirty) return;
-    const closing = this.closing.splice(0);
+    // Resources leave `closing` only once written and closed: after a failed write the next
+    // flush resumes each one at its `flushed` mark.
+    const closing = this.closing;
     for (const resource of closing) this.writeOut(resource);
     const current = this.current;
     if (current !== null && current.flushed < current.length) this.writeOut(current);
     if (this.sync) {
-      for (const resource of closing) fs.fdatasyncSync(resource.fd);
+      for (const resource of closing) if (resource.fd >= 0) fs.fdatasyncSync(resource.fd);
       if (current !== null && current.fd >= 0) fs.fdatasyncSync(current.fd);
     }
-    for (const resource of closing) {
-      fs.closeSync(resource.fd);
+    while (closing.length > 0) {
+      const resource = closing[0] as WritableResource;
+      const fd = resource.fd;
+      resource.fd = -1;
+      if (fd >= 0) fs.closeSync(fd);
+      closing.shift();
       this.writable.delete(resource.name);
       if (!this.counts.has(resource.name)) this.candidates.add(resource.name);
     }
@@ -214,6 +231,7 @@ export class FileContentRepository implements ContentRepository {
   }
 
   cleanup(now: number = Date.now()): void {
+    if (this.closed) throw closedError();
     for (const name of this.candidates) {
       if (this.counts.has(name) || this.writable.has(name)) {
         if (this.counts.has(name)) this.candidates.delete(name);
@@ -230,6 +248,7 @@ export class FileContentRepository implements ContentRepository {
   }
 
   recover(claimsInUse: Iterable<ContentClaim>): void {
+    if (this.closed) throw closedError();
     this.counts.clear();
     this.candidates.clear();
     for (const claim of claimsInUse) this.incrementRef(claim);
@@ -243,8 +262,11 @@ export class FileContentRepository implements ContentRepository {
     return this.counts.get(claim.resource) ?? 0;
   }
 
+  /** Flushes (a failed flush throws and leaves the repository open), then releases every descriptor. */
   close(): void {
-    this.flush();
+    if (this.closed) return;
+    this.flushPending();
+    this.closed = true;
     if (this.current !== null && this.current.fd >= 0) fs.closeSync(this.current.fd);
     this.current = null;
     this.writable.clear();
@@ -326,6 +348,7 @@ export class FileContentRepository implements ContentRepository {
   }
 
   private writeOut(resource: WritableResource): void {
+    if (resource.flushed >= resource.length) return;
     if (resource.fd < 0) resource.fd = fs.openSync(resource.path, "w");
     let position = resource.flushed;
     while (position < resource.length) {
@@ -411,6 +434,10 @@ export class FileContentRepository implements ContentRepository {
     fs.closeSync(fd);
     this.readFds.delete(name);
   }
+}
+
+function closedError(): Error {
+  return new Error("the content repository is closed");
 }
 
 function resourceId(name: string): number {

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ContentClaim, ContentNotFoundError } from "../../../engine/core/content-claim";
 import {
   FileContentRepository,
@@ -265,6 +265,30 @@ describe("FileContentRepository", () => {
     const before = fdCount();
     for (const [i, claim] of claims.entries()) expect(repo.read(bare(claim)).toString()).toBe(String(i).padStart(4, "0"));
     expect(fdCount() - before).toBeLessThanOrEqual(8);
+  });
+
+  it("keeps every unwritten byte pending when a flush fails, and the next flush writes it", () => {
+    const dir = tempDir();
+    const repo = open({ dir, maxAppendableClaimBytes: 4 });
+    // Three closed resources and an open one, all pending.
+    const claims = ["aaaa", "bbbb", "cccc", "dd"].map((text) => repo.write(Buffer.from(text)));
+    // The repository's one writeSync form: positional, from a buffer.
+    const positional = fs as unknown as { writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number };
+    const realWriteSync = positional.writeSync.bind(fs);
+    let calls = 0;
+    const writeSync = vi.spyOn(positional, "writeSync").mockImplementation((fd, buffer, offset, length, position) => {
+      // The second resource's write fails, once.
+      if (++calls === 2) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+      return realWriteSync(fd, buffer, offset, length, position);
+    });
+    try {
+      expect(() => repo.flush()).toThrow(/ENOSPC/);
+    } finally {
+      writeSync.mockRestore();
+    }
+    repo.flush();
+    const reopened = open({ dir, maxAppendableClaimBytes: 4 });
+    expect(claims.map((c) => reopened.read(bare(c)).toString())).toEqual(["aaaa", "bbbb", "cccc", "dd"]);
   });
 
   it("fsyncs flushed files when sync is on", () => {
