@@ -94,24 +94,58 @@ export interface LineageGraph {
 }
 
 /**
- * Stores provenance events. Contract:
- * - `register` is cheap and synchronous: events are appended to a buffer and become durable at
- *   the next `flush` (called by the flow controller at group-commit time, after the FlowFile
- *   repository flush). Ids are assigned in call order.
- * - Queries see every registered event once `flush` has returned (implementations that index
- *   asynchronously must wait for the index to catch up before answering).
- * - Implementations never throw from `register` for valid input; a storage failure surfaces
- *   from `flush`.
+ * Stores provenance events. Contract, for every implementation (test/unit/repository/
+ * provenance-repository.contract.ts pins it):
+ *
+ * - Threading: `register`, `flush` and `maxEventId` are synchronous and called from the
+ *   engine's one thread. Queries are asynchronous and may run concurrently with each other and
+ *   with `register`/`flush`; an implementation may answer them on another thread.
+ * - Ids: assigned in `register` call order, consecutive, never reused; they start at 0 for an
+ *   empty repository and continue after the highest stored id when a durable one reopens.
+ * - Ownership: `register` takes the event objects (a repository may set `eventId` on them and
+ *   hand the same objects back from queries); neither side changes an event afterwards. A
+ *   claim reference may come back as the `ContentClaim` that was registered (volatile) or as a
+ *   plain `{ resource, offset, length }` (durable).
+ * - Visibility: a query sees every event registered before the last `flush` that returned
+ *   before the query was made (an implementation that indexes asynchronously waits for its
+ *   index to catch up). Events registered but not yet flushed may or may not be seen.
+ * - Durability: events are durable once `flush` returns (a volatile repository keeps nothing
+ *   across a restart, and only its newest events). Retention may drop the oldest events; a
+ *   dropped event is gone for `getEvent`, `search` and `lineage` alike.
+ * - After `close`, `register` and `flush` throw and queries reject; `maxEventId` still answers.
  */
 export interface ProvenanceRepository {
+  /**
+   * Appends `events`, assigning each the next id. Cheap: no I/O. All or nothing: when it
+   * throws, none of the call's events is registered and no id is used.
+   * @throws TypeError for input a durable repository cannot store (e.g. a non-string
+   *   attribute value; the session never hands such input); Error after `close`.
+   */
   register(events: ReadonlyArray<ProvenanceEventInput>): void;
+  /**
+   * Makes every registered event durable and visible to queries made afterwards. Called by the
+   * flow controller at group commit, after the FlowFile repository flush. With nothing
+   * registered since the last flush it returns at once.
+   * @throws the storage error of a failed write; the events stay pending and the next `flush`
+   *   retries them.
+   */
   flush(): void;
+  /** The event with id `eventId`, or null when there is none (never assigned, dropped by retention, not an integer). */
   getEvent(eventId: number): Promise<ProvenanceEvent | null>;
+  /**
+   * Events matching every criterion of `query` (see `ProvenanceQuery`), newest (highest id)
+   * first, at most `query.limit` (default 1000; 0 gives none).
+   */
   search(query: ProvenanceQuery): Promise<ProvenanceEvent[]>;
-  /** All events of `flowFileUuid` and, transitively, of its parents and children. */
+  /**
+   * All events of `flowFileUuid` and, transitively, of its parents and children, in id order;
+   * `flowFiles` lists every uuid reached (sorted, the start included even when it has no event),
+   * `edges` link consecutive events of a FlowFile and parents to children.
+   */
   lineage(flowFileUuid: string): Promise<LineageGraph>;
-  /** Highest assigned event id, or -1. */
+  /** Highest assigned event id (flushed or not), or -1 when none was ever assigned. */
   maxEventId(): number;
+  /** Flushes, then releases files and threads. Idempotent. */
   close(): Promise<void>;
 }
 

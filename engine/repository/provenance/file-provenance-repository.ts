@@ -71,7 +71,8 @@ interface Pending {
  *   was made, so they see every flushed event (and may wait while the index catches up).
  * - On open, a torn record at the end of the last log (crash) is cut off; the worker re-indexes
  *   whatever the index had not seen and drops rows of events the logs no longer hold.
- * - `close` flushes and stops the worker; the repository is unusable afterwards.
+ * - `close` flushes and stops the worker; afterwards `register` and `flush` throw (the log's
+ *   descriptor is closed, and its number may already belong to another file) and queries reject.
  */
 export class FileProvenanceRepository implements ProvenanceRepository {
   private readonly logDir: string;
@@ -116,6 +117,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   }
 
   register(events: ReadonlyArray<ProvenanceEventInput>): void {
+    if (this.closed) throw closedError();
     const encoder = this.encoder;
     const mark = encoder.mark();
     const firstId = this.nextId;
@@ -133,6 +135,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   }
 
   flush(): void {
+    if (this.closed) throw closedError();
     if (this.encoder.length === 0) return;
     const bytes = this.encoder.bytes();
     const current = this.files.at(-1)!;
@@ -249,6 +252,10 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.encoder.resetDictionary();
   }
 
+}
+
+function closedError(): Error {
+  return new Error("provenance repository closed");
 }
 
 /** Where the index runs; the repository talks to either the same way. */

@@ -21,12 +21,14 @@ export interface MemoryProvenanceRepositoryOptions {
  * O(maxEvents x depth) per lineage), which is fine for the sizes a volatile repository holds.
  * The repository takes ownership of registered event objects (it sets `eventId` on them rather
  * than copying: copying 18 fields per event was a sixth of the volatile engine's CPU); callers
- * must not change an event after registering it, and the session never does.
+ * must not change an event after registering it, and the session never does. `register` does
+ * not check its input (the session hands only valid events), so it never throws before `close`.
  */
 export class MemoryProvenanceRepository implements ProvenanceRepository {
   private readonly ring: Array<ProvenanceEvent | undefined>;
   private readonly capacity: number;
   private nextId = 0;
+  private closed = false;
 
   constructor(options: MemoryProvenanceRepositoryOptions = {}) {
     this.capacity = Math.max(1, Math.floor(options.maxEvents ?? 100_000));
@@ -34,6 +36,7 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
   }
 
   register(events: ReadonlyArray<ProvenanceEventInput>): void {
+    if (this.closed) throw closedError();
     for (const input of events) {
       const eventId = this.nextId++;
       const event = input as ProvenanceEvent;
@@ -42,14 +45,18 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
     }
   }
 
-  flush(): void {}
+  flush(): void {
+    if (this.closed) throw closedError();
+  }
 
   async getEvent(eventId: number): Promise<ProvenanceEvent | null> {
+    if (this.closed) throw closedError();
     if (!Number.isInteger(eventId) || eventId < this.oldestId() || eventId >= this.nextId) return null;
     return this.ring[eventId % this.capacity] ?? null;
   }
 
   async search(query: ProvenanceQuery): Promise<ProvenanceEvent[]> {
+    if (this.closed) throw closedError();
     const limit = searchLimit(query);
     const out: ProvenanceEvent[] = [];
     for (let id = this.nextId - 1; id >= this.oldestId() && out.length < limit; id--) {
@@ -60,6 +67,7 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
   }
 
   async lineage(flowFileUuid: string): Promise<LineageGraph> {
+    if (this.closed) throw closedError();
     const reached = new Set<string>([flowFileUuid]);
     const events = new Map<number, ProvenanceEvent>();
     let frontier = new Set<string>([flowFileUuid]);
@@ -90,9 +98,15 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
     return this.nextId - 1;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 
   private oldestId(): number {
     return Math.max(0, this.nextId - this.capacity);
   }
+}
+
+function closedError(): Error {
+  return new Error("provenance repository closed");
 }

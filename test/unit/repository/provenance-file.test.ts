@@ -8,6 +8,7 @@ import {
   FileProvenanceRepository,
   type FileProvenanceRepositoryOptions,
 } from "../../../engine/repository/provenance/file-provenance-repository";
+import { event as contractEvent } from "./provenance-repository.contract";
 
 const HOUR = 3_600_000;
 const dirs: string[] = [];
@@ -27,28 +28,15 @@ function repository(options: FileProvenanceRepositoryOptions): FileProvenanceRep
   return repo;
 }
 
+/** The contract suite's event, with the attributes, claim and routing these tests index on. */
 function event(type: ProvenanceEventType, flowFileUuid: string, extra: Partial<ProvenanceEventInput> = {}): ProvenanceEventInput {
-  return {
-    type,
-    timestamp: 1_700_000_000_000,
-    flowFileUuid,
-    fileSize: 10,
-    lineageStartDate: 1_700_000_000_000,
-    componentId: "proc-1",
-    componentType: "UpdateAttribute",
-    parentUuids: [],
-    childUuids: [],
-    previousAttributes: {},
-    updatedAttributes: {},
+  return contractEvent(type, flowFileUuid, {
     attributes: { uuid: flowFileUuid, filename: `${flowFileUuid}.txt`, "mime.type": "text/plain" },
-    previousClaim: null,
     currentClaim: { resource: "0/1", offset: 0, length: 10 },
     relationship: "success",
-    details: null,
-    transitUri: null,
     sourceQueueId: "conn-1",
     ...extra,
-  };
+  });
 }
 
 function logFiles(dir: string): string[] {
