@@ -290,7 +290,9 @@ export class Engine {
     const e = await this.provenanceEvent(eventId);
     const ref = which === "input" ? e.previousClaim : e.currentClaim;
     if (!ref) return Buffer.alloc(0);
-    return this.controller.repositories.content.read(new ContentClaim(ref.resource, ref.offset, ref.length));
+    // A volatile repository's events hold the claim itself (its bytes live only there); a
+    // rebuilt claim would have none.
+    return this.controller.repositories.content.read(ref instanceof ContentClaim ? ref : new ContentClaim(ref.resource, ref.offset, ref.length));
   }
 
   /** Re-enqueues the FlowFile of an event as it was before the event. Returns the new uuid. */
