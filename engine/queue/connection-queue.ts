@@ -53,6 +53,24 @@ export interface QueueOptions {
   expirationMs?: number;
   swapStore?: SwapStore;
   swapListener?: SwapListener;
+  /**
+   * Called when this queue may let a processor run that could not run before: it went from
+   * nothing available to something available (its consumer has input), from full to not full
+   * (its producer may run again), or it got a penalized FlowFile (a new timer to wait for).
+   * Only on those transitions, never per FlowFile, because `put` is the hot path. The scheduler
+   * sleeps until a timer is due or this is called, so a transition without a call would leave
+   * a processor waiting forever; a call without a transition costs one extra round.
+   */
+  wake?: () => void;
+}
+
+/** Settings of a queue that a live edit can change without losing its FlowFiles. */
+export interface QueueSettings {
+  objectThreshold: number;
+  bytesThreshold: number;
+  swapThreshold: number;
+  prioritizers: readonly PrioritizerName[];
+  expirationMs: number;
 }
 
 export interface QueueSize {
@@ -164,20 +182,28 @@ function heapActive(cmp: (a: FlowFileRecord, b: FlowFileRecord) => number): Acti
   };
 }
 
-export class ConnectionQueue {
-  objectThreshold: number;
-  bytesThreshold: number;
-  readonly swapThreshold: number;
-  readonly swapBatch: number;
-  readonly prioritizers: readonly PrioritizerName[];
-  readonly expirationMs: number;
+function activeFor(names: readonly PrioritizerName[]): Active {
+  return names.every((p) => p === "FIFO") ? fifoActive() : heapActive(comparatorFor(names));
+}
 
+function samePrioritizers(a: readonly PrioritizerName[], b: readonly PrioritizerName[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
+export class ConnectionQueue {
+  readonly swapBatch: number;
+
+  private objects: number;
+  private bytes: number;
+  private swapAt: number;
+  private order: readonly PrioritizerName[];
+  private expiresMs: number;
   private active: Active;
   private readonly penalized: Heap<FlowFileRecord>;
   /** Arrivals waiting to be written to a swap file (newest FlowFiles while swapping). */
   private swapBuffer: FlowFileRecord[] = [];
   private swapped: SwapSummary[] = [];
-  private readonly cmp: (a: FlowFileRecord, b: FlowFileRecord) => number;
+  private readonly wake: (() => void) | undefined;
 
   private memCount = 0;
   private memBytes = 0;
@@ -190,16 +216,68 @@ export class ConnectionQueue {
     readonly id: string,
     private readonly opts: QueueOptions = {},
   ) {
-    this.objectThreshold = opts.objectThreshold ?? 10_000;
-    this.bytesThreshold = opts.bytesThreshold ?? 1024 ** 3;
-    this.swapThreshold = opts.swapThreshold ?? 20_000;
+    this.objects = opts.objectThreshold ?? 10_000;
+    this.bytes = opts.bytesThreshold ?? 1024 ** 3;
+    this.swapAt = opts.swapThreshold ?? 20_000;
     this.swapBatch = opts.swapBatch ?? 10_000;
-    this.prioritizers = opts.prioritizers ?? [];
-    this.expirationMs = opts.expirationMs ?? 0;
-    this.cmp = comparatorFor(this.prioritizers);
-    const fifo = this.prioritizers.every((p) => p === "FIFO");
-    this.active = fifo ? fifoActive() : heapActive(this.cmp);
+    this.order = opts.prioritizers ?? [];
+    this.expiresMs = opts.expirationMs ?? 0;
+    this.wake = opts.wake;
+    this.active = activeFor(this.order);
     this.penalized = new Heap<FlowFileRecord>((a, b) => a.penaltyExpiration - b.penaltyExpiration || a.seq - b.seq);
+  }
+
+  /** Back pressure by count. Lowering it below what the queue holds makes it full at once. */
+  get objectThreshold(): number {
+    return this.objects;
+  }
+  set objectThreshold(n: number) {
+    this.reconfigure({ objectThreshold: n });
+  }
+
+  /** Back pressure by size in bytes. */
+  get bytesThreshold(): number {
+    return this.bytes;
+  }
+  set bytesThreshold(n: number) {
+    this.reconfigure({ bytesThreshold: n });
+  }
+
+  /** Above this many FlowFiles in memory, new arrivals go to swap. */
+  get swapThreshold(): number {
+    return this.swapAt;
+  }
+
+  get prioritizers(): readonly PrioritizerName[] {
+    return this.order;
+  }
+
+  /** FlowFiles older than this (ms since entryDate) are dropped when polled; 0 = never. */
+  get expirationMs(): number {
+    return this.expiresMs;
+  }
+
+  /**
+   * Changes settings in place, keeping every FlowFile (a live edit). A prioritizer change
+   * re-sorts the in-memory FlowFiles into a structure of the new order; swapped-out ones join it
+   * when swapped in, so nothing moves between queues and the FlowFile repository needs no
+   * record. In-flight FlowFiles are unaffected: a rollback requeues them in the new order.
+   */
+  reconfigure(settings: Partial<QueueSettings>): void {
+    const wasFull = this.isFull();
+    if (settings.objectThreshold !== undefined) this.objects = settings.objectThreshold;
+    if (settings.bytesThreshold !== undefined) this.bytes = settings.bytesThreshold;
+    if (settings.swapThreshold !== undefined) this.swapAt = settings.swapThreshold;
+    if (settings.expirationMs !== undefined) this.expiresMs = settings.expirationMs;
+    if (settings.prioritizers !== undefined && !samePrioritizers(settings.prioritizers, this.order)) {
+      this.order = [...settings.prioritizers];
+      const next = activeFor(this.order);
+      // A FIFO structure keeps sequence order by arrival, so it must be filled in that order.
+      const items = this.active.clear().sort((a, b) => a.seq - b.seq);
+      for (const ff of items) next.push(ff);
+      this.active = next;
+    }
+    if (wasFull && !this.isFull()) this.wake?.();
   }
 
   /** Everything the connection holds, in flight included. */
@@ -217,8 +295,8 @@ export class ConnectionQueue {
   /** Back pressure: true when either threshold is reached. */
   isFull(): boolean {
     return (
-      this.memCount + this.swappedCount + this.inFlightCount >= this.objectThreshold ||
-      this.memBytes + this.swappedBytes + this.inFlightBytes >= this.bytesThreshold
+      this.memCount + this.swappedCount + this.inFlightCount >= this.objects ||
+      this.memBytes + this.swappedBytes + this.inFlightBytes >= this.bytes
     );
   }
 
@@ -250,15 +328,18 @@ export class ConnectionQueue {
     this.memBytes += ff.size;
     if (ff.penaltyExpiration > now) {
       this.penalized.push(ff);
+      this.wake?.();
       return;
     }
-    if (this.swapped.length > 0 || this.swapBuffer.length > 0 || this.active.length >= this.swapThreshold) {
+    if (this.swapped.length > 0 || this.swapBuffer.length > 0 || this.active.length >= this.swapAt) {
       if (this.opts.swapStore) {
         this.swapBuffer.push(ff);
         if (this.swapBuffer.length >= this.swapBatch) this.writeSwapFile();
         return;
       }
     }
+    // Empty to non-empty is the transition the consumer waits for (swap is non-empty already).
+    if (this.active.length === 0) this.wake?.();
     this.active.push(ff);
   }
 
@@ -280,7 +361,7 @@ export class ConnectionQueue {
       this.memBytes -= ff.size;
       this.inFlightCount++;
       this.inFlightBytes += ff.size;
-      if (this.expirationMs > 0 && now - ff.entryDate > this.expirationMs) {
+      if (this.expiresMs > 0 && now - ff.entryDate > this.expiresMs) {
         expired.push(ff);
         continue;
       }
@@ -291,8 +372,10 @@ export class ConnectionQueue {
 
   /** A session committed: FlowFiles it took from here are gone from this queue. */
   acknowledge(count: number, bytes: number): void {
+    const wasFull = this.wake !== undefined && this.isFull();
     this.inFlightCount -= count;
     this.inFlightBytes -= bytes;
+    if (wasFull && !this.isFull()) this.wake!();
   }
 
   /**
@@ -305,8 +388,14 @@ export class ConnectionQueue {
     this.inFlightBytes -= ff.size;
     this.memCount++;
     this.memBytes += ff.size;
-    if (ff.penaltyExpiration > now) this.penalized.push(ff);
-    else this.active.requeue(ff);
+    if (ff.penaltyExpiration > now) {
+      this.penalized.push(ff);
+      this.wake?.();
+      return;
+    }
+    const wasEmpty = this.active.length === 0;
+    this.active.requeue(ff);
+    if (wasEmpty) this.wake?.();
   }
 
   /** The first `limit` FlowFiles in the order they would be taken (penalized ones last). */
@@ -332,6 +421,7 @@ export class ConnectionQueue {
    * them so the caller can record DROP events and release content.
    */
   drain(): FlowFileRecord[] {
+    const wasFull = this.isFull();
     const out = [...this.active.clear(), ...this.penalized.clear(), ...this.swapBuffer];
     this.swapBuffer = [];
     for (const s of this.swapped) {
@@ -345,6 +435,7 @@ export class ConnectionQueue {
     this.memBytes = 0;
     this.swappedCount = 0;
     this.swappedBytes = 0;
+    if (wasFull && !this.isFull()) this.wake?.();
     return out;
   }
 
@@ -362,6 +453,7 @@ export class ConnectionQueue {
     this.swapped.push(summary);
     this.swappedCount += summary.count;
     this.swappedBytes += summary.bytes;
+    this.wake?.();
   }
 
   private releasePenalized(now: number): void {

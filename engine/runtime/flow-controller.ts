@@ -80,6 +80,9 @@ export class LocalCache implements DistributedCache {
   }
 }
 
+/** How often an idle flow still runs the group commit's housekeeping; the cleanup interval. */
+const HOUSEKEEPING_MS = 10_000;
+
 export class FlowController {
   readonly bulletins = new BulletinBoard();
   readonly nodes = new Map<string, ProcessorNode>();
@@ -97,6 +100,8 @@ export class FlowController {
   recovery = { flowFiles: 0, swapped: 0, ms: 0 };
   private readonly services: EngineServices;
   private flowServices: Record<string, Record<string, string>> = {};
+  /** Runs the group commit's housekeeping while no rounds run (see startScheduler). */
+  private housekeeping: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ControllerOptions) {
     this.scheduler = new Scheduler(() => this.nodeList, { afterRound: () => this.groupCommit() });
@@ -148,6 +153,7 @@ export class FlowController {
         expirationMs: parseDuration(c.expiration),
         swapStore: repo.swap ?? undefined,
         swapListener,
+        wake: () => this.scheduler.wake(),
       });
       const source = this.nodes.get(c.source)!;
       const destination = this.nodes.get(c.destination)!;
@@ -280,7 +286,7 @@ export class FlowController {
     }
     const now = Date.now();
     if (repo.flowFiles.needsCheckpoint(now)) repo.flowFiles.checkpoint(this.queueCheckpoints(), now);
-    if (now - this.lastCleanup > 10_000) {
+    if (now - this.lastCleanup > HOUSEKEEPING_MS) {
       this.lastCleanup = now;
       repo.content.cleanup(now);
     }
@@ -307,7 +313,7 @@ export class FlowController {
   async start(opts: { all?: boolean } = {}): Promise<void> {
     const flow = this.flow;
     if (!flow) throw new Error("no flow loaded");
-    this.scheduler.start();
+    this.startScheduler();
     for (const p of flow.processors) {
       const node = this.nodes.get(p.id)!;
       if (node.state === "disabled") continue;
@@ -317,8 +323,18 @@ export class FlowController {
 
   async startProcessor(id: string): Promise<void> {
     const node = this.requireNode(id);
-    this.scheduler.start();
+    this.startScheduler();
     await node.start();
+  }
+
+  /**
+   * Starts the scheduler, and a timer for the group commit's housekeeping (content archive
+   * cleanup, WAL checkpoint): the scheduler does no rounds while the flow is idle or blocked,
+   * and the group commit after a round is where that housekeeping otherwise runs.
+   */
+  private startScheduler(): void {
+    this.scheduler.start();
+    this.housekeeping ??= setInterval(() => this.groupCommit(), HOUSEKEEPING_MS).unref();
   }
 
   async stopProcessor(id: string): Promise<void> {
@@ -330,6 +346,8 @@ export class FlowController {
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     await this.scheduler.stop();
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.housekeeping = null;
     this.groupCommit();
   }
 

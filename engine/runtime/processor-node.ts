@@ -260,16 +260,22 @@ export class ProcessorNode implements Schedulable, SessionHost {
     };
   }
 
+  /**
+   * When to look at this node again without an event (see Schedulable.nextWakeAt): Infinity
+   * while it is stopped, busy, held back by a full outgoing queue or waiting for input, since
+   * the queue, task or start that ends the wait wakes the scheduler itself.
+   */
   nextWakeAt(now: number): number {
-    if (this.state !== "running") return Infinity;
-    let t = Infinity;
+    if (this.state !== "running" || this.activeTasks >= this.spec.scheduling.concurrentTasks) return Infinity;
+    for (const q of this.allOutgoing) if (q.isFull()) return Infinity;
     const due = Math.max(this.nextRunAt, this.yieldUntil);
-    if (this.incoming.length === 0) t = Math.max(now, due);
+    if (this.incoming.length === 0) return this.def.input === "required" ? Infinity : due;
+    let penaltyEnds = Infinity;
     for (const q of this.incoming) {
-      if (q.hasAvailable(now)) return Math.max(now, due);
-      t = Math.min(t, Math.max(q.nextPenaltyExpiry(), due));
+      if (q.hasAvailable(now)) return due;
+      penaltyEnds = Math.min(penaltyEnds, q.nextPenaltyExpiry());
     }
-    return t;
+    return Math.max(penaltyEnds, due);
   }
 
   trigger(now: number): void | Promise<void> {

@@ -11,7 +11,14 @@ export interface Schedulable {
   view(now: number): TriggerView;
   /** Starts one task. Returns a promise only when the task is asynchronous. */
   trigger(now: number): void | Promise<void>;
-  /** Earliest time this node could have work again without an outside event (penalties, timers). */
+  /**
+   * Earliest time this node could run again without an outside event: its run schedule, CRON
+   * time, yield or an incoming penalty expiry. Infinity while it waits for an event instead
+   * (not running, busy, held back by back pressure, no input): whatever ends that wait must
+   * call `Scheduler.wake()` (queues do on their transitions, tasks on finishing, start on
+   * starting). Contract: whenever `decideTrigger(view(now))` says no, this returns a time after
+   * `now` or Infinity, never a time at or before `now` (that would make the loop spin).
+   */
   nextWakeAt(now: number): number;
 }
 
@@ -20,13 +27,24 @@ export interface SchedulerHooks {
   afterRound(): void;
 }
 
-/** Longest idle sleep; a `wake()` cuts it short. */
-const MAX_IDLE_MS = 50;
+/**
+ * Longest timer Node accepts (a larger delay fires after 1 ms). Sleeping "forever" uses it: the
+ * pending timer also keeps the process alive while the scheduler runs (`sluice run` waits on
+ * nothing else when every processor is blocked).
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Event-driven loop: a round asks every node whether it may run and triggers those that may;
+ * after a round that ran nothing it sleeps until the earliest node timer or a `wake()`. An idle
+ * or fully blocked flow therefore costs no rounds at all.
+ */
 export class Scheduler {
   private running = false;
   private loopDone: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  /** A wake() arrived since the current round began; the round may have missed its cause. */
+  private wakePending = false;
   private pendingTasks = new Set<Promise<void>>();
   /** Rounds since start; tests and idle detection read it. */
   rounds = 0;
@@ -57,8 +75,13 @@ export class Scheduler {
     this.hooks.afterRound();
   }
 
-  /** Cuts an idle sleep short: work arrived from outside or a task finished. */
+  /**
+   * Something changed that may let a node run (a queue transition, a task finished, work
+   * arrived from outside, a processor started): run a round now. Cheap and idempotent, so
+   * callers need not know whether the scheduler is sleeping.
+   */
   wake(): void {
+    this.wakePending = true;
     const w = this.wakeUp;
     this.wakeUp = null;
     if (w) w();
@@ -71,6 +94,8 @@ export class Scheduler {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      // Wakes before this point are covered by this round, which sees their effect.
+      this.wakePending = false;
       const now = Date.now();
       let ran = 0;
       for (const node of this.nodes()) {
@@ -87,15 +112,20 @@ export class Scheduler {
       }
       this.hooks.afterRound();
       this.rounds++;
-      if (ran > 0) {
-        this.lastActivity = now;
+      if (ran > 0) this.lastActivity = now;
+      // A round that ran something may have made work for others; a wake during the round (an
+      // onCommitted callback, say) may have come after its node was looked at.
+      if (ran > 0 || this.wakePending) {
         await yieldToEventLoop();
         continue;
       }
-      let wakeAt = now + MAX_IDLE_MS;
-      for (const node of this.nodes()) wakeAt = Math.min(wakeAt, node.nextWakeAt(now));
-      const delay = Math.max(0, wakeAt - Date.now());
-      if (delay === 0) {
+      let wakeAt = Infinity;
+      for (const node of this.nodes()) {
+        const t = node.nextWakeAt(now);
+        if (t < wakeAt) wakeAt = t;
+      }
+      const delay = wakeAt - Date.now();
+      if (delay <= 0) {
         await yieldToEventLoop();
         continue;
       }
@@ -103,7 +133,7 @@ export class Scheduler {
         const t = setTimeout(() => {
           this.wakeUp = null;
           resolve();
-        }, delay);
+        }, Math.min(delay, MAX_TIMER_MS));
         this.wakeUp = () => {
           clearTimeout(t);
           resolve();
