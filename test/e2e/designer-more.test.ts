@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, processorNode, queuedCount, waitSaved as waitSavedOn } from "./helpers";
 
 const baseUrl = inject("baseUrl");
 const dataDir = inject("dataDir");
@@ -39,24 +40,12 @@ async function importFlow(name: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-async function waitSaved(): Promise<void> {
-  await page.waitForFunction(() => document.querySelector("[data-testid=save-state]")?.getAttribute("data-state") === "saved", undefined, { timeout: 15_000 });
-}
-
-function node(id: string): Locator {
-  return page.getByTestId(`processor-node-${id}`);
-}
-
-async function queued(connectionId: string): Promise<number> {
-  const text = (await page.getByTestId(`connection-label-${connectionId}`).locator(".queued-count").textContent()) ?? "0";
-  return Number(text.replace(/,/g, ""));
-}
+const waitSaved = () => waitSavedOn(page);
+const node = (id: string): Locator => processorNode(page, id);
+const queued = (connectionId: string) => queuedCount(page, connectionId);
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
 });
 

@@ -4,8 +4,9 @@
 // delete, export and import, and get the 409 message for a stale save from a second tab.
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyConfig, launchBrowser, openConfig as openConfigOn, processorNode, queuedCount, statNumber as statNumberOn, waitSaved as waitSavedOn } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test-results");
@@ -28,13 +29,8 @@ async function savedDoc(): Promise<Doc> {
   return ((await res.json()) as { document: Doc }).document;
 }
 
-async function waitSaved(p: Page = page): Promise<void> {
-  await p.waitForFunction(() => document.querySelector("[data-testid=save-state]")?.getAttribute("data-state") === "saved", undefined, { timeout: 15_000 });
-}
-
-function node(id: string, p: Page = page): Locator {
-  return p.getByTestId(`processor-node-${id}`);
-}
+const waitSaved = (p: Page = page) => waitSavedOn(p);
+const node = (id: string, p: Page = page): Locator => processorNode(p, id);
 
 async function dropFromPalette(type: string, x: number, y: number): Promise<string> {
   const before = await page.locator('[data-testid^="processor-node-"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
@@ -70,29 +66,9 @@ async function connect(from: string, to: string, relationship: string): Promise<
   await dialog.waitFor({ state: "detached" });
 }
 
-async function openConfig(id: string): Promise<Locator> {
-  await node(id).locator(".processor-type").dblclick();
-  const panel = page.getByTestId("config-panel");
-  await panel.waitFor();
-  return panel;
-}
-
-async function applyConfig(panel: Locator): Promise<void> {
-  const apply = panel.getByRole("button", { name: "Apply" });
-  await expect.poll(() => apply.isEnabled(), { timeout: 10_000 }).toBe(true);
-  await apply.click();
-  await panel.waitFor({ state: "detached" });
-}
-
-async function statNumber(id: string, which: "in" | "out"): Promise<number> {
-  const text = (await node(id).getByTestId(`stat-${which}`).locator("b").textContent()) ?? "0";
-  return Number(text.replace(/,/g, ""));
-}
-
-async function queued(connectionId: string, p: Page = page): Promise<number> {
-  const text = (await p.getByTestId(`connection-label-${connectionId}`).locator(".queued-count").textContent()) ?? "0";
-  return Number(text.replace(/,/g, ""));
-}
+const openConfig = (id: string) => openConfigOn(page, id);
+const statNumber = (id: string, which: "in" | "out") => statNumberOn(page, id, which);
+const queued = (connectionId: string, p: Page = page) => queuedCount(p, connectionId);
 
 async function clickPane(): Promise<void> {
   const box = (await page.locator(".react-flow__pane").boundingBox())!;
@@ -100,10 +76,7 @@ async function clickPane(): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true });
   mkdirSync(shots, { recursive: true });
 });

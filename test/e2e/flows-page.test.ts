@@ -1,8 +1,9 @@
 // The flow list and the flow canvas in real Chromium (Debian's, via playwright-core).
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const example = JSON.parse(readFileSync(path.join(root, "prisma/seed/example-flow.json"), "utf8")) as {
@@ -16,20 +17,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  // playwright-core gives every launch a fresh temporary profile (it refuses --user-data-dir).
-  browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
 

@@ -6,8 +6,9 @@
 // REPLAY event then shows up in the search). The API answers 400 with field paths, 404 and 409.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test-results");
@@ -78,10 +79,7 @@ const search = async (query: string) => (await ok<{ events: Summary[] }>("GET", 
 const problemPaths = (body: Record<string, unknown>) => ((body.problems ?? []) as Array<{ path: string }>).map((p) => p.path);
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
   mkdirSync(shots, { recursive: true });
 });
