@@ -3,7 +3,8 @@
  * owns the repositories, recovers after a crash, runs the scheduler, and performs the group
  * commit (content → FlowFile WAL → provenance, then onCommitted callbacks) after every round.
  */
-import type { FlowDocument } from "../api/flow-format";
+import type { ConnectionConfig, FlowDocument, FlowProblem, ProcessorConfig } from "../api/flow-format";
+import { NodeError } from "../api/node-errors";
 import type { ContentRepository } from "../core/content-claim";
 import { ContentClaim } from "../core/content-claim";
 import { advanceSequence, FlowFileRecord } from "../core/flowfile";
@@ -11,9 +12,9 @@ import type { FlowFileRepository, QueueCheckpoint } from "../core/flowfile-repos
 import type { ProvenanceEvent, ProvenanceEventInput, ProvenanceRepository } from "../core/provenance";
 import { toClaimRef } from "../core/provenance";
 import type { StandardProcessSession } from "../core/session";
-import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField } from "../core/stats";
+import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField, type ProcessorField } from "../core/stats";
 import { parseDataSize, parseDuration } from "../core/units";
-import { ConnectionQueue, type PrioritizerName, type SwapListener } from "../queue/connection-queue";
+import { ConnectionQueue, type PrioritizerName, type QueueSettings, type SwapListener } from "../queue/connection-queue";
 import type { FileSwapStore } from "../repository/flowfile/swap-store";
 import { Scheduler } from "../scheduler/scheduler";
 import type { DistributedCache, EngineServices } from "../sdk/types";
@@ -37,6 +38,10 @@ export interface ControllerOptions {
   logger?: (level: string, component: string, message: string, fields?: Record<string, unknown>) => void;
 }
 
+/**
+ * A connection as the controller runs it. Records are replaced, never mutated, when a live edit
+ * changes a connection; the queue and the statistics objects are kept across such edits.
+ */
 export interface Connection {
   readonly id: string;
   readonly name: string;
@@ -45,6 +50,32 @@ export interface Connection {
   readonly relationships: readonly string[];
   readonly queue: ConnectionQueue;
   readonly stats: RollingStats<ConnectionField>;
+}
+
+/**
+ * What `FlowController.apply` changed, by id. Run-state changes alone (start, stop, disable,
+ * enable) do not count as changes here.
+ */
+export interface ApplyResult {
+  /**
+   * Existing processors that were rebuilt: their configuration (type, name, properties,
+   * scheduling, autoTerminate), their graph-level problems, or a controller service they
+   * reference changed. Each was stopped (if running), rebuilt, and started again when it was
+   * running before (or is marked running and was invalid before) and is valid now.
+   */
+  restarted: string[];
+  /** Processors created (started when marked "running" and the flow is running). */
+  added: string[];
+  /** Processors stopped and removed. */
+  removed: string[];
+  /** Connections created (an endpoint change counts as removed and added). */
+  connectionsAdded: string[];
+  /** Connections removed; each was empty. */
+  connectionsRemoved: string[];
+  /** Connections whose settings changed in place, FlowFiles kept. */
+  connectionsUpdated: string[];
+  /** Processors and connections left exactly as they were. */
+  unchanged: number;
 }
 
 /** A tiny in-process DistributedCache for single-node runs. */
@@ -100,6 +131,14 @@ export class FlowController {
   recovery = { flowFiles: 0, swapped: 0, ms: 0 };
   private readonly services: EngineServices;
   private flowServices: Record<string, Record<string, string>> = {};
+  /** The validation mode of load(); apply() validates the same way. */
+  private lenient = false;
+  /** Graph-level problems per processor as of the last load or apply (see graphKeysOf). */
+  private graphKeys = new Map<string, string>();
+  /** The last apply() (settled), so calls run one after another. */
+  private applying: Promise<unknown> = Promise.resolve();
+  /** The one environment every node shares (built on first use: it closes over this controller). */
+  private env: NodeEnvironment | undefined;
   /** Runs the group commit's housekeeping while no rounds run (see startScheduler). */
   private housekeeping: NodeJS.Timeout | null = null;
 
@@ -123,61 +162,260 @@ export class FlowController {
    * nodes and queues, and puts recovered FlowFiles back into their queues.
    */
   load(input: unknown, opts: { lenient?: boolean } = {}): void {
-    if (this.flow) throw new Error("a flow is already loaded; stop and create a new controller");
+    if (this.flow) throw new Error("a flow is already loaded; use apply() to change it");
     const v = validateFlow(input, this.opts.registry, opts);
     if (!v.ok) throw new FlowValidationError(v.problems);
     const flow = v.flow;
-    for (const sv of flow.services) this.flowServices[sv.id] = { type: sv.type, ...sv.properties };
-    const env = this.nodeEnvironment();
-    for (const p of flow.processors) {
-      const def = this.opts.registry.get(p.type)!;
-      const node = new ProcessorNode(def, p, env);
-      if (p.state === "disabled") node.disable();
-      // Graph-level problems (unconnected relationships...) join the node's own property problems.
-      for (const pr of v.invalid.get(p.id) ?? []) {
-        if (!/\.(properties|scheduling)\b/.test(pr.path)) node.addProblem({ property: pr.path.replace(/^processors\[\d+\]\.?/, ""), message: pr.message });
-      }
-      this.nodes.set(p.id, node);
-    }
+    this.lenient = opts.lenient ?? false;
+    this.flowServices = servicesOf(flow);
+    for (const p of flow.processors) this.nodes.set(p.id, this.createNode(p, v.invalid));
+    for (const c of flow.connections) this.connections.set(c.id, this.createConnection(c));
+    this.rewire();
+    this.flow = flow;
+    this.graphKeys = graphKeysOf(flow, v.invalid);
+    this.recover();
+  }
+
+  /** A node for `p`, with the graph-level problems validation found for it. */
+  private createNode(p: ProcessorConfig, invalid: ReadonlyMap<string, FlowProblem[]>, stats?: RollingStats<ProcessorField>): ProcessorNode {
+    const def = this.opts.registry.get(p.type)!;
+    this.env ??= this.nodeEnvironment();
+    const node = new ProcessorNode(def, p, this.env, stats);
+    if (p.state === "disabled") node.disable();
+    // Property and scheduling problems the node finds itself; the others involve the graph.
+    for (const pr of graphProblems(invalid.get(p.id))) node.addProblem(pr);
+    return node;
+  }
+
+  /** A connection record with a new queue and statistics; the nodes must exist. */
+  private createConnection(c: ConnectionConfig): Connection {
     const repo = this.opts.repositories;
     const swapListener: SwapListener = {
       swappedOut: (q, s, ffs) => repo.flowFiles.swappedOut(q, s, ffs),
       swappedIn: (q, s, ffs) => repo.flowFiles.swappedIn(q, s, ffs),
     };
-    for (const c of flow.connections) {
-      const queue = new ConnectionQueue(c.id, {
-        objectThreshold: c.backPressure.objectThreshold,
-        bytesThreshold: parseDataSize(c.backPressure.dataSizeThreshold),
-        swapThreshold: c.swapThreshold,
-        prioritizers: c.prioritizers as PrioritizerName[],
-        expirationMs: parseDuration(c.expiration),
-        swapStore: repo.swap ?? undefined,
-        swapListener,
-        wake: () => this.scheduler.wake(),
-      });
-      const source = this.nodes.get(c.source)!;
-      const destination = this.nodes.get(c.destination)!;
-      destination.incoming.push(queue);
-      for (const r of c.relationships) {
+    const queue = new ConnectionQueue(c.id, {
+      ...queueSettings(c),
+      swapStore: repo.swap ?? undefined,
+      swapListener,
+      wake: () => this.scheduler.wake(),
+    });
+    return this.connectionRecord(c, queue, new RollingStats<ConnectionField>(CONNECTION_FIELDS));
+  }
+
+  private connectionRecord(c: ConnectionConfig, queue: ConnectionQueue, stats: RollingStats<ConnectionField>): Connection {
+    return {
+      id: c.id,
+      name: c.name ?? c.relationships.join(", "),
+      source: this.nodes.get(c.source)!,
+      destination: this.nodes.get(c.destination)!,
+      relationships: c.relationships,
+      queue,
+      stats,
+    };
+  }
+
+  /**
+   * Rebuilds every node's incoming and outgoing queues from the connection records, and the
+   * scheduling order. Synchronous, so the scheduler (and every commit) sees either the old
+   * wiring or the new one, never a mix.
+   */
+  private rewire(): void {
+    for (const n of this.nodes.values()) {
+      n.incoming.length = 0;
+      n.outgoing.clear();
+    }
+    for (const [id, c] of this.connections) {
+      // Records point at the node objects of their ids, which a live edit may have replaced.
+      const source = this.nodes.get(c.source.componentId)!;
+      const destination = this.nodes.get(c.destination.componentId)!;
+      const conn = source === c.source && destination === c.destination ? c : { ...c, source, destination };
+      this.connections.set(id, conn);
+      destination.incoming.push(conn.queue);
+      for (const r of conn.relationships) {
         const list = source.outgoing.get(r) ?? [];
-        list.push(queue);
+        list.push(conn.queue);
         source.outgoing.set(r, list);
       }
-      this.connections.set(c.id, {
-        id: c.id,
-        name: c.name ?? c.relationships.join(", "),
-        source,
-        destination,
-        relationships: c.relationships,
-        queue,
-        stats: new RollingStats<ConnectionField>(CONNECTION_FIELDS),
-      });
     }
     for (const n of this.nodes.values()) n.wire();
     // Downstream first: draining queues before filling them keeps in-flight data low.
     this.nodeList = topologicalOrder([...this.nodes.values()], this.connections).reverse();
+  }
+
+  /**
+   * Applies a changed flow snapshot to the loaded (possibly running) flow, changing only what
+   * changed; everything else keeps running untouched, statistics and bulletins included.
+   *
+   * - `next` is validated as the flow was loaded (lenient or not); an invalid one throws
+   *   NodeError "invalid-flow" (details.problems) and changes nothing.
+   * - A connection `next` removes (or whose source or destination changes, which is a remove
+   *   and an add) must be empty, in-flight and swapped FlowFiles included; otherwise NodeError
+   *   "queue-not-empty" (details.connections: id, name, count) and nothing changes. Should one
+   *   receive FlowFiles while changed processors are being stopped (a running upstream), the
+   *   processors stopped for the edit are started again and the same error is thrown.
+   * - A connection whose settings change (name, relationships, back pressure, prioritizers,
+   *   expiration, swap threshold) is updated in place and keeps its FlowFiles and statistics.
+   * - A processor whose configuration changes (type, name, properties, scheduling,
+   *   autoTerminate), whose graph-level problems change, or that references (by property
+   *   value) a controller service that changed is stopped, waiting for its tasks and
+   *   onStopped, rebuilt with the same statistics, and started again if it was running and is
+   *   valid. One that became invalid stays stopped and reports why.
+   * - Removed processors are stopped and dropped (their connections are removed too, so they
+   *   were empty); added ones are created.
+   * - Run states: where a processor's `state` in `next` differs from the previous snapshot (or
+   *   the processor is new), it is applied: stopped, disabled, enabled, or started (if the flow
+   *   is running, i.e. started with start() or startProcessor(); otherwise start() applies it
+   *   later). Where it is the same, the processor keeps the state it is actually in. A start
+   *   that fails (invalid, onScheduled threw) leaves the processor stopped with its problems
+   *   or a bulletin; apply() still resolves.
+   *
+   * Calls are serialized. FlowFile repository: queues keep their ids and FlowFiles, removed
+   * ones were empty, so a restart with `next` recovers every FlowFile.
+   */
+  apply(next: unknown): Promise<ApplyResult> {
+    const run = this.applying.then(() => this.applyNow(next));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(input: unknown): Promise<ApplyResult> {
+    const prev = this.flow;
+    if (!prev) throw new NodeError("not-deployed", "no flow is loaded; load one before applying a change");
+    const v = validateFlow(input, this.opts.registry, { lenient: this.lenient });
+    if (!v.ok) {
+      throw new NodeError("invalid-flow", `flow is invalid: ${v.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems: v.problems });
+    }
+    const flow = v.flow;
+    const plan = this.planApply(prev, flow, v.invalid);
+    this.assertRemovable(plan.connectionsRemoved);
+
+    // Stop what changes (synchronously marked "stopping": no new trigger from here on).
+    const stopping = [...plan.stop].map((id) => this.nodes.get(id)!);
+    const wasRunning = new Set(stopping.filter((n) => n.state === "running" || n.state === "starting").map((n) => n.componentId));
+    await Promise.all(stopping.map((n) => n.stop()));
+    try {
+      this.assertRemovable(plan.connectionsRemoved);
+    } catch (e) {
+      await this.startAll([...wasRunning]);
+      this.groupCommit();
+      throw e;
+    }
+
+    // From here to rewire() nothing awaits: the scheduler sees the old flow or the new one.
+    this.flowServices = servicesOf(flow);
+    for (const id of plan.connectionsRemoved) this.connections.delete(id);
+    for (const id of plan.removed) this.nodes.delete(id);
+    for (const p of flow.processors) {
+      const old = this.nodes.get(p.id);
+      if (!old) this.nodes.set(p.id, this.createNode(p, v.invalid));
+      else if (plan.restarted.has(p.id)) this.nodes.set(p.id, this.createNode(p, v.invalid, old.stats));
+    }
+    for (const c of flow.connections) {
+      const old = this.connections.get(c.id);
+      if (!old) this.connections.set(c.id, this.createConnection(c));
+      else if (plan.connectionsUpdated.has(c.id)) {
+        old.queue.reconfigure(queueSettings(c));
+        this.connections.set(c.id, this.connectionRecord(c, old.queue, old.stats));
+      }
+    }
+    this.rewire();
     this.flow = flow;
-    this.recover();
+    this.graphKeys = graphKeysOf(flow, v.invalid);
+    this.groupCommit();
+    this.scheduler.wake();
+
+    // Run states.
+    const before = new Map(prev.processors.map((p) => [p.id, p.state]));
+    const toStart: string[] = [];
+    for (const p of flow.processors) {
+      const node = this.nodes.get(p.id)!;
+      const stateChanged = before.get(p.id) !== p.state;
+      if (p.state === "disabled") node.disable();
+      else if (stateChanged) node.enable();
+      let run = false;
+      if (!before.has(p.id) || stateChanged) run = p.state === "running";
+      else if (plan.restarted.has(p.id)) run = wasRunning.has(p.id) || (p.state === "running" && plan.wasInvalid.has(p.id));
+      if (run && this.scheduler.isRunning) toStart.push(p.id);
+    }
+    await this.startAll(toStart);
+    return {
+      restarted: [...plan.restarted],
+      added: plan.added,
+      removed: [...plan.removed],
+      connectionsAdded: plan.connectionsAdded,
+      connectionsRemoved: plan.connectionsRemoved,
+      connectionsUpdated: [...plan.connectionsUpdated],
+      unchanged:
+        flow.processors.length - plan.added.length - plan.restarted.size + (flow.connections.length - plan.connectionsAdded.length - plan.connectionsUpdated.size),
+    };
+  }
+
+  /** Works out what `apply` changes; reads state only. */
+  private planApply(prev: FlowDocument, flow: FlowDocument, invalid: ReadonlyMap<string, FlowProblem[]>) {
+    const prevServices = new Map(prev.services.map((sv) => [sv.id, canonical(sv)]));
+    const changedServices = new Set<string>();
+    for (const sv of flow.services) if (prevServices.get(sv.id) !== canonical(sv)) changedServices.add(sv.id);
+    for (const id of prevServices.keys()) if (!flow.services.some((sv) => sv.id === id)) changedServices.add(id);
+
+    const nextKeys = graphKeysOf(flow, invalid);
+    const prevById = new Map(prev.processors.map((p) => [p.id, p]));
+    const nextIds = new Set(flow.processors.map((p) => p.id));
+    const added: string[] = [];
+    const restarted = new Set<string>();
+    const wasInvalid = new Set<string>();
+    const stop = new Set<string>();
+    for (const p of flow.processors) {
+      const old = prevById.get(p.id);
+      if (!old) {
+        added.push(p.id);
+        continue;
+      }
+      const usesChangedService = Object.values(p.properties).some((value) => changedServices.has(value.trim()));
+      if (configKey(old) !== configKey(p) || this.graphKeys.get(p.id) !== nextKeys.get(p.id) || usesChangedService) {
+        restarted.add(p.id);
+        stop.add(p.id);
+        if (!this.nodes.get(p.id)!.isValid) wasInvalid.add(p.id);
+      } else if (old.state !== p.state && p.state !== "running") stop.add(p.id);
+    }
+    const removed = new Set([...this.nodes.keys()].filter((id) => !nextIds.has(id)));
+    for (const id of removed) stop.add(id);
+
+    const prevConns = new Map(prev.connections.map((c) => [c.id, c]));
+    const nextConnIds = new Set(flow.connections.map((c) => c.id));
+    const connectionsAdded: string[] = [];
+    const connectionsRemoved = [...this.connections.keys()].filter((id) => !nextConnIds.has(id));
+    const connectionsUpdated = new Set<string>();
+    for (const c of flow.connections) {
+      const old = prevConns.get(c.id);
+      if (!old) connectionsAdded.push(c.id);
+      else if (old.source !== c.source || old.destination !== c.destination) {
+        connectionsRemoved.push(c.id);
+        connectionsAdded.push(c.id);
+      } else if (canonical(old) !== canonical(c)) connectionsUpdated.add(c.id);
+    }
+    return { added, restarted, wasInvalid, stop, removed, connectionsAdded, connectionsRemoved, connectionsUpdated };
+  }
+
+  /** Throws NodeError "queue-not-empty" naming every connection of `ids` that holds FlowFiles. */
+  private assertRemovable(ids: readonly string[]): void {
+    const full = ids.map((id) => this.connections.get(id)!).filter((c) => c.queue.count > 0);
+    if (full.length === 0) return;
+    const what = full.map((c) => `"${c.name}" (${c.id}) holds ${c.queue.count} FlowFile${c.queue.count === 1 ? "" : "s"}`);
+    throw new NodeError("queue-not-empty", `cannot remove a connection that holds data: ${what.join(", ")}. Empty the queue first.`, {
+      connections: full.map((c) => ({ id: c.id, name: c.name, count: c.queue.count })),
+    });
+  }
+
+  /** Starts these processors; one that cannot start stays stopped (problems or a bulletin say why). */
+  private async startAll(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      try {
+        await this.nodes.get(id)?.start();
+      } catch {
+        // Invalid: status shows it with its problems. onScheduled failed: start() raised a bulletin.
+      }
+    }
   }
 
   private recover(): void {
@@ -523,4 +761,45 @@ function topologicalOrder(nodes: ProcessorNode[], connections: Map<string, Conne
   }
   for (const n of nodes) if (!seen.has(n)) order.push(n);
   return order;
+}
+
+/** Controller services of a flow as the engine services see them (type plus properties). */
+function servicesOf(flow: FlowDocument): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const sv of flow.services) out[sv.id] = { type: sv.type, ...sv.properties };
+  return out;
+}
+
+function queueSettings(c: ConnectionConfig): QueueSettings {
+  return {
+    objectThreshold: c.backPressure.objectThreshold,
+    bytesThreshold: parseDataSize(c.backPressure.dataSizeThreshold),
+    swapThreshold: c.swapThreshold,
+    prioritizers: c.prioritizers as PrioritizerName[],
+    expirationMs: parseDuration(c.expiration),
+  };
+}
+
+/** Validation problems that involve the graph (unconnected relationships...), not the node's own config. */
+function graphProblems(problems: readonly FlowProblem[] | undefined): Array<{ property: string; message: string }> {
+  return (problems ?? [])
+    .filter((pr) => !/\.(properties|scheduling)\b/.test(pr.path))
+    .map((pr) => ({ property: pr.path.replace(/^processors\[\d+\]\.?/, ""), message: pr.message }));
+}
+
+/** Per processor, its graph-level problems as a comparable string. */
+function graphKeysOf(flow: FlowDocument, invalid: ReadonlyMap<string, FlowProblem[]>): Map<string, string> {
+  return new Map(flow.processors.map((p) => [p.id, JSON.stringify(graphProblems(invalid.get(p.id)))]));
+}
+
+/** What makes a processor's node: a change here means the node is rebuilt. */
+function configKey(p: ProcessorConfig): string {
+  return canonical({ type: p.type, name: p.name, properties: p.properties, scheduling: p.scheduling, autoTerminate: p.autoTerminate });
+}
+
+/** JSON with object keys sorted, so equal documents compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

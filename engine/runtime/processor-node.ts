@@ -55,7 +55,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
   readonly componentId: string;
   readonly componentType: string;
   readonly name: string;
-  readonly stats = new RollingStats<ProcessorField>(PROCESSOR_FIELDS);
+  /** Rolling counters; a live edit that rebuilds the node hands the old node's object over. */
+  readonly stats: RollingStats<ProcessorField>;
   readonly incoming: ConnectionQueue[] = [];
   /** Relationship → outgoing connection queues. */
   readonly outgoing = new Map<string, ConnectionQueue[]>();
@@ -78,6 +79,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
   private abort = new AbortController();
   private readonly context: ProcessorContext;
   private stopping: Promise<void> | null = null;
+  /** onScheduled in progress (state "starting"); stop() waits for it before onStopped. */
+  private scheduling: Promise<void> | null = null;
   private allOutgoing: ConnectionQueue[] = [];
   /** Relationship → target, rebuilt by wire(); the session looks one up per FlowFile. */
   private readonly routes = new Map<string, RouteTarget>();
@@ -86,7 +89,9 @@ export class ProcessorNode implements Schedulable, SessionHost {
     readonly def: AnyProcessorDefinition,
     readonly spec: ProcessorConfig,
     private readonly env: NodeEnvironment,
+    stats?: RollingStats<ProcessorField>,
   ) {
+    this.stats = stats ?? new RollingStats<ProcessorField>(PROCESSOR_FIELDS);
     this.componentId = spec.id;
     this.componentType = def.type;
     this.name = spec.name ?? def.type;
@@ -342,7 +347,10 @@ export class ProcessorNode implements Schedulable, SessionHost {
     this.yieldUntil = Math.max(this.yieldUntil, Date.now() + this.yieldMs);
   }
 
-  /** Validates, runs onScheduled, and starts triggering. */
+  /**
+   * Validates, runs onScheduled, and starts triggering. A stop() while onScheduled runs wins:
+   * the processor does not start, and onStopped runs after onScheduled has finished.
+   */
   async start(): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
     if (this.state === "disabled") throw new Error(`${this.name} is disabled; enable it first`);
@@ -351,26 +359,35 @@ export class ProcessorNode implements Schedulable, SessionHost {
     }
     this.state = "starting";
     this.abort = new AbortController();
-    try {
+    const scheduling = (async () => {
       this.userState = this.def.onScheduled ? await this.def.onScheduled({ config: this.config, context: this.context }) : undefined;
+    })();
+    this.scheduling = scheduling;
+    try {
+      await scheduling;
     } catch (e) {
-      this.state = "stopped";
+      if (this.state === "starting") this.state = "stopped";
       const msg = `${this.def.type} could not be scheduled: ${(e as Error).message}`;
       this.env.bulletins.add("error", this.componentId, this.name, msg);
       throw new Error(msg);
+    } finally {
+      this.scheduling = null;
     }
+    if (this.state !== "starting") return;
     this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
     this.yieldUntil = 0;
     this.state = "running";
     this.env.wake();
   }
 
-  /** Stops triggering, waits for running tasks, then runs onStopped. */
+  /** Stops triggering, waits for onScheduled and running tasks, then runs onStopped. */
   stop(): Promise<void> {
     if (this.state !== "running" && this.state !== "starting") return this.stopping ?? Promise.resolve();
     this.state = "stopping";
     this.abort.abort();
+    const scheduling = this.scheduling;
     this.stopping = (async () => {
+      if (scheduling) await scheduling.catch(() => {});
       while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
       try {
         await this.def.onStopped?.({ config: this.config, context: this.context, state: this.userState });
