@@ -580,6 +580,22 @@ export class FlowController {
     this.groupCommit();
   }
 
+  /**
+   * Runs a stopped, valid processor once (ProcessorNode.runOnce) and makes its commit durable.
+   * NodeError "invalid-state" when it is not stopped or is invalid. The scheduler is not
+   * started: what the trigger queued waits for its consumers like any other FlowFile.
+   */
+  async runOnce(id: string): Promise<void> {
+    const node = this.requireNode(id);
+    if (node.state !== "stopped") throw new NodeError("invalid-state", `${node.name} is ${node.state}; Run Once is for a stopped processor`);
+    if (!node.isValid) throw new NodeError("invalid-state", `${node.name} is invalid: ${node.problems.map((p) => p.message).join("; ")}`);
+    try {
+      await node.runOnce();
+    } finally {
+      this.groupCommit();
+    }
+  }
+
   /** Stops every processor and the scheduler, and makes everything durable. */
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));

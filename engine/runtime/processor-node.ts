@@ -357,6 +357,46 @@ export class ProcessorNode implements Schedulable, SessionHost {
     if (!this.isValid) {
       throw new Error(`${this.name} is invalid and cannot start: ${this.problems.map((p) => p.message).join("; ")}`);
     }
+    await this.schedule();
+    if (!this.stillStarting()) return;
+    this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
+    this.yieldUntil = 0;
+    this.state = "running";
+    this.env.wake();
+  }
+
+  /** Stops triggering, waits for onScheduled and running tasks, then runs onStopped. */
+  stop(): Promise<void> {
+    if (this.state !== "running" && this.state !== "starting") return this.stopping ?? Promise.resolve();
+    this.state = "stopping";
+    this.abort.abort();
+    const scheduling = this.scheduling;
+    this.stopping = (async () => {
+      if (scheduling) await scheduling.catch(() => {});
+      while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
+      await this.unschedule();
+      this.stopping = null;
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * NiFi's "Run Once" for a stopped, valid processor: onScheduled, one trigger whatever its
+   * schedule or input say, onStopped; resolves once the trigger's session has committed or
+   * rolled back. The node shows "starting" meanwhile, so the scheduler does not trigger it too.
+   * A stop() meanwhile waits for the trigger and runs onStopped itself.
+   */
+  async runOnce(): Promise<void> {
+    if (this.state !== "stopped") throw new Error(`${this.name} is ${this.state}; Run Once is for a stopped processor`);
+    if (!this.isValid) throw new Error(`${this.name} is invalid: ${this.problems.map((p) => p.message).join("; ")}`);
+    await this.schedule();
+    if (!this.stillStarting()) return;
+    await this.trigger(Date.now());
+    if (this.stillStarting()) await this.unschedule();
+  }
+
+  /** State "starting" and onScheduled; a failure raises a bulletin, leaves it stopped, and throws. */
+  private async schedule(): Promise<void> {
     this.state = "starting";
     this.abort = new AbortController();
     const scheduling = (async () => {
@@ -373,32 +413,25 @@ export class ProcessorNode implements Schedulable, SessionHost {
     } finally {
       this.scheduling = null;
     }
-    if (this.state !== "starting") return;
-    this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
-    this.yieldUntil = 0;
-    this.state = "running";
-    this.env.wake();
   }
 
-  /** Stops triggering, waits for onScheduled and running tasks, then runs onStopped. */
-  stop(): Promise<void> {
-    if (this.state !== "running" && this.state !== "starting") return this.stopping ?? Promise.resolve();
-    this.state = "stopping";
-    this.abort.abort();
-    const scheduling = this.scheduling;
-    this.stopping = (async () => {
-      if (scheduling) await scheduling.catch(() => {});
-      while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
-      try {
-        await this.def.onStopped?.({ config: this.config, context: this.context, state: this.userState });
-      } catch (e) {
-        this.env.bulletins.add("warn", this.componentId, this.name, `onStopped failed: ${(e as Error).message}`);
-      }
-      this.userState = undefined;
-      this.state = "stopped";
-      this.stopping = null;
-    })();
-    return this.stopping;
+  /**
+   * True unless a stop() came while awaiting. A method, not an inline comparison, because the
+   * compiler narrows `state` across the await and would call the check impossible.
+   */
+  private stillStarting(): boolean {
+    return this.state === "starting";
+  }
+
+  /** onStopped (a failure is a warning bulletin), then state "stopped". */
+  private async unschedule(): Promise<void> {
+    try {
+      await this.def.onStopped?.({ config: this.config, context: this.context, state: this.userState });
+    } catch (e) {
+      this.env.bulletins.add("warn", this.componentId, this.name, `onStopped failed: ${(e as Error).message}`);
+    }
+    this.userState = undefined;
+    this.state = "stopped";
   }
 
   disable(): void {
