@@ -65,14 +65,14 @@ export const ExtractText = defineProcessor({
     const out: Array<{ property: string; message: string }> = [];
     if (dyn.length === 0) out.push({ property: "", message: "add at least one expression (a dynamic property: attribute name → regular expression)" });
     for (const [k, v] of dyn) {
-      const p = regexProblem(v, "global", flags);
+      const p = regexProblem(v, "find", flags);
       if (p) out.push({ property: k, message: p });
     }
     return out;
   },
   onScheduled({ config, context }) {
     const flags = (config.caseInsensitive ? "i" : "") + (config.multiline ? "m" : "") + (config.dotall ? "s" : "");
-    return { regexes: context.dynamicProperties.map((d) => ({ name: d.name, re: compileJavaRegex(d.raw, "global", flags) })) };
+    return { regexes: context.dynamicProperties.map((d) => ({ name: d.name, re: compileJavaRegex(d.raw, "find", flags) })) };
   },
   onTrigger({ session, config, state }) {
     const first = config.includeCaptureGroupZero ? 0 : 1;
@@ -83,11 +83,9 @@ export const ExtractText = defineProcessor({
       const attrs: Record<string, string> = {};
       let matchedAny = false;
       for (const { name, re } of state.regexes) {
-        re.lastIndex = 0;
         let j = first;
-        let m: RegExpExecArray | null;
         let matched = false;
-        while ((m = re.exec(text)) !== null) {
+        for (const m of re.matchAll(text)) {
           matched = true;
           for (let g = first; g < m.length; g++) {
             const v = m[g];
@@ -99,7 +97,6 @@ export const ExtractText = defineProcessor({
             j++;
           }
           if (!config.enableRepeatingCaptureGroup) break;
-          if (m[0].length === 0) re.lastIndex++;
         }
         if (matched) matchedAny = true;
       }

@@ -1,6 +1,6 @@
 import { defineProcessor, property, relationship, type FlowFile, type PropertyExpression } from "../engine/sdk";
-import { compileJavaRegex, regexProblem } from "./lib/regex";
-import { compileReplacement, groupCount, replaceEach, type Replacement } from "./lib/replacement";
+import { compileJavaRegex, regexProblem, type SafeRegex } from "./lib/regex";
+import { compileReplacement, type Replacement } from "./lib/replacement";
 import { CHARSETS, decode, encode, splitLines } from "./lib/text";
 
 const STRATEGIES = [
@@ -97,11 +97,11 @@ export const ReplaceText = defineProcessor({
   },
   onScheduled({ config }) {
     const literalRe =
-      config.replacementStrategy === "Regex Replace" && config.searchValue?.isLiteral ? compileJavaRegex(config.searchValue.raw, "global") : null;
+      config.replacementStrategy === "Regex Replace" && config.searchValue?.isLiteral ? compileJavaRegex(config.searchValue.raw, "find") : null;
     const replacement: Replacement | null = config.replacementValue
-      ? compileReplacement(config.replacementValue.raw, literalRe ? groupCount(literalRe) : undefined)
+      ? compileReplacement(config.replacementValue.raw, literalRe ? literalRe.groupCount : undefined)
       : null;
-    return { literalRe, replacement, dynamic: new Map<string, { re: RegExp; replacement: Replacement }>() };
+    return { literalRe, replacement, dynamic: new Map<string, { re: SafeRegex; replacement: Replacement }>() };
   },
   onTrigger({ session, config, state }) {
     const strategy: Strategy = config.replacementStrategy;
@@ -117,8 +117,8 @@ export const ReplaceText = defineProcessor({
             const pattern = (config.searchValue as PropertyExpression).evaluate(ff);
             let hit = state.dynamic.get(pattern);
             if (!hit) {
-              const compiled = compileJavaRegex(pattern, "global");
-              hit = { re: compiled, replacement: compileReplacement((config.replacementValue as PropertyExpression).raw, groupCount(compiled)) };
+              const compiled = compileJavaRegex(pattern, "find");
+              hit = { re: compiled, replacement: compileReplacement((config.replacementValue as PropertyExpression).raw, compiled.groupCount) };
               if (state.dynamic.size >= MAX_CACHED) state.dynamic.clear();
               state.dynamic.set(pattern, hit);
             }
@@ -128,9 +128,9 @@ export const ReplaceText = defineProcessor({
           const regex = re;
           if (rep.constant !== null) {
             const constant = rep.constant;
-            return (text) => replaceEach(text, regex, () => constant);
+            return (text) => regex.replaceWith(text, () => constant, true);
           }
-          return (text) => replaceEach(text, regex, (m) => rep.forMatch(ff, m));
+          return (text) => regex.replaceWith(text, (m) => rep.forMatch(ff, m), true);
         }
         case "Literal Replace": {
           const search = (config.searchValue as PropertyExpression).evaluate(ff);

@@ -1,5 +1,5 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
-import { compileJavaRegex, regexProblem } from "./lib/regex";
+import { compileJavaRegex, regexProblem, type SafeRegex } from "./lib/regex";
 import { CHARSETS, decode } from "./lib/text";
 
 const MAX_CACHED = 64;
@@ -45,11 +45,11 @@ export const RouteOnContent = defineProcessor({
     return out;
   },
   onScheduled() {
-    return { cache: new Map<string, RegExp>() };
+    return { cache: new Map<string, SafeRegex>() };
   },
   onTrigger({ session, config, context, state }) {
     const mode = config.matchRequirement === "content must match exactly" ? "full" : "find";
-    const regexFor = (pattern: string): RegExp => {
+    const regexFor = (pattern: string): SafeRegex => {
       let re = state.cache.get(pattern);
       if (!re) {
         re = compileJavaRegex(pattern, mode);

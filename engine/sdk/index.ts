@@ -39,4 +39,4 @@ export type {
 export { FlowFileAccountingError, FlowFileHandlingError, ProcessException } from "./errors";
 export { parseDuration, parseDataSize, formatDataSize } from "../core/units";
 export { compile as compileExpression, ElEvaluationError } from "../core/el";
-export { compileJavaRegex, javaReplacement, RegexError, type RegexMode } from "../core/el/regex";
+export { compileJavaRegex, compileJavaReplacement, RegexError, type RegexMatch, type RegexMode, type SafeRegex } from "../core/el/regex";

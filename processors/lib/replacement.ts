@@ -3,12 +3,7 @@
  * (`${'$1':toUpper()}`), as in NiFi's ReplaceText.
  */
 import { compileExpression, type FlowFile } from "../../engine/sdk";
-import { expandReplacement } from "./regex";
-
-/** Number of capture groups of a pattern. */
-export function groupCount(re: RegExp): number {
-  return (new RegExp(`${re.source}|`, re.flags.replace("g", "")).exec("") as RegExpExecArray).length - 1;
-}
+import { compileJavaReplacement, type RegexMatch } from "./regex";
 
 /**
  * Rewrites back references outside `${...}` into EL attribute references, so the whole
@@ -75,7 +70,7 @@ export interface Replacement {
   /** True when the text neither uses EL nor back references. */
   readonly constant: string | null;
   /** Evaluates for one match; throws ElEvaluationError. */
-  forMatch(ff: FlowFile, match: RegExpExecArray): string;
+  forMatch(ff: FlowFile, match: RegexMatch): string;
   /** Evaluates without a match (Prepend, Append, Always Replace): back references stay literal text. */
   forFlowFile(ff: FlowFile): string;
 }
@@ -85,9 +80,10 @@ export function compileReplacement(raw: string, groups?: number): Replacement {
   if (!raw.includes("${")) {
     // No EL: plain Java replacement semantics, no per-match evaluation.
     const hasRefs = /[$\\]/.test(raw);
+    const expand = compileJavaReplacement(raw);
     return {
       constant: hasRefs ? null : raw,
-      forMatch: (_ff, m) => (hasRefs ? expandReplacement(raw, m) : raw),
+      forMatch: (_ff, m) => expand(m),
       forFlowFile: () => raw,
     };
   }
@@ -103,23 +99,4 @@ export function compileReplacement(raw: string, groups?: number): Replacement {
     },
     forFlowFile: (ff) => whole.evaluate(ff.attributes),
   };
-}
-
-/** Replaces every match of a global pattern, calling `fn` per match (empty matches included). */
-export function replaceEach(text: string, re: RegExp, fn: (m: RegExpExecArray) => string): string {
-  re.lastIndex = 0;
-  let out = "";
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    out += text.slice(last, m.index) + fn(m);
-    last = m.index + m[0].length;
-    if (m[0].length === 0) {
-      if (re.lastIndex >= text.length) break;
-      const cp = text.codePointAt(re.lastIndex) ?? 0;
-      re.lastIndex += re.unicode && cp > 0xffff ? 2 : 1;
-    }
-    if (!re.global) break;
-  }
-  return out + text.slice(last);
 }

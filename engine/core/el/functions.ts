@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { compileDatePattern, DateError, formatDate, parseDate, resolveZone, UTC, type DatePattern, type Zone } from "./dates";
 import { ElEvaluationError, ElSyntaxError } from "./errors";
-import { compileJavaRegex, javaReplacement, RegexError, type RegexMode } from "./regex";
+import { compileJavaRegex, compileJavaReplacement, RegexError, type RegexMode, type SafeRegex } from "./regex";
 import { isTruthy, show, toNumberArg, toNumberOrNull, toText, type CallSite, type ElAttributes, type ElValue, type Evaluator } from "./values";
 
 /** A compiled argument: its closure, and its value when it is known at compile time. */
@@ -114,7 +114,7 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function regexGetter(site: CallSite, arg: CompiledArg, mode: RegexMode): (a: ElAttributes, x: ElAttributes | undefined) => RegExp {
+function regexGetter(site: CallSite, arg: CompiledArg, mode: RegexMode): (a: ElAttributes, x: ElAttributes | undefined) => SafeRegex {
   return cachedGetter(
     arg,
     (text) => compileJavaRegex(text, mode),
@@ -184,7 +184,7 @@ function stringArgFn(onNull: ElValue, f: (s: string, arg: string) => ElValue): B
 }
 
 /** Subject and a regex argument; a null subject gives `onNull`. */
-function regexFn(mode: RegexMode, onNull: ElValue, f: (s: string, re: RegExp) => ElValue): Build {
+function regexFn(mode: RegexMode, onNull: ElValue, f: (s: string, re: SafeRegex) => ElValue): Build {
   return (site, subject, args) => {
     const re = regexGetter(site, args[0], mode);
     return (a, x) => {
@@ -454,11 +454,11 @@ const SPECS: FunctionSpec[] = [
     name: "replaceFirst", subject: "required", params: [p("regex"), p("replacement")], pure: true, returns: "string",
     summary: "Replaces the first match of a regular expression; `$1`, `${name}` refer to groups.",
     build: (site, subject, args) => {
-      const re = regexGetter(site, args[0], "first");
-      const replacement = getter(args[1], (v) => javaReplacement(str(v)));
+      const re = regexGetter(site, args[0], "find");
+      const replacement = getter(args[1], (v) => compileJavaReplacement(str(v)));
       return (a, x) => {
         const v = subject(a, x);
-        return v === null ? null : str(v).replace(re(a, x), replacement(a, x));
+        return v === null ? null : re(a, x).replaceWith(str(v), replacement(a, x), false);
       };
     },
   },
@@ -466,11 +466,11 @@ const SPECS: FunctionSpec[] = [
     name: "replaceAll", subject: "required", params: [p("regex"), p("replacement")], pure: true, returns: "string",
     summary: "Replaces every match of a regular expression; `$1`, `${name}` refer to groups, `\\$` is a literal $.",
     build: (site, subject, args) => {
-      const re = regexGetter(site, args[0], "all");
-      const replacement = getter(args[1], (v) => javaReplacement(str(v)));
+      const re = regexGetter(site, args[0], "find");
+      const replacement = getter(args[1], (v) => compileJavaReplacement(str(v)));
       return (a, x) => {
         const v = subject(a, x);
-        return v === null ? null : str(v).replace(re(a, x), replacement(a, x));
+        return v === null ? null : re(a, x).replaceWith(str(v), replacement(a, x), true);
       };
     },
   },

@@ -100,7 +100,8 @@ describe("syntax errors carry the exact position", () => {
     expect(e.position).toBe(12);
     expect(e.message).toMatch(/^Invalid regular expression '\(' for 'matches': .* at position 12$/);
     expect(syntaxError("${a:replaceAll('[', 'x')}").position).toBe(15);
-    expect(syntaxError("${a:find('(?x)a')}").message).toMatch(/Unsupported inline flag 'x'/);
+    expect(syntaxError("${a:find('(?q)a')}").message).toMatch(/unknown inline flag 'q'/);
+    expect(syntaxError("${a:find('a(?=b)')}").message).toMatch(/lookahead '\(\?=' at index 1 is not supported/);
     expect(syntaxError("${a:format('yyyy-qq')}").message).toBe("Illegal pattern character 'q' in date pattern 'yyyy-qq' for 'format' at position 11");
     expect(syntaxError("${a:format('yyyy', 'Mars/Olympus')}").message).toBe("Unknown time zone 'Mars/Olympus' for 'format' at position 19");
     expect(syntaxError("${a:toDate(\"yyyy 'open\")}").position).toBe(11);
