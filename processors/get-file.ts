@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { compileJavaRegex, regexProblem, type SafeRegex } from "./lib/regex";
 
 /** Lists candidate files under `dir` (optionally recursing), oldest modification first. */
-function listFiles(dir: string, recurse: boolean, filter: RegExp, ignoreHidden: boolean, minAgeMs: number, limit: number, skip: ReadonlySet<string>): Array<{ file: string; stat: fs.Stats }> {
+function listFiles(dir: string, recurse: boolean, filter: SafeRegex, ignoreHidden: boolean, minAgeMs: number, limit: number, skip: ReadonlySet<string>): Array<{ file: string; stat: fs.Stats }> {
   const out: Array<{ file: string; stat: fs.Stats }> = [];
   const now = Date.now();
   const walk = (d: string): void => {
@@ -62,17 +63,13 @@ export const GetFile = defineProcessor({
     "file.lastModifiedTime": "Modification time, ISO 8601.",
   },
   validate(config) {
-    try {
-      new RegExp(config.fileFilter);
-    } catch (e) {
-      return [{ property: "fileFilter", message: `not a valid regular expression: ${(e as Error).message}` }];
-    }
-    return [];
+    const p = regexProblem(config.fileFilter, "full");
+    return p ? [{ property: "fileFilter", message: p }] : [];
   },
   onScheduled({ config }) {
     const dir = path.resolve(config.inputDirectory);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`input directory ${dir} does not exist`);
-    return { dir, filter: new RegExp(`^(?:${config.fileFilter})$`), inFlight: new Set<string>() };
+    return { dir, filter: compileJavaRegex(config.fileFilter, "full"), inFlight: new Set<string>() };
   },
   onTrigger({ session, context, config, state }) {
     const files = listFiles(state.dir, config.recurse, state.filter, config.ignoreHiddenFiles, config.minimumFileAge, config.batchSize, state.inFlight);

@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { compileJavaRegex, regexProblem } from "./lib/regex";
 
 export const LogAttribute = defineProcessor({
   type: "LogAttribute",
@@ -13,15 +14,11 @@ export const LogAttribute = defineProcessor({
   },
   relationships: { success: relationship("All FlowFiles, after logging.") },
   validate(config) {
-    try {
-      new RegExp(config.attributesToLog);
-      return [];
-    } catch (e) {
-      return [{ property: "attributesToLog", message: `not a valid regular expression: ${(e as Error).message}` }];
-    }
+    const p = regexProblem(config.attributesToLog, "full");
+    return p ? [{ property: "attributesToLog", message: p }] : [];
   },
   onScheduled({ config }) {
-    return { re: new RegExp(`^(?:${config.attributesToLog})$`) };
+    return { re: compileJavaRegex(config.attributesToLog, "full") };
   },
   onTrigger({ session, context, config, state }) {
     const log = context.logger[config.logLevel];

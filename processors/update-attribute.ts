@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { compileJavaRegex, regexProblem } from "./lib/regex";
 
 export const UpdateAttribute = defineProcessor({
   type: "UpdateAttribute",
@@ -18,15 +19,11 @@ export const UpdateAttribute = defineProcessor({
   dynamicProperties: { description: "Attribute name → value (Expression Language)." },
   validate(config) {
     if (config.deleteAttributes === undefined) return [];
-    try {
-      new RegExp(config.deleteAttributes);
-      return [];
-    } catch (e) {
-      return [{ property: "deleteAttributes", message: `not a valid regular expression: ${(e as Error).message}` }];
-    }
+    const p = regexProblem(config.deleteAttributes, "full");
+    return p ? [{ property: "deleteAttributes", message: p }] : [];
   },
   onScheduled({ config }) {
-    return { deleteRe: config.deleteAttributes ? new RegExp(`^(?:${config.deleteAttributes})$`) : null };
+    return { deleteRe: config.deleteAttributes ? compileJavaRegex(config.deleteAttributes, "full") : null };
   },
   onTrigger({ session, context, state }) {
     const dyn = context.dynamicProperties;
@@ -34,7 +31,11 @@ export const UpdateAttribute = defineProcessor({
       let ff = original;
       const updates: Record<string, string> = {};
       for (const d of dyn) updates[d.name] = d.evaluate(original);
-      if (state.deleteRe) ff = session.removeAllAttributes(ff, state.deleteRe);
+      const deleteRe = state.deleteRe;
+      if (deleteRe) {
+        const doomed = Object.keys(ff.attributes).filter((k) => deleteRe.test(k));
+        if (doomed.length) ff = session.removeAllAttributes(ff, doomed);
+      }
       if (dyn.length) ff = session.putAllAttributes(ff, updates);
       session.transfer(ff, "success");
     }

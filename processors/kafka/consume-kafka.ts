@@ -1,4 +1,5 @@
-import { defineProcessor, property, relationship, type ProcessSession } from "../../engine/sdk";
+import { compileJavaRegex, defineProcessor, property, relationship, type ProcessSession, type SafeRegex } from "../../engine/sdk";
+import { regexProblem } from "../lib/regex";
 import {
   connectionProperties,
   createKafkaClient,
@@ -34,7 +35,7 @@ export const KAFKA_ATTR = {
 interface State {
   readonly source: KafkaSource;
   readonly settings: KafkaSettings;
-  readonly headerPattern: RegExp | null;
+  readonly headerPattern: SafeRegex | null;
   readonly demarcator: Buffer;
   readonly uris: Map<string, string>;
 }
@@ -157,17 +158,11 @@ export const ConsumeKafka = defineProcessor({
   },
   validate(config) {
     const problems = validateConnectionChoice(config);
-    try {
-      wholeNameRegex(config.headerPattern);
-    } catch (e) {
-      problems.push({ property: "headerPattern", message: `not a valid regular expression: ${(e as Error).message}` });
-    }
+    const header = config.headerPattern ? regexProblem(config.headerPattern, "full") : null;
+    if (header) problems.push({ property: "headerPattern", message: header });
     if (config.topicFormat === "pattern") {
-      try {
-        new RegExp(config.topics);
-      } catch (e) {
-        problems.push({ property: "topics", message: `not a valid regular expression: ${(e as Error).message}` });
-      }
+      const topics = regexProblem(config.topics, "find");
+      if (topics) problems.push({ property: "topics", message: topics });
     } else if (config.topics.split(",").every((t) => t.trim() === "")) {
       problems.push({ property: "topics", message: "name at least one topic" });
     }
@@ -185,7 +180,7 @@ export const ConsumeKafka = defineProcessor({
     const settings = resolveKafkaSettings(config, context.services, context.id);
     const kafka = createKafkaClient(settings, context.logger);
     const topics =
-      config.topicFormat === "pattern" ? [new RegExp(config.topics)] : config.topics.split(",").map((t) => t.trim()).filter(Boolean);
+      config.topicFormat === "pattern" ? compileJavaRegex(config.topics, "find") : config.topics.split(",").map((t) => t.trim()).filter(Boolean);
     const source = new KafkaSource(
       kafka,
       {

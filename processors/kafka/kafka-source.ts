@@ -14,7 +14,7 @@
  * already holds, so records in the buffer or in the flow are not fetched twice.
  */
 import type { Consumer, ConsumerGroupJoinEvent, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
-import type { ProcessorContext } from "../../engine/sdk";
+import type { ProcessorContext, SafeRegex } from "../../engine/sdk";
 
 /** One fetched record waiting in the buffer. */
 export interface BufferedRecord {
@@ -39,8 +39,12 @@ export interface TakenRange {
 
 export interface KafkaSourceOptions {
   readonly groupId: string;
-  /** Topic names, or one pattern (kafkajs resolves it against the topics that exist at subscribe time). */
-  readonly topics: ReadonlyArray<string | RegExp>;
+  /**
+   * Topic names, or a pattern matched against the topics that exist when the consumer starts.
+   * The pattern is filtered here rather than handed to kafkajs, which would need a (backtracking)
+   * RegExp.
+   */
+  readonly topics: ReadonlyArray<string> | SafeRegex;
   readonly fromBeginning: boolean;
   readonly readUncommitted: boolean;
   /** Whether this consumer commits offsets (false when a transactional PublishKafka does). */
@@ -171,7 +175,7 @@ export class KafkaSource {
       this.consumer = consumer;
       try {
         await consumer.connect();
-        await consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+        await consumer.subscribe({ topics: await this.topicNames(), fromBeginning: this.opts.fromBeginning });
         if (this.stopped) return;
         await consumer.run({
           autoCommit: false,
@@ -188,6 +192,19 @@ export class KafkaSource {
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
+    }
+  }
+
+  /** The configured topics, or the existing topics the pattern matches. */
+  private async topicNames(): Promise<string[]> {
+    const topics = this.opts.topics;
+    if (!("test" in topics)) return [...topics];
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => topics.test(t));
+    } finally {
+      await admin.disconnect().catch(() => {});
     }
   }
 

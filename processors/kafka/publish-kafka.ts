@@ -1,5 +1,6 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
-import { defineProcessor, property, relationship, type FlowFile, type ProcessSession, type ProcessorContext } from "../../engine/sdk";
+import { defineProcessor, property, relationship, type FlowFile, type ProcessSession, type ProcessorContext, type SafeRegex } from "../../engine/sdk";
+import { regexProblem } from "../lib/regex";
 import { KAFKA_ATTR } from "./consume-kafka";
 import {
   connectionProperties,
@@ -47,7 +48,7 @@ interface Prepared {
 interface State {
   readonly kafka: Kafka;
   readonly settings: KafkaSettings;
-  readonly headerPattern: RegExp | null;
+  readonly headerPattern: SafeRegex | null;
   readonly format: "whole" | "demarcated" | "framed";
   readonly demarcator: Buffer;
   readonly compression: CompressionTypes;
@@ -174,11 +175,8 @@ export const PublishKafka = defineProcessor({
   },
   validate(config) {
     const problems = validateConnectionChoice(config);
-    try {
-      wholeNameRegex(config.headerPattern);
-    } catch (e) {
-      problems.push({ property: "headerPattern", message: `not a valid regular expression: ${(e as Error).message}` });
-    }
+    const header = config.headerPattern ? regexProblem(config.headerPattern, "full") : null;
+    if (header) problems.push({ property: "headerPattern", message: header });
     if (config.idempotence && config.acks !== "all") problems.push({ property: "idempotence", message: "idempotence needs Delivery Guarantee acks=all" });
     if (config.transactional && config.acks !== "all") problems.push({ property: "transactional", message: "transactions need Delivery Guarantee acks=all" });
     if (config.maxRequestSize < 1024) problems.push({ property: "maxRequestSize", message: "must be at least 1 KB" });

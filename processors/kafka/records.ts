@@ -4,6 +4,7 @@
  * broker.
  */
 import { Partitioners, type IHeaders, type PartitionMetadata } from "kafkajs";
+import { compileJavaRegex, type SafeRegex } from "../../engine/sdk";
 
 /** How a record key is written into (ConsumeKafka) or read from (PublishKafka) an attribute. */
 export type KeyEncoding = "utf-8" | "hex" | "base64";
@@ -69,7 +70,7 @@ export function decodeKey(text: string, encoding: KeyEncoding): Buffer {
  * Headers whose name matches `pattern` (whole name) as attributes, values decoded as UTF-8.
  * A header repeated under one name keeps its last value, as an attribute holds one string.
  */
-export function headersToAttributes(headers: IHeaders | undefined, pattern: RegExp | null, out: Record<string, string>): void {
+export function headersToAttributes(headers: IHeaders | undefined, pattern: SafeRegex | null, out: Record<string, string>): void {
   if (!headers || !pattern) return;
   for (const name in headers) {
     if (!pattern.test(name)) continue;
@@ -82,7 +83,7 @@ export function headersToAttributes(headers: IHeaders | undefined, pattern: RegE
 }
 
 /** Attributes whose name matches `pattern` (whole name) as record headers. */
-export function attributesToHeaders(attributes: Readonly<Record<string, string>>, pattern: RegExp | null): IHeaders | undefined {
+export function attributesToHeaders(attributes: Readonly<Record<string, string>>, pattern: SafeRegex | null): IHeaders | undefined {
   if (!pattern) return undefined;
   let headers: IHeaders | undefined;
   for (const name in attributes) {
@@ -91,10 +92,10 @@ export function attributesToHeaders(attributes: Readonly<Record<string, string>>
   return headers;
 }
 
-/** A whole-name regular expression from a configured pattern (null when empty). Throws on bad syntax. */
-export function wholeNameRegex(pattern: string | undefined): RegExp | null {
+/** A whole-name (Java-style, linear-time) pattern from a configured pattern (null when empty). Throws RegexError on bad syntax. */
+export function wholeNameRegex(pattern: string | undefined): SafeRegex | null {
   if (pattern === undefined || pattern === "") return null;
-  return new RegExp(`^(?:${pattern})$`);
+  return compileJavaRegex(pattern, "full");
 }
 
 /**

@@ -10,7 +10,9 @@
  *
  * A path is *definite* when it can match at most one value (no wildcard, deep scan, filter,
  * slice or union): a definite path returns that value, an indefinite one a list (Jayway).
+ * Filter regexes are Java-style and matched in linear time (no backreferences or lookaround).
  */
+import { compileJavaRegex, type SafeRegex } from "./regex";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -26,7 +28,7 @@ type FilterExpr =
   | { op: "or" | "and"; left: FilterExpr; right: FilterExpr }
   | { op: "not"; expr: FilterExpr }
   | { op: "cmp"; cmp: "==" | "!=" | "<" | "<=" | ">" | ">="; left: Operand; right: Operand }
-  | { op: "regex"; left: Operand; re: RegExp }
+  | { op: "regex"; left: Operand; re: SafeRegex }
   | { op: "exists"; operand: Operand };
 
 type Operand = { kind: "literal"; value: Json } | { kind: "path"; root: "@" | "$"; steps: Step[]; fn: PathFunction | null };
@@ -242,9 +244,10 @@ class Parser {
       this.i = end + 1;
       const flags = /^[a-z]*/.exec(this.s.slice(this.i))?.[0] ?? "";
       this.i += flags.length;
-      let re: RegExp;
+      let re: SafeRegex;
       try {
-        re = new RegExp(`^(?:${body})$`, flags.replace(/[^imsu]/g, ""));
+        // Jayway matches the whole value (Java's matches()); `u` is implied.
+        re = compileJavaRegex(body, "full", flags.replace(/[^ims]/g, ""));
       } catch (e) {
         throw this.error(`bad regex: ${(e as Error).message}`);
       }
