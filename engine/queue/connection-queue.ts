@@ -248,6 +248,7 @@ export class ConnectionQueue {
     return this.swapAt;
   }
 
+  /** Take order; empty (or only FIFO) means first in, first out. */
   get prioritizers(): readonly PrioritizerName[] {
     return this.order;
   }

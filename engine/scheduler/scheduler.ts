@@ -56,10 +56,12 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {}
 
+  /** True between start() and stop(). */
   get isRunning(): boolean {
     return this.running;
   }
 
+  /** Starts the loop; idempotent. The first round runs at once. */
   start(): void {
     if (this.running) return;
     this.running = true;
