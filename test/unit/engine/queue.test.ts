@@ -149,4 +149,36 @@ describe("ConnectionQueue", () => {
     expect(new Set(all.map((f) => f.attributes.i)).size).toBe(1000);
     expect(q.count).toBe(0);
   });
+
+  it("wakes its listener only on the transitions a waiting processor needs", () => {
+    let wakes = 0;
+    const q = new ConnectionQueue("q", { objectThreshold: 3, wake: () => wakes++ });
+    const now = Date.now();
+    q.put(ff(), now);
+    expect(wakes).toBe(1); // empty → available: the consumer has input
+    q.put(ff(), now);
+    q.put(ff(), now);
+    expect(wakes).toBe(1); // more of the same wakes nobody
+    expect(q.isFull()).toBe(true);
+    const got = q.poll(2, now, []);
+    expect(wakes).toBe(1); // taking keeps the count (in flight): still full
+    q.acknowledge(got.length, 0);
+    expect(wakes).toBe(2); // full → not full: the producer may run
+    q.put(ff({}, { penalty: now + 60_000 }), now);
+    expect(wakes).toBe(3); // a penalized arrival is a new timer
+    q.objectThreshold = 2;
+    expect(wakes).toBe(3);
+    q.objectThreshold = 10;
+    expect(wakes).toBe(4); // a raised threshold frees the producer
+  });
+
+  it("reconfigure changes the prioritizers in place, keeping every FlowFile", () => {
+    const q = new ConnectionQueue("q");
+    const items = [ff({ i: "a" }, { lineage: 3 }), ff({ i: "b" }, { lineage: 1 }), ff({ i: "c" }, { lineage: 2 })];
+    for (const f of items) q.put(f, Date.now());
+    q.reconfigure({ prioritizers: ["OldestFirst"] });
+    expect(q.list().map((f) => f.attributes.i)).toEqual(["b", "c", "a"]);
+    q.reconfigure({ prioritizers: [] });
+    expect(drainAll(q).map((f) => f.attributes.i)).toEqual(["a", "b", "c"]);
+  });
 });
