@@ -680,7 +680,7 @@ export class FlowController {
     const claimRef = event.previousClaim ?? event.currentClaim;
     let claim: ContentClaim | null = null;
     if (claimRef) {
-      const data = repo.content.read(new ContentClaim(claimRef.resource, claimRef.offset, claimRef.length));
+      const data = repo.content.read(claimRef instanceof ContentClaim ? claimRef : new ContentClaim(claimRef.resource, claimRef.offset, claimRef.length));
       claim = repo.content.write(data);
     }
     const attrs: Record<string, string> = { ...reconstructPreviousAttributes(event) };

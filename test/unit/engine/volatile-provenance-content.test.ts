@@ -35,6 +35,18 @@ it("volatile provenance shows an event's content", async () => {
     const [created] = await engine.searchProvenance({ type: "CREATE", limit: 10 });
     expect(created).toBeDefined();
     expect((await engine.provenanceContent(created!.eventId, "output")).toString()).toBe("volatile bytes");
+    // Replay reads the same content back into a new FlowFile: let LogAttribute take it once,
+    // stop it, replay its event, and read the replayed FlowFile from the queue.
+    await engine.startProcessor("log");
+    while (engine.status().connections[0]!.queued.count > 0) {
+      if (Date.now() > deadline) throw new Error("LogAttribute did not take the FlowFile");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await engine.stopProcessor("log");
+    const taken = (await engine.searchProvenance({ componentId: "log", limit: 10 })).find((e) => e.sourceQueueId === "c");
+    expect(taken).toBeDefined();
+    const uuid = await engine.replay(taken!.eventId);
+    expect(engine.queuedContent("c", uuid).content.toString()).toBe("volatile bytes");
   } finally {
     await engine.shutdown();
   }
