@@ -50,6 +50,12 @@ export const processorSchema = z
     type: z.string().min(1),
     /** Property values as text; Expression Language is allowed where a descriptor says so. */
     properties: z.record(z.string(), z.string()).default({}),
+    /**
+     * Names of dynamic properties whose values are secrets (an InvokeHTTP `Authorization`
+     * header): masked in responses and exports and encrypted at rest, like sensitive declared
+     * properties. @default []
+     */
+    sensitiveDynamicProperties: z.array(z.string().min(1)).optional(),
     scheduling: schedulingSchema.default(() => schedulingSchema.parse({})),
     /** Relationships whose FlowFiles are dropped (with a DROP event) instead of routed. */
     autoTerminate: z.array(z.string()).default([]),
