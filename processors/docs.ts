@@ -4,7 +4,7 @@
  * keeps that file equal to a fresh rendering, and the app can show `renderProcessorDocs` for
  * one processor. Output is GitHub-flavoured Markdown and deterministic (no dates, stable order).
  */
-import type { AnyProcessorDefinition, PropertyDescriptor } from "../engine/sdk";
+import { restrictionsOf, type AnyProcessorDefinition, type PropertyDescriptor } from "../engine/sdk";
 
 const INPUT: Record<AnyProcessorDefinition["input"], string> = {
   required: "required — runs only when FlowFiles are queued for it",
@@ -21,6 +21,11 @@ function code(text: string): string {
   if (text === "") return "*(empty)*";
   const fence = text.includes("`") ? "`` " : "`";
   return `${fence}${text}${fence === "`` " ? " ``" : "`"}`;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
 /** The anchor GitHub generates for a heading. */
@@ -52,6 +57,13 @@ export function renderProcessorDocs(def: AnyProcessorDefinition, level = 2): str
   const out: string[] = [`${h} ${def.type}`, "", def.summary, ""];
   if (def.tags?.length) out.push(`**Tags:** ${def.tags.join(", ")}`, "");
   out.push(`**Input:** ${INPUT[def.input]}`, "");
+  const kinds = restrictionsOf(def);
+  if (def.restricted && kinds.length > 0) {
+    out.push(
+      `**Restricted:** ${kinds.map((k) => code(k)).join(", ")}. ${def.restricted.explanation} Adding, configuring or starting it needs ${listOf(kinds.map((k) => code(`restricted:${k}`)))}.`,
+      "",
+    );
+  }
   if (def.defaultSchedule) {
     const parts: string[] = [];
     if (def.defaultSchedule.runSchedule) parts.push(`run schedule ${def.defaultSchedule.runSchedule}`);
@@ -105,9 +117,11 @@ export function renderAllProcessorDocs(defs: readonly AnyProcessorDefinition[]):
     "",
     "Expression Language (EL) is described in [engine/core/el/README.md](../engine/core/el/README.md). Durations are written like `30 sec` or `5 min`, data sizes like `1 MB`.",
     "",
-    "| Processor | Summary |",
-    "| --- | --- |",
-    ...sorted.map((d) => `| [${d.type}](#${anchorOf(d.type)}) | ${cell(d.summary)} |`),
+    "Restricted processors reach files, ports or other hosts; using one needs a `restricted:<kind>` permission per kind, and file access stays below `SLUICE_FILE_ROOTS`.",
+    "",
+    "| Processor | Summary | Restricted |",
+    "| --- | --- | --- |",
+    ...sorted.map((d) => `| [${d.type}](#${anchorOf(d.type)}) | ${cell(d.summary)} | ${restrictionsOf(d).join(", ")} |`),
     "",
   ];
   for (const d of sorted) out.push(renderProcessorDocs(d, 2));

@@ -51,6 +51,10 @@ export const FetchFile = defineProcessor({
     "A missing file goes to `not.found`, an unreadable one to `permission.denied`, anything else (a directory, a path outside SLUICE_FETCHFILE_ALLOWED_DIRS when that is set, an Expression Language error) to `failure`, each with `fetchfile.error`.",
   ].join("\n"),
   tags: ["local", "files", "filesystem", "fetch", "ingest", "source"],
+  restricted: {
+    kinds: ["read-files", "write-files", "delete-files"],
+    explanation: "Reads any file named by File to Fetch, and with its Completion Strategy moves (writing into the Move Destination Directory) or deletes it, within SLUICE_FILE_ROOTS.",
+  },
   input: "required",
   properties: {
     fileToFetch: property.string({

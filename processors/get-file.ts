@@ -44,6 +44,10 @@ export const GetFile = defineProcessor({
   description:
     "Source files are deleted only after the session holding them is durable (onCommitted), so a crash never loses a file: at worst it is picked up twice. Files in flight are remembered so they are not read twice while waiting for the commit.",
   tags: ["local", "files", "filesystem", "ingest", "source", "get"],
+  restricted: {
+    kinds: ["read-files", "delete-files"],
+    explanation: "Reads every file below its Input Directory and deletes each one once it is stored (unless Keep Source File), within SLUICE_FILE_ROOTS.",
+  },
   input: "forbidden",
   properties: {
     inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to pick files up from.", required: true }),

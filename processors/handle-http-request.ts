@@ -22,6 +22,10 @@ export const HandleHttpRequest = defineProcessor({
     "Methods that are not allowed get 405, paths that do not match Allowed Paths get 404. When the `success` connection is back-pressured, or Container Queue Size requests are waiting to become FlowFiles, new requests get 503 at once. A body larger than Max Request Body Size gets 413. If the session holding a request's FlowFile fails, the client gets 503. With Listening Port 0 a free port is chosen and logged.",
   ].join("\n"),
   tags: ["http", "https", "request", "listen", "ingress", "web service", "rest", "source"],
+  restricted: {
+    kinds: ["listen"],
+    explanation: "Opens a TCP port and accepts requests from any client that can reach its Hostname.",
+  },
   input: "forbidden",
   properties: {
     port: property.integer({ displayName: "Listening Port", description: "TCP port (0 = any free port, logged on start).", default: "80", min: 0, max: 65535 }),

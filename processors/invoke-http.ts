@@ -30,6 +30,10 @@ export const InvokeHTTP = defineProcessor({
     "Status attributes are written on both the request and the response; the response also gets every response header as an attribute and `mime.type` from Content-Type. Provenance: SEND for a request with a body, FETCH (or RECEIVE when there is no incoming FlowFile) for the response. Without an incoming connection the processor makes one request per run. Up to 8 requests of a batch run concurrently; routing keeps the input order. Uses the runtime's global `fetch`.",
   ].join("\n"),
   tags: ["http", "https", "rest", "client", "invoke", "request", "api", "web"],
+  restricted: {
+    kinds: ["network"],
+    explanation: "Sends requests, with FlowFile content and attributes, to any host and port its URL names, including hosts on the local network.",
+  },
   input: "allowed",
   properties: {
     method: property.string({

@@ -57,6 +57,10 @@ export const ListFile = defineProcessor({
     "State is kept in the processor's state directory and saved only after the session holding the listed FlowFiles is durable, so a crash can repeat a listing but never skip one. Files are emitted oldest first, up to 10,000 per run.",
   ].join("\n"),
   tags: ["file", "list", "filesystem", "source", "ingest", "state"],
+  restricted: {
+    kinds: ["read-files"],
+    explanation: "Lists the names, sizes, owners and times of the files below its Input Directory, within SLUICE_FILE_ROOTS.",
+  },
   input: "forbidden",
   properties: {
     inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to list.", required: true }),

@@ -21,6 +21,10 @@ export const ListenHTTP = defineProcessor({
     "The client is answered with the Return Code only after the session holding its FlowFile is durable (onCommitted), so a 200 means the data is safe; if the session fails the client gets 500 and may retry (at-least-once). When the `success` connection is back-pressured, or too many requests are waiting, new requests get 503 at once, so clients back off instead of piling up. A body larger than Max Request Body Size gets 413. With Listening Port 0 a free port is chosen and logged.",
   ].join("\n"),
   tags: ["http", "https", "ingest", "listen", "server", "rest", "source", "webhook"],
+  restricted: {
+    kinds: ["listen"],
+    explanation: "Opens a TCP port and accepts data from any client that can reach its Listening Address.",
+  },
   input: "forbidden",
   properties: {
     port: property.integer({ displayName: "Listening Port", description: "TCP port (0 = any free port, logged on start).", required: true, min: 0, max: 65535 }),

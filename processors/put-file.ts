@@ -22,6 +22,10 @@ export const PutFile = defineProcessor({
   description:
     "The file is written to a temporary name and renamed, so readers never see half a file. The target directory is Expression Language, so it can depend on attributes; it must stay inside the base directories allowed by SLUICE_PUTFILE_ALLOWED_DIRS when that is set, or the FlowFile goes to failure.",
   tags: ["local", "files", "filesystem", "put", "egress", "archive"],
+  restricted: {
+    kinds: ["write-files"],
+    explanation: "Creates and overwrites files (and creates directories) below its Directory, within SLUICE_FILE_ROOTS.",
+  },
   input: "required",
   properties: {
     directory: property.string({ displayName: "Directory", description: "Target directory (Expression Language).", required: true, expressionLanguage: "flowfile" }),

@@ -11,11 +11,14 @@ import { Cron } from "croner";
 import { FUNCTIONS, signature } from "../core/el";
 import { parseDataSize, parseDuration } from "../core/units";
 import { processorProblems, relationshipsOf, validateFlow } from "../runtime/validate-flow";
+import { restrictionsOf, type RestrictionKind } from "../sdk/define";
 import type { PropertyKind } from "../sdk/property";
 import { defaultComposition } from "../runtime/composition-root";
 import { schedulingSchema, type FlowProblem } from "./flow-format";
 
 const registry = defaultComposition().registry;
+
+export type { RestrictionKind };
 
 /** One property descriptor, serializable. `expressionLanguage` is true when EL is evaluated. */
 export interface PropertyInfo {
@@ -43,6 +46,13 @@ export interface ProcessorTypeInfo {
   relationships: Array<{ name: string; description: string; autoTerminateByDefault: boolean }>;
   dynamicProperties?: { description: string; expressionLanguage: boolean; relationships: boolean };
   defaultSchedule?: { runSchedule?: string; batchSize?: number };
+  /**
+   * What the type can reach outside the flow (NiFi's restricted components); empty when it is
+   * unrestricted. Adding, configuring or starting one needs `restricted:<kind>` for each kind.
+   */
+  restrictions: RestrictionKind[];
+  /** Why the type is restricted; present exactly when `restrictions` is not empty. */
+  restrictionExplanation?: string;
 }
 
 /** One Expression Language function for the EL hint. */
@@ -89,8 +99,33 @@ export function processorCatalog(): ProcessorTypeInfo[] {
           }
         : undefined,
       defaultSchedule: d.defaultSchedule ? { ...d.defaultSchedule } : undefined,
+      restrictions: restrictionsOf(d),
+      restrictionExplanation: d.restricted?.explanation,
     }))
     .sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** A processor of a flow whose type is restricted, with the kinds that need a permission. */
+export interface RestrictedComponent {
+  id: string;
+  type: string;
+  /** Never empty, in the order of RESTRICTION_KINDS. */
+  kinds: RestrictionKind[];
+}
+
+/**
+ * The restricted processors of a flow document, in document order. Pure: reads only `id` and
+ * `type` of each processor; a type the registry does not know is left out (validation refuses
+ * such a flow anyway).
+ */
+export function restrictedComponents(doc: { readonly processors: ReadonlyArray<{ readonly id: string; readonly type: string }> }): RestrictedComponent[] {
+  const out: RestrictedComponent[] = [];
+  for (const p of doc.processors) {
+    const def = registry.get(p.type);
+    const kinds = def ? restrictionsOf(def) : [];
+    if (kinds.length > 0) out.push({ id: p.id, type: p.type, kinds });
+  }
+  return out;
 }
 
 /**

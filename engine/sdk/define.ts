@@ -20,6 +20,28 @@ export function relationship(description: string, opts: { autoTerminateByDefault
 /** "required": runs only with queued input; "forbidden": a source; "allowed": either. */
 export type InputRequirement = "required" | "forbidden" | "allowed";
 
+/**
+ * What a restricted component can reach outside the flow (NiFi's `@Restricted`). Adding,
+ * configuring or starting one needs the permission `restricted:<kind>` for each of its kinds.
+ * - `read-files`: reads or lists local files (below SLUICE_FILE_ROOTS).
+ * - `write-files`: creates or overwrites local files (below SLUICE_FILE_ROOTS).
+ * - `delete-files`: deletes or moves local files (below SLUICE_FILE_ROOTS).
+ * - `listen`: opens a listening network port.
+ * - `network`: connects out to other hosts.
+ */
+export type RestrictionKind = "read-files" | "write-files" | "delete-files" | "listen" | "network";
+
+/** Every restriction kind, in a stable order (docs, permission lists). */
+export const RESTRICTION_KINDS: readonly RestrictionKind[] = ["read-files", "write-files", "delete-files", "listen", "network"];
+
+/** A restricted component's declaration: what it can reach, and why, for the docs and the designer. */
+export interface Restriction {
+  /** At least one kind, each once, whatever the configuration (a static declaration, as in NiFi). */
+  readonly kinds: readonly RestrictionKind[];
+  /** One or two sentences saying what the component can reach with these kinds. */
+  readonly explanation: string;
+}
+
 /** Arguments handed to every lifecycle hook. */
 export interface LifecycleArgs<P extends PropertyMap> {
   readonly config: ConfigOf<P>;
@@ -69,6 +91,11 @@ export interface ProcessorSpec<P extends PropertyMap, R extends string, S> {
   readonly writesAttributes?: Readonly<Record<string, string>>;
   /** Attributes this processor reads, for the docs. */
   readonly readsAttributes?: Readonly<Record<string, string>>;
+  /**
+   * Set when the processor reaches files, ports or other hosts; omitted = unrestricted. The
+   * designer and the permission checks read it through the catalog's `restrictions`.
+   */
+  readonly restricted?: Restriction;
   /** Default scheduling, e.g. a source that should not spin. */
   readonly defaultSchedule?: { readonly runSchedule?: string; readonly batchSize?: number };
   validate?(config: ConfigOf<P>, raw: Readonly<Record<string, string>>): ValidationProblem[];
@@ -83,11 +110,26 @@ export interface ProcessorDefinition<P extends PropertyMap = PropertyMap, R exte
   readonly kind: "processor";
 }
 
-/** Declares a processor. `S` (its state) is inferred from onScheduled's return type. */
+/**
+ * Declares a processor. `S` (its state) is inferred from onScheduled's return type. Throws when
+ * a `restricted` declaration has no kinds or repeats one (a programming error, caught on import).
+ */
 export function defineProcessor<P extends PropertyMap, R extends string, S = undefined>(
   spec: ProcessorSpec<P, R, S>,
 ): ProcessorDefinition<P, R, S> {
+  if (spec.restricted) {
+    const { kinds, explanation } = spec.restricted;
+    if (kinds.length === 0) throw new Error(`${spec.type}: restricted.kinds must name at least one kind`);
+    if (new Set(kinds).size !== kinds.length) throw new Error(`${spec.type}: restricted.kinds repeats a kind`);
+    if (explanation.trim() === "") throw new Error(`${spec.type}: restricted.explanation must not be empty`);
+  }
   return { kind: "processor", ...spec };
+}
+
+/** The restriction kinds a processor declares, in RESTRICTION_KINDS order; empty when unrestricted. */
+export function restrictionsOf(def: { readonly restricted?: Restriction }): RestrictionKind[] {
+  const kinds = def.restricted?.kinds ?? [];
+  return RESTRICTION_KINDS.filter((k) => kinds.includes(k));
 }
 
 /** Any processor definition, as the registry and the engine hold them. */

@@ -2,7 +2,7 @@
  * The processor SDK: everything a processor may import. Processors import only this module
  * (enforced by lint).
  */
-export { defineProcessor, relationship, erase } from "./define";
+export { defineProcessor, relationship, erase, restrictionsOf, RESTRICTION_KINDS } from "./define";
 export type {
   AnyProcessorDefinition,
   DynamicPropertiesSpec,
@@ -11,6 +11,8 @@ export type {
   ProcessorDefinition,
   ProcessorSpec,
   Relationship,
+  Restriction,
+  RestrictionKind,
   TriggerArgs,
 } from "./define";
 export { property, resolveConfig, dependencySatisfied } from "./property";

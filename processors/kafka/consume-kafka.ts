@@ -57,6 +57,10 @@ export const ConsumeKafka = defineProcessor({
     "**Exactly-once via PublishKafka**: with that property set, this processor commits nothing. It adds `kafka.consumer.group` to every FlowFile, and a PublishKafka in transactional mode (same Kafka cluster) publishes the records and commits these offsets in one Kafka transaction per input partition (kafkajs has no KIP-447, so one transactional id per input partition fences zombies). Records read again after a crash or rebalance are recognised by their offset and dropped by PublishKafka. Requirements: one FlowFile per record or framed batches, honor transactions, and FlowFiles must reach PublishKafka in the order consumed (FIFO connections, one concurrent task, no processor in between that splits, merges, penalizes or reorders them; dropping some is fine); only one transactional PublishKafka may serve a consumer group.",
   ].join("\n"),
   tags: ["kafka", "consume", "ingest", "source", "pubsub", "exactly-once"],
+  restricted: {
+    kinds: ["network"],
+    explanation: "Connects to the Kafka brokers it is configured with and reads their records.",
+  },
   input: "forbidden",
   properties: {
     ...connectionProperties,

@@ -76,6 +76,10 @@ export const PublishKafka = defineProcessor({
     "**Exactly-once (Transactional)**: for FlowFiles from a ConsumeKafka with *Exactly-once via PublishKafka* (same cluster). Records are grouped by the input partition they were read from; each group is published in its own Kafka transaction (transactional id `<prefix>-<group>-<topic>-<partition>`, fencing zombies without KIP-447, which kafkajs lacks), together with the consumer group's offset, then committed. A read_committed consumer sees every input record's output exactly once, even across kill -9: FlowFiles whose source offset is below the group's committed offset were published already and are dropped (DROP event). Broker errors are retried inside the trigger until they succeed or the processor stops (failure would break the offset order); only record errors (e.g. a record too large) go to failure, and those records are not retried by the transaction's offset commit. A FlowFile that arrives late (below the committed offset, but not published by this producer since it read that offset, e.g. one that was penalized while later ones went ahead) is still published, once, and the group's offset does not move back; but if the engine crashes while such a FlowFile is still on its way, the offset already points past it and it counts as published after the restart. So keep FlowFiles in consumed order between the two processors (see ConsumeKafka), and use one transactional PublishKafka per consumer group.",
   ].join("\n"),
   tags: ["kafka", "publish", "egress", "sink", "pubsub", "exactly-once"],
+  restricted: {
+    kinds: ["network"],
+    explanation: "Connects to the Kafka brokers it is configured with and sends FlowFile content to them.",
+  },
   input: "required",
   properties: {
     ...connectionProperties,
