@@ -1,9 +1,20 @@
 /**
- * Differences between two flow documents, for the versions view: processors and connections
- * added, removed or changed (with the fields that changed). Pure; runs on masked documents, so
- * a sensitive value shows as changed only when it was set or cleared.
+ * Differences between two flow documents, for the versions view: processors, connections,
+ * controller services and process groups added, removed or changed (with the fields that
+ * changed). Pure.
+ *
+ * Secrets never appear in a diff: every sensitive property (secrets.ts: declared by the type or
+ * named in `sensitiveDynamicProperties`, on either side) shows as SECRET_SET or
+ * SECRET_CHANGED. The documents may be plain (a changed secret is then reported as changed,
+ * without its value) or masked (a secret then shows as changed only when set or cleared).
  */
 import type { ConnectionConfig, FlowDocument, ProcessorConfig } from "./engine-client";
+import { sensitiveNamesOf, type SensitiveMap } from "./secrets";
+
+/** How a set secret shows in a diff. */
+export const SECRET_SET = "(sensitive value)";
+/** How a secret shows on the `after` side when it differs from the `before` one. */
+export const SECRET_CHANGED = "(another sensitive value)";
 
 /** One changed component: which fields differ, with short before/after texts. */
 export interface ComponentChange {
@@ -12,10 +23,21 @@ export interface ComponentChange {
   changes: Array<{ field: string; before: string; after: string }>;
 }
 
+/** The components of one kind that were added, removed or changed. */
+export interface SectionDiff {
+  added: Array<{ id: string; name: string }>;
+  removed: Array<{ id: string; name: string }>;
+  changed: ComponentChange[];
+}
+
 /** The difference from `before` to `after`. Components are matched by id. */
 export interface FlowDiff {
-  processors: { added: Array<{ id: string; name: string }>; removed: Array<{ id: string; name: string }>; changed: ComponentChange[] };
-  connections: { added: Array<{ id: string; name: string }>; removed: Array<{ id: string; name: string }>; changed: ComponentChange[] };
+  processors: SectionDiff;
+  connections: SectionDiff;
+  /** Controller services (a KafkaConnection pointed at other brokers is a change). */
+  services: SectionDiff;
+  /** Process groups (name and parent; positions excluded). */
+  groups: SectionDiff;
   /** True when nothing differs (positions excluded). */
   same: boolean;
 }
@@ -39,6 +61,30 @@ function fieldChanges(a: Record<string, unknown>, b: Record<string, unknown>, pr
   return out;
 }
 
+/** What diffing needs of a processor or a service. */
+interface Configured {
+  type: string;
+  properties: Record<string, string>;
+  sensitiveDynamicProperties?: string[];
+}
+
+/**
+ * The properties of `a` and `b` with every sensitive value (by either side's names) replaced:
+ * a set value by SECRET_SET, and `b`'s by SECRET_CHANGED when it differs from `a`'s.
+ * Empty values stay empty (they hold no secret).
+ */
+function maskPair(a: Configured, b: Configured, sensitive: SensitiveMap): [Record<string, string>, Record<string, string>] {
+  const pa = { ...a.properties };
+  const pb = { ...b.properties };
+  for (const n of new Set([...sensitiveNamesOf(a, sensitive), ...sensitiveNamesOf(b, sensitive)])) {
+    const x = pa[n];
+    const y = pb[n];
+    if (x) pa[n] = SECRET_SET;
+    if (y) pb[n] = x === y ? SECRET_SET : SECRET_CHANGED;
+  }
+  return [pa, pb];
+}
+
 function processorLabel(p: ProcessorConfig): string {
   return p.name ?? p.type;
 }
@@ -47,44 +93,62 @@ function connectionLabel(c: ConnectionConfig, names: Map<string, string>): strin
   return c.name ?? `${names.get(c.source) ?? c.source} → ${names.get(c.destination) ?? c.destination} (${c.relationships.join(", ")})`;
 }
 
-/** Compares two documents. Canvas positions are ignored (moving things is not a change). */
-export function diffFlows(before: FlowDocument, after: FlowDocument): FlowDiff {
+/**
+ * One section's diff. `fields(old, cur)` gives both sides as plain records to compare (with
+ * positions and secrets already taken out).
+ */
+function diffSection<T extends { id: string }>(
+  before: readonly T[],
+  after: readonly T[],
+  label: (x: T) => string,
+  fields: (old: T, cur: T) => [Record<string, unknown>, Record<string, unknown>],
+): SectionDiff {
+  const b = new Map(before.map((x) => [x.id, x]));
+  const a = new Map(after.map((x) => [x.id, x]));
+  const changed: ComponentChange[] = [];
+  for (const cur of after) {
+    const old = b.get(cur.id);
+    if (!old) continue;
+    const changes = fieldChanges(...fields(old, cur));
+    if (changes.length) changed.push({ id: cur.id, name: label(cur), changes });
+  }
+  return {
+    added: after.filter((x) => !b.has(x.id)).map((x) => ({ id: x.id, name: label(x) })),
+    removed: before.filter((x) => !a.has(x.id)).map((x) => ({ id: x.id, name: label(x) })),
+    changed,
+  };
+}
+
+function withoutPosition<T extends { position?: unknown }>(x: T): Record<string, unknown> {
+  const { position: _position, ...rest } = x;
+  return rest;
+}
+
+/**
+ * Compares two documents; `sensitive` names the sensitive properties by type (the catalog's
+ * map). Canvas positions are ignored (moving things is not a change).
+ */
+export function diffFlows(before: FlowDocument, after: FlowDocument, sensitive: SensitiveMap): FlowDiff {
   const names = new Map([...before.processors, ...after.processors].map((p) => [p.id, processorLabel(p)]));
-  const bp = new Map(before.processors.map((p) => [p.id, p]));
-  const ap = new Map(after.processors.map((p) => [p.id, p]));
-  const bc = new Map(before.connections.map((c) => [c.id, c]));
-  const ac = new Map(after.connections.map((c) => [c.id, c]));
-  const strip = (p: ProcessorConfig) => {
-    const { position: _position, ...rest } = p;
-    return rest as Record<string, unknown>;
+  const configured = <T extends Configured & { position?: unknown }>(old: T, cur: T): [Record<string, unknown>, Record<string, unknown>] => {
+    const [pa, pb] = maskPair(old, cur, sensitive);
+    return [
+      { ...withoutPosition(old), properties: pa },
+      { ...withoutPosition(cur), properties: pb },
+    ];
   };
   const diff: FlowDiff = {
-    processors: {
-      added: after.processors.filter((p) => !bp.has(p.id)).map((p) => ({ id: p.id, name: processorLabel(p) })),
-      removed: before.processors.filter((p) => !ap.has(p.id)).map((p) => ({ id: p.id, name: processorLabel(p) })),
-      changed: [],
-    },
-    connections: {
-      added: after.connections.filter((c) => !bc.has(c.id)).map((c) => ({ id: c.id, name: connectionLabel(c, names) })),
-      removed: before.connections.filter((c) => !ac.has(c.id)).map((c) => ({ id: c.id, name: connectionLabel(c, names) })),
-      changed: [],
-    },
+    processors: diffSection(before.processors, after.processors, processorLabel, configured),
+    connections: diffSection(
+      before.connections,
+      after.connections,
+      (c) => connectionLabel(c, names),
+      (old, cur) => [old as unknown as Record<string, unknown>, cur as unknown as Record<string, unknown>],
+    ),
+    services: diffSection(before.services, after.services, (s) => s.name ?? s.type, configured),
+    groups: diffSection(before.groups, after.groups, (g) => g.name, (old, cur) => [withoutPosition(old), withoutPosition(cur)]),
     same: false,
   };
-  for (const p of after.processors) {
-    const old = bp.get(p.id);
-    if (!old) continue;
-    const changes = fieldChanges(strip(old), strip(p));
-    if (changes.length) diff.processors.changed.push({ id: p.id, name: processorLabel(p), changes });
-  }
-  for (const c of after.connections) {
-    const old = bc.get(c.id);
-    if (!old) continue;
-    const changes = fieldChanges(old as unknown as Record<string, unknown>, c as unknown as Record<string, unknown>);
-    if (changes.length) diff.connections.changed.push({ id: c.id, name: connectionLabel(c, names), changes });
-  }
-  const d = diff;
-  d.same =
-    d.processors.added.length + d.processors.removed.length + d.processors.changed.length + d.connections.added.length + d.connections.removed.length + d.connections.changed.length === 0;
+  diff.same = [diff.processors, diff.connections, diff.services, diff.groups].every((s) => s.added.length + s.removed.length + s.changed.length === 0);
   return diff;
 }

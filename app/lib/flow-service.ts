@@ -6,7 +6,8 @@
  * - it throws ApiError (status + one readable message, optionally field problems) for anything
  *   a user can cause; route handlers turn that into a 4xx answer;
  * - documents leaving it are masked (no sensitive value), documents entering it have their
- *   placeholders restored from the stored snapshot;
+ *   placeholders restored from the stored snapshot (only while the component's connection
+ *   target is unchanged: secrets.ts);
  * - a save names the revision it read; a stale one is refused with 409, never merged;
  * - per flow, operations that touch the snapshot or the engine run one at a time.
  */
@@ -70,6 +71,8 @@ export interface SaveResult {
   pending: FlowProblem[];
   /** The saved document, masked (only for operations where the server changed it). */
   document?: FlowDocument;
+  /** Secrets cleared because their component's connection target changed: they must be typed again. */
+  secretsCleared?: FlowProblem[];
 }
 
 async function sensitiveMap(): Promise<SensitiveMap> {
@@ -238,14 +241,16 @@ export async function saveFlow(id: string, revision: number, input: unknown): Pr
     const row = await loadRow(id);
     if (row.revision !== revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
     const stored = parseSnapshot(row.snapshot);
-    const doc = restoreSecrets(incoming, stored, await sensitiveMap());
+    const sensitive = await sensitiveMap();
+    const { document: doc, cleared } = restoreSecrets(incoming, stored, sensitive);
     const deployed = await resumeIfDeployedBefore(id, stored, row.revision);
     // Phase one: the node says whether it can take the snapshot before anything is saved.
     if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: doc }));
     const next = await writeSnapshot(id, revision, doc);
     const analysis = await analyze(doc);
     const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot: doc }), "Saved, but the running flow could not take the change: ") : undefined;
-    return { revision: next, analysis, pending: d?.pending ?? [] };
+    if (!cleared.length) return { revision: next, analysis, pending: d?.pending ?? [] };
+    return { revision: next, analysis, pending: d?.pending ?? [], document: maskDocument(doc, sensitive), secretsCleared: cleared };
   });
 }
 
@@ -463,11 +468,14 @@ async function versionDoc(id: string, version: number | "current"): Promise<Flow
   return parseSnapshot(v.snapshot);
 }
 
-/** The difference between two versions ("current" = the working snapshot). */
+/**
+ * The difference between two versions ("current" = the working snapshot), processors,
+ * connections, services and groups. Compared decrypted, so a changed secret is reported as
+ * changed; diffFlows never shows a sensitive value.
+ */
 export async function diffVersions(id: string, from: number | "current", to: number | "current"): Promise<FlowDiff> {
   await loadRow(id);
-  const sens = await sensitiveMap();
-  return diffFlows(maskDocument(await versionDoc(id, from), sens), maskDocument(await versionDoc(id, to), sens));
+  return diffFlows(await versionDoc(id, from), await versionDoc(id, to), await sensitiveMap());
 }
 
 /**
