@@ -29,7 +29,11 @@ export const HandleHttpRequest = defineProcessor({
   input: "forbidden",
   properties: {
     port: property.integer({ displayName: "Listening Port", description: "TCP port (0 = any free port, logged on start).", default: "80", min: 0, max: 65535 }),
-    host: property.string({ displayName: "Hostname", description: "Address to bind, e.g. 127.0.0.1 or 0.0.0.0 (all interfaces).", default: "0.0.0.0" }),
+    host: property.string({
+      displayName: "Hostname",
+      description: "Address to bind. The default, 127.0.0.1, accepts connections from this machine only; 0.0.0.0 (all interfaces) or one interface's address opens the port to the network.",
+      default: "127.0.0.1",
+    }),
     allowedPaths: property.string({ displayName: "Allowed Paths", description: "Regular expression the request path must match. Empty = any path." }),
     allowGet: property.boolean({ displayName: "Allow GET", description: "Accept GET requests.", default: "true" }),
     allowPost: property.boolean({ displayName: "Allow POST", description: "Accept POST requests.", default: "true" }),
@@ -103,8 +107,8 @@ export const HandleHttpRequest = defineProcessor({
         (e: Error) => reject(res, e instanceof BodyTooLargeError ? 413 : 400, e.message),
       );
     });
-    const port = await listen(server, config.port, config.host);
-    context.logger.info(`HandleHttpRequest listening on ${config.host}:${port}`, { port });
+    const { address, port } = await listen(server, config.port, config.host);
+    context.logger.info(`HandleHttpRequest listening on ${address}:${port}`, { address, port });
     return {
       server,
       port,

@@ -28,7 +28,11 @@ export const ListenHTTP = defineProcessor({
   input: "forbidden",
   properties: {
     port: property.integer({ displayName: "Listening Port", description: "TCP port (0 = any free port, logged on start).", required: true, min: 0, max: 65535 }),
-    host: property.string({ displayName: "Listening Address", description: "Address to bind, e.g. 127.0.0.1 or 0.0.0.0 (all interfaces).", default: "0.0.0.0" }),
+    host: property.string({
+      displayName: "Listening Address",
+      description: "Address to bind. The default, 127.0.0.1, accepts connections from this machine only; 0.0.0.0 (all interfaces) or one interface's address opens the port to the network.",
+      default: "127.0.0.1",
+    }),
     basePath: property.string({
       displayName: "Base Path",
       description: "Path the server accepts data on, without the leading slash.",
@@ -111,8 +115,8 @@ export const ListenHTTP = defineProcessor({
         },
       );
     });
-    const port = await listen(server, config.port, config.host);
-    context.logger.info(`ListenHTTP listening on ${config.host}:${port}${path}`, { port });
+    const { address, port } = await listen(server, config.port, config.host);
+    context.logger.info(`ListenHTTP listening on ${address}:${port}${path}`, { address, port });
     return {
       server,
       port,

@@ -7,14 +7,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ProcessorContext } from "../../engine/sdk";
 
-/** Starts a server on host:port (0 = any free port); resolves with the bound port. */
-export function listen(server: http.Server, port: number, host: string): Promise<number> {
+/** Starts a server on host:port (0 = any free port); resolves with the address and port it bound. */
+export function listen(server: http.Server, port: number, host: string): Promise<{ address: string; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(e);
     server.once("error", onError);
     server.listen(port, host, () => {
       server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
+      const bound = server.address() as AddressInfo;
+      resolve({ address: bound.address, port: bound.port });
     });
   });
 }
