@@ -5,9 +5,22 @@
  *
  * One owner per data dir: when another process (a `sluice run`, a node, a second app server)
  * holds it, the server exits with code 2 and one line naming the dir and the holder's pid.
+ *
+ * Before that, security (docs/security.md): the session key is read (or created) and an empty
+ * user store gets its `admin` (SLUICE_ADMIN_PASSWORD, or a generated password printed once). A
+ * session key that cannot be read stops the server with one line naming the file.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { sessionPassword } = await import("./app/lib/auth/session");
+  const { ensureAdmin } = await import("./app/lib/auth/users");
+  try {
+    sessionPassword();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+  await ensureAdmin();
   const { isNodeError, localNode, stopLocalNode } = await import("./app/lib/engine-client");
   try {
     await localNode();

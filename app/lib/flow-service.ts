@@ -47,6 +47,13 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * An access check on a change (app/lib/auth/restricted.ts): called inside the flow's lock with
+ * the stored document (null for a new flow) and the one about to be written, secrets restored,
+ * before anything is written or deployed. It refuses by throwing an ApiError.
+ */
+export type DocumentGuard = (before: FlowDocument | null, after: FlowDocument) => Promise<void>;
+
 /** The message a stale save gets (409). */
 export const STALE_MESSAGE =
   "This flow was changed elsewhere (another tab or user) since you loaded it. Your change was not saved: reload to get the latest version, then redo it.";
@@ -207,9 +214,10 @@ export async function createFlow(input: { name: string; description?: string }):
  * refused with 400 and their field paths; semantic ones (unconnected relationships...) are kept
  * and shown on the canvas.
  */
-export async function importFlow(input: unknown, name?: string): Promise<{ id: string; problems: FlowProblem[] }> {
+export async function importFlow(input: unknown, name?: string, guard?: DocumentGuard): Promise<{ id: string; problems: FlowProblem[] }> {
   const doc = validateDocument(input);
   if (name) doc.name = name;
+  await guard?.(null, doc);
   const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
   const analysis = await analyze(doc);
   return { id: row.id, problems: analysis.problems };
@@ -235,7 +243,7 @@ export async function getEditorFlow(id: string): Promise<EditorFlow> {
  * 400: not a flow document (field paths); 409: stale revision, or a removed connection still
  * holds FlowFiles ("empty the queue first") — in both cases nothing is saved.
  */
-export async function saveFlow(id: string, revision: number, input: unknown): Promise<SaveResult> {
+export async function saveFlow(id: string, revision: number, input: unknown, guard?: DocumentGuard): Promise<SaveResult> {
   const incoming = validateDocument(input);
   return withFlowLock(id, async () => {
     const row = await loadRow(id);
@@ -243,6 +251,7 @@ export async function saveFlow(id: string, revision: number, input: unknown): Pr
     const stored = parseSnapshot(row.snapshot);
     const sensitive = await sensitiveMap();
     const { document: doc, cleared } = restoreSecrets(incoming, stored, sensitive);
+    await guard?.(stored, doc);
     const deployed = await resumeIfDeployedBefore(id, stored, row.revision);
     // Phase one: the node says whether it can take the snapshot before anything is saved.
     if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: doc }));
@@ -292,6 +301,7 @@ export async function exportFlow(id: string): Promise<{ fileName: string; docume
 export async function runFlow(
   id: string,
   input: { action: "start" | "stop"; processors?: string[] },
+  guard?: DocumentGuard,
 ): Promise<SaveResult & { failures: Array<{ id: string; message: string }> }> {
   return withFlowLock(id, async () => {
     const row = await loadRow(id);
@@ -316,6 +326,7 @@ export async function runFlow(
         p.state = "running";
       } else p.state = "stopped";
     }
+    await guard?.(parseSnapshot(row.snapshot), doc);
     const revision = await writeSnapshot(id, row.revision, doc);
     const deployed = await resumeIfDeployedBefore(id, doc, revision);
     let d: DeploymentSummary | undefined = deployed;
@@ -482,7 +493,7 @@ export async function diffVersions(id: string, from: number | "current", to: num
  * Makes a committed version the working snapshot (a new revision). Run states of processors
  * that still exist are kept: reverting the design does not start or stop anything by itself.
  */
-export async function revertToVersion(id: string, version: number, revision: number): Promise<SaveResult> {
+export async function revertToVersion(id: string, version: number, revision: number, guard?: DocumentGuard): Promise<SaveResult> {
   return withFlowLock(id, async () => {
     const row = await loadRow(id);
     if (row.revision !== revision) throw new ApiError(409, STALE_MESSAGE, [], "stale");
@@ -490,6 +501,7 @@ export async function revertToVersion(id: string, version: number, revision: num
     const target = await versionDoc(id, version);
     const states = new Map(current.processors.map((p) => [p.id, p.state]));
     for (const p of target.processors) p.state = states.get(p.id) ?? (p.state === "disabled" ? "disabled" : "stopped");
+    await guard?.(current, target);
     const deployed = await resumeIfDeployedBefore(id, current, row.revision);
     if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: target }));
     const next = await writeSnapshot(id, revision, target);

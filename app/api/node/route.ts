@@ -4,6 +4,6 @@ import { nodeInfo } from "../../lib/flow-service";
 export const dynamic = "force-dynamic";
 
 /** The local node: name, pid, data dir, deployed flows and event-loop busy time. */
-export function GET() {
-  return handle(async () => json(await nodeInfo()));
+export function GET(req: Request) {
+  return handle(req, async () => json(await nodeInfo()));
 }

@@ -14,5 +14,5 @@ const bodySchema = z
 
 /** Validates a connection's queue settings as the connection panel edits them. */
 export function POST(req: Request) {
-  return handle(async () => json({ problems: await validateConnectionSettings(await readBody(req, bodySchema)) }));
+  return handle(req, async () => json({ problems: await validateConnectionSettings(await readBody(req, bodySchema)) }));
 }

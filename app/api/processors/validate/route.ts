@@ -15,5 +15,5 @@ const bodySchema = z
 
 /** Validates one processor configuration as the config panel edits it. */
 export function POST(req: Request) {
-  return handle(async () => json(await validateConfig(await readBody(req, bodySchema))));
+  return handle(req, async () => json(await validateConfig(await readBody(req, bodySchema))));
 }

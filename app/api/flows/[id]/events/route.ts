@@ -12,7 +12,7 @@ const INTERVAL_MS = 1000;
  * event (and the end of the stream) when the flow is deleted.
  */
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
-  return handle(async () => {
+  return handle(req, async () => {
     const { id } = await params(ctx, z.object({ id: flowIdSchema }));
     await liveStatus(id);
     await resumeFlow(id);

@@ -58,7 +58,7 @@ function queryObject(sp: URLSearchParams): Record<string, unknown> {
  * 8601; limit 1..1000, default 1000). Answers `{ events, limit }`.
  */
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
-  return handle(async () => {
+  return handle(req, async () => {
     const { id } = await params(ctx, z.object({ id: flowIdSchema }));
     const q = parseWith(querySchema, queryObject(new URL(req.url).searchParams), "query");
     return json(

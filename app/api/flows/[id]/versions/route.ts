@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { flowIdSchema, handle, json, params, readBody } from "../../../../lib/api";
+import { audit } from "../../../../lib/audit";
 import { commitVersion, listVersions } from "../../../../lib/flow-service";
 
 export const dynamic = "force-dynamic";
@@ -8,8 +9,8 @@ type Ctx = { params: Promise<{ id: string }> };
 const paramsSchema = z.object({ id: flowIdSchema });
 
 /** Committed versions, newest first. */
-export function GET(_req: Request, ctx: Ctx) {
-  return handle(async () => {
+export function GET(req: Request, ctx: Ctx) {
+  return handle(req, async () => {
     const { id } = await params(ctx, paramsSchema);
     return json({ versions: await listVersions(id) });
   });
@@ -17,9 +18,11 @@ export function GET(_req: Request, ctx: Ctx) {
 
 /** Commits the current snapshot: `{ message }`. */
 export function POST(req: Request, ctx: Ctx) {
-  return handle(async () => {
+  return handle(req, async (who) => {
     const { id } = await params(ctx, paramsSchema);
     const { message } = await readBody(req, z.object({ message: z.string().trim().min(1, "a commit message is required").max(2000) }).strict());
-    return json(await commitVersion(id, message), 201);
+    const v = await commitVersion(id, message);
+    await audit(who, "version-commit", { flowId: id, details: { version: v.version, message: v.message } });
+    return json(v, 201);
   });
 }

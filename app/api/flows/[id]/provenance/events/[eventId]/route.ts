@@ -5,8 +5,8 @@ import { eventIdSchema, provenanceEventDetail } from "../../../../../../lib/prov
 export const dynamic = "force-dynamic";
 
 /** One provenance event with its attributes before and after, content sizes and replayability. */
-export function GET(_req: Request, ctx: { params: Promise<{ id: string; eventId: string }> }) {
-  return handle(async () => {
+export function GET(req: Request, ctx: { params: Promise<{ id: string; eventId: string }> }) {
+  return handle(req, async () => {
     const { id, eventId } = await params(ctx, z.object({ id: flowIdSchema, eventId: eventIdSchema }));
     return json(await provenanceEventDetail(id, eventId));
   });

@@ -12,7 +12,7 @@ const PREVIEW_BYTES = 256 * 1024;
  * `?download=1` its whole content as an attachment.
  */
 export function GET(req: Request, ctx: { params: Promise<{ id: string; connectionId: string; uuid: string }> }) {
-  return handle(async () => {
+  return handle(req, async () => {
     const { id, connectionId, uuid } = await params(ctx, z.object({ id: flowIdSchema, connectionId: componentIdSchema, uuid: z.string().min(1).max(100) }));
     const ff = await queuedFlowFile(id, connectionId, uuid);
     if (new URL(req.url).searchParams.get("download")) {

@@ -16,7 +16,7 @@ const querySchema = z.object({
  * it has aged out of the content archive.
  */
 export function GET(req: Request, ctx: { params: Promise<{ id: string; eventId: string }> }) {
-  return handle(async () => {
+  return handle(req, async () => {
     const { id, eventId } = await params(ctx, z.object({ id: flowIdSchema, eventId: eventIdSchema }));
     const sp = new URL(req.url).searchParams;
     const q = parseWith(querySchema, { side: sp.get("side") ?? undefined, download: sp.get("download") ?? undefined }, "query");
