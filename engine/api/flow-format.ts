@@ -8,13 +8,22 @@
  *
  * Version history:
  * - 1: processors, connections, optional process groups, controller services, canvas positions.
+ *   Ids match SAFE_ID (engine/api/node-api.ts).
  */
 import { z } from "zod";
+import { SAFE_ID } from "./node-api";
 
 /** The format version this build writes. Readers accept every version listed in the README. */
 export const FLOW_FORMAT_VERSION = 1 as const;
 
-const id = z.string().min(1, "must not be empty").max(200);
+/**
+ * Every id (flow, processor, connection, group, service) may become a path segment (a flow's
+ * data dir, a processor's state dir), so each matches the one safe pattern, SAFE_ID.
+ */
+const id = z
+  .string()
+  .min(1, "must not be empty")
+  .regex(SAFE_ID, 'must be 1 to 128 letters, digits, "_" or "-", starting with a letter or digit (ids become file names)');
 const position = z.object({ x: z.number().finite(), y: z.number().finite() });
 
 /** How a processor is triggered. Durations use NiFi's text form: "1 sec", "500 ms", "5 min". */

@@ -7,6 +7,7 @@ import { Cron } from "croner";
 import type { AnyProcessorDefinition } from "../sdk/define";
 import type { DynamicProperty, ProcessorContext, ProcessorLogger, EngineServices } from "../sdk/types";
 import type { ProcessorConfig } from "../api/flow-format";
+import { SAFE_ID } from "../api/node-api";
 import { resolveConfig, type ValidationProblem } from "../sdk/property";
 import { compile } from "../core/el";
 import { processorProblems, relationshipsOf } from "./validate-flow";
@@ -34,6 +35,18 @@ export interface NodeEnvironment {
   sessionClosed(s: StandardProcessSession): void;
   wake(): void;
   log(level: "debug" | "info" | "warn" | "error", component: string, message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * `<root>/<id>`, the processor's state dir. Flow validation already refuses unsafe ids; this
+ * refuses them again (defence in depth), so no id can place state outside `root`.
+ */
+function stateDirOf(root: string, id: string): string {
+  const dir = path.resolve(root, id);
+  if (!SAFE_ID.test(id) || path.dirname(dir) !== path.resolve(root)) {
+    throw new Error(`processor id ${JSON.stringify(id)} does not match ${SAFE_ID}; refusing a state directory outside ${root}`);
+  }
+  return dir;
 }
 
 /** Compiled dynamic property. */
@@ -155,7 +168,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
         this.yieldUntil = 0;
         env.wake();
       },
-      stateDir: path.join(env.stateDir, spec.id),
+      stateDir: stateDirOf(env.stateDir, spec.id),
       services: env.services,
       get signal() {
         return node.abort.signal;

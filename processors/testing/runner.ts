@@ -50,6 +50,8 @@ export interface RunnerOptions {
   controllerServices?: Record<string, Record<string, string>>;
   /** Whether the processor has an incoming connection. @default true unless input is "forbidden" */
   withInput?: boolean;
+  /** The processor's id (its state dir is `<runner state dir>/<id>`). @default "under-test" */
+  id?: string;
 }
 
 export class TestRunner {
@@ -87,7 +89,7 @@ export class TestRunner {
     };
     this.node = new ProcessorNode(
       def,
-      { id: "under-test", type: def.type, properties, scheduling, autoTerminate: opts.autoTerminate ?? [], state: "stopped" },
+      { id: opts.id ?? "under-test", type: def.type, properties, scheduling, autoTerminate: opts.autoTerminate ?? [], state: "stopped" },
       env,
     );
     this.input = new ConnectionQueue("input");
