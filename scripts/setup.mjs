@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Prepares a checkout to run: generates the Prisma client, creates the data directory, applies
-// the flow store migrations and seeds an example flow into an empty store.
+// Prepares a checkout to run: generates the Prisma client, creates the data directory, checks
+// (or creates, on first start) the secret key, applies the flow store migrations and seeds an
+// example flow into an empty store.
 //
 // Usage:
 //   node scripts/setup.mjs                  generate (if stale) + data dir + migrate + seed
 //   node scripts/setup.mjs --generate-only  only `prisma generate`, and only if stale
 //
 // The data directory is $SLUICE_DATA_DIR (default ./data, relative to the working directory);
-// the store is <data dir>/sluice.db. Problems with either are reported as one line on stderr
-// with exit code 1, and nothing on disk is changed.
+// the store is <data dir>/sluice.db. The key that encrypts sensitive values in it is
+// $SLUICE_SECRET_KEY or <data dir>/secret.key (prisma/secret-key.mjs). Problems with any of
+// them are reported as one line on stderr with exit code 1, and nothing on disk is changed.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -17,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { DATA_DIR_ENV, DataStoreError, prepareDataStore } from "../prisma/data-store.mjs";
+import { SecretKeyError, prepareSecretKey } from "../prisma/secret-key.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const schemaFile = path.join(root, "prisma", "schema.prisma");
@@ -104,9 +107,11 @@ function main() {
     generateIfNeeded();
     return;
   }
-  // Check the data dir and database first: it is fast, and a bad one must fail before
+  // Check the data dir, database and key first: it is fast, and a bad one must fail before
   // anything (prisma included) touches it.
   const { dataDir, databasePath } = prepareDataStore();
+  const secret = prepareSecretKey({ dataDir, databasePath, create: true });
+  if (secret.created) log(`created the secret key ${secret.file} (mode 600): back it up, the stored secrets cannot be read without it`);
   generateIfNeeded();
   // Absolute, so prisma.config.ts (run with cwd = repo root) finds the same directory.
   prisma(["migrate", "deploy"], { [DATA_DIR_ENV]: dataDir });
@@ -117,7 +122,7 @@ function main() {
 try {
   main();
 } catch (err) {
-  if (err instanceof DataStoreError || err instanceof SetupError) {
+  if (err instanceof DataStoreError || err instanceof SecretKeyError || err instanceof SetupError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     const msg = err instanceof Error ? err.message : String(err);

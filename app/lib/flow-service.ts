@@ -8,6 +8,8 @@
  * - documents leaving it are masked (no sensitive value), documents entering it have their
  *   placeholders restored from the stored snapshot (only while the component's connection
  *   target is unchanged: secrets.ts);
+ * - snapshots in the store (`Flow` and every `FlowRevision`) hold sensitive values encrypted
+ *   (secret-key.ts); documents read from it are decrypted, so the node gets plain values;
  * - a save names the revision it read; a stale one is refused with 409, never merged;
  * - per flow, operations that touch the snapshot or the engine run one at a time.
  */
@@ -31,6 +33,7 @@ import {
   type QueuedFlowFile,
 } from "./engine-client";
 import { diffFlows, type FlowDiff } from "./flow-diff";
+import { StoredSecretError, hasPlainSecrets, openDocument, sealDocument } from "./secret-key";
 import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
 
 /** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
@@ -139,7 +142,18 @@ function parseSnapshot(snapshot: string): FlowDocument {
   }
   const r = parseFlowDocument(json);
   if (!r.ok) throw new ApiError(422, "the stored snapshot is not a valid flow document", r.problems);
-  return r.flow;
+  try {
+    return openDocument(r.flow);
+  } catch (e) {
+    if (e instanceof StoredSecretError) throw new ApiError(500, e.message, [{ path: e.path, message: "does not decrypt with the current key" }], "secret-key");
+    throw e;
+  }
+}
+
+/** The JSON text stored for `doc`: its sensitive values encrypted. */
+async function snapshotText(doc: FlowDocument): Promise<string> {
+  const sensitive = doc.processors.length + doc.services.length > 0 ? await sensitiveMap() : {};
+  return JSON.stringify(sealDocument(doc, sensitive));
 }
 
 async function loadRow(id: string) {
@@ -165,7 +179,7 @@ async function writeSnapshot(id: string, expected: number, doc: FlowDocument): P
   const db = getDb();
   const r = await db.flow.updateMany({
     where: { id, revision: expected },
-    data: { snapshot: JSON.stringify(doc), revision: expected + 1, name: doc.name, description: doc.description ?? null },
+    data: { snapshot: await snapshotText(doc), revision: expected + 1, name: doc.name, description: doc.description ?? null },
   });
   if (r.count === 1) return expected + 1;
   await loadRow(id);
@@ -205,7 +219,7 @@ export async function createFlow(input: { name: string; description?: string }):
     groups: [],
     services: [],
   };
-  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
+  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });
   return { id: row.id };
 }
 
@@ -218,7 +232,7 @@ export async function importFlow(input: unknown, name?: string, guard?: Document
   const doc = validateDocument(input);
   if (name) doc.name = name;
   await guard?.(null, doc);
-  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: JSON.stringify(doc) } });
+  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });
   const analysis = await analyze(doc);
   return { id: row.id, problems: analysis.problems };
 }
@@ -357,11 +371,53 @@ export async function resumeFlow(id: string): Promise<void> {
 }
 
 /**
+ * Encrypts the sensitive values that a Sluice without encryption at rest stored in plain text,
+ * in `Flow` and every `FlowRevision`, in one transaction, then compacts the database (VACUUM) so
+ * the plain text does not stay in its free pages. A row changed meanwhile is left for the next
+ * save to encrypt. Idempotent; returns how many rows it rewrote.
+ */
+export async function sealPlainSecrets(): Promise<number> {
+  const db = getDb();
+  const sensitive = await sensitiveMap();
+  const resealed = (snapshot: string): string | null => {
+    let json: unknown;
+    try {
+      json = JSON.parse(snapshot);
+    } catch {
+      return null;
+    }
+    const r = parseFlowDocument(json);
+    if (!r.ok || !hasPlainSecrets(r.flow, sensitive)) return null;
+    return JSON.stringify(sealDocument(openDocument(r.flow), sensitive));
+  };
+  const updates = [];
+  for (const f of await db.flow.findMany({ select: { id: true, snapshot: true } })) {
+    const text = resealed(f.snapshot);
+    if (text) updates.push(db.$executeRaw`UPDATE "Flow" SET "snapshot" = ${text} WHERE "id" = ${f.id} AND "snapshot" = ${f.snapshot}`);
+  }
+  for (const v of await db.flowRevision.findMany({ select: { id: true, snapshot: true } })) {
+    const text = resealed(v.snapshot);
+    if (text) updates.push(db.$executeRaw`UPDATE "FlowRevision" SET "snapshot" = ${text} WHERE "id" = ${v.id}`);
+  }
+  if (!updates.length) return 0;
+  const changed = (await db.$transaction(updates)).reduce((a, b) => a + b, 0);
+  await db.$executeRawUnsafe("VACUUM");
+  return changed;
+}
+
+/**
  * Resumes every flow that had an engine before the server stopped, as NiFi restores its
  * flow on restart: processors that were running run again, queues are recovered. Called once
  * at server start (instrumentation.ts). A flow that cannot resume is logged and skipped.
+ * First encrypts secrets left in plain text by an older version (sealPlainSecrets).
  */
 export async function resumeAllFlows(): Promise<number> {
+  try {
+    const sealed = await sealPlainSecrets();
+    if (sealed > 0) console.log(`sluice: encrypted the plain-text secrets of ${sealed} stored snapshot${sealed === 1 ? "" : "s"}`);
+  } catch (e) {
+    console.error(`sluice: could not encrypt plain-text secrets: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  }
   const rows = await getDb().flow.findMany({ select: { id: true } });
   let resumed = 0;
   for (const { id } of rows) {
@@ -449,7 +505,7 @@ export async function commitVersion(id: string, message: string): Promise<Versio
     const row = await loadRow(id);
     const doc = parseSnapshot(row.snapshot);
     const last = await db.flowRevision.findFirst({ where: { flowId: id }, orderBy: { version: "desc" }, select: { version: true } });
-    const v = await db.flowRevision.create({ data: { flowId: id, version: (last?.version ?? 0) + 1, message, snapshot: row.snapshot } });
+    const v = await db.flowRevision.create({ data: { flowId: id, version: (last?.version ?? 0) + 1, message, snapshot: await snapshotText(doc) } });
     return { version: v.version, message: v.message, createdAt: v.createdAt.toISOString(), processors: doc.processors.length, connections: doc.connections.length };
   });
 }
