@@ -155,12 +155,16 @@ export function parseGrants(text: string): string[] {
   }
 }
 
+const SEAL_FORMAT = /^Fe26\.2\*[A-Za-z0-9_*-]{1,2000}~2$/;
+
 /** How often a session's lastSeenAt is written at most. */
 const TOUCH_EVERY_MS = 60_000;
 
 /** The principal of a sealed session cookie value, or null. */
 export async function sessionPrincipal(sealed: string | undefined): Promise<Principal | null> {
-  if (!sealed) return null;
+  // Exactly what sealData writes (iron's Fe26.2 seal, iron-session's "~2" version suffix):
+  // iron-session itself would read "~2x" as version 2.
+  if (!sealed || !SEAL_FORMAT.test(sealed)) return null;
   let data: { t?: unknown };
   try {
     data = await unsealData<{ t?: unknown }>(sealed, { password: sessionPassword(), ttl: sessionTtlSeconds() });
