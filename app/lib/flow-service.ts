@@ -373,8 +373,8 @@ export async function resumeFlow(id: string): Promise<void> {
 /**
  * Encrypts the sensitive values that a Sluice without encryption at rest stored in plain text,
  * in `Flow` and every `FlowRevision`, in one transaction, then compacts the database (VACUUM) so
- * the plain text does not stay in its free pages. A row changed meanwhile is left for the next
- * save to encrypt. Idempotent; returns how many rows it rewrote.
+ * the plain text does not stay in its free pages. A row changed meanwhile, or holding a value
+ * that does not decrypt, is left as is. Idempotent; returns how many rows it rewrote.
  */
 export async function sealPlainSecrets(): Promise<number> {
   const db = getDb();
@@ -388,7 +388,13 @@ export async function sealPlainSecrets(): Promise<number> {
     }
     const r = parseFlowDocument(json);
     if (!r.ok || !hasPlainSecrets(r.flow, sensitive)) return null;
-    return JSON.stringify(sealDocument(openDocument(r.flow), sensitive));
+    try {
+      return JSON.stringify(sealDocument(openDocument(r.flow), sensitive));
+    } catch (e) {
+      // Its other secrets do not decrypt: opening the flow reports that; leave the row as is.
+      if (e instanceof StoredSecretError) return null;
+      throw e;
+    }
   };
   const updates = [];
   for (const f of await db.flow.findMany({ select: { id: true, snapshot: true } })) {

@@ -39,15 +39,17 @@ export function forgetSecretKey(): void {
   holder.sluiceSecretKey = undefined;
 }
 
-/** A stored secret that does not decrypt with the current key; names its field, never its value. */
+/**
+ * A stored secret that does not decrypt with the current key; names its field, never its value
+ * (nor where the key is: the message may reach the browser; setup names the key file).
+ */
 export class StoredSecretError extends Error {
   override name = "StoredSecretError";
   constructor(
     /** Field path, e.g. `services[0].properties.password`. */
     readonly path: string,
-    keySource: string,
   ) {
-    super(`the stored secret ${path} does not decrypt with the key from ${keySource} (changed, or encrypted under another key)`);
+    super(`the stored secret ${path} does not decrypt with the current key (changed, or encrypted under another key)`);
   }
 }
 
@@ -83,12 +85,12 @@ export function hasPlainSecrets(doc: FlowDocument, sensitive: SensitiveMap): boo
  * the masking functions work on. Throws StoredSecretError for a value that does not decrypt.
  */
 export function openDocument(doc: FlowDocument): FlowDocument {
-  const { key, source } = secretKey();
+  const { key } = secretKey();
   return mapEncryptedValues(doc, (value, context, path) => {
     try {
       return decryptValue(key, value, context);
     } catch (e) {
-      if (e instanceof SecretDecryptError) throw new StoredSecretError(path, source);
+      if (e instanceof SecretDecryptError) throw new StoredSecretError(path);
       throw e;
     }
   });

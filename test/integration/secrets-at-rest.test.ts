@@ -334,6 +334,42 @@ describe("secrets at rest", () => {
     expect(setup.status).toBe(0);
   });
 
+  it("rekey finishes a rekey interrupted after its transaction, and discards one interrupted before", async () => {
+    await client.stopLocalNode();
+    const current = readKeyFile(keyFile);
+    const next = Buffer.alloc(32, 9);
+    const nextFile = path.join(tmpdir(), `sluice-interrupted-key-${process.pid}`);
+    writeFileSync(nextFile, next.toString("base64"), { mode: 0o600 });
+    try {
+      // The store re-encrypted under `next` while secret.key still holds `current`: a crash
+      // between the transaction and the key file swap.
+      expect(run("rekey.mjs", ["--new-key-file", nextFile], { SLUICE_SECRET_KEY: current.toString("hex") }).status).toBe(0);
+      writeFileSync(`${keyFile}.new`, next.toString("base64"), { mode: 0o600 });
+      writeFileSync(`${keyFile}.old`, current.toString("base64"), { mode: 0o600 });
+      const blocked = run("setup.mjs");
+      expect(blocked.status).toBe(1);
+      expect(blocked.stderr).toBe(`sluice: an interrupted rekey left ${keyFile}.new; run \`npm run rekey\` to finish it\n`);
+      const finished = run("rekey.mjs");
+      expect(finished.status).toBe(0);
+      expect(finished.stdout).toContain("finished an interrupted rekey");
+      expect(readKeyFile(keyFile).equals(next)).toBe(true);
+      expect(readdirSync(dataDir).filter((f) => f.startsWith("secret.key"))).toEqual(["secret.key"]);
+
+      // Interrupted before the transaction: the store is still under the current key.
+      writeFileSync(`${keyFile}.new`, Buffer.alloc(32, 3).toString("base64"), { mode: 0o600 });
+      const redone = run("rekey.mjs");
+      expect(redone.status).toBe(0);
+      expect(redone.stdout).toContain("discarded an unfinished rekey");
+      expect(redone.stdout).toMatch(/re-encrypted \d+ secrets/);
+      expect(run("setup.mjs").status).toBe(0);
+    } finally {
+      rmSync(nextFile, { force: true });
+    }
+    secretKeyModule.forgetSecretKey();
+    expect((await svc.exportFlow(flowId)).document.services[0]!.properties.bootstrapServers).toBe("127.0.0.1:1");
+    expect(decryptedFlow(flowId, readKeyFile(keyFile)).services[0]!.properties.password).toBe(PASSWORD);
+  });
+
   it("setup stops with one line naming the key file when it is missing, corrupt, or SLUICE_SECRET_KEY is wrong", () => {
     const aside = `${keyFile}.aside`;
     renameSync(keyFile, aside);
