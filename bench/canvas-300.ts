@@ -9,11 +9,12 @@
  *   (middle-button drag, so nodes entering and leaving the view are rendered as you go).
  *
  * Prints exactly one line on stdout: `canvas-300 interactive_ms=<t> frame_p95_ms=<f>`.
- * Options: --url <origin> to use an already running app instead of starting one.
+ * Options: --url <origin> to use an already running app instead of starting one (signs in as
+ * admin with SLUICE_ADMIN_PASSWORD).
  * Target: interactive_ms < 2000.
  */
 import { chromium } from "playwright-core";
-import { startApp } from "./lib/app-server";
+import { connectApp, startApp, type BenchApp } from "./lib/app-server";
 
 const CHAINS = 30;
 const PER_CHAIN = 10;
@@ -48,16 +49,19 @@ function percentile(values: number[], p: number): number {
 export async function main(args: string[]): Promise<void> {
   const i = args.indexOf("--url");
   const root = process.cwd();
-  const app = i >= 0 && args[i + 1] ? { url: args[i + 1]!.replace(/\/$/, ""), stop: async () => {} } : await startApp(root);
+  const app: BenchApp = i >= 0 && args[i + 1] ? await connectApp(args[i + 1]!) : await startApp(root);
   const browser = await chromium.launch({
     executablePath: process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const res = await fetch(`${app.url}/api/flows`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ import: canvasFlow() }) });
+    const res = await fetch(`${app.url}/api/flows`, { method: "POST", headers: app.headers, body: JSON.stringify({ import: canvasFlow() }) });
     if (res.status !== 201) throw new Error(`seeding the flow failed: HTTP ${res.status} ${await res.text()}`);
     const { id } = (await res.json()) as { id: string };
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const session = app.cookie.slice(app.cookie.indexOf("=") + 1);
+    await context.addCookies([{ name: "sluice_session", value: session, url: app.url, httpOnly: true, sameSite: "Strict" }]);
+    const page = await context.newPage();
 
     // Warm-up: the first request loads the engine catalog and compiles the page; a user opening
     // a flow on a running server does not pay that.

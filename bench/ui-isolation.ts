@@ -14,9 +14,10 @@
  *   `ui-isolation busy_ms=<b> api_p99_ms=<x> sse_gap_max_ms=<y>`
  * busy_ms: how long the node's event loop was busy during the window (proof that it worked).
  * Targets: api_p99_ms < 100, sse_gap_max_ms < 2000. Details (counts, validate time) on stderr.
- * Options: --seconds N, --url <origin> (use a running app instead of starting one).
+ * Options: --seconds N, --url <origin> (use a running app instead of starting one; signs in as
+ * admin with SLUICE_ADMIN_PASSWORD).
  */
-import { startApp } from "./lib/app-server";
+import { connectApp, startApp, type BenchApp } from "./lib/app-server";
 
 const EXPRESSION = "${literal('aaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'):matches('(a+)+')}";
 
@@ -40,8 +41,11 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
 }
 
+/** Session cookie, Origin and JSON content type of the signed-in app (set in main). */
+let authHeaders: Record<string, string> = {};
+
 async function api<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { "Content-Type": "application/json", ...init?.headers } });
+  const res = await fetch(url, { ...init, headers: { ...authHeaders, ...init?.headers } });
   const body = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${res.status} ${body.error ?? ""}`);
   return body;
@@ -57,7 +61,7 @@ interface Frame {
  * and keeps the last frame.
  */
 async function listen(url: string, signal: AbortSignal, arrivals: number[], last: { frame: Frame | null }): Promise<void> {
-  const res = await fetch(url, { signal, headers: { Accept: "text/event-stream" } });
+  const res = await fetch(url, { signal, headers: { Cookie: authHeaders.Cookie ?? "", Accept: "text/event-stream" } });
   if (!res.ok || !res.body) throw new Error(`SSE ${url}: ${res.status}`);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -86,7 +90,8 @@ export async function main(args: string[]): Promise<void> {
   const u = args.indexOf("--url");
   const s = args.indexOf("--seconds");
   const seconds = s >= 0 ? Number(args[s + 1]) : 20;
-  const app = u >= 0 && args[u + 1] ? { url: args[u + 1]!.replace(/\/$/, ""), stop: async () => {} } : await startApp(process.cwd());
+  const app: BenchApp = u >= 0 && args[u + 1] ? await connectApp(args[u + 1]!) : await startApp(process.cwd());
+  authHeaders = app.headers;
   try {
     const base = app.url;
     const t0 = performance.now();
@@ -114,7 +119,7 @@ export async function main(args: string[]): Promise<void> {
     const end = performance.now() + seconds * 1000;
     while (performance.now() < end) {
       const a = performance.now();
-      const res = await fetch(`${base}/api/flows`);
+      const res = await fetch(`${base}/api/flows`, { headers: { Cookie: app.cookie } });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`GET /api/flows: ${res.status}`);
       latencies.push(performance.now() - a);
