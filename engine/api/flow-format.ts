@@ -47,6 +47,13 @@ export const schedulingSchema = z
     penaltyDuration: z.string().default("30 sec"),
     /** @default "1 sec" */
     yieldDuration: z.string().default("1 sec"),
+    /**
+     * Where the processor runs in a cluster: on "all" nodes, or on the "primary" node only
+     * (sources that must run once per cluster: ListFile on a shared mount, GenerateFlowFile
+     * with a total count). A node outside a cluster is its own primary. Absent means "all".
+     * @default "all"
+     */
+    executionNode: z.enum(["all", "primary"]).optional(),
   })
   .strict();
 
