@@ -2,20 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
 
-/**
- * Directories FetchFile may read from, from SLUICE_FETCHFILE_ALLOWED_DIRS (path-delimiter
- * separated), mirroring PutFile's SLUICE_PUTFILE_ALLOWED_DIRS. Unset = anywhere.
- */
-function allowedRoots(): string[] | null {
-  const v = process.env.SLUICE_FETCHFILE_ALLOWED_DIRS;
-  if (!v) return null;
-  return v.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
-}
-
-function inside(file: string, roots: readonly string[]): boolean {
-  return roots.some((r) => file === r || file.startsWith(r + path.sep));
-}
-
 type Outcome = "success" | "not.found" | "permission.denied" | "failure";
 
 /** Where a file would be moved to under a conflict strategy; null = do not move (keep existing). */
@@ -48,7 +34,9 @@ export const FetchFile = defineProcessor({
     "",
     "The Completion Strategy (move or delete the source file) runs only after the session is durable (onCommitted), so a crash never loses data: at worst a file is fetched twice. With Move File, a conflict in the destination is resolved per Move Conflict Strategy; Fail is checked before fetching and routes to failure.",
     "",
-    "A missing file goes to `not.found`, an unreadable one to `permission.denied`, anything else (a directory, a path outside SLUICE_FETCHFILE_ALLOWED_DIRS when that is set, an Expression Language error) to `failure`, each with `fetchfile.error`.",
+    "The file and the Move Destination Directory must be inside SLUICE_FILE_ROOTS after resolving symlinks (a link is followed, and its target must be inside): a literal path outside them makes the processor invalid, and one that Expression Language puts outside them sends the FlowFile to `failure`. The file is read, moved or deleted at its resolved path.",
+    "",
+    "A missing file goes to `not.found`, an unreadable one to `permission.denied`, anything else (a directory, a path outside SLUICE_FILE_ROOTS, an Expression Language error) to `failure`, each with `fetchfile.error`.",
   ].join("\n"),
   tags: ["local", "files", "filesystem", "fetch", "ingest", "source"],
   restricted: {
@@ -59,7 +47,7 @@ export const FetchFile = defineProcessor({
   properties: {
     fileToFetch: property.string({
       displayName: "File to Fetch",
-      description: "Full path of the file to read (Expression Language).",
+      description: "Full path of the file to read (Expression Language); inside SLUICE_FILE_ROOTS.",
       default: "${absolute.path}/${filename}",
       expressionLanguage: "flowfile",
     }),
@@ -75,7 +63,7 @@ export const FetchFile = defineProcessor({
     }),
     moveDestination: property.string({
       displayName: "Move Destination Directory",
-      description: "Where to move the file (Expression Language); created when missing.",
+      description: "Where to move the file (Expression Language); created when missing; inside SLUICE_FILE_ROOTS.",
       expressionLanguage: "flowfile",
       required: true,
       dependsOn: { property: "completionStrategy", values: ["Move File"] },
@@ -113,10 +101,16 @@ export const FetchFile = defineProcessor({
   },
   readsAttributes: { "absolute.path": "Directory of the file (default File to Fetch).", filename: "Name of the file (default File to Fetch)." },
   writesAttributes: { "fetchfile.error": "On a failure route: the reason." },
-  onScheduled() {
-    return { roots: allowedRoots() };
+  validate(config, _raw, { fileRoots }) {
+    const out: Array<{ property: string; message: string }> = [];
+    for (const name of ["fileToFetch", "moveDestination"] as const) {
+      const value = config[name];
+      const outside = value?.isLiteral ? fileRoots.problem(value.evaluate()) : null;
+      if (outside) out.push({ property: name, message: outside });
+    }
+    return out;
   },
-  onTrigger({ session, config, context, state }) {
+  onTrigger({ session, config, context }) {
     const moves: Array<{ from: string; dir: string }> = [];
     const deletes: string[] = [];
     for (const original of session.getBatch()) {
@@ -130,19 +124,15 @@ export const FetchFile = defineProcessor({
       let file: string;
       let moveDir: string | null = null;
       try {
-        file = path.resolve(config.fileToFetch.evaluate(ff));
+        file = context.fileRoots.resolve(config.fileToFetch.evaluate(ff));
         if (config.completionStrategy === "Move File") {
-          moveDir = path.resolve((config.moveDestination as NonNullable<typeof config.moveDestination>).evaluate(ff));
+          moveDir = context.fileRoots.resolve((config.moveDestination as NonNullable<typeof config.moveDestination>).evaluate(ff));
           if (config.moveConflictStrategy === "Fail" && fs.existsSync(path.join(moveDir, path.basename(file)))) {
             throw new Error(`a file named ${path.basename(file)} already exists in ${moveDir}`);
           }
         }
       } catch (e) {
         route("failure", (e as Error).message);
-        continue;
-      }
-      if (state.roots && !inside(file, state.roots)) {
-        route("failure", `${file} is outside the allowed directories (SLUICE_FETCHFILE_ALLOWED_DIRS)`);
         continue;
       }
       let data: Buffer;

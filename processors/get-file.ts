@@ -42,7 +42,7 @@ export const GetFile = defineProcessor({
   type: "GetFile",
   summary: "Picks up files from a directory, one FlowFile per file, and deletes them once safely stored.",
   description:
-    "Source files are deleted only after the session holding them is durable (onCommitted), so a crash never loses a file: at worst it is picked up twice. Files in flight are remembered so they are not read twice while waiting for the commit.",
+    "Source files are deleted only after the session holding them is durable (onCommitted), so a crash never loses a file: at worst it is picked up twice. Files in flight are remembered so they are not read twice while waiting for the commit.\n\nThe Input Directory must be inside SLUICE_FILE_ROOTS after resolving symlinks, or the processor is invalid. Symbolic links below it are not followed.",
   tags: ["local", "files", "filesystem", "ingest", "source", "get"],
   restricted: {
     kinds: ["read-files", "delete-files"],
@@ -50,7 +50,7 @@ export const GetFile = defineProcessor({
   },
   input: "forbidden",
   properties: {
-    inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to pick files up from.", required: true }),
+    inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to pick files up from; inside SLUICE_FILE_ROOTS.", required: true }),
     fileFilter: property.string({ displayName: "File Filter", description: "Regular expression file names must match.", default: "[^\\.].*" }),
     recurse: property.boolean({ displayName: "Recurse Subdirectories", description: "Also pick up files in subdirectories.", default: "true" }),
     keepSourceFile: property.boolean({ displayName: "Keep Source File", description: "Leave files in place (they will be picked up again on every run).", default: "false" }),
@@ -66,12 +66,16 @@ export const GetFile = defineProcessor({
     "file.size": "Size in bytes.",
     "file.lastModifiedTime": "Modification time, ISO 8601.",
   },
-  validate(config) {
+  validate(config, _raw, { fileRoots }) {
+    const out: Array<{ property: string; message: string }> = [];
+    const outside = fileRoots.problem(config.inputDirectory);
+    if (outside) out.push({ property: "inputDirectory", message: outside });
     const p = regexProblem(config.fileFilter, "full");
-    return p ? [{ property: "fileFilter", message: p }] : [];
+    if (p) out.push({ property: "fileFilter", message: p });
+    return out;
   },
-  onScheduled({ config }) {
-    const dir = path.resolve(config.inputDirectory);
+  onScheduled({ config, context }) {
+    const dir = context.fileRoots.resolve(config.inputDirectory);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`input directory ${dir} does not exist`);
     return { dir, filter: compileJavaRegex(config.fileFilter, "full"), inFlight: new Set<string>() };
   },

@@ -55,6 +55,8 @@ export const ListFile = defineProcessor({
     "Listing Strategy **Tracking Timestamps** remembers the newest modification time listed (and the files with exactly that time): a file is listed when it is newer. It keeps little state, but misses files that appear with an older modification time (e.g. copied with preserved times). **Tracking Entities** remembers every listed file with its modification time and size and lists files that are new or changed; state grows with the number of files. **No Tracking** lists everything every time.",
     "",
     "State is kept in the processor's state directory and saved only after the session holding the listed FlowFiles is durable, so a crash can repeat a listing but never skip one. Files are emitted oldest first, up to 10,000 per run.",
+    "",
+    "The Input Directory must be inside SLUICE_FILE_ROOTS after resolving symlinks, or the processor is invalid. Symbolic links below it are not followed.",
   ].join("\n"),
   tags: ["file", "list", "filesystem", "source", "ingest", "state"],
   restricted: {
@@ -63,7 +65,7 @@ export const ListFile = defineProcessor({
   },
   input: "forbidden",
   properties: {
-    inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to list.", required: true }),
+    inputDirectory: property.string({ displayName: "Input Directory", description: "Directory to list; inside SLUICE_FILE_ROOTS.", required: true }),
     listingStrategy: property.enum({
       displayName: "Listing Strategy",
       description: "How already-listed files are remembered.",
@@ -101,8 +103,10 @@ export const ListFile = defineProcessor({
     "file.permissions": "Permissions such as rw-r--r-- (Include File Attributes).",
   },
   defaultSchedule: { runSchedule: "1 min" },
-  validate(config) {
+  validate(config, _raw, { fileRoots }) {
     const out: Array<{ property: string; message: string }> = [];
+    const outside = fileRoots.problem(config.inputDirectory);
+    if (outside) out.push({ property: "inputDirectory", message: outside });
     const f = regexProblem(config.fileFilter, "full");
     if (f) out.push({ property: "fileFilter", message: f });
     if (config.pathFilter !== undefined) {
@@ -112,7 +116,7 @@ export const ListFile = defineProcessor({
     return out;
   },
   onScheduled({ config, context }) {
-    const dir = path.resolve(config.inputDirectory);
+    const dir = context.fileRoots.resolve(config.inputDirectory);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`input directory ${dir} does not exist`);
     const stateFile = path.join(context.stateDir, "listing.json");
     const persisted = loadState(stateFile);

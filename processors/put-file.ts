@@ -2,25 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { defineProcessor, property, relationship } from "../engine/sdk";
 
-/**
- * Directories PutFile may write under, from SLUICE_PUTFILE_ALLOWED_DIRS (path-delimiter
- * separated). Unset = anywhere. Resolved once per schedule.
- */
-function allowedRoots(): string[] | null {
-  const v = process.env.SLUICE_PUTFILE_ALLOWED_DIRS;
-  if (!v) return null;
-  return v.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
-}
-
-function inside(dir: string, roots: readonly string[]): boolean {
-  return roots.some((r) => dir === r || dir.startsWith(r + path.sep));
-}
-
 export const PutFile = defineProcessor({
   type: "PutFile",
   summary: "Writes each FlowFile's content to a file in a directory.",
   description:
-    "The file is written to a temporary name and renamed, so readers never see half a file. The target directory is Expression Language, so it can depend on attributes; it must stay inside the base directories allowed by SLUICE_PUTFILE_ALLOWED_DIRS when that is set, or the FlowFile goes to failure.",
+    "The file is written to a temporary name and renamed, so readers never see half a file. The target directory is Expression Language, so it can depend on attributes. It must be inside SLUICE_FILE_ROOTS after resolving symlinks: a literal directory outside them makes the processor invalid, and one that Expression Language puts outside them sends the FlowFile to failure with `putfile.error` saying so.",
   tags: ["local", "files", "filesystem", "put", "egress", "archive"],
   restricted: {
     kinds: ["write-files"],
@@ -28,7 +14,12 @@ export const PutFile = defineProcessor({
   },
   input: "required",
   properties: {
-    directory: property.string({ displayName: "Directory", description: "Target directory (Expression Language).", required: true, expressionLanguage: "flowfile" }),
+    directory: property.string({
+      displayName: "Directory",
+      description: "Target directory (Expression Language); inside SLUICE_FILE_ROOTS.",
+      required: true,
+      expressionLanguage: "flowfile",
+    }),
     conflictResolution: property.enum({
       displayName: "Conflict Resolution Strategy",
       description: "What to do when the file exists.",
@@ -43,17 +34,17 @@ export const PutFile = defineProcessor({
     failure: relationship("Could not be written; `putfile.error` says why."),
   },
   writesAttributes: { "putfile.error": "On failure: the reason." },
-  onScheduled() {
-    return { roots: allowedRoots() };
+  validate(config, _raw, { fileRoots }) {
+    const outside = config.directory.isLiteral ? fileRoots.problem(config.directory.evaluate()) : null;
+    return outside ? [{ property: "directory", message: outside }] : [];
   },
-  onTrigger({ session, config, state }) {
+  onTrigger({ session, config, context }) {
     for (const original of session.getBatch()) {
       let ff = original;
       try {
-        const dir = path.resolve(config.directory.evaluate(ff));
+        const dir = context.fileRoots.resolve(config.directory.evaluate(ff));
         const name = config.fileName.evaluate(ff) || ff.uuid;
         if (name.includes("/") || name === ".." || name === ".") throw new Error(`file name "${name}" is not a plain file name`);
-        if (state.roots && !inside(dir, state.roots)) throw new Error(`directory ${dir} is outside the allowed base directories`);
         if (!fs.existsSync(dir)) {
           if (!config.createMissingDirectories) throw new Error(`directory ${dir} does not exist`);
           fs.mkdirSync(dir, { recursive: true });

@@ -67,14 +67,30 @@ function newId() {
   return `c${time}${rand}`;
 }
 
+/** How the example flow writes paths below the default file root (`./data/files`). */
+const EXAMPLE_FILES = "./data/files/";
+
+/**
+ * Points the example flow's paths at `<data dir>/files` (the default SLUICE_FILE_ROOTS), so it
+ * stays inside the file roots wherever SLUICE_DATA_DIR puts the data dir.
+ */
+function placeExampleFiles(doc, dataDir) {
+  for (const p of doc.processors) {
+    for (const [name, value] of Object.entries(p.properties ?? {})) {
+      if (value.startsWith(EXAMPLE_FILES)) p.properties[name] = path.join(dataDir, "files", value.slice(EXAMPLE_FILES.length));
+    }
+  }
+  return doc;
+}
+
 /**
  * Seeds the example flow and its revision 1 when the Flow table is empty.
  * Raw SQL rather than the generated client because that client is TypeScript and this script
  * is plain Node. Dates are written the way @prisma/adapter-better-sqlite3 writes them (ISO 8601
  * with "+00:00"), so the app reads them back as the same instants.
  */
-function seed(databasePath) {
-  const doc = JSON.parse(readFileSync(exampleFlowFile, "utf8"));
+function seed(databasePath, dataDir) {
+  const doc = placeExampleFiles(JSON.parse(readFileSync(exampleFlowFile, "utf8")), dataDir);
   const db = new Database(databasePath, { fileMustExist: true });
   try {
     db.pragma("busy_timeout = 5000");
@@ -116,7 +132,7 @@ function main() {
   // Absolute, so prisma.config.ts (run with cwd = repo root) finds the same directory.
   prisma(["migrate", "deploy"], { [DATA_DIR_ENV]: dataDir });
   log(`flow store ready: ${databasePath}`);
-  seed(databasePath);
+  seed(databasePath, dataDir);
 }
 
 try {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { Cron } from "croner";
 import type { AnyProcessorDefinition } from "../sdk/define";
 import type { DynamicProperty, ProcessorContext, ProcessorLogger, EngineServices } from "../sdk/types";
+import { fileRootsFromEnv, type FileRoots } from "../sdk/file-roots";
 import type { ProcessorConfig } from "../api/flow-format";
 import { SAFE_ID } from "../api/node-api";
 import { resolveConfig, type ValidationProblem } from "../sdk/property";
@@ -29,6 +30,8 @@ export interface NodeEnvironment {
   readonly bulletins: BulletinBoard;
   readonly services: EngineServices;
   readonly stateDir: string;
+  /** The file roots of the processors' contexts. @default SLUICE_FILE_ROOTS from the environment, read when the node is built */
+  readonly fileRoots?: FileRoots;
   connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
   afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void;
   sessionOpened(s: StandardProcessSession): void;
@@ -97,6 +100,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
   private allOutgoing: ConnectionQueue[] = [];
   /** Relationship → target, rebuilt by wire(); the session looks one up per FlowFile. */
   private readonly routes = new Map<string, RouteTarget>();
+  private readonly fileRoots: FileRoots;
 
   constructor(
     readonly def: AnyProcessorDefinition,
@@ -114,6 +118,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
     this.penaltyMs = 30_000;
     this.yieldMs = 1000;
     this.batchSize = spec.scheduling.batchSize;
+    this.fileRoots = env.fileRoots ?? fileRootsFromEnv();
     this.configure();
     // Getters in the object literals below read live values; they cannot capture lexical `this`.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -169,6 +174,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
         env.wake();
       },
       stateDir: stateDirOf(env.stateDir, spec.id),
+      fileRoots: this.fileRoots,
       services: env.services,
       get signal() {
         return node.abort.signal;
@@ -178,7 +184,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
 
   /** Resolves properties and scheduling; records every problem instead of throwing. */
   private configure(): void {
-    const problems: ValidationProblem[] = processorProblems(this.def, this.spec.properties);
+    const problems: ValidationProblem[] = processorProblems(this.def, this.spec.properties, { fileRoots: this.fileRoots });
     this.config = resolveConfig(this.def.properties, this.spec.properties).config as Record<string, unknown>;
     const s = this.spec.scheduling;
     for (const key of ["penaltyDuration", "yieldDuration"] as const) {

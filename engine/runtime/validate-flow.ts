@@ -4,6 +4,8 @@
  */
 import { checkReferences, flowSchema, formatPath, type FlowDocument, type FlowProblem } from "../api/flow-format";
 import type { AnyProcessorDefinition } from "../sdk/define";
+import { fileRootsFromEnv, type FileRoots } from "../sdk/file-roots";
+import type { ValidationContext } from "../sdk/types";
 import { resolveConfig } from "../sdk/property";
 import { compile } from "../core/el";
 import { parseDataSize, parseDuration } from "../core/units";
@@ -42,11 +44,12 @@ export function relationshipsOf(def: AnyProcessorDefinition, properties: Readonl
  * With `lenient`, problems that only make one processor invalid (properties, scheduling,
  * unconnected relationships) do not reject the flow; they come back in `invalid` by processor
  * id, so the designer can show the processor as invalid while the rest of the flow runs.
+ * Literal paths are checked against `fileRoots` (default: SLUICE_FILE_ROOTS from the environment).
  */
 export function validateFlow(
   input: unknown,
   registry: ProcessorRegistry,
-  opts: { lenient?: boolean } = {},
+  opts: { lenient?: boolean; fileRoots?: FileRoots } = {},
 ): { ok: true; flow: FlowDocument; problems: FlowProblem[]; invalid: Map<string, FlowProblem[]> } | { ok: false; problems: FlowProblem[] } {
   const invalid = new Map<string, FlowProblem[]>();
   const parsed = flowSchema.safeParse(input);
@@ -57,6 +60,7 @@ export function validateFlow(
   // Reference problems do not stop validation: every problem is reported at once.
   const problems: FlowProblem[] = checkReferences(flow);
   const byId = new Map(flow.processors.map((p, i) => [p.id, { p, i }]));
+  const context: ValidationContext = { fileRoots: opts.fileRoots ?? fileRootsFromEnv() };
   const connected = new Map<string, Set<string>>();
   const hasIncoming = new Set<string>();
 
@@ -100,7 +104,7 @@ export function validateFlow(
       return;
     }
     const own: FlowProblem[] = [];
-    for (const pr of processorProblems(def, p.properties)) {
+    for (const pr of processorProblems(def, p.properties, context)) {
       own.push({ path: `processors[${i}].properties${pr.property ? `.${pr.property}` : ""}`, message: pr.message });
     }
     const s = p.scheduling;
@@ -140,12 +144,19 @@ export function validateFlow(
   return problems.length ? { ok: false, problems } : { ok: true, flow, problems, invalid };
 }
 
-/** Property-level problems of one processor configuration (descriptors, custom validate, dynamic EL). */
-export function processorProblems(def: AnyProcessorDefinition, properties: Readonly<Record<string, string>>): Array<{ property: string; message: string }> {
+/**
+ * Property-level problems of one processor configuration (descriptors, custom validate, dynamic
+ * EL). `context` defaults to the file roots of the environment.
+ */
+export function processorProblems(
+  def: AnyProcessorDefinition,
+  properties: Readonly<Record<string, string>>,
+  context?: ValidationContext,
+): Array<{ property: string; message: string }> {
   const out: Array<{ property: string; message: string }> = [];
   const { config, problems } = resolveConfig(def.properties, properties);
   out.push(...problems);
-  if (problems.length === 0 && def.validate) out.push(...def.validate(config, properties));
+  if (problems.length === 0 && def.validate) out.push(...def.validate(config, properties, context ?? { fileRoots: fileRootsFromEnv() }));
   for (const [k, v] of Object.entries(properties)) {
     if (k in def.properties) continue;
     if (!def.dynamicProperties) {

@@ -4,7 +4,7 @@
  * `session.transfer`.
  */
 import type { ConfigOf, PropertyMap, ValidationProblem } from "./property";
-import type { ProcessorContext, ProcessSession } from "./types";
+import type { ProcessorContext, ProcessSession, ValidationContext } from "./types";
 
 /** A relationship a processor can route FlowFiles to. */
 export interface Relationship {
@@ -69,7 +69,8 @@ export interface DynamicPropertiesSpec {
  * - `onTrigger` takes FlowFiles from the session and routes every one; the framework commits
  *   the session when it returns (one commit per trigger) and rolls it back when it throws.
  * - Bad records go to a `failure` relationship; throwing is for "this processor cannot work now".
- * - `validate` adds cross-property checks to the per-descriptor validation.
+ * - `validate` adds cross-property checks to the per-descriptor validation, and checks literal
+ *   paths against `context.fileRoots`; it never throws on user input.
  */
 export interface ProcessorSpec<P extends PropertyMap, R extends string, S> {
   /** PascalCase type name, unique in the registry. */
@@ -98,7 +99,7 @@ export interface ProcessorSpec<P extends PropertyMap, R extends string, S> {
   readonly restricted?: Restriction;
   /** Default scheduling, e.g. a source that should not spin. */
   readonly defaultSchedule?: { readonly runSchedule?: string; readonly batchSize?: number };
-  validate?(config: ConfigOf<P>, raw: Readonly<Record<string, string>>): ValidationProblem[];
+  validate?(config: ConfigOf<P>, raw: Readonly<Record<string, string>>, context: ValidationContext): ValidationProblem[];
   onScheduled?(args: LifecycleArgs<P>): S | Promise<S>;
   onTrigger(args: TriggerArgs<P, R, S>): void | Promise<void>;
   onStopped?(args: LifecycleArgs<P> & { readonly state: S | undefined }): void | Promise<void>;

@@ -37,7 +37,9 @@ export type {
   ProcessorLogger,
   ProcessSession,
   ProvenanceReporter,
+  ValidationContext,
 } from "./types";
+export { FileRootError, FileRoots, FILE_ROOTS_ENV } from "./file-roots";
 export { FlowFileAccountingError, FlowFileHandlingError, ProcessException } from "./errors";
 export { parseDuration, parseDataSize, formatDataSize } from "../core/units";
 export { compile as compileExpression, ElEvaluationError } from "../core/el";

@@ -2,6 +2,7 @@
  * The types a processor sees. Processors import only from engine/sdk; the engine implements
  * these interfaces in engine/core.
  */
+import type { FileRoots } from "./file-roots";
 
 /**
  * An immutable FlowFile version. Every change made through a ProcessSession returns a new
@@ -172,7 +173,19 @@ export interface ProcessorContext {
   wake(): void;
   /** Where this processor may keep local files (state, caches). */
   readonly stateDir: string;
+  /**
+   * The directories user-configured paths may reach (SLUICE_FILE_ROOTS, set by the engine when
+   * the node starts). A file processor passes every path from its configuration or from
+   * Expression Language through `fileRoots.resolve` and uses the path it returns.
+   */
+  readonly fileRoots: FileRoots;
   readonly services: EngineServices;
   /** Aborted when the processor is being stopped. */
   readonly signal: AbortSignal;
+}
+
+/** What `validate` may consult besides the configuration. */
+export interface ValidationContext {
+  /** The same roots the processor's context will have: a literal path outside them is a problem. */
+  readonly fileRoots: FileRoots;
 }

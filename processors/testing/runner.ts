@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AnyProcessorDefinition, ProcessorDefinition, PropertyMap } from "../../engine/sdk";
-import { erase } from "../../engine/sdk";
+import { erase, FileRoots } from "../../engine/sdk";
 import { schedulingSchema } from "../../engine/api/flow-format";
 import { FlowFileRecord } from "../../engine/core/flowfile";
 import { VolatileFlowFileRepository } from "../../engine/core/flowfile-repository";
@@ -52,6 +52,8 @@ export interface RunnerOptions {
   withInput?: boolean;
   /** The processor's id (its state dir is `<runner state dir>/<id>`). @default "under-test" */
   id?: string;
+  /** Directories file processors may reach. @default SLUICE_FILE_ROOTS from the environment */
+  fileRoots?: readonly string[];
 }
 
 export class TestRunner {
@@ -80,6 +82,7 @@ export class TestRunner {
         getControllerService: (id) => opts.controllerServices?.[id],
       },
       stateDir: this.stateDir,
+      fileRoots: opts.fileRoots ? new FileRoots(opts.fileRoots) : undefined,
       connectionStats: () => new RollingStats(CONNECTION_FIELDS),
       afterDurable: (ok) => this.committedCallbacks.push(...ok),
       sessionOpened: (s) => this.sessions.add(s),

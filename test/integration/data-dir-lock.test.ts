@@ -72,8 +72,8 @@ function writeFlow(name: string, doc: unknown): string {
 }
 
 function startSluice(flowFile: string, dataDir: string, extra: string[] = []): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_LOG_LEVEL: "warn" };
-  delete env.SLUICE_PUTFILE_ALLOWED_DIRS;
+  // PutFile writes below the test's temporary dir: that is the file root.
+  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_LOG_LEVEL: "warn", SLUICE_FILE_ROOTS: base };
   const child = spawn(process.execPath, ["--max-semi-space-size=32", cli, "run", flowFile, "--data-dir", dataDir, ...extra], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],

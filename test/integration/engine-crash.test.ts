@@ -38,7 +38,8 @@ function startSluice(flowFile: string, dataDir: string, extra: string[] = []): {
   const child = spawn(process.execPath, [path.join(ROOT, "bin/sluice.mjs"), "run", flowFile, "--data-dir", dataDir, ...extra], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, SLUICE_LOG_LEVEL: "warn" },
+    // The flows read and write next to the data dir, below the test's temporary dir: the file root.
+    env: { ...process.env, SLUICE_LOG_LEVEL: "warn", SLUICE_FILE_ROOTS: path.dirname(dataDir) },
   });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));

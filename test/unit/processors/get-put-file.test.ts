@@ -8,11 +8,12 @@ import { testRunner } from "../../../processors/testing/runner";
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-getput-"));
+  dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "sluice-getput-")));
+  process.env.SLUICE_FILE_ROOTS = dir;
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
-  delete process.env.SLUICE_PUTFILE_ALLOWED_DIRS;
+  delete process.env.SLUICE_FILE_ROOTS;
 });
 
 describe("GetFile", () => {
@@ -70,8 +71,8 @@ describe("PutFile", () => {
     }
   });
 
-  it("routes unsafe names and directories outside the allowed roots to failure", async () => {
-    process.env.SLUICE_PUTFILE_ALLOWED_DIRS = path.join(dir, "allowed");
+  it("routes unsafe names and directories outside the file roots to failure", async () => {
+    process.env.SLUICE_FILE_ROOTS = path.join(dir, "allowed");
     const r = testRunner(PutFile, { properties: { directory: "${d}", createMissingDirectories: "true" } });
     r.enqueue("x", { d: path.join(dir, "elsewhere"), filename: "a" });
     r.enqueue("x", { d: path.join(dir, "allowed"), filename: "../escape" });

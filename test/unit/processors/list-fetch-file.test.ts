@@ -8,9 +8,13 @@ import { testRunner } from "../../../processors/testing/runner";
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-listfile-"));
+  dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "sluice-listfile-")));
+  process.env.SLUICE_FILE_ROOTS = dir;
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  delete process.env.SLUICE_FILE_ROOTS;
+});
 
 function write(rel: string, content: string, mtimeMs?: number): string {
   const full = path.join(dir, rel);
