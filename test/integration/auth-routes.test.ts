@@ -546,6 +546,52 @@ describe("restricted processors", () => {
   });
 });
 
+describe("view the data", () => {
+  it("is data:view: viewers list queues and provenance without content, operators see content", async () => {
+    const doc = plainFlow("data");
+    doc.processors[1]!.state = "stopped";
+    const made = await call("POST", "/api/flows", { cookie: cookies.editor, body: { import: doc } });
+    const id = made.body.id as string;
+    // Only the source runs, so FlowFiles wait in gen-log.
+    expect((await call("POST", `/api/flows/${id}/run`, { cookie: cookies.operator, body: { action: "start", processors: ["gen"] } })).status).toBe(200);
+    type Queued = { flowFiles: Array<Record<string, unknown>> };
+    let queue: Queued = { flowFiles: [] };
+    await expect
+      .poll(async () => {
+        queue = (await call("GET", `/api/flows/${id}/connections/gen-log/queue`, { cookie: cookies.viewer })).body as unknown as Queued;
+        return queue.flowFiles.length;
+      }, { timeout: 30_000, interval: 100 })
+      .toBeGreaterThan(0);
+    const uuid = queue.flowFiles[0]!.uuid as string;
+    expect(Object.keys(queue.flowFiles[0]!)).not.toContain("content");
+    const hello = Buffer.from("hello").toString("base64");
+    expect(JSON.stringify(queue)).not.toContain(hello);
+    const contentUrl = `/api/flows/${id}/connections/gen-log/flowfiles/${uuid}`;
+    expect((await call("GET", contentUrl, { cookie: cookies.viewer })).status).toBe(403);
+    const content = await call("GET", contentUrl, { cookie: cookies.operator });
+    expect(content.status).toBe(200);
+    expect(content.body.content).toBe(hello);
+
+    const events = (await call("GET", `/api/flows/${id}/provenance?uuid=${uuid}`, { cookie: cookies.viewer })).body.events as Array<{ eventId: number }>;
+    expect(events.length).toBeGreaterThan(0);
+    const eventId = events[0]!.eventId;
+    const detail = await call("GET", `/api/flows/${id}/provenance/events/${eventId}`, { cookie: cookies.viewer });
+    expect(detail.status).toBe(200);
+    expect(Object.keys(detail.body)).not.toContain("content");
+    expect(JSON.stringify(detail.body)).not.toContain(hello);
+    const eventContent = `/api/flows/${id}/provenance/events/${eventId}/content?side=output`;
+    expect((await call("GET", eventContent, { cookie: cookies.viewer })).status).toBe(403);
+    expect((await call("GET", `${eventContent}&download=1`, { cookie: cookies.viewer })).status).toBe(403);
+    const seen = await call("GET", eventContent, { cookie: cookies.operator });
+    expect(seen.status).toBe(200);
+    expect(seen.body.content).toBe(hello);
+    expect((await call("POST", `/api/flows/${id}/provenance/events/${eventId}/replay`, { cookie: cookies.viewer })).status).toBe(403);
+    expect([200, 409]).toContain((await call("POST", `/api/flows/${id}/provenance/events/${eventId}/replay`, { cookie: cookies.operator })).status);
+    expect((await call("POST", `/api/flows/${id}/run`, { cookie: cookies.operator, body: { action: "stop" } })).status).toBe(200);
+    expect((await call("DELETE", `/api/flows/${id}`, { cookie: cookies.editor })).status).toBe(200);
+  });
+});
+
 describe("API tokens", () => {
   it("deploy a flow in one request (import + start) and stop it", async () => {
     const created = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "ci-deploy", role: "editor" } });

@@ -10,7 +10,7 @@
  * written, and nothing can change in between.
  */
 import { catalog, type FlowDocument, type FlowProblem, type ProcessorConfig } from "../engine-client";
-import { ApiError, nodeInfo } from "../flow-service";
+import { ApiError, nodeCall } from "../flow-service";
 import { RESTRICTIONS, restrictedPermission, type Restriction } from "./policy";
 import type { Principal } from "./session";
 
@@ -43,15 +43,15 @@ export type RestrictedUse = "added" | "changed" | "started";
 
 /**
  * The restricted processors `after` adds, changes or starts compared with `before` (null: a new
- * flow). `running`: whether `before` runs on the node now (then its processors in state
- * "running" are running; otherwise none is). `starting`: the change deploys `after` (a start,
- * or a save of a deployed flow), so its processors in state "running" will run.
+ * flow). `deployed`: whether `before` is deployed on the node (then its processors in state
+ * "running" run; otherwise none does). `starting`: the change deploys `after` (a start, or a
+ * save of a deployed flow), so its processors in state "running" will run.
  */
 export function restrictedUses(
   before: FlowDocument | null,
   after: FlowDocument,
   types: Map<string, Restriction[]>,
-  opts: { running: boolean; starting: boolean },
+  opts: { deployed: boolean; starting: boolean },
 ): Array<{ index: number; processor: ProcessorConfig; kinds: Restriction[]; use: RestrictedUse }> {
   const old = new Map((before?.processors ?? []).map((p) => [p.id, p]));
   const out: Array<{ index: number; processor: ProcessorConfig; kinds: Restriction[]; use: RestrictedUse }> = [];
@@ -61,16 +61,20 @@ export function restrictedUses(
     const prev = old.get(p.id);
     if (!prev) out.push({ index, processor: p, kinds, use: "added" });
     else if (!sameReach(prev, p)) out.push({ index, processor: p, kinds, use: "changed" });
-    else if (opts.starting && p.state === "running" && !(opts.running && prev.state === "running")) out.push({ index, processor: p, kinds, use: "started" });
+    else if (opts.starting && p.state === "running" && !(opts.deployed && prev.state === "running")) out.push({ index, processor: p, kinds, use: "started" });
   });
   return out;
 }
 
 const VERB: Record<RestrictedUse, string> = { added: "adding", changed: "changing", started: "starting" };
 
-/** Whether the node runs flow `flowId` now. */
-async function isRunning(flowId: string): Promise<boolean> {
-  return (await nodeInfo()).flows.some((f) => f.flowId === flowId && f.running);
+/**
+ * Whether flow `flowId` is deployed on the node, or will be by the change (flow-service resumes
+ * a flow that has data on the node before it saves or starts it).
+ */
+async function isDeployed(flowId: string): Promise<boolean> {
+  if ((await nodeCall((n) => n.deployments())).some((d) => d.flowId === flowId)) return true;
+  return nodeCall((n) => n.hasData(flowId));
 }
 
 /**
@@ -82,11 +86,11 @@ export function restrictedGuard(who: Principal, action: "design" | "start", flow
   return async (before: FlowDocument | null, after: FlowDocument): Promise<void> => {
     const types = await restrictionsByType();
     if (!after.processors.some((p) => types.has(p.type))) return;
-    const running = flowId ? await isRunning(flowId) : false;
+    const deployed = flowId ? await isDeployed(flowId) : false;
     // A save deploys only a flow that is deployed; a start always deploys.
-    const starting = action === "start" || running;
+    const starting = action === "start" || deployed;
     const problems: FlowProblem[] = [];
-    for (const u of restrictedUses(before, after, types, { running, starting })) {
+    for (const u of restrictedUses(before, after, types, { deployed, starting })) {
       const missing = u.kinds.filter((k) => !who.permissions.includes(restrictedPermission(k)));
       if (!missing.length) continue;
       const label = `${u.processor.name ?? u.processor.id} (${u.processor.type})`;

@@ -62,7 +62,7 @@ describe("restricted processors in a change", () => {
       groups: [],
       services: [],
     }) as unknown as FlowDocument;
-  const uses = (before: FlowDocument | null, after: FlowDocument, opts = { running: false, starting: false }) => restrictedUses(before, after, types, opts).map((u) => `${u.processor.id}:${u.use}`);
+  const uses = (before: FlowDocument | null, after: FlowDocument, opts = { deployed: false, starting: false }) => restrictedUses(before, after, types, opts).map((u) => `${u.processor.id}:${u.use}`);
 
   it("counts adding, changing what it reaches, and starting; not moving, renaming, removing or stopping", () => {
     expect(uses(null, doc({}))).toEqual(["put:added"]);
@@ -70,13 +70,13 @@ describe("restricted processors in a change", () => {
     expect(uses(doc({}), doc({ properties: { directory: "/b" } }))).toEqual(["put:changed"]);
     expect(uses(doc({}), doc({ position: { x: 1, y: 2 }, name: "renamed", comments: "c" }))).toEqual([]);
     expect(uses(doc({}), doc(null))).toEqual([]);
-    expect(uses(doc({ state: "running" }), doc({ state: "stopped" }), { running: true, starting: true })).toEqual([]);
-    expect(uses(doc({}), doc({ state: "running" }), { running: false, starting: true })).toEqual(["put:started"]);
-    // A flow that does not run starts every processor in state "running" when it is deployed.
-    expect(uses(doc({ state: "running" }), doc({ state: "running" }), { running: false, starting: true })).toEqual(["put:started"]);
-    expect(uses(doc({ state: "running" }), doc({ state: "running" }), { running: true, starting: true })).toEqual([]);
+    expect(uses(doc({ state: "running" }), doc({ state: "stopped" }), { deployed: true, starting: true })).toEqual([]);
+    expect(uses(doc({}), doc({ state: "running" }), { deployed: false, starting: true })).toEqual(["put:started"]);
+    // A flow that is not deployed starts every processor in state "running" when it is.
+    expect(uses(doc({ state: "running" }), doc({ state: "running" }), { deployed: false, starting: true })).toEqual(["put:started"]);
+    expect(uses(doc({ state: "running" }), doc({ state: "running" }), { deployed: true, starting: true })).toEqual([]);
     // A save of a flow that is not deployed starts nothing.
-    expect(uses(doc({}), doc({ state: "running" }), { running: false, starting: false })).toEqual([]);
+    expect(uses(doc({}), doc({ state: "running" }), { deployed: false, starting: false })).toEqual([]);
   });
 });
 
