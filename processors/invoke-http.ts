@@ -10,6 +10,28 @@ type Exchange =
   | { kind: "error"; ff: FlowFile | null; url: string; error: Error; ms: number }
   | { kind: "response"; ff: FlowFile | null; url: string; sent: boolean; status: number; statusText: string; headers: Headers; body: Buffer; finalUrl: string; ms: number };
 
+/**
+ * The URL without a user name and password, for attributes, logs and provenance. Textual, so it
+ * also works on a URL that does not parse.
+ */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, "$1");
+}
+
+const CREDENTIALS_IN_URL = "the URL must not contain a user name or password; send credentials in a header instead (a dynamic property such as Authorization, marked sensitive)";
+
+/**
+ * Sets a request header. Header values may be secrets (an Authorization dynamic property), so
+ * the error names the header and never its value (fetch's own message quotes it).
+ */
+function setHeader(headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    throw new Error(`request header "${name}" has a name or value HTTP does not allow (the value is not shown)`);
+  }
+}
+
 /** Header names as attribute names: lower case, as Node's fetch reports them. */
 function headerAttributes(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,7 +45,7 @@ export const InvokeHTTP = defineProcessor({
   type: "InvokeHTTP",
   summary: "Calls an HTTP endpoint for each FlowFile (or on a schedule) and routes the request and the response by status code.",
   description: [
-    "The method and URL are Expression Language evaluated per FlowFile; dynamic properties become request headers (Expression Language), as do attributes whose names match Attributes to Send. For POST, PUT and PATCH the FlowFile content is the request body (unless Send Message Body is false), with Content-Type from the Content-Type property (default `${mime.type}`).",
+    "The method and URL are Expression Language evaluated per FlowFile; dynamic properties become request headers (Expression Language), as do attributes whose names match Attributes to Send. Credentials go in a header (e.g. an `Authorization` dynamic property marked sensitive), not in the URL: a URL with a user name or password is refused. Error messages name a failing header but never show its value. For POST, PUT and PATCH the FlowFile content is the request body (unless Send Message Body is false), with Content-Type from the Content-Type property (default `${mime.type}`).",
     "",
     "Routing by status: **2xx** — the request FlowFile to `Original`, the response body as a new FlowFile (child of the request) to `Response`. **5xx** — the request to `Retry` (penalized). **Other statuses** (1xx, 3xx when redirects are not followed, 4xx) — the request to `No Retry` (penalized when Penalize on No Retry). With Always Output Response, a non-2xx response is also emitted to `Response`. Connection errors, timeouts and Expression Language errors route the request to `Failure` with `invokehttp.exception.*`. With Response Body Attribute Name, the body goes into that attribute of the request FlowFile instead of a Response FlowFile.",
     "",
@@ -116,6 +138,7 @@ export const InvokeHTTP = defineProcessor({
       try {
         const u = new URL(config.url.evaluate());
         if (u.protocol !== "http:" && u.protocol !== "https:") return [{ property: "url", message: "must be an http:// or https:// URL" }];
+        if (u.username || u.password) return [{ property: "url", message: CREDENTIALS_IN_URL }];
       } catch {
         return [{ property: "url", message: "not a valid URL" }];
       }
@@ -133,13 +156,23 @@ export const InvokeHTTP = defineProcessor({
       const started = Date.now();
       let url = "";
       try {
-        url = config.url.evaluate(ff ?? undefined);
+        const target = config.url.evaluate(ff ?? undefined);
+        url = withoutCredentials(target);
         const method = config.method.evaluate(ff ?? undefined).trim().toUpperCase();
-        const parsed = new URL(url);
+        const parsed = new URL(target);
         if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`unsupported URL scheme ${parsed.protocol}`);
+        if (parsed.username || parsed.password) throw new Error(CREDENTIALS_IN_URL);
         const headers = new Headers();
-        if (ff && state.sendRe) for (const [k, v] of Object.entries(ff.attributes)) if (state.sendRe.test(k)) headers.set(k, v);
-        for (const d of context.dynamicProperties) headers.set(d.name, d.evaluate(ff ?? undefined));
+        if (ff && state.sendRe) for (const [k, v] of Object.entries(ff.attributes)) if (state.sendRe.test(k)) setHeader(headers, k, v);
+        for (const d of context.dynamicProperties) {
+          let value: string;
+          try {
+            value = d.evaluate(ff ?? undefined);
+          } catch {
+            throw new Error(`request header "${d.name}" could not be evaluated (the Expression Language message is not shown: it may quote the value)`);
+          }
+          setHeader(headers, d.name, value);
+        }
         let body: Uint8Array<ArrayBuffer> | undefined;
         if (ff && config.sendBody && METHODS_WITH_BODY.has(method)) {
           body = Uint8Array.from(session.read(ff));

@@ -181,7 +181,7 @@ export const ConsumeKafka = defineProcessor({
     return problems;
   },
   onScheduled({ config, context }): State {
-    const settings = resolveKafkaSettings(config, context.services, context.id);
+    const settings = resolveKafkaSettings(config, context.services, context.id, context.fileRoots);
     const kafka = createKafkaClient(settings, context.logger);
     const topics =
       config.topicFormat === "pattern" ? compileJavaRegex(config.topics, "find") : config.topics.split(",").map((t) => t.trim()).filter(Boolean);

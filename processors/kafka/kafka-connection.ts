@@ -12,6 +12,7 @@ import {
   resolveConfig,
   type ConfigOf,
   type EngineServices,
+  type FileRoots,
   type ProcessorLogger,
   type PropertyMap,
   type ValidationProblem,
@@ -36,6 +37,9 @@ export interface ControllerServiceDescriptor<P extends PropertyMap> {
 
 const SASL_PROTOCOLS = ["SASL_PLAINTEXT", "SASL_SSL"] as const;
 const TLS_PROTOCOLS = ["SSL", "SASL_SSL"] as const;
+
+/** The armour line of a PEM private key (PKCS#8, RSA, EC, encrypted or not). */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /** "host:port[,host:port...]" */
 const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
@@ -80,17 +84,17 @@ const kafkaConnectionProperties = {
   }),
   sslCa: property.string({
     displayName: "TLS CA Certificate",
-    description: "PEM text, or the path of a PEM file, of the CA(s) to trust. Empty = the system's trusted CAs.",
+    description: "PEM text, or the path of a PEM file inside SLUICE_FILE_ROOTS, of the CA(s) to trust. Empty = the system's trusted CAs.",
     dependsOn: { property: "securityProtocol", values: TLS_PROTOCOLS },
   }),
   sslCert: property.string({
     displayName: "TLS Client Certificate",
-    description: "PEM text or file path of the client certificate, for mutual TLS. Requires the key.",
+    description: "PEM text, or the path of a PEM file inside SLUICE_FILE_ROOTS, of the client certificate, for mutual TLS. Requires the key.",
     dependsOn: { property: "securityProtocol", values: TLS_PROTOCOLS },
   }),
   sslKey: property.sensitive({
     displayName: "TLS Client Key",
-    description: "PEM text or file path of the client's private key, for mutual TLS. Requires the certificate.",
+    description: "PEM text of the client's private key (-----BEGIN ... PRIVATE KEY-----), for mutual TLS; a file path is not accepted, so the secret is stored encrypted with the flow. Requires the certificate.",
     dependsOn: { property: "securityProtocol", values: TLS_PROTOCOLS },
   }),
   sslKeyPassword: property.sensitive({
@@ -125,12 +129,18 @@ export const KafkaConnection: ControllerServiceDescriptor<typeof kafkaConnection
   type: KAFKA_CONNECTION_TYPE,
   summary: "How to reach a Kafka cluster: brokers, client id, SASL (PLAIN, SCRAM-SHA-256/512), TLS, timeouts.",
   description:
-    "Referenced by ConsumeKafka and PublishKafka through their Kafka Connection property, so one cluster's settings (and secrets) live in one place. Certificates and keys are PEM text or paths of PEM files.",
+    "Referenced by ConsumeKafka and PublishKafka through their Kafka Connection property, so one cluster's settings (and secrets) live in one place. Certificates are PEM text or paths of PEM files inside SLUICE_FILE_ROOTS; the client key is PEM text only. Messages about a sensitive value never quote it.",
   properties: kafkaConnectionProperties,
   validate(config) {
     const problems: ValidationProblem[] = [];
     if ((config.sslCert === undefined) !== (config.sslKey === undefined)) {
       problems.push({ property: config.sslCert === undefined ? "sslCert" : "sslKey", message: "a TLS client certificate and key go together" });
+    }
+    if (config.sslKey !== undefined && !PRIVATE_KEY_PEM.test(config.sslKey)) {
+      problems.push({
+        property: "sslKey",
+        message: "must be the PEM text of a private key (-----BEGIN ... PRIVATE KEY-----); a file path is not accepted (the value is not shown)",
+      });
     }
     return problems;
   },
@@ -152,11 +162,20 @@ export function validateKafkaConnection(raw: Readonly<Record<string, string>>): 
   return problems.length ? problems : (KafkaConnection.validate?.(config, raw) ?? []);
 }
 
-/** PEM text as is, anything else as a file path to read. */
-function pem(value: string, what: string): string {
+/**
+ * PEM text as is; anything else is the path of a PEM file, read only inside the file roots. Only
+ * for values that are not secret (certificates): the message names the path.
+ */
+function pemOrFile(value: string, what: string, fileRoots: FileRoots): string {
   if (value.includes("-----BEGIN")) return value;
+  let file: string;
   try {
-    return fs.readFileSync(value, "utf8");
+    file = fileRoots.resolve(value);
+  } catch (e) {
+    throw new Error(`${what} file: ${(e as Error).message}`);
+  }
+  try {
+    return fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`cannot read ${what} file ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -167,8 +186,11 @@ export function parseBrokers(text: string): string[] {
   return text.split(",").map((b) => b.trim()).filter(Boolean);
 }
 
-/** Turns a KafkaConnection's raw properties into client settings. Throws with every problem listed. */
-export function kafkaSettingsFromService(raw: Readonly<Record<string, string>>): KafkaSettings {
+/**
+ * Turns a KafkaConnection's raw properties into client settings, reading certificate files
+ * inside `fileRoots`. Throws with every problem listed; no message quotes a sensitive value.
+ */
+export function kafkaSettingsFromService(raw: Readonly<Record<string, string>>, fileRoots: FileRoots): KafkaSettings {
   const { config, problems } = resolveConfig(kafkaConnectionProperties, raw);
   const all = problems.length ? problems : (KafkaConnection.validate?.(config, raw) ?? []);
   if (all.length) throw new Error(`invalid KafkaConnection: ${all.map((p) => p.message).join("; ")}`);
@@ -176,9 +198,9 @@ export function kafkaSettingsFromService(raw: Readonly<Record<string, string>>):
   let ssl: ConnectionOptions | boolean | undefined;
   if (protocol === "SSL" || protocol === "SASL_SSL") {
     const tls: ConnectionOptions = { rejectUnauthorized: config.sslVerifyServer ?? true };
-    if (config.sslCa) tls.ca = pem(config.sslCa, "TLS CA certificate");
-    if (config.sslCert) tls.cert = pem(config.sslCert, "TLS client certificate");
-    if (config.sslKey) tls.key = pem(config.sslKey, "TLS client key");
+    if (config.sslCa) tls.ca = pemOrFile(config.sslCa, "TLS CA certificate", fileRoots);
+    if (config.sslCert) tls.cert = pemOrFile(config.sslCert, "TLS client certificate", fileRoots);
+    if (config.sslKey) tls.key = config.sslKey;
     if (config.sslKeyPassword) tls.passphrase = config.sslKeyPassword;
     ssl = tls;
   }
@@ -229,12 +251,14 @@ export function validateConnectionChoice(config: { kafkaConnection?: string; boo
 
 /**
  * Resolves a processor's connection choice into settings: the referenced KafkaConnection
- * service (which must exist and have that type), or the inline brokers with defaults.
+ * service (which must exist and have that type; its certificate files are read inside
+ * `fileRoots`), or the inline brokers with defaults.
  */
 export function resolveKafkaSettings(
   config: { kafkaConnection?: string; bootstrapServers?: string },
   services: EngineServices,
   processorId: string,
+  fileRoots: FileRoots,
 ): KafkaSettings {
   const id = config.kafkaConnection?.trim();
   if (id) {
@@ -243,7 +267,7 @@ export function resolveKafkaSettings(
     if (raw.type !== undefined && raw.type !== KAFKA_CONNECTION_TYPE) {
       throw new Error(`controller service "${id}" is a ${raw.type}, not a ${KAFKA_CONNECTION_TYPE}`);
     }
-    const settings = kafkaSettingsFromService(raw);
+    const settings = kafkaSettingsFromService(raw, fileRoots);
     return { ...settings, clientId: `${settings.clientId}-${processorId}` };
   }
   return {

@@ -187,7 +187,7 @@ export const PublishKafka = defineProcessor({
     return problems;
   },
   onScheduled({ config, context }): State {
-    const settings = resolveKafkaSettings(config, context.services, context.id);
+    const settings = resolveKafkaSettings(config, context.services, context.id, context.fileRoots);
     const kafka = createKafkaClient(settings, context.logger);
     const compression = config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
     const publisher = config.transactional

@@ -1,5 +1,8 @@
 // Kafka processors' and KafkaConnection's configuration checks, and how a connection choice
 // becomes client settings; no broker involved (nothing is started).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalCache } from "../../../engine/runtime/flow-controller";
 import { testRunner } from "../../../processors/testing/runner";
@@ -12,10 +15,13 @@ import {
   validateKafkaConnection,
 } from "../../../processors/kafka/kafka-connection";
 import { chunkTopicMessages, kafkaErrorType, MAX_RECORDS_PER_SEND } from "../../../processors/kafka/transactions";
-import type { FlowFile } from "../../../engine/sdk";
+import { FileRoots, type FlowFile } from "../../../engine/sdk";
 
 const consume = (props: Record<string, string>) => testRunner(ConsumeKafka, { properties: { topics: "in", groupId: "g", ...props } });
 const publish = (props: Record<string, string>) => testRunner(PublishKafka, { properties: { topic: "out", ...props } });
+/** Certificate files are read only inside these. */
+const certDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "sluice-kafka-certs-")));
+const roots = new FileRoots([certDir]);
 const messagesOf = (r: { problems: ReadonlyArray<{ property: string; message: string }> }) => r.problems.map((p) => `${p.property}: ${p.message}`);
 
 describe("ConsumeKafka validation", () => {
@@ -119,7 +125,7 @@ describe("KafkaConnection", () => {
       sslCa: "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----",
       sslVerifyServer: "false",
       connectionTimeout: "3 sec",
-    });
+    }, roots);
     expect(s.brokers).toEqual(["k1:9093", "k2:9093"]);
     expect(s.sasl).toEqual({ mechanism: "scram-sha-512", username: "alice", password: "secret" });
     expect(s.ssl).toEqual({ rejectUnauthorized: false, ca: "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----" });
@@ -127,8 +133,13 @@ describe("KafkaConnection", () => {
     expect(s.requestTimeout).toBe(30_000);
   });
 
-  it("reads PEM files and names a missing one", () => {
-    expect(() => kafkaSettingsFromService({ bootstrapServers: "k:1", securityProtocol: "SSL", sslCa: "/nonexistent/ca.pem" })).toThrow(/cannot read TLS CA certificate file \/nonexistent\/ca.pem: ENOENT/);
+  it("reads certificate PEM files inside the file roots, names a missing one and refuses one outside", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n";
+    fs.writeFileSync(path.join(certDir, "ca.pem"), pem);
+    expect(kafkaSettingsFromService({ bootstrapServers: "k:1", securityProtocol: "SSL", sslCa: path.join(certDir, "ca.pem") }, roots).ssl).toMatchObject({ ca: pem });
+    const missing = path.join(certDir, "missing.pem");
+    expect(() => kafkaSettingsFromService({ bootstrapServers: "k:1", securityProtocol: "SSL", sslCa: missing }, roots)).toThrow(`cannot read TLS CA certificate file ${missing}: ENOENT`);
+    expect(() => kafkaSettingsFromService({ bootstrapServers: "k:1", securityProtocol: "SSL", sslCa: "/etc/hostname" }, roots)).toThrow(/^TLS CA certificate file: \/etc\/hostname is outside the file roots/);
   });
 
   it("resolves a processor's choice: the referenced service, or inline brokers", () => {
@@ -139,13 +150,13 @@ describe("KafkaConnection", () => {
         : id === "redis" ? { type: "RedisConnection" }
         : undefined,
     };
-    const viaService = resolveKafkaSettings({ kafkaConnection: "kafka" }, services, "p1");
+    const viaService = resolveKafkaSettings({ kafkaConnection: "kafka" }, services, "p1", roots);
     expect(viaService.clientId).toBe("etl-p1");
     expect(viaService.sasl).toEqual({ mechanism: "plain", username: "u", password: "p" });
     expect(transitUri(viaService, "orders")).toBe("kafka://k:9092/orders");
-    expect(resolveKafkaSettings({ bootstrapServers: "a:1,b:2" }, services, "p2")).toMatchObject({ brokers: ["a:1", "b:2"], clientId: "sluice-p2" });
-    expect(() => resolveKafkaSettings({ kafkaConnection: "nope" }, services, "p")).toThrow(/no controller service with id "nope"/);
-    expect(() => resolveKafkaSettings({ kafkaConnection: "redis" }, services, "p")).toThrow(/is a RedisConnection, not a KafkaConnection/);
+    expect(resolveKafkaSettings({ bootstrapServers: "a:1,b:2" }, services, "p2", roots)).toMatchObject({ brokers: ["a:1", "b:2"], clientId: "sluice-p2" });
+    expect(() => resolveKafkaSettings({ kafkaConnection: "nope" }, services, "p", roots)).toThrow(/no controller service with id "nope"/);
+    expect(() => resolveKafkaSettings({ kafkaConnection: "redis" }, services, "p", roots)).toThrow(/is a RedisConnection, not a KafkaConnection/);
   });
 });
 
