@@ -63,7 +63,8 @@ function unauthenticated(): Response {
  */
 export async function handle(req: Request, fn: (who: Principal) => Promise<Response>): Promise<Response> {
   try {
-    const method = req.method.toUpperCase() as HttpMethod;
+    // Next answers HEAD with the GET handler.
+    const method = (req.method.toUpperCase() === "HEAD" ? "GET" : req.method.toUpperCase()) as HttpMethod;
     const policy = (HTTP_METHODS as readonly string[]).includes(method) ? matchRoute(new URL(req.url).pathname)?.methods[method] : undefined;
     if (!policy) {
       console.error(`sluice api error: no access policy for ${method} ${new URL(req.url).pathname} (app/lib/auth/policy.ts)`);

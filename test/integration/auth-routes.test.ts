@@ -378,6 +378,20 @@ describe("probes that must fail safely", () => {
     expect((await call("GET", "/api/auth/me", { cookie: session.cookie })).status).toBe(401);
   });
 
+  it("ends a live status stream once its session is logged out", async () => {
+    const { cookie } = await login("viewer1", USER_PASSWORD);
+    const res = await fetch(`${base}/api/flows/${exampleFlowId}/events`, { headers: { cookie, accept: "text/event-stream" } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    expect((await call("POST", "/api/auth/logout", { cookie })).status).toBe(204);
+    const started = Date.now();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    // RECHECK_EVERY (15) status intervals at most.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
   it("refuses a revoked token and a made-up one with 401", async () => {
     const t = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "short-lived", role: "viewer" } });
     const token = t.body.token as string;

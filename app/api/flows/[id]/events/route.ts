@@ -1,15 +1,19 @@
 import { z } from "zod";
 import { flowIdSchema, handle, params } from "../../../../lib/api";
+import { authenticate } from "../../../../lib/auth/session";
 import { ApiError, liveStatus, resumeFlow } from "../../../../lib/flow-service";
 import { statusFrame } from "../../../../lib/live";
 
 export const dynamic = "force-dynamic";
 
 const INTERVAL_MS = 1000;
+/** How often the stream checks that its session or token is still valid (logout, disable, revoke, expiry). */
+const RECHECK_EVERY = 15;
 
 /**
  * Server-Sent Events: a `status` event about once a second while the client listens; a `gone`
- * event (and the end of the stream) when the flow is deleted.
+ * event (and the end of the stream) when the flow is deleted. The stream also ends, within
+ * RECHECK_EVERY seconds, once the credential it was opened with is no longer valid.
  */
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(req, async () => {
@@ -31,8 +35,13 @@ export function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
             // already closed by the client
           }
         };
+        let ticks = 0;
         const send = async () => {
           if (closed) return;
+          if (++ticks % RECHECK_EVERY === 0 && !(await authenticate(req).catch(() => null))?.permissions.includes("flows:read")) {
+            close();
+            return;
+          }
           try {
             const s = await liveStatus(id);
             if (!closed) controller.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify(statusFrame(s))}\n\n`));
