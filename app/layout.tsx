@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { LogoutButton } from "./components/auth/logout-button";
+import { optionalUser } from "./components/auth/page-user";
+import { can } from "./components/auth/permissions";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -8,7 +11,15 @@ export const metadata: Metadata = {
   description: "Design and run dataflows: processors, backpressured connections, provenance.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * The frame of every page: the header with the navigation the signed-in user may use, who they
+ * are and "Log out", and a reminder while the user's password is one they must change (the
+ * generated first-start admin password, or one an admin reset).
+ * Signed out (the login page), the header shows the name only.
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await optionalUser();
+  const link = "hover:text-white";
   return (
     <html lang="en">
       <body className="flex min-h-screen flex-col bg-slate-50 text-slate-900 antialiased">
@@ -18,16 +29,45 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               Sluice
             </Link>
-            <nav className="flex gap-4 text-sm text-slate-300">
-              <Link href="/" className="hover:text-white">
-                Flows
-              </Link>
-              <Link href="/docs/processors" className="hover:text-white">
-                Processors
-              </Link>
-            </nav>
+            {user ? (
+              <>
+                <nav className="flex gap-4 text-sm text-slate-300" aria-label="Main">
+                  <Link href="/" className={link}>
+                    Flows
+                  </Link>
+                  <Link href="/docs/processors" className={link}>
+                    Processors
+                  </Link>
+                  {can(user.permissions, "audit:read") ? (
+                    <Link href="/audit" className={link}>
+                      Audit trail
+                    </Link>
+                  ) : null}
+                  {can(user.permissions, "users:manage") || can(user.permissions, "tokens:manage") ? (
+                    <Link href="/admin/users" className={link}>
+                      Users
+                    </Link>
+                  ) : null}
+                </nav>
+                <div className="ml-auto flex items-center gap-3 text-sm text-slate-300">
+                  <Link href="/account" className={link} data-testid="current-user" title="Your account and password">
+                    {user.username} <span className="rounded bg-slate-700 px-1.5 py-0.5 text-xs text-slate-200">{user.role}</span>
+                  </Link>
+                  <LogoutButton />
+                </div>
+              </>
+            ) : null}
           </div>
         </header>
+        {user?.mustChangePassword ? (
+          <div role="status" data-testid="must-change-password" className="border-b border-amber-200 bg-amber-50 px-6 py-2 text-sm text-amber-900">
+            You are signed in with a generated or reset password (such as the admin password printed at first start). Change it now on{" "}
+            <Link href="/account" className="font-medium underline">
+              your account page
+            </Link>
+            .
+          </div>
+        ) : null}
         <main className="flex w-full flex-1 flex-col">{children}</main>
       </body>
     </html>

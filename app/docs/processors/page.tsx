@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { marked } from "marked";
+import { pageUser } from "../../components/auth/page-user";
 import { localNode } from "../../lib/engine-client";
 
 export const metadata: Metadata = { title: "Processor reference" };
@@ -10,6 +11,7 @@ export const dynamic = "force-dynamic";
  * The Markdown comes from our own descriptors, not from users, so rendering it as HTML is safe.
  */
 export default async function ProcessorDocsPage() {
+  await pageUser("/docs/processors");
   const markdown = (await (await localNode()).processorDocs()).replace(/\]\(\.\.\/engine\/core\/el\/README\.md\)/g, "](#expression-language)");
   const html = await marked.parse(markdown, { gfm: true });
   return (
