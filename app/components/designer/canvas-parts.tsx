@@ -3,6 +3,10 @@
  * The canvas's node and edge components: processors, process groups, group ports, and
  * connections with their queue gauge. Live numbers come from the LiveStore through context, so
  * a status frame re-renders only what changed.
+ *
+ * Processor and group nodes carry `nopan` themselves: React Flow marks only draggable nodes so,
+ * and on a read-only canvas (nodes not draggable) the pane's zoom would otherwise take the
+ * double click that opens a node's settings (and zoom in instead).
  */
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Handle, Position, type Edge, type EdgeProps, type Node, type NodeProps } from "@xyflow/react";
 import { createContext, memo, useContext } from "react";
@@ -71,7 +75,7 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
       data-testid={`processor-node-${id}`}
       data-state={state}
       aria-label={`Processor ${name} (${p.type})`}
-      className={`group/node w-60 rounded-lg border bg-white px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
+      className={`nopan group/node w-60 rounded-lg border bg-white px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
     >
       <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />
       <div className="flex items-center gap-2">
@@ -132,7 +136,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
       data-testid={`group-node-${data.groupId}`}
       aria-label={`Process group ${data.name}`}
       onDoubleClick={() => data.onEnter(data.groupId)}
-      className={`w-64 rounded-xl border-2 border-dashed bg-indigo-50/80 px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-indigo-300"}`}
+      className={`nopan w-64 rounded-xl border-2 border-dashed bg-indigo-50/80 px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-indigo-300"}`}
     >
       <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-indigo-500" />
       <div className="flex items-center gap-2">

@@ -4,6 +4,8 @@
  * per kind, an Expression Language hint where EL is evaluated, masked sensitive values, dynamic
  * properties, scheduling and auto-termination. Every change is validated by the server as you
  * type (the same validation the engine runs); Apply stays disabled while a value is invalid.
+ * Read-only (a user who may not change it): every field is disabled, nothing is validated, and
+ * there is only Close; `notice` says why, above the fields.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ConfigProblem, ElFunctionInfo, ProcessorConfig, ProcessorTypeInfo, PropertyInfo } from "../../lib/engine-client";
@@ -167,12 +169,15 @@ function ElHint({ functions }: { functions: ElFunctionInfo[] }) {
 /**
  * Props: the processor as saved, its type info, its current relationships, the EL functions;
  * `onApply` gets the patch to apply (name, properties, scheduling, autoTerminate, comments).
+ * `readOnly` shows the settings without a way to change them; `notice` is shown above them.
  */
 export function ConfigPanel({
   proc,
   info,
   relationships,
   elFunctions,
+  readOnly = false,
+  notice = null,
   onApply,
   onCancel,
 }: {
@@ -180,6 +185,8 @@ export function ConfigPanel({
   info: ProcessorTypeInfo | undefined;
   relationships: string[];
   elFunctions: ElFunctionInfo[];
+  readOnly?: boolean;
+  notice?: string | null;
   onApply: (patch: Partial<ProcessorConfig>) => void;
   onCancel: () => void;
 }) {
@@ -192,6 +199,7 @@ export function ConfigPanel({
 
   // Validate on every change (debounced); a response for an older form is ignored.
   useEffect(() => {
+    if (readOnly) return;
     const my = ++seq.current;
     const t = setTimeout(async () => {
       const r = await api<{ problems: ConfigProblem[]; relationships: string[] }>("POST", "/api/processors/validate", {
@@ -205,7 +213,7 @@ export function ConfigPanel({
       else setServer({ form, problems: [{ property: "", message: r.error }], relationships: [] });
     }, 200);
     return () => clearTimeout(t);
-  }, [form, proc.type]);
+  }, [form, proc.type, readOnly]);
 
   const all = info?.properties ?? [];
   const local = useMemo(() => localProblems(form, info), [form, info]);
@@ -227,7 +235,7 @@ export function ConfigPanel({
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   const apply = () => {
-    if (blocking.length || pending) return;
+    if (readOnly || blocking.length || pending) return;
     onApply({
       name: form.name.trim(),
       comments: form.comments.trim() ? form.comments : undefined,
@@ -346,11 +354,16 @@ export function ConfigPanel({
       }}
     >
       <div className="border-b border-slate-200 px-4 py-3">
-        <div className="text-xs uppercase tracking-wide text-slate-500">Configure processor</div>
+        <div className="text-xs uppercase tracking-wide text-slate-500">{readOnly ? "Processor settings (read-only)" : "Configure processor"}</div>
         <div className="font-semibold text-slate-900">{info?.type ?? proc.type}</div>
         {info ? <p className="mt-0.5 text-xs text-slate-500">{info.summary}</p> : <p className="text-xs text-red-600">Unknown processor type</p>}
+        {notice ? (
+          <p role="note" data-testid="config-notice" className="mt-2 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900">
+            {notice}
+          </p>
+        ) : null}
       </div>
-      <div className="min-h-0 flex-1 overflow-y-auto px-4 py-3">
+      <fieldset disabled={readOnly} className="min-h-0 min-w-0 flex-1 overflow-y-auto px-4 py-3">
         <section aria-label="Settings">
           <Field label="Name" htmlFor="cfg-name" required problems={byProp("name")}>
             <input id="cfg-name" aria-label="Name" value={form.name} onChange={(e) => set("name", e.target.value)} className={inputClass(byProp("name").length > 0)} />
@@ -493,22 +506,30 @@ export function ConfigPanel({
 
         <h3 className="mt-5 mb-2 border-b border-slate-100 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Comments</h3>
         <textarea aria-label="Comments" rows={2} value={form.comments} onChange={(e) => set("comments", e.target.value)} className={inputClass(false)} />
-      </div>
-      <div className="flex items-center gap-2 border-t border-slate-200 px-4 py-3">
-        <button
-          type="submit"
-          disabled={blocking.length > 0 || pending}
-          className="rounded-md bg-sky-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:cursor-not-allowed disabled:bg-slate-300"
-        >
-          Apply
-        </button>
-        <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-4 py-1.5 text-sm hover:bg-slate-100">
-          Cancel
-        </button>
-        <span className="ml-auto text-xs text-slate-500" aria-live="polite">
-          {pending ? "Checking…" : blocking.length ? `${blocking.length} problem${blocking.length === 1 ? "" : "s"} to fix` : problems.length ? "Missing required values" : "Valid"}
-        </span>
-      </div>
+      </fieldset>
+      {readOnly ? (
+        <div className="flex items-center gap-2 border-t border-slate-200 px-4 py-3">
+          <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-4 py-1.5 text-sm hover:bg-slate-100">
+            Close
+          </button>
+        </div>
+      ) : (
+        <div className="flex items-center gap-2 border-t border-slate-200 px-4 py-3">
+          <button
+            type="submit"
+            disabled={blocking.length > 0 || pending}
+            className="rounded-md bg-sky-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:cursor-not-allowed disabled:bg-slate-300"
+          >
+            Apply
+          </button>
+          <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-4 py-1.5 text-sm hover:bg-slate-100">
+            Cancel
+          </button>
+          <span className="ml-auto text-xs text-slate-500" aria-live="polite">
+            {pending ? "Checking…" : blocking.length ? `${blocking.length} problem${blocking.length === 1 ? "" : "s"} to fix` : problems.length ? "Missing required values" : "Valid"}
+          </span>
+        </div>
+      )}
     </form>
   );
 }

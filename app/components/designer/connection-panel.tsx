@@ -3,6 +3,9 @@
  * A connection's panel: its settings (relationships, back pressure thresholds, prioritizers,
  * expiration) with Apply/Cancel, its live queue gauge, the queue listing (first 100 FlowFiles
  * with attributes), a FlowFile viewer (text / JSON / hex, download) and "empty queue".
+ * What the user may not do is not offered: without `canViewData` the queue is listed but no
+ * FlowFile opens (no content, no download); without `canEmpty` there is no "Empty queue";
+ * `readOnly` shows the settings disabled, unvalidated, with Close instead of Apply.
  */
 import { useContext, useEffect, useState } from "react";
 import type { ConnectionConfig, QueuedFlowFile } from "../../lib/engine-client";
@@ -27,6 +30,12 @@ interface Props {
   destinationName: string;
   /** Relationships the source processor has now. */
   sourceRelationships: string[];
+  /** The settings cannot be changed (no `flows:write`). */
+  readOnly: boolean;
+  /** "Empty queue" is offered (`queues:empty`). */
+  canEmpty: boolean;
+  /** Queued FlowFiles open with their content (`data:view`). */
+  canViewData: boolean;
   onApply: (patch: Partial<ConnectionConfig>) => void;
   onCancel: () => void;
 }
@@ -118,7 +127,7 @@ function FlowFileView({ flowId, connectionId, uuid, onClose }: { flowId: string;
   );
 }
 
-export function ConnectionPanel({ flowId, connection, sourceName, destinationName, sourceRelationships, onApply, onCancel }: Props) {
+export function ConnectionPanel({ flowId, connection, sourceName, destinationName, sourceRelationships, readOnly, canEmpty, canViewData, onApply, onCancel }: Props) {
   const store = useContext(LiveContext);
   const live = useConnectionLive(store, connection.id);
   const [name, setName] = useState(connection.name ?? "");
@@ -135,12 +144,13 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
   const key = JSON.stringify([objectThreshold, dataSizeThreshold, expiration]);
 
   useEffect(() => {
+    if (readOnly) return;
     const t = setTimeout(async () => {
       const r = await api<{ problems: Array<{ property: string; message: string }> }>("POST", "/api/connections/validate", { objectThreshold, dataSizeThreshold, expiration });
       setProblems({ key, list: r.ok ? r.data.problems : [{ property: "", message: r.error }] });
     }, 200);
     return () => clearTimeout(t);
-  }, [key, objectThreshold, dataSizeThreshold, expiration]);
+  }, [readOnly, key, objectThreshold, dataSizeThreshold, expiration]);
 
   const list = problems?.list ?? [];
   const of = (p: string) => list.filter((x) => x.property === p);
@@ -188,9 +198,11 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
             <button type="button" onClick={listQueue} className="rounded-md bg-slate-800 px-3 py-1 text-sm text-white hover:bg-slate-700">
               List queue
             </button>
-            <button type="button" onClick={empty} className="rounded-md border border-red-300 px-3 py-1 text-sm text-red-700 hover:bg-red-50">
-              Empty queue
-            </button>
+            {canEmpty ? (
+              <button type="button" onClick={empty} className="rounded-md border border-red-300 px-3 py-1 text-sm text-red-700 hover:bg-red-50">
+                Empty queue
+              </button>
+            ) : null}
           </div>
           {message ? <p className="mt-2 text-sm text-emerald-700" role="status">{message}</p> : null}
           {queueError ? <p role="alert" className="mt-2 text-sm text-red-700">{queueError}</p> : null}
@@ -199,6 +211,11 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
               <p className="mb-1 text-xs text-slate-500">
                 Showing {queue.flowFiles.length} of {formatCount(queue.queued.count)} queued ({formatBytes(queue.queued.bytes)}), in the order they will be taken.
               </p>
+              {canViewData ? null : (
+                <p className="mb-1 text-xs text-slate-500" data-testid="no-content-note">
+                  FlowFile content needs the <code>data:view</code> permission (operator role and above).
+                </p>
+              )}
               <table className="w-full text-xs" data-testid="queue-table">
                 <thead>
                   <tr className="border-b border-slate-300 text-left text-slate-500">
@@ -214,8 +231,8 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
                     <tr
                       key={f.uuid}
                       data-testid="queue-row"
-                      onClick={() => setOpenUuid(f.uuid)}
-                      className={`cursor-pointer border-b border-slate-100 hover:bg-sky-50 ${openUuid === f.uuid ? "bg-sky-100" : ""}`}
+                      onClick={canViewData ? () => setOpenUuid(f.uuid) : undefined}
+                      className={`border-b border-slate-100 ${canViewData ? "cursor-pointer hover:bg-sky-50" : ""} ${openUuid === f.uuid ? "bg-sky-100" : ""}`}
                       title={Object.entries(f.attributes).map(([k, v]) => `${k}=${v}`).join("\n")}
                     >
                       <td className="py-1">{f.position}</td>
@@ -238,7 +255,7 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
               </table>
             </div>
           ) : null}
-          {openUuid ? <FlowFileView key={openUuid} flowId={flowId} connectionId={connection.id} uuid={openUuid} onClose={() => setOpenUuid(null)} /> : null}
+          {openUuid && canViewData ? <FlowFileView key={openUuid} flowId={flowId} connectionId={connection.id} uuid={openUuid} onClose={() => setOpenUuid(null)} /> : null}
         </section>
 
         <form
@@ -246,7 +263,7 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
           className="mt-5"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!canApply) return;
+            if (readOnly || !canApply) return;
             onApply({
               name: name.trim() || undefined,
               relationships,
@@ -256,65 +273,69 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
             });
           }}
         >
-          <h3 className="mb-2 border-b border-slate-100 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Settings</h3>
-          <label className="mb-3 block text-sm">
-            <span className="font-medium">Name</span>
-            <input aria-label="Connection name" value={name} onChange={(e) => setName(e.target.value)} placeholder="(relationships)" className={inputCls(false)} />
-          </label>
-          <fieldset className="mb-3">
-            <legend className="text-sm font-medium">Relationships</legend>
-            {allRels.map((r) => (
-              <label key={r} className="mr-3 inline-flex items-center gap-1 text-sm">
-                <input type="checkbox" checked={relationships.includes(r)} onChange={(e) => setRelationships(e.target.checked ? [...relationships, r] : relationships.filter((x) => x !== r))} />
-                {r}
-              </label>
-            ))}
-            {relProblem ? <p role="alert" className="text-xs text-red-600">{relProblem}</p> : null}
-          </fieldset>
-          <div className="grid grid-cols-2 gap-2">
-            <label className="block text-sm">
-              <span className="font-medium">Back pressure object threshold</span>
-              <input aria-label="Back pressure object threshold" value={objectThreshold} onChange={(e) => setObjectThreshold(e.target.value)} className={inputCls(of("objectThreshold").length > 0)} />
-              {of("objectThreshold").map((p, i) => (
-                <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
-              ))}
+          <h3 className="mb-2 border-b border-slate-100 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Settings{readOnly ? " (read-only)" : ""}</h3>
+          <fieldset disabled={readOnly} className="min-w-0">
+            <label className="mb-3 block text-sm">
+              <span className="font-medium">Name</span>
+              <input aria-label="Connection name" value={name} onChange={(e) => setName(e.target.value)} placeholder="(relationships)" className={inputCls(false)} />
             </label>
-            <label className="block text-sm">
-              <span className="font-medium">Back pressure data size threshold</span>
-              <input aria-label="Back pressure data size threshold" value={dataSizeThreshold} onChange={(e) => setDataSizeThreshold(e.target.value)} className={inputCls(of("dataSizeThreshold").length > 0)} />
-              <span className="block text-[11px] text-slate-500">e.g. 1 GB, 64 MB</span>
-              {of("dataSizeThreshold").map((p, i) => (
-                <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
-              ))}
-            </label>
-          </div>
-          <label className="mt-2 block text-sm">
-            <span className="font-medium">FlowFile expiration</span>
-            <input aria-label="FlowFile expiration" value={expiration} onChange={(e) => setExpiration(e.target.value)} className={inputCls(of("expiration").length > 0)} />
-            <span className="block text-[11px] text-slate-500">Older FlowFiles are dropped (EXPIRE event); 0 sec = never. e.g. 5 min</span>
-            {of("expiration").map((p, i) => (
-              <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
-            ))}
-          </label>
-          <fieldset className="mt-3">
-            <legend className="text-sm font-medium">Prioritizers (applied in the order chosen)</legend>
-            {PRIORITIZERS.map((p) => {
-              const idx = prioritizers.indexOf(p.value);
-              return (
-                <label key={p.value} className="flex items-center gap-2 py-0.5 text-sm">
-                  <input type="checkbox" checked={idx >= 0} onChange={(e) => setPrioritizers(e.target.checked ? [...prioritizers, p.value] : prioritizers.filter((x) => x !== p.value))} />
-                  {p.label}
-                  {idx >= 0 ? <span className="rounded bg-slate-200 px-1 text-[10px]">{idx + 1}</span> : null}
+            <fieldset className="mb-3">
+              <legend className="text-sm font-medium">Relationships</legend>
+              {allRels.map((r) => (
+                <label key={r} className="mr-3 inline-flex items-center gap-1 text-sm">
+                  <input type="checkbox" checked={relationships.includes(r)} onChange={(e) => setRelationships(e.target.checked ? [...relationships, r] : relationships.filter((x) => x !== r))} />
+                  {r}
                 </label>
-              );
-            })}
+              ))}
+              {relProblem ? <p role="alert" className="text-xs text-red-600">{relProblem}</p> : null}
+            </fieldset>
+            <div className="grid grid-cols-2 gap-2">
+              <label className="block text-sm">
+                <span className="font-medium">Back pressure object threshold</span>
+                <input aria-label="Back pressure object threshold" value={objectThreshold} onChange={(e) => setObjectThreshold(e.target.value)} className={inputCls(of("objectThreshold").length > 0)} />
+                {of("objectThreshold").map((p, i) => (
+                  <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
+                ))}
+              </label>
+              <label className="block text-sm">
+                <span className="font-medium">Back pressure data size threshold</span>
+                <input aria-label="Back pressure data size threshold" value={dataSizeThreshold} onChange={(e) => setDataSizeThreshold(e.target.value)} className={inputCls(of("dataSizeThreshold").length > 0)} />
+                <span className="block text-[11px] text-slate-500">e.g. 1 GB, 64 MB</span>
+                {of("dataSizeThreshold").map((p, i) => (
+                  <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
+                ))}
+              </label>
+            </div>
+            <label className="mt-2 block text-sm">
+              <span className="font-medium">FlowFile expiration</span>
+              <input aria-label="FlowFile expiration" value={expiration} onChange={(e) => setExpiration(e.target.value)} className={inputCls(of("expiration").length > 0)} />
+              <span className="block text-[11px] text-slate-500">Older FlowFiles are dropped (EXPIRE event); 0 sec = never. e.g. 5 min</span>
+              {of("expiration").map((p, i) => (
+                <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
+              ))}
+            </label>
+            <fieldset className="mt-3">
+              <legend className="text-sm font-medium">Prioritizers (applied in the order chosen)</legend>
+              {PRIORITIZERS.map((p) => {
+                const idx = prioritizers.indexOf(p.value);
+                return (
+                  <label key={p.value} className="flex items-center gap-2 py-0.5 text-sm">
+                    <input type="checkbox" checked={idx >= 0} onChange={(e) => setPrioritizers(e.target.checked ? [...prioritizers, p.value] : prioritizers.filter((x) => x !== p.value))} />
+                    {p.label}
+                    {idx >= 0 ? <span className="rounded bg-slate-200 px-1 text-[10px]">{idx + 1}</span> : null}
+                  </label>
+                );
+              })}
+            </fieldset>
           </fieldset>
           <div className="mt-4 flex gap-2">
-            <button type="submit" disabled={!canApply} className="rounded-md bg-sky-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:cursor-not-allowed disabled:bg-slate-300">
-              Apply
-            </button>
+            {readOnly ? null : (
+              <button type="submit" disabled={!canApply} className="rounded-md bg-sky-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:cursor-not-allowed disabled:bg-slate-300">
+                Apply
+              </button>
+            )}
             <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-4 py-1.5 text-sm hover:bg-slate-100">
-              Cancel
+              {readOnly ? "Close" : "Cancel"}
             </button>
           </div>
         </form>

@@ -14,12 +14,22 @@
  * - live-store.ts: live numbers arrive over Server-Sent Events into a LiveStore that nodes and
  *   edges subscribe to one by one.
  * - use-run-control.ts, shortcuts.ts, toolbar.tsx: start/stop, keyboard, the toolbar.
+ *
+ * Permissions (from the signed-in user, see ../auth/permissions.ts) decide what is offered; the
+ * server refuses the rest anyway. Without `flows:write` the canvas is read-only: no palette, no
+ * dragging, connecting, deleting, pasting, grouping or layout, settings panels without Apply,
+ * no version commit or revert. Start/Stop need `flows:run`, "Empty queue" `queues:empty`,
+ * queued and provenance content and replay `data:view`, the History panel `audit:read`. A
+ * restricted processor type (catalog `restrictions`) is refused on drop or paste, and its
+ * settings are read-only, unless the user holds `restricted:<kind>` for each of its kinds.
  */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Connection, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useMemo, useRef, useState } from "react";
 import type { ElFunctionInfo, ProcessorTypeInfo } from "../../lib/engine-client";
 import type { EditorFlow } from "../../lib/flow-service";
+import { describeRestrictions, designerPermissions, missingRestrictions, restrictedPermission, restrictionsOf } from "../auth/permissions";
+import { AuditPanel } from "./audit-panel";
 import { BannerView, type Banner } from "./banner";
 import { edgeTypes, LiveContext, nodeTypes, type GroupNodeData } from "./canvas-parts";
 import { ConfigPanel } from "./config-panel";
@@ -62,9 +72,11 @@ export interface DesignerProps {
   elFunctions: ElFunctionInfo[];
   /** Sensitive property names by type (not copied on copy/paste). */
   sensitive: Record<string, string[]>;
+  /** The signed-in user's permissions (GET /api/auth/me `permissions`). */
+  permissions: string[];
 }
 
-type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string } | { kind: "versions" };
+type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string } | { kind: "versions" } | { kind: "history" };
 
 const CLIPBOARD_KEY = "sluice.clipboard";
 
@@ -76,10 +88,23 @@ export function Designer(props: DesignerProps) {
   );
 }
 
-function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps) {
+function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: DesignerProps) {
   const flowId = initial.id;
   const rf = useReactFlow();
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
+  const perms = useMemo(() => designerPermissions(permissions), [permissions]);
+  const readOnly = !perms.write;
+  /** Why the user may not add or configure a processor of `type`, or null when they may. */
+  const restrictedRefusal = useCallback(
+    (type: string, doing: string): string | null => {
+      const kinds = restrictionsOf(typeMap.get(type));
+      const missing = missingRestrictions(perms.all, kinds);
+      if (!missing.length) return null;
+      const needed = missing.map(restrictedPermission).join(", ");
+      return `${type} is a restricted processor: it ${describeRestrictions(kinds)}. ${doing} needs the permission${missing.length === 1 ? "" : "s"} ${needed}, which admins have and can grant to a user on the Users page.`;
+    },
+    [typeMap, perms],
+  );
   const store = useMemo(() => new LiveStore(), []);
 
   const [banner, setBanner] = useState<Banner | null>(null);
@@ -107,6 +132,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
 
   const onNodeDragStop = useCallback(
     (_e: unknown, _n: Node, dragged: Node[]) => {
+      if (readOnly) return;
       const d = docRef.current;
       const moves = dragged.filter((n) => n.type === "processor" || n.type === "processGroup").map((n) => ({ id: n.id, x: n.position.x, y: n.position.y }));
       const pos = new Map<string, { x: number; y: number } | undefined>([
@@ -119,19 +145,24 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
       });
       if (moved.length) commit(moveComponents(d, moves));
     },
-    [docRef, commit],
+    [readOnly, docRef, commit],
   );
 
   // ---- editing commands ---------------------------------------------------------------------
   const addAt = useCallback(
     (type: string, position: { x: number; y: number }) => {
       const info = typeMap.get(type);
-      if (!info) return;
+      if (!info || readOnly) return;
+      const refusal = restrictedRefusal(type, `Adding it`);
+      if (refusal) {
+        setBanner({ kind: "error", text: refusal });
+        return;
+      }
       const r = addProcessor(docRef.current, info, position, groupId);
       selectNext([r.id]);
       commit(r.doc);
     },
-    [typeMap, groupId, docRef, selectNext, commit],
+    [typeMap, readOnly, restrictedRefusal, groupId, docRef, selectNext, commit],
   );
 
   const addAtCenter = (type: string) => {
@@ -143,10 +174,10 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
 
   const deleteSelection = useCallback(() => {
     const { processors: procs, groups, edges: conns } = selection;
-    if (procs.length + groups.length + conns.length === 0) return;
+    if (readOnly || procs.length + groups.length + conns.length === 0) return;
     commit(deleteComponents(docRef.current, { processors: procs, groups, connections: conns }));
-    if (panel && panel.kind !== "versions" && (procs.includes(panel.id) || conns.includes(panel.id))) setPanel(null);
-  }, [selection, docRef, commit, panel]);
+    if ((panel?.kind === "processor" && procs.includes(panel.id)) || (panel?.kind === "connection" && conns.includes(panel.id))) setPanel(null);
+  }, [readOnly, selection, docRef, commit, panel]);
 
   const copy = useCallback(() => {
     const ids = selection.processors;
@@ -168,13 +199,18 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
     } catch {
       clip = null;
     }
-    if (!clip?.processors?.length) return;
+    if (readOnly || !clip?.processors?.length) return;
+    const refused = [...new Set(clip.processors.map((p) => p.type))].map((t) => restrictedRefusal(t, "Pasting it")).filter((x) => x !== null);
+    if (refused.length) {
+      setBanner({ kind: "error", text: `Nothing was pasted. ${refused.join("\n")}` });
+      return;
+    }
     const known = clip.processors.filter((p) => typeMap.has(p.type));
     pasteCount.current += 1;
     const r = pasteClip(docRef.current, { processors: known, connections: clip.connections ?? [] }, groupId, { x: 40 * pasteCount.current, y: 40 * pasteCount.current });
     selectNext(r.ids);
     commit(r.doc);
-  }, [typeMap, groupId, docRef, selectNext, commit]);
+  }, [readOnly, restrictedRefusal, typeMap, groupId, docRef, selectNext, commit]);
 
   const layout = async () => {
     const measured = nodes.filter((n) => n.type !== "port").map((n) => ({ id: n.id, width: n.measured?.width ?? NODE_W, height: n.measured?.height ?? NODE_H }));
@@ -202,7 +238,11 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
     window.location.href = `/api/flows/${flowId}/export`;
   };
 
-  useShortcuts({ delete: deleteSelection, undo, redo, copy, paste, selectAll }, draft !== null || groupDialog !== null);
+  const nothing = useCallback(() => undefined, []);
+  useShortcuts(
+    readOnly ? { delete: nothing, undo: nothing, redo: nothing, copy: nothing, paste: nothing, selectAll } : { delete: deleteSelection, undo, redo, copy, paste, selectAll },
+    draft !== null || groupDialog !== null,
+  );
 
   // ---- connecting ---------------------------------------------------------------------------
   const isValidConnection = useCallback(
@@ -214,13 +254,17 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
     },
     [docRef, typeMap],
   );
-  const onConnect = useCallback((c: Connection) => {
-    if (c.source && c.target) setDraft({ source: c.source, target: c.target });
-  }, []);
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!readOnly && c.source && c.target) setDraft({ source: c.source, target: c.target });
+    },
+    [readOnly],
+  );
 
   // ---- derived bits for the panels ------------------------------------------------------------
   const panelProcessor = panel?.kind === "processor" ? doc.processors.find((p) => p.id === panel.id) : undefined;
   const panelConnection = panel?.kind === "connection" ? doc.connections.find((c) => c.id === panel.id) : undefined;
+  const configRefusal = panelProcessor ? restrictedRefusal(panelProcessor.type, "Changing its configuration") : null;
   const nameOf = (id: string) => {
     const p = doc.processors.find((x) => x.id === id);
     return p ? (p.name ?? p.type) : id;
@@ -246,6 +290,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
           showProblems={showProblems}
           saveState={save.saveState}
           store={store}
+          perms={perms}
           actions={{
             showLevel: canvas.showLevel,
             run: (action) => void runControl(action, () => processorsToRun(docRef.current, selection, groupId)),
@@ -263,6 +308,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             goTo,
             toggleProblems: () => setShowProblems((s) => !s),
             toggleVersions: () => setPanel(panel?.kind === "versions" ? null : { kind: "versions" }),
+            toggleHistory: () => setPanel(panel?.kind === "history" ? null : { kind: "history" }),
             exportFlow: () => void exportFlow(),
           }}
         />
@@ -291,12 +337,12 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
         ) : null}
 
         <div className="flex min-h-0 flex-1">
-          <Palette types={types} onAdd={addAtCenter} />
+          {readOnly ? null : <Palette types={types} permissions={perms.all} onAdd={addAtCenter} />}
           <section
             aria-label="Flow canvas"
             className="relative min-w-0 flex-1"
             onDragOver={(e) => {
-              if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+              if (!readOnly && e.dataTransfer.types.includes(PALETTE_MIME)) {
                 e.preventDefault();
                 e.dataTransfer.dropEffect = "copy";
               }
@@ -319,6 +365,8 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
               onNodeDragStop={onNodeDragStop}
               onConnect={onConnect}
               isValidConnection={isValidConnection}
+              nodesDraggable={!readOnly}
+              nodesConnectable={!readOnly}
               onNodeDoubleClick={(_e, n) => {
                 if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
                 else if (n.type === "processGroup") canvas.enterGroup((n.data as GroupNodeData).groupId);
@@ -343,7 +391,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
             </ReactFlow>
             {nodes.length === 0 ? (
               <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-400">
-                Drag a processor from the palette onto the canvas to start.
+                {readOnly ? "This flow has no processors yet." : "Drag a processor from the palette onto the canvas to start."}
               </div>
             ) : null}
           </section>
@@ -356,6 +404,8 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
                   info={typeMap.get(panelProcessor.type)}
                   relationships={relationshipsOf(panelProcessor.id)}
                   elFunctions={elFunctions}
+                  readOnly={readOnly || configRefusal !== null}
+                  notice={readOnly ? null : configRefusal}
                   onCancel={closePanel}
                   onApply={(patch) => {
                     commit(updateProcessor(docRef.current, panelProcessor.id, patch));
@@ -371,6 +421,9 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
                   sourceName={nameOf(panelConnection.source)}
                   destinationName={nameOf(panelConnection.destination)}
                   sourceRelationships={relationshipsOf(panelConnection.source)}
+                  readOnly={readOnly}
+                  canEmpty={perms.emptyQueues}
+                  canViewData={perms.viewData}
                   onCancel={closePanel}
                   onApply={(patch) => {
                     commit(updateConnection(docRef.current, panelConnection.id, patch));
@@ -383,6 +436,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
                   flowId={flowId}
                   revision={save.revision}
                   flushSave={save.flush}
+                  canWrite={perms.write}
                   onClose={closePanel}
                   onReverted={(r) => {
                     if (!r.document) return;
@@ -391,6 +445,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
                   }}
                 />
               ) : null}
+              {panel.kind === "history" ? <AuditPanel flowId={flowId} onClose={closePanel} /> : null}
               {(panel.kind === "processor" && !panelProcessor) || (panel.kind === "connection" && !panelConnection) ? (
                 <div className="p-4 text-sm text-slate-500">
                   This component no longer exists.{" "}
@@ -445,7 +500,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive }: DesignerProps
           </form>
         </Modal>
       ) : null}
-      {selectedGroup !== undefined && !groupDialog && !draft ? (
+      {selectedGroup !== undefined && !readOnly && !groupDialog && !draft ? (
         <GroupRename key={selectedGroup} name={doc.groups.find((g) => g.id === selectedGroup)?.name ?? ""} onRename={(name) => commit(renameGroup(docRef.current, selectedGroup, name))} />
       ) : null}
     </LiveContext.Provider>

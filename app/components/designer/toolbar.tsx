@@ -8,10 +8,14 @@
  * state it keeps is the text typed into the search box (cleared when a result is chosen).
  * Buttons that would act on nothing are hidden (Copy, Delete, Group, Ungroup, Configure) or
  * disabled (Undo, Redo); the run buttons say what they act on (selection, group or all).
+ * Buttons the user's permissions do not allow are not shown at all: Start/Stop without
+ * `flows:run`; the edit commands without `flows:write` (a "Read-only" badge says so instead);
+ * History without `audit:read`.
  */
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import type { FlowDocument } from "../../lib/engine-client";
+import type { DesignerPermissions } from "../auth/permissions";
 import type { LiveStore } from "./live-store";
 import { groupPath } from "./model";
 import { DeployBadge } from "./status-bits";
@@ -101,6 +105,7 @@ export interface ToolbarActions {
   goTo(r: SearchResult): void;
   toggleProblems(): void;
   toggleVersions(): void;
+  toggleHistory(): void;
   exportFlow(): void;
 }
 
@@ -116,10 +121,11 @@ export interface ToolbarProps {
   showProblems: boolean;
   saveState: SaveState;
   store: LiveStore;
+  perms: DesignerPermissions;
   actions: ToolbarActions;
 }
 
-export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, problemCount, showProblems, saveState, store, actions }: ToolbarProps) {
+export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, problemCount, showProblems, saveState, store, perms, actions }: ToolbarProps) {
   const btn = buttonClass;
   const crumbs = groupPath(doc, groupId);
   const hasSelection = selection.processors.length + selection.groups.length > 0;
@@ -144,49 +150,61 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
           </span>
         ))}
       </nav>
-      <div className="mx-1 h-6 w-px bg-slate-200" />
-      <button type="button" className={`${btn} !border-emerald-600 !bg-emerald-600 !text-white hover:!bg-emerald-700`} onClick={() => actions.run("start")} aria-label={hasSelection ? "Start selected" : "Start all"}>
-        ▶ {hasSelection ? "Start selected" : groupId ? "Start group" : "Start all"}
-      </button>
-      <button type="button" className={`${btn} !border-red-600 !text-red-700`} onClick={() => actions.run("stop")} aria-label={hasSelection ? "Stop selected" : "Stop all"}>
-        ■ {hasSelection ? "Stop selected" : groupId ? "Stop group" : "Stop all"}
-      </button>
-      <div className="mx-1 h-6 w-px bg-slate-200" />
-      <button type="button" className={btn} onClick={actions.undo} disabled={!canUndo} title="Undo (Ctrl+Z)" aria-label="Undo">
-        ↶
-      </button>
-      <button type="button" className={btn} onClick={actions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
-        ↷
-      </button>
-      {selection.processors.length ? (
-        <button type="button" className={btn} onClick={actions.copy} title="Copy (Ctrl+C)">
-          Copy
-        </button>
+      {perms.run ? (
+        <>
+          <div className="mx-1 h-6 w-px bg-slate-200" />
+          <button type="button" className={`${btn} !border-emerald-600 !bg-emerald-600 !text-white hover:!bg-emerald-700`} onClick={() => actions.run("start")} aria-label={hasSelection ? "Start selected" : "Start all"}>
+            ▶ {hasSelection ? "Start selected" : groupId ? "Start group" : "Start all"}
+          </button>
+          <button type="button" className={`${btn} !border-red-600 !text-red-700`} onClick={() => actions.run("stop")} aria-label={hasSelection ? "Stop selected" : "Stop all"}>
+            ■ {hasSelection ? "Stop selected" : groupId ? "Stop group" : "Stop all"}
+          </button>
+        </>
       ) : null}
-      <button type="button" className={btn} onClick={actions.paste} title="Paste (Ctrl+V)">
-        Paste
-      </button>
-      {hasSelection || selection.edges.length ? (
-        <button type="button" className={btn} onClick={actions.deleteSelection} title="Delete (Del)">
-          Delete
-        </button>
-      ) : null}
-      {hasSelection ? (
-        <button type="button" className={btn} onClick={actions.group} title="Group the selection into a process group">
-          Group
-        </button>
-      ) : null}
-      {selection.groups.length === 1 ? (
-        <button type="button" className={btn} onClick={actions.ungroup} title="Move the group's content up one level">
-          Ungroup
-        </button>
-      ) : null}
-      <button type="button" className={btn} onClick={actions.layout} title="Arrange this level automatically">
-        Auto-layout
-      </button>
+      {perms.write ? (
+        <>
+          <div className="mx-1 h-6 w-px bg-slate-200" />
+          <button type="button" className={btn} onClick={actions.undo} disabled={!canUndo} title="Undo (Ctrl+Z)" aria-label="Undo">
+            ↶
+          </button>
+          <button type="button" className={btn} onClick={actions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+            ↷
+          </button>
+          {selection.processors.length ? (
+            <button type="button" className={btn} onClick={actions.copy} title="Copy (Ctrl+C)">
+              Copy
+            </button>
+          ) : null}
+          <button type="button" className={btn} onClick={actions.paste} title="Paste (Ctrl+V)">
+            Paste
+          </button>
+          {hasSelection || selection.edges.length ? (
+            <button type="button" className={btn} onClick={actions.deleteSelection} title="Delete (Del)">
+              Delete
+            </button>
+          ) : null}
+          {hasSelection ? (
+            <button type="button" className={btn} onClick={actions.group} title="Group the selection into a process group">
+              Group
+            </button>
+          ) : null}
+          {selection.groups.length === 1 ? (
+            <button type="button" className={btn} onClick={actions.ungroup} title="Move the group's content up one level">
+              Ungroup
+            </button>
+          ) : null}
+          <button type="button" className={btn} onClick={actions.layout} title="Arrange this level automatically">
+            Auto-layout
+          </button>
+        </>
+      ) : (
+        <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600" data-testid="read-only" title="Your role can look at this flow but not change it">
+          Read-only
+        </span>
+      )}
       {selection.processors.length === 1 ? (
         <button type="button" className={btn} onClick={actions.configure}>
-          Configure
+          {perms.write ? "Configure" : "Settings"}
         </button>
       ) : null}
       <SearchBox doc={doc} onGo={actions.goTo} />
@@ -197,6 +215,11 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
         <button type="button" className={btn} onClick={actions.toggleVersions}>
           Versions
         </button>
+        {perms.audit ? (
+          <button type="button" className={btn} onClick={actions.toggleHistory} title="Who changed, started or stopped this flow, and when">
+            History
+          </button>
+        ) : null}
         <button type="button" className={btn} onClick={actions.exportFlow}>
           Export
         </button>

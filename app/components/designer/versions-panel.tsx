@@ -2,6 +2,7 @@
 /**
  * Versions: commit the saved flow with a message, list committed versions, compare two versions
  * (or a version with the working flow), and revert the working flow to a version.
+ * Without `canWrite` (no `flows:write`) the panel lists and compares only: no commit, no revert.
  */
 import { useCallback, useEffect, useState } from "react";
 import type { FlowDiff } from "../../lib/flow-diff";
@@ -54,11 +55,14 @@ export function VersionsPanel({
   flowId,
   revision,
   flushSave,
+  canWrite,
   onReverted,
   onClose,
 }: {
   flowId: string;
   revision: number;
+  /** Commit and revert are offered. */
+  canWrite: boolean;
   /** Saves pending edits; false when they could not be saved. */
   flushSave: () => Promise<boolean>;
   onReverted: (r: SaveResult) => void;
@@ -140,18 +144,20 @@ export function VersionsPanel({
         </button>
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto px-4 py-3">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void commit();
-          }}
-          className="flex gap-2"
-        >
-          <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="What changed?" aria-label="Commit message" className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm" />
-          <button type="submit" disabled={!message.trim()} className="rounded-md bg-sky-600 px-3 py-1 text-sm text-white disabled:bg-slate-300">
-            Commit
-          </button>
-        </form>
+        {canWrite ? (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void commit();
+            }}
+            className="flex gap-2"
+          >
+            <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="What changed?" aria-label="Commit message" className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm" />
+            <button type="submit" disabled={!message.trim()} className="rounded-md bg-sky-600 px-3 py-1 text-sm text-white disabled:bg-slate-300">
+              Commit
+            </button>
+          </form>
+        ) : null}
         {error ? <p role="alert" className="mt-2 text-sm text-red-700">{error}</p> : null}
         {info ? <p role="status" className="mt-2 text-sm text-emerald-700">{info}</p> : null}
         <ul className="mt-3 divide-y divide-slate-100" aria-label="Version history">
@@ -164,9 +170,11 @@ export function VersionsPanel({
                   {new Date(v.createdAt).toLocaleString()} · {v.processors} processors · {v.connections} connections
                 </span>
               </span>
-              <button type="button" onClick={() => void revert(v.version)} className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-100">
-                Revert
-              </button>
+              {canWrite ? (
+                <button type="button" onClick={() => void revert(v.version)} className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-100">
+                  Revert
+                </button>
+              ) : null}
             </li>
           ))}
           {versions && versions.length === 0 ? <li className="py-2 text-sm text-slate-500">No versions yet.</li> : null}

@@ -2,7 +2,8 @@
 /**
  * One provenance event: its fields, the attributes before → after (changed ones highlighted),
  * the content before (Input) and after (Output) as text, JSON or hex with a download, Replay
- * (confirmed inline; shows the new FlowFile) and "Show lineage".
+ * (confirmed inline; shows the new FlowFile) and "Show lineage". Without `canViewData`
+ * (no `data:view`) neither content nor Replay is offered, only a line saying why.
  */
 import { useEffect, useState } from "react";
 import type { ProvenanceEventDetail, ReplayResult } from "../../lib/provenance-service";
@@ -13,6 +14,8 @@ import { decodeBase64, formatEventTime, guessMode, renderContent, typeBadge, typ
 interface Props {
   flowId: string;
   eventId: number;
+  /** Content and replay are offered. */
+  canViewData: boolean;
   onClose: () => void;
   onShowLineage: (uuid: string) => void;
   onSearchUuid: (uuid: string) => void;
@@ -174,7 +177,7 @@ function ReplayBox({ base, detail, onReplayed, onSearchUuid }: { base: string; d
   );
 }
 
-export function EventDetail({ flowId, eventId, onClose, onShowLineage, onSearchUuid, onReplayed }: Props) {
+export function EventDetail({ flowId, eventId, canViewData, onClose, onShowLineage, onSearchUuid, onReplayed }: Props) {
   const base = `/api/flows/${flowId}/provenance/events/${eventId}`;
   const [detail, setDetail] = useState<ProvenanceEventDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -279,7 +282,13 @@ export function EventDetail({ flowId, eventId, onClose, onShowLineage, onSearchU
               Show lineage
             </button>
           </div>
-          <ReplayBox base={base} detail={detail} onReplayed={onReplayed} onSearchUuid={onSearchUuid} />
+          {canViewData ? (
+            <ReplayBox base={base} detail={detail} onReplayed={onReplayed} onSearchUuid={onSearchUuid} />
+          ) : (
+            <p className="mt-3 text-xs text-slate-500" data-testid="no-data-view">
+              Content and replay need the <code>data:view</code> permission (operator role and above).
+            </p>
+          )}
 
           <section aria-label="Attributes" className="mt-4">
             <div className="mb-1 flex items-center gap-2">
@@ -324,7 +333,7 @@ export function EventDetail({ flowId, eventId, onClose, onShowLineage, onSearchU
             </table>
           </section>
 
-          <ContentPanel base={base} detail={detail} />
+          {canViewData ? <ContentPanel base={base} detail={detail} /> : null}
         </>
       ) : null}
     </div>

@@ -25,6 +25,8 @@ interface Props {
   eventTypes: ProvenanceEventType[];
   /** From `?uuid=`: prefills the FlowFile filter and searches at once. */
   initialUuid: string;
+  /** Content and replay are offered (`data:view`). */
+  canViewData: boolean;
 }
 
 interface SearchForm {
@@ -55,7 +57,7 @@ function queryString(f: SearchForm): string {
   return sp.toString();
 }
 
-export function ProvenanceView({ flowId, processors, eventTypes, initialUuid }: Props) {
+export function ProvenanceView({ flowId, processors, eventTypes, initialUuid, canViewData }: Props) {
   const base = `/api/flows/${flowId}/provenance`;
   const [form, setForm] = useState<SearchForm>({ ...EMPTY_FORM, uuid: initialUuid });
   const [events, setEvents] = useState<ProvenanceEventSummary[] | null>(null);
@@ -260,6 +262,7 @@ export function ProvenanceView({ flowId, processors, eventTypes, initialUuid }: 
             key={selected}
             flowId={flowId}
             eventId={selected}
+            canViewData={canViewData}
             onClose={() => setSelected(null)}
             onShowLineage={(uuid) => {
               setLineageUuid(uuid);

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { pageUser } from "../../components/auth/page-user";
 import { Designer } from "../../components/designer/designer";
 import { catalog } from "../../lib/engine-client";
 import { ApiError, getEditorFlow } from "../../lib/flow-service";
@@ -15,10 +16,14 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: view ? view.name : "Flow not found" };
 }
 
-/** The designer for one flow; a flow whose stored snapshot is damaged shows its problems instead. */
+/**
+ * The designer for one flow, showing what the signed-in user's permissions allow (see
+ * Designer); a flow whose stored snapshot is damaged shows its problems instead.
+ */
 export default async function FlowPage({ params }: Props) {
   const { id } = await params;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) notFound();
+  const user = await pageUser(`/flows/${id}`);
   let flow;
   try {
     flow = await getEditorFlow(id);
@@ -45,5 +50,5 @@ export default async function FlowPage({ params }: Props) {
     );
   }
   const c = await catalog();
-  return <Designer initial={flow} types={c.processors} elFunctions={c.elFunctions} sensitive={c.sensitive} />;
+  return <Designer initial={flow} types={c.processors} elFunctions={c.elFunctions} sensitive={c.sensitive} permissions={user.permissions} />;
 }

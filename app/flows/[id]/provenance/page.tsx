@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { pageUser } from "../../../components/auth/page-user";
+import { can } from "../../../components/auth/permissions";
 import { ProvenanceView } from "../../../components/provenance/provenance-view";
 import { getFlowView } from "../../../lib/flows";
 import { PROVENANCE_EVENT_TYPES } from "../../../lib/provenance-service";
@@ -18,14 +20,18 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: view ? `Provenance · ${view.name}` : "Flow not found" };
 }
 
-/** Provenance of one flow: search events, inspect one, its content, lineage and replay. `?uuid=` prefills the search. */
+/**
+ * Provenance of one flow: search events, inspect one, its lineage, and (with `data:view`) its
+ * content and replay. `?uuid=` prefills the search.
+ */
 export default async function ProvenancePage({ params, searchParams }: Props) {
   const { id } = await params;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) notFound();
-  const view = await getFlowView(id);
-  if (!view) notFound();
   const sp = await searchParams;
   const uuid = typeof sp.uuid === "string" ? sp.uuid.trim().slice(0, 100) : "";
+  const user = await pageUser(`/flows/${id}/provenance${uuid ? `?uuid=${encodeURIComponent(uuid)}` : ""}`);
+  const view = await getFlowView(id);
+  if (!view) notFound();
   const processors = (view.flow?.processors ?? []).map((p) => ({ id: p.id, name: p.name ?? p.type, type: p.type })).sort((a, b) => a.name.localeCompare(b.name));
   return (
     <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col">
@@ -37,7 +43,7 @@ export default async function ProvenancePage({ params, searchParams }: Props) {
           Provenance <span className="font-normal text-slate-500">· {view.name}</span>
         </h1>
       </div>
-      <ProvenanceView flowId={id} processors={processors} eventTypes={[...PROVENANCE_EVENT_TYPES]} initialUuid={uuid} />
+      <ProvenanceView flowId={id} processors={processors} eventTypes={[...PROVENANCE_EVENT_TYPES]} initialUuid={uuid} canViewData={can(user.permissions, "data:view")} />
     </div>
   );
 }
