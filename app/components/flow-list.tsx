@@ -1,7 +1,8 @@
 "use client";
 /**
  * The flow list with its actions: create, import a flow file, rename, export, delete. Changes go
- * through the API and the server-rendered list is refreshed afterwards.
+ * through the API and the server-rendered list is refreshed afterwards. Without `canWrite`
+ * (no `flows:write`) only the list and Export are offered.
  */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -18,7 +19,7 @@ export interface FlowRow {
   updatedLabel: string;
 }
 
-export function FlowList({ flows }: { flows: FlowRow[] }) {
+export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: boolean }) {
   const router = useRouter();
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState("");
@@ -76,27 +77,29 @@ export function FlowList({ flows }: { flows: FlowRow[] }) {
             {flows.length} {flows.length === 1 ? "flow" : "flows"} in the flow store
           </p>
         </div>
-        <div className="flex gap-2">
-          <button type="button" className={btn} onClick={() => fileRef.current?.click()}>
-            Import flow…
-          </button>
-          <input
-            ref={fileRef}
-            type="file"
-            accept="application/json,.json"
-            className="hidden"
-            aria-label="Import flow file"
-            data-testid="import-input"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = "";
-              if (f) void importFile(f);
-            }}
-          />
-          <button type="button" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700" onClick={() => setCreating(true)}>
-            New flow
-          </button>
-        </div>
+        {canWrite ? (
+          <div className="flex gap-2">
+            <button type="button" className={btn} onClick={() => fileRef.current?.click()}>
+              Import flow…
+            </button>
+            <input
+              ref={fileRef}
+              type="file"
+              accept="application/json,.json"
+              className="hidden"
+              aria-label="Import flow file"
+              data-testid="import-input"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = "";
+                if (f) void importFile(f);
+              }}
+            />
+            <button type="button" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700" onClick={() => setCreating(true)}>
+              New flow
+            </button>
+          </div>
+        ) : null}
       </div>
       {error ? (
         <div role="alert" className="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" data-testid="list-error">
@@ -143,7 +146,13 @@ export function FlowList({ flows }: { flows: FlowRow[] }) {
       ) : null}
       {flows.length === 0 ? (
         <div className="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center text-slate-500">
-          No flows yet. Create one, import a flow file, or run <code className="rounded bg-slate-100 px-1">npm run setup</code> to add the example flow.
+          {canWrite ? (
+            <>
+              No flows yet. Create one, import a flow file, or run <code className="rounded bg-slate-100 px-1">npm run setup</code> to add the example flow.
+            </>
+          ) : (
+            "No flows yet."
+          )}
         </div>
       ) : (
         <ul className="divide-y divide-slate-200 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Flows">
@@ -186,15 +195,19 @@ export function FlowList({ flows }: { flows: FlowRow[] }) {
                 </Link>
               )}
               <div className="flex shrink-0 gap-1 text-xs">
-                <button type="button" className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" onClick={() => setRenaming({ id: f.id, name: f.name })} aria-label={`Rename ${f.name}`}>
-                  Rename
-                </button>
+                {canWrite ? (
+                  <button type="button" className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" onClick={() => setRenaming({ id: f.id, name: f.name })} aria-label={`Rename ${f.name}`}>
+                    Rename
+                  </button>
+                ) : null}
                 <a className="rounded px-2 py-1 text-slate-600 hover:bg-slate-200" href={`/api/flows/${f.id}/export`} download title={`Download the flow file of ${f.name}`}>
                   Export
                 </a>
-                <button type="button" className="rounded px-2 py-1 text-red-700 hover:bg-red-100" onClick={() => void remove(f)} aria-label={`Delete ${f.name}`}>
-                  Delete
-                </button>
+                {canWrite ? (
+                  <button type="button" className="rounded px-2 py-1 text-red-700 hover:bg-red-100" onClick={() => void remove(f)} aria-label={`Delete ${f.name}`}>
+                    Delete
+                  </button>
+                ) : null}
               </div>
             </li>
           ))}
