@@ -7,7 +7,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, processorNode, queuedCount, waitSaved as waitSavedOn } from "./helpers";
+import { launchBrowser, processorNode, queuedCount, signedInPage, waitSaved as waitSavedOn } from "./helpers";
 
 const baseUrl = inject("baseUrl");
 const dataDir = inject("dataDir");
@@ -46,7 +46,7 @@ const queued = (connectionId: string) => queuedCount(page, connectionId);
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  page = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1500, height: 950 } });
 });
 
 afterAll(async () => {

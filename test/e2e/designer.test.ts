@@ -6,7 +6,19 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyConfig, launchBrowser, openConfig as openConfigOn, processorNode, queuedCount, statNumber as statNumberOn, waitSaved as waitSavedOn } from "./helpers";
+import {
+  applyConfig,
+  connect as connectOn,
+  createFlowInUi,
+  dropFromPalette as dropFromPaletteOn,
+  launchBrowser,
+  openConfig as openConfigOn,
+  processorNode,
+  queuedCount,
+  signedInPage,
+  statNumber as statNumberOn,
+  waitSaved as waitSavedOn,
+} from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test-results");
@@ -32,39 +44,8 @@ async function savedDoc(): Promise<Doc> {
 const waitSaved = (p: Page = page) => waitSavedOn(p);
 const node = (id: string, p: Page = page): Locator => processorNode(p, id);
 
-async function dropFromPalette(type: string, x: number, y: number): Promise<string> {
-  const before = await page.locator('[data-testid^="processor-node-"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
-  await page.getByLabel("Search processors").fill(type);
-  const canvas = page.getByRole("region", { name: "Flow canvas" });
-  await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: { x, y } });
-  await page.getByLabel("Search processors").fill("");
-  const handle = await page.waitForFunction(
-    (prev) => {
-      const now = [...document.querySelectorAll('[data-testid^="processor-node-"]')].map((e) => e.getAttribute("data-testid"));
-      return now.find((t) => !prev.includes(t)) ?? null;
-    },
-    before,
-    { timeout: 10_000 },
-  );
-  return String(await handle.jsonValue()).slice("processor-node-".length);
-}
-
-async function connect(from: string, to: string, relationship: string): Promise<void> {
-  const src = node(from).locator(".react-flow__handle-bottom");
-  const dst = node(to).locator(".react-flow__handle-top");
-  const a = (await src.boundingBox())!;
-  const b = (await dst.boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 5, { steps: 8 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
-  await page.mouse.up();
-  const dialog = page.getByTestId("connect-dialog");
-  await dialog.waitFor();
-  await dialog.getByLabel(relationship, { exact: true }).check();
-  await dialog.getByRole("button", { name: "Add connection" }).click();
-  await dialog.waitFor({ state: "detached" });
-}
+const dropFromPalette = (type: string, x: number, y: number) => dropFromPaletteOn(page, type, x, y);
+const connect = (from: string, to: string, relationship: string) => connectOn(page, from, to, relationship);
 
 const openConfig = (id: string) => openConfigOn(page, id);
 const statNumber = (id: string, which: "in" | "out") => statNumberOn(page, id, which);
@@ -77,7 +58,7 @@ async function clickPane(): Promise<void> {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true });
+  page = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1500, height: 950 }, acceptDownloads: true });
   mkdirSync(shots, { recursive: true });
 });
 
@@ -89,12 +70,7 @@ afterAll(async () => {
 describe("designer", () => {
   it("creates a flow and builds GenerateFlowFile → UpdateAttribute → LogAttribute by dragging and connecting", async () => {
     await page.goto(`${baseUrl}/`);
-    await page.getByRole("button", { name: "New flow" }).click();
-    await page.getByLabel("Flow name").fill(FLOW_NAME);
-    await page.getByRole("button", { name: "Create" }).click();
-    await page.waitForURL(/\/flows\/[^/]+$/);
-    flowId = new URL(page.url()).pathname.split("/").pop()!;
-    await page.getByTestId("designer").waitFor();
+    flowId = await createFlowInUi(page, FLOW_NAME);
 
     ids.gen = await dropFromPalette("GenerateFlowFile", 320, 60);
     ids.upd = await dropFromPalette("UpdateAttribute", 320, 280);
@@ -249,7 +225,7 @@ describe("designer", () => {
   it("refuses a stale save from a second tab with a clear 409 message", async () => {
     await page.goto(`${baseUrl}/flows/${flowId}`);
     await node(ids.gen).waitFor();
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1500, height: 950 } });
     try {
       await other.goto(`${baseUrl}/flows/${flowId}`);
       await node(ids.gen, other).waitFor();
@@ -270,7 +246,7 @@ describe("designer", () => {
       await expect(page.getByTestId("save-state").getAttribute("data-state")).resolves.toBe("stale");
       expect((await savedDoc()).processors).toHaveLength(4);
     } finally {
-      await other.close();
+      await other.context().close();
     }
   });
 });

@@ -1,10 +1,12 @@
 /** The app shows the processor reference generated from the descriptors. */
 import { describe, expect, inject, it } from "vitest";
 import { registry } from "../../processors/registry";
+import { ApiSession } from "./helpers";
 
 describe("processor reference page", () => {
   it("documents every registered processor with its properties and relationships", async () => {
-    const res = await fetch(`${inject("baseUrl")}/docs/processors`);
+    const session = await ApiSession.signIn(inject("baseUrl"));
+    const res = await session.fetch("/docs/processors");
     expect(res.status).toBe(200);
     const html = await res.text();
     const types = registry.list().map((d) => d.type);

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser } from "./helpers";
+import { launchBrowser, signedInPage } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const example = JSON.parse(readFileSync(path.join(root, "prisma/seed/example-flow.json"), "utf8")) as {
@@ -18,7 +18,7 @@ let page: Page;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1400, height: 900 } });
 });
 
 afterAll(async () => {

@@ -4,6 +4,9 @@
 //
 // Every server runs under test/e2e/server-guard.mjs, so it dies with the process that started
 // it even when that process never gets to its teardown (Ctrl-C, SIGTERM, a timeout, SIGKILL).
+//
+// Servers start with SLUICE_ADMIN_PASSWORD = E2E_ADMIN_PASSWORD unless told otherwise, so the
+// first-start admin is `admin` with that password (test/e2e/helpers.ts signs in with it).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +23,9 @@ declare module "vitest" {
     dataDir: string;
   }
 }
+
+/** The first-start admin's password on servers started here (SLUICE_ADMIN_PASSWORD). */
+export const E2E_ADMIN_PASSWORD = "e2e-admin-password-not-secret";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -80,9 +86,22 @@ export function prepareDataDir(dataDir: string): void {
   runOrThrow("scripts/setup.mjs", [path.join(root, "scripts", "setup.mjs")], { ...process.env, SLUICE_DATA_DIR: dataDir });
 }
 
+/** How a server is started. */
+export interface StartOptions {
+  /**
+   * SLUICE_ADMIN_PASSWORD for the server (the first-start admin's password); default
+   * E2E_ADMIN_PASSWORD. null starts it without one, so a fresh data dir gets a generated
+   * password, printed once on the server's stdout.
+   */
+  adminPassword?: string | null;
+}
+
 /** Starts the built app on `dataDir` and waits until it answers. */
-export async function startApp(dataDir: string): Promise<AppServer> {
-  const env = { ...process.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+export async function startApp(dataDir: string, opts: StartOptions = {}): Promise<AppServer> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+  const adminPassword = opts.adminPassword === undefined ? E2E_ADMIN_PASSWORD : opts.adminPassword;
+  if (adminPassword === null) delete env.SLUICE_ADMIN_PASSWORD;
+  else env.SLUICE_ADMIN_PASSWORD = adminPassword;
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
     runOrThrow("next build", [nextBin, "build"], env);
   }
@@ -111,7 +130,8 @@ export async function startApp(dataDir: string): Promise<AppServer> {
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitForOk(`${baseUrl}/`, server, () => output, 60_000);
+    // The sign-in page is the one page that answers without a session.
+    await waitForOk(`${baseUrl}/login`, server, () => output, 60_000);
   } catch (err) {
     await stop();
     throw err;

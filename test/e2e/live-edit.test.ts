@@ -7,7 +7,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { StatusFrame } from "../../app/lib/live";
-import { applyConfig, launchBrowser, openConfig, processorNode, StatusStream, waitSaved } from "./helpers";
+import { ApiSession, applyConfig, launchBrowser, openConfig, processorNode, signedInPage, StatusStream, waitSaved } from "./helpers";
 
 const baseUrl = inject("baseUrl");
 const suffix = Date.now().toString(36);
@@ -58,7 +58,7 @@ async function taggedWith(value: string): Promise<number> {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  page = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1500, height: 950 } });
 });
 
 afterAll(async () => {
@@ -79,7 +79,7 @@ describe("live edit of a running flow", () => {
   });
 
   it("starts it from the toolbar: every processor runs and counts FlowFiles", async () => {
-    stream = new StatusStream(baseUrl, flowId);
+    stream = new StatusStream(await ApiSession.signIn(baseUrl), flowId);
     await page.getByRole("button", { name: "Start all" }).click();
     await expect.poll(() => allCounting(stream!.latest()), { timeout: 30_000, interval: 200 }).toBe(true);
     for (const id of ["gen", "tag", "log"]) await expect.poll(() => processorNode(page, id).getAttribute("data-state"), { timeout: 10_000 }).toBe("running");

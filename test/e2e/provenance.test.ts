@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser } from "./helpers";
+import { ApiSession, launchBrowser, signedInPage } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test-results");
@@ -53,34 +53,18 @@ let browser: Browser;
 let page: Page;
 let flowId = "";
 
-async function call(method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${baseUrl}${url}`, {
-    method,
-    headers: body ? { "content-type": "application/json" } : undefined,
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { text };
-  }
-  return { status: res.status, body: parsed };
-}
-
-async function ok<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const r = await call(method, url, body);
-  if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body as T;
-}
+/** The admin's API session, for Node's fetch. */
+let session: ApiSession;
+const call = (method: string, url: string, body?: unknown) => session.call(method, url, body);
+const ok = <T>(method: string, url: string, body?: unknown): Promise<T> => session.ok<T>(method, url, body);
 
 const search = async (query: string) => (await ok<{ events: Summary[] }>("GET", `/api/flows/${flowId}/provenance?${query}`)).events;
 const problemPaths = (body: Record<string, unknown>) => ((body.problems ?? []) as Array<{ path: string }>).map((p) => p.path);
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  session = await ApiSession.signIn(baseUrl);
+  page = await signedInPage(browser, baseUrl, undefined, { viewport: { width: 1500, height: 950 } });
   mkdirSync(shots, { recursive: true });
 });
 
@@ -123,7 +107,7 @@ describe("provenance", () => {
     const out = await ok<{ size: number; content: string }>("GET", `/api/flows/${flowId}/provenance/events/${create!.eventId}/content?side=output`);
     expect(out.size).toBe(5);
     expect(Buffer.from(out.content, "base64").toString()).toBe("hello");
-    const dl = await fetch(`${baseUrl}/api/flows/${flowId}/provenance/events/${create!.eventId}/content?side=output&download=1`);
+    const dl = await session.fetch(`/api/flows/${flowId}/provenance/events/${create!.eventId}/content?side=output&download=1`);
     expect(dl.headers.get("content-disposition")).toMatch(/^attachment; filename=/);
     expect(await dl.text()).toBe("hello");
     const noInput = await call("GET", `/api/flows/${flowId}/provenance/events/${create!.eventId}/content?side=input`);

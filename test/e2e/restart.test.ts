@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareDataDir, startApp, type AppServer } from "./global-setup";
+import { ApiSession } from "./helpers";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-restart-"));
 let app: AppServer | undefined;
@@ -26,16 +27,9 @@ const flow = {
   connections: [{ id: "gen-log", source: "gen", relationships: ["success"], destination: "log" }],
 };
 
-async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${app!.baseUrl}${url}`, {
-    method,
-    headers: body ? { "content-type": "application/json" } : undefined,
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+/** The admin's session on the running server (signed in again after each start). */
+let session: ApiSession;
+const api = <T>(method: string, url: string, body?: unknown): Promise<T> => session.ok<T>(method, url, body);
 
 const queued = async (id: string) => (await api<{ queued: { count: number } }>("GET", `/api/flows/${id}/connections/gen-log/queue`)).queued.count;
 
@@ -43,6 +37,7 @@ describe("embedded engine across a server crash", () => {
   it("keeps the queue through kill -9 and resumes the running flow at start-up", async () => {
     prepareDataDir(dataDir);
     app = await startApp(dataDir);
+    session = await ApiSession.signIn(app.baseUrl);
     const { id } = await api<{ id: string }>("POST", "/api/flows", { import: flow });
     await api("POST", `/api/flows/${id}/run`, { action: "start", processors: ["gen"] });
     await new Promise((r) => setTimeout(r, 1500));
@@ -52,6 +47,7 @@ describe("embedded engine across a server crash", () => {
     await app.stop({ crash: true });
     app = await startApp(dataDir);
     expect(app.output()).toMatch(/resumed 1 flow/);
+    session = await ApiSession.signIn(app.baseUrl);
     // The generator was running, so after the restart the queue holds at least what it had
     // at the last commit before the crash, and keeps growing without anyone opening the flow.
     await new Promise((r) => setTimeout(r, 1000));
