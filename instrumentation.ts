@@ -20,7 +20,12 @@ export async function register(): Promise<void> {
     console.error(e instanceof Error ? e.message : String(e));
     process.exit(1);
   }
-  await ensureAdmin();
+  try {
+    await ensureAdmin();
+  } catch (e) {
+    console.error(`sluice: could not create the first admin: ${e instanceof Error ? e.message.split("\n")[0] : String(e)} (run npm run setup)`);
+    process.exit(1);
+  }
   const { isNodeError, localNode, stopLocalNode } = await import("./app/lib/engine-client");
   try {
     await localNode();

@@ -12,7 +12,7 @@
  *   loopback-only listener, and no secret in the server's output.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
@@ -732,6 +732,18 @@ describe("first start without SLUICE_ADMIN_PASSWORD", () => {
       await fresh.stop();
     }
   }, 120_000);
+});
+
+describe("a session key that cannot be read", () => {
+  it("stops the server with one line naming the file", async () => {
+    let keyFile = "";
+    const started = startServer({ SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD }, (dataDir) => {
+      keyFile = path.join(dataDir, "session.key");
+      mkdirSync(keyFile);
+    });
+    await expect(started).rejects.toThrow(/the server exited \(1\)/);
+    await expect(started).rejects.toThrow(new RegExp(`sluice: cannot read the session key file ${keyFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
+  }, 60_000);
 });
 
 describe("secrets", () => {

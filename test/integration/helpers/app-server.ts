@@ -65,9 +65,10 @@ export interface TestServer {
 
 /**
  * Prepares a fresh data dir and starts the server with `env` added (SLUICE_ADMIN_PASSWORD and the
- * like; SLUICE_HOST is removed unless given). Resolves once it answers HTTP.
+ * like; SLUICE_HOST is removed unless given). `beforeStart` may change the prepared data dir.
+ * Resolves once it answers HTTP; rejects with the server's output when it exits first.
  */
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string | undefined> = {}, beforeStart?: (dataDir: string) => void): Promise<TestServer> {
   ensureBuild();
   const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-auth-"));
   const port = await freePort();
@@ -86,6 +87,7 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   }
   const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs")], { cwd: root, env: fullEnv, encoding: "utf8" });
   if (setup.status !== 0) throw new Error(`scripts/setup.mjs failed:\n${setup.stdout}${setup.stderr}`);
+  beforeStart?.(dataDir);
   // The start script's last step: setup and build already ran above.
   const command = startScript().split("&&").at(-1)!.trim();
   const server: ChildProcess = spawn(process.execPath, [serverGuard, "/bin/sh", "-c", command], { cwd: root, env: fullEnv, detached: true, stdio: ["pipe", "pipe", "pipe"] });
