@@ -7,14 +7,15 @@
 //   is refused a restricted processor (GetFile) in the UI and by the API;
 // - the viewer sees the flow, its status and its queue listing, but no Start button, no
 //   palette, no FlowFile content, no provenance content and no replay; forcing the API answers
-//   403; the audit trail shows what the editor did.
+//   403; the audit trail shows what the editor did; once an admin disables the viewer, their
+//   next request sends them to sign in, where their password is refused.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDataDir, startApp, type AppServer } from "./global-setup";
-import { applyConfig, connect, createFlowInUi, dropFromPalette, launchBrowser, openConfig, processorNode, queuedCount, signInThroughForm, waitSaved, type Credentials } from "./helpers";
+import { ApiSession, applyConfig, connect, createFlowInUi, dropFromPalette, launchBrowser, openConfig, processorNode, queuedCount, signInThroughForm, waitSaved, type Credentials } from "./helpers";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-security-"));
 const root = path.resolve(import.meta.dirname, "../..");
@@ -265,5 +266,20 @@ describe("security", () => {
     const times = await table.locator("time").evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime") ?? "")));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     await page.screenshot({ path: path.join(shots, "security-audit.png") });
+  });
+
+  it("sends the viewer to sign in at their next request once an admin disabled them, and refuses their password", async () => {
+    const admin = await ApiSession.signIn(baseUrl, { username: "admin", password: NEW_ADMIN_PASSWORD });
+    const { users } = await admin.ok<{ users: Array<{ id: string; username: string }> }>("GET", "/api/users");
+    const vic = users.find((u) => u.username === VIEWER.username)!;
+    await admin.ok("PATCH", `/api/users/${vic.id}`, { disabled: true });
+
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((u) => u.pathname === "/login" && u.searchParams.get("next")?.startsWith("/audit") === true);
+    const login = page.getByRole("form", { name: "Sign in" });
+    await login.getByLabel("Username").fill(VIEWER.username);
+    await login.getByLabel("Password").fill(VIEWER.password);
+    await login.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("login-error").textContent()).resolves.toBe("Invalid username or password.");
   });
 });

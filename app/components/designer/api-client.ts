@@ -2,6 +2,10 @@
  * Browser-side calls to the designer's API. Every call resolves to `{ ok: true, data }` or
  * `{ ok: false, status, error, code?, problems? }` and never throws, so a failed request shows a
  * message instead of breaking the page.
+ *
+ * A 401 outside /api/auth/* means the session ended (expired, logged out elsewhere, user
+ * disabled): the browser goes to /login?next=<this page> and the call still resolves to its
+ * failure. /api/auth/* answers 401 for a wrong password, which its own form shows.
  */
 export interface ApiFailure {
   ok: false;
@@ -32,6 +36,9 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     // not JSON: handled below
   }
   if (res.ok) return { ok: true, data: data as T };
+  if (res.status === 401 && !url.startsWith("/api/auth/")) {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
   const d = (data ?? {}) as { error?: string; code?: string; problems?: ApiFailure["problems"] };
   return { ok: false, status: res.status, error: d.error ?? `Request failed (HTTP ${res.status}).`, code: d.code, problems: d.problems };
 }
