@@ -1,5 +1,6 @@
 // The rest of the designer in real Chromium and against its API: input validation with field
-// paths, sensitive values that never reach the browser, "empty the queue first", process
+// paths, sensitive values that never reach the browser (and are stored encrypted), "empty the
+// queue first", process
 // groups with ports and breadcrumbs, versions (commit, diff, revert), search, copy/paste, and
 // renaming and deleting flows.
 import { existsSync } from "node:fs";
@@ -7,6 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { decryptValue, readKeyFile, resolveKeyFile, secretContext } from "../../prisma/secret-key.mjs";
 import { launchBrowser, processorNode, queuedCount, signedInPage, waitSaved as waitSavedOn } from "./helpers";
 
 const baseUrl = inject("baseUrl");
@@ -87,7 +89,7 @@ describe("designer API", () => {
     expect((await page.request.post(`${baseUrl}/api/processors/validate`, { data: { type: "GenerateFlowFile", properties: { batchSize: 5 } } })).status()).toBe(400);
   });
 
-  it("never sends a sensitive value to the browser and keeps it when the placeholder comes back", async () => {
+  it("never sends a sensitive value to the browser, stores it encrypted, and keeps it when the placeholder comes back", async () => {
     const id = await importFlow("Secrets");
     const res = await page.request.get(`${baseUrl}/api/flows/${id}`);
     const flow = (await res.json()) as { revision: number; document: { services: Array<{ properties: Record<string, string> }> } };
@@ -104,7 +106,9 @@ describe("designer API", () => {
     const db = new Database(path.join(dataDir, "sluice.db"), { readonly: true });
     try {
       const row = db.prepare('SELECT snapshot FROM "Flow" WHERE id = ?').get(id) as { snapshot: string };
-      expect(JSON.parse(row.snapshot).services[0].properties.password).toBe("s3cret-p4ss");
+      expect(row.snapshot).not.toContain("s3cret-p4ss");
+      const stored = JSON.parse(row.snapshot).services[0].properties.password as string;
+      expect(decryptValue(readKeyFile(resolveKeyFile(dataDir)), stored, secretContext("services", "kafka", "password"))).toBe("s3cret-p4ss");
     } finally {
       db.close();
     }
