@@ -19,8 +19,10 @@
  * reports it instead of a run-time failure. Size limits keep compiling (and matching, whose
  * cost is input length × program size) bounded.
  *
- * The price is speed: re2js is typically 10-40x slower than RegExp (see the commit that
- * introduced it for figures); plain-text patterns skip the automaton entirely.
+ * The price is speed. re2js alone extracts groups 10-50x slower than RegExp, so matches are
+ * found here with Sluice's own lazy DFAs over re2js's compiled program and groups extracted on
+ * the matched span only (see "Fast path" below; the README's Regular expressions section has
+ * figures); plain-text patterns skip the automaton entirely.
  */
 import { RE2JS } from "re2js";
 
@@ -755,21 +757,948 @@ abstract class BaseRegex implements SafeRegex {
   }
 }
 
-/**
- * Above this subject length, group-extracting calls first ask re2js's DFA whether there is a
- * match at all: with capture groups re2js runs its NFA from the start (about 0.3 s per MB even
- * for simple patterns), while the DFA answers no-match at tens of MB per second. Short subjects
- * use re2js's bit-state backtracker, for which the extra pass would only add cost.
+/*
+ * Fast path. re2js extracts groups with its slowest engine: a Matcher runs the NFA (or, on
+ * inputs of a few thousand characters at most, the bit-state backtracker) from the search
+ * position over all the text up to the match end, twice (once for the match, once more for its
+ * groups). RE2 itself first finds the match with DFAs: a forward DFA in leftmost-first mode for
+ * where the match ends, then a reverse DFA from that end for where it starts, and only then runs
+ * a capturing engine, on the matched span alone. Sluice does the same here, over the program
+ * re2js compiled (same instructions, same character classes):
+ * - FastMatcher: the two lazy DFAs (Sluice's), then the groups of the span from a one-pass table
+ *   (SpanCaptures) when the pattern is one-pass and asserts nothing, else from re2js's
+ *   backtracker or NFA run on the span with the real text around it;
+ * - wholeTextPlan: patterns that match all the rest of the text, as ReplaceText's default
+ *   `(?s)(^.*$)`, are answered without reading it.
+ * Every step is linear in the text. A DFA that needs too many states gives up, and so does any
+ * step that meets something unexpected: the call then runs on re2js's Matcher (the reference).
  */
-const DFA_FIRST_LENGTH = 4096;
 
-/** A pattern on re2js. */
-class Re2Regex extends BaseRegex {
+// re2js internals (build/index.js of re2js 2.x): instruction opcodes (Inst), empty-width
+// flags (Utils.EMPTY_*) and anchors (RE2Flags). fastPathSupported checks them once at run time.
+const OP_ALT = 1;
+const OP_ALT_MATCH = 2;
+const OP_CAPTURE = 3;
+const OP_EMPTY_WIDTH = 4;
+const OP_FAIL = 5;
+const OP_MATCH = 6;
+const OP_NOP = 7;
+const OP_RUNE = 8;
+const OP_RUNE1 = 9;
+const OP_RUNE_ANY = 10;
+const OP_RUNE_ANY_NOT_NL = 11;
+const EMPTY_BEGIN_LINE = 1;
+const EMPTY_END_LINE = 2;
+const EMPTY_BEGIN_TEXT = 4;
+const EMPTY_END_TEXT = 8;
+const EMPTY_WORD_BOUNDARY = 16;
+const EMPTY_NO_WORD_BOUNDARY = 32;
+const UNANCHORED = 0;
+const ANCHOR_BOTH = 2;
+/** MachineInputBase.EOF() */
+const INPUT_EOF = -8;
+
+interface Re2Inst {
+  readonly op: number;
+  readonly out: number;
+  readonly arg: number;
+  readonly runes: Int32Array;
+  /** In a one-pass program: the next instruction per rune range of an ALT (see OnePass.next). */
+  readonly next: Uint32Array | null;
+  matchRune(r: number): boolean;
+  matchRunePos(r: number): number;
+}
+/** re2js's one-pass program (OnePass.compile). */
+interface Re2OnePass {
+  readonly start: number;
+  readonly inst: readonly Re2Inst[];
+}
+interface Re2Prog {
+  readonly inst: readonly Re2Inst[];
+  readonly start: number;
+  readonly numLb: number;
+}
+/** The character classes re2js's own DFA computes for a program: runes in a class are indistinguishable to it. */
+interface Re2RuneClasses {
+  readonly classBounds: Int32Array;
+  readonly latin1Class: Int32Array;
+  readonly numClasses: number;
+}
+interface Re2Prefilter {
+  readonly str: string;
+  eval(input: TextWindow, pos: number): boolean;
+  automaton16(): { searchUTF16(text: string, from: number, end: number): boolean };
+}
+/** re2js's RE2 object (what RE2JS.re2() returns), as far as the fast path uses it. */
+interface Re2Internals {
+  readonly prog: Re2Prog;
+  readonly numSubexp: number;
+  readonly longest: boolean | number;
+  readonly onepass: Re2OnePass | null;
+  readonly prefix: string;
+  readonly prefilter: Re2Prefilter | null;
+  readonly namedGroups: Readonly<Record<string, number>>;
+  readonly dfa: Re2RuneClasses;
+  executeEngine(input: TextWindow, pos: number, anchor: number, ncap: number): number[] | null;
+}
+
+const WORD_ASCII = new Uint8Array(128);
+for (let c = 0; c < 128; c++) WORD_ASCII[c] = /\w/.test(String.fromCharCode(c)) ? 1 : 0;
+const isWordUnit = (c: number): boolean => c >= 0 && c < 128 && WORD_ASCII[c] === 1;
+
+// What the DFAs remember of the character on the far side of the current position (the one
+// before it going forward, after it going backward): only what empty-width assertions ask.
+const KIND_OTHER = 0;
+const KIND_NEWLINE = 1;
+const KIND_WORD = 2;
+/** No character: the start (forward) or end (backward) of the text. */
+const KIND_EDGE = 3;
+
+/** The kind of a code unit or rune; -1 is the text's edge. */
+const kindOf = (r: number): number => (r < 0 ? KIND_EDGE : r === 10 ? KIND_NEWLINE : isWordUnit(r) ? KIND_WORD : KIND_OTHER);
+
+/** Utils.emptyOpContext on kinds: the empty-width flags between a character of kind `left` and one of kind `right`. */
+function flagsBetween(left: number, right: number): number {
+  let op = 0;
+  if (left === KIND_EDGE) op |= EMPTY_BEGIN_TEXT | EMPTY_BEGIN_LINE;
+  else if (left === KIND_NEWLINE) op |= EMPTY_BEGIN_LINE;
+  if (right === KIND_EDGE) op |= EMPTY_END_TEXT | EMPTY_END_LINE;
+  else if (right === KIND_NEWLINE) op |= EMPTY_END_LINE;
+  return op | ((left === KIND_WORD) !== (right === KIND_WORD) ? EMPTY_WORD_BOUNDARY : EMPTY_NO_WORD_BOUNDARY);
+}
+
+/**
+ * The character at `pos` as MachineUTF16Input.step reads it: the rune shifted left by 3 plus its
+ * width in code units (a surrogate pair is one rune), or -8 (rune -1, width 0) at `end`.
+ */
+function readRune(text: string, pos: number, end: number): number {
+  if (pos >= end) return INPUT_EOF;
+  const c1 = text.charCodeAt(pos);
+  if (c1 < 0xd800 || c1 > 0xdbff || pos + 1 >= end) return (c1 << 3) | 1;
+  const c2 = text.charCodeAt(pos + 1);
+  if (c2 >= 0xdc00 && c2 <= 0xdfff) return ((((c1 - 0xd800) << 10) + (c2 - 0xdc00) + 0x10000) << 3) | 2;
+  return (c1 << 3) | 1;
+}
+
+/**
+ * A span [start, end) of a string as re2js's engines read their input (MachineUTF16Input),
+ * positions relative to `start`, except that empty-width assertions see the real neighbours:
+ * at either edge of the span, `^ $ \b \A \z` answer as they would in the whole text. So an engine
+ * run on the span finds what it would find in the whole text among matches inside the span.
+ */
+class TextWindow {
+  constructor(
+    private readonly text: string,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+  step(pos: number): number {
+    return readRune(this.text, pos + this.start, this.end);
+  }
+  context(pos: number): number {
+    pos += this.start;
+    return flagsBetween(kindOf(pos > 0 ? this.text.charCodeAt(pos - 1) : -1), kindOf(pos < this.text.length ? this.text.charCodeAt(pos) : -1));
+  }
+  endPos(): number {
+    return this.end - this.start;
+  }
+  canCheckPrefix(): boolean {
+    return true;
+  }
+  index(re2: { readonly prefix: string }, pos: number): number {
+    pos += this.start;
+    const i = this.text.indexOf(re2.prefix, pos);
+    return i < 0 || i > this.end - re2.prefix.length ? -1 : i - pos;
+  }
+  prefixLength(re2: { readonly prefix: string }): number {
+    return re2.prefix.length;
+  }
+  hasString(prefilter: Re2Prefilter, pos: number): boolean {
+    const i = this.text.indexOf(prefilter.str, this.start + pos);
+    return i !== -1 && i <= this.end - prefilter.str.length;
+  }
+  hasAnyString(prefilter: Re2Prefilter, pos: number): boolean {
+    return prefilter.automaton16().searchUTF16(this.text, this.start + pos, this.end);
+  }
+}
+
+const FLAG_KIND = 3;
+/** Forward: the search may still start a match at a later position. */
+const FLAG_SEARCHING = 4;
+/** The transition into this state found a match (ending, or going backward starting, before the character read). */
+const FLAG_MATCH = 8;
+/** The DFA gave up (too many states for too little progress): run the reference path. */
+const GAVE_UP = -2;
+const NO_PCS = new Int32Array(0);
+/** Upper bound on one DFA's memory, in 4-byte words (about 1 MB with the state keys), whatever the pattern. */
+const MAX_DFA_WORDS = 1 << 17;
+const ENTRY_MATCH = 1;
+const ENTRY_EMPTY = 2;
+
+/**
+ * One lazily built DFA: states are interned lists of program counters plus flags. The transition
+ * table holds, per state row and character class, the next state's row (its id times `cols`)
+ * shifted left by 2, plus ENTRY_MATCH when the transition found a match and ENTRY_EMPTY when the
+ * next state has no thread (nothing to do but start a new search, or stop); -1 when not built.
+ */
+class LazyDfa {
+  trans: Int32Array;
+  readonly flags: number[] = [];
+  readonly pcs: Int32Array[] = [];
+  private readonly ids = new Map<string, number>();
+  /** Memory used, in 4-byte words: table rows and program counter lists. */
+  private words = 0;
+  readonly maxStates: number;
+  /** Where (in characters scanned by the current search) the cache was last emptied; -1: not in this search. */
+  resetAt = -1;
+  /** Start states by the kind of character beyond the starting position (-1: not built yet). */
+  readonly starts = new Int32Array(4).fill(-1);
+
+  constructor(readonly cols: number) {
+    this.maxStates = Math.max(16, Math.floor(MAX_DFA_WORDS / (2 * cols)));
+    this.trans = new Int32Array(Math.min(16, this.maxStates) * cols).fill(-1);
+  }
+
+  /** The state for `pcs` and `flag`, or -1 when the DFA is full. */
+  intern(pcs: Int32Array, flag: number): number {
+    const key = `${flag}:${pcs.join(",")}`;
+    let id = this.ids.get(key);
+    if (id !== undefined) return id;
+    id = this.pcs.length;
+    const words = this.words + this.cols + pcs.length + (key.length >> 1);
+    if (id >= this.maxStates || words > MAX_DFA_WORDS) return -1;
+    this.words = words;
+    if ((id + 1) * this.cols > this.trans.length) {
+      const grown = new Int32Array(Math.min(this.maxStates, 2 * (id + 1)) * this.cols).fill(-1);
+      grown.set(this.trans);
+      this.trans = grown;
+    }
+    this.pcs.push(pcs);
+    this.flags.push(flag);
+    this.ids.set(key, id);
+    return id;
+  }
+
+  /**
+   * The transition table entry that leads to state `id`. ENTRY_EMPTY marks a state without
+   * threads only where the search loop has something to do there: stop, or skip ahead to a
+   * literal prefix (`skipTo`); a searching state with nothing to skip to just reads on.
+   */
+  entry(id: number, skipTo: boolean): number {
+    const flag = this.flags[id] as number;
+    const empty = (this.pcs[id] as Int32Array).length === 0 && ((flag & FLAG_SEARCHING) === 0 || skipTo);
+    return ((id * this.cols) << 2) | ((flag & FLAG_MATCH) !== 0 ? ENTRY_MATCH : 0) | (empty ? ENTRY_EMPTY : 0);
+  }
+
+  clear(): void {
+    this.ids.clear();
+    this.pcs.length = 0;
+    this.flags.length = 0;
+    this.words = 0;
+    this.starts.fill(-1);
+    this.trans = new Int32Array(Math.min(16, this.maxStates) * this.cols).fill(-1);
+  }
+
+  /** The start state for `kind` (interned as `pcs` and `kind | flag` the first time), or -1 when the DFA is full. */
+  start(kind: number, pcs: Int32Array, flag: number): number {
+    let id = this.starts[kind] as number;
+    if (id < 0) {
+      id = this.intern(pcs, kind | flag);
+      this.starts[kind] = id;
+    }
+    return id;
+  }
+}
+
+/** Capture slots of a program that matches any text whole: where each slot is (0: match start, 1: match end). */
+interface WholeTextPlan {
+  readonly slots: ReadonlyMap<number, 0 | 1>;
+  /** The program asserts the start of the text (`^` without (?m), `\A`): it matches only at 0. */
+  readonly anchored: boolean;
+}
+
+/**
+ * Recognises programs equivalent to "all the rest of the text": a chain of captures and
+ * start/end-of-text assertions around one greedy any-character loop, as ReplaceText's default
+ * `(?s)(^.*$)` and `(?s)(.*)` compile. Such a match is found without reading the text.
+ */
+function wholeTextPlan(prog: Re2Prog): WholeTextPlan | null {
+  const slots = new Map<number, 0 | 1>();
+  let anchored = false;
+  let phase: 0 | 1 = 0;
+  let pc = prog.start;
+  for (let steps = 0; steps <= prog.inst.length; steps++) {
+    const inst = prog.inst[pc];
+    if (inst === undefined) return null;
+    switch (inst.op) {
+      case OP_CAPTURE:
+        if (slots.has(inst.arg)) return null;
+        slots.set(inst.arg, phase);
+        pc = inst.out;
+        break;
+      case OP_NOP:
+        pc = inst.out;
+        break;
+      case OP_EMPTY_WIDTH:
+        if (phase === 0 && inst.arg === EMPTY_BEGIN_TEXT) anchored = true;
+        else if (phase === 0 || (inst.arg & ~(EMPTY_END_TEXT | EMPTY_END_LINE)) !== 0) return null;
+        pc = inst.out;
+        break;
+      case OP_ALT: {
+        const body = prog.inst[inst.out];
+        if (phase !== 0 || body === undefined || body.op !== OP_RUNE_ANY || body.out !== pc) return null;
+        phase = 1;
+        pc = inst.arg;
+        break;
+      }
+      case OP_MATCH:
+        return phase === 1 ? { slots, anchored } : null;
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+/** A match found by the fast path: the capture slots (UTF-16 offsets, -1 for a group that took no part). */
+type Slots = readonly number[];
+
+/**
+ * Finds leftmost-first matches with two lazy DFAs over re2js's compiled program, then asks
+ * re2js's capturing engine for the groups of that span only.
+ */
+class FastMatcher {
+  private readonly insts: readonly Re2Inst[];
+  private readonly op: Uint8Array;
+  private readonly start: number;
+  private readonly needWord: boolean;
+  private readonly needLine: boolean;
+  private readonly latin1Class: Int32Array;
+  private readonly bounds: Int32Array;
+  /** Column of the text's edge (end going forward, start going backward) in transition tables. */
+  private readonly edgeCol: number;
+  private readonly fwd: LazyDfa;
+  private readonly rev: LazyDfa;
+  /** Reverse edges: instructions that reach pc without reading (ALT, NOP, CAPTURE, EMPTY_WIDTH). */
+  private readonly revEmpty: Int32Array[];
+  /** Reverse edges: character instructions whose next instruction is pc. */
+  private readonly revRune: Int32Array[];
+  private readonly matchPcs: Int32Array;
+  private readonly ncap: number;
+  private readonly maxBitStateLen: number;
+  /** Groups are the whole match: `(...)` around the whole pattern and no other group. */
+  private readonly outerGroupOnly: boolean;
+  private readonly prefix: string;
+  /** The program has no empty-width assertion (`^ $ \b \B \A \z`): what surrounds a span cannot matter. */
+  private readonly contextFree: boolean;
+  /** Group extraction at DFA speed for one-pass patterns; built on first use, null when not one-pass. */
+  private spanCaptures: SpanCaptures | null | undefined;
+  // Scratch for building states.
+  private readonly seen: Int32Array;
+  private readonly queued: Int32Array;
+  private stamp = 0;
+  private readonly stack: Int32Array;
+
+  constructor(
+    private readonly re2: Re2Internals,
+    private readonly pattern: string,
+  ) {
+    const prog = re2.prog;
+    const n = prog.inst.length;
+    this.insts = prog.inst;
+    this.op = new Uint8Array(n);
+    this.start = prog.start;
+    let needWord = false;
+    let needLine = false;
+    const revEmpty: number[][] = Array.from({ length: n }, () => []);
+    const revRune: number[][] = Array.from({ length: n }, () => []);
+    const matchPcs: number[] = [];
+    for (let pc = 0; pc < n; pc++) {
+      const inst = prog.inst[pc] as Re2Inst;
+      this.op[pc] = inst.op;
+      switch (inst.op) {
+        case OP_ALT:
+        case OP_ALT_MATCH:
+          if (inst.out !== 0) revEmpty[inst.out]?.push(pc);
+          if (inst.arg !== 0) revEmpty[inst.arg]?.push(pc);
+          break;
+        case OP_EMPTY_WIDTH:
+          if ((inst.arg & (EMPTY_WORD_BOUNDARY | EMPTY_NO_WORD_BOUNDARY)) !== 0) needWord = true;
+          if ((inst.arg & (EMPTY_BEGIN_LINE | EMPTY_END_LINE)) !== 0) needLine = true;
+          if (inst.out !== 0) revEmpty[inst.out]?.push(pc);
+          break;
+        case OP_NOP:
+        case OP_CAPTURE:
+          if (inst.out !== 0) revEmpty[inst.out]?.push(pc);
+          break;
+        case OP_RUNE:
+        case OP_RUNE1:
+        case OP_RUNE_ANY:
+        case OP_RUNE_ANY_NOT_NL:
+          if (inst.out !== 0) revRune[inst.out]?.push(pc);
+          break;
+        case OP_MATCH:
+          matchPcs.push(pc);
+          break;
+        case OP_FAIL:
+          break;
+        default:
+          throw new Error(`re2js instruction ${inst.op} is not supported by the fast path`);
+      }
+    }
+    this.needWord = needWord;
+    this.needLine = needLine;
+    this.contextFree = this.op.every((op) => op !== OP_EMPTY_WIDTH);
+    this.revEmpty = revEmpty.map((a) => Int32Array.from(a));
+    this.revRune = revRune.map((a) => Int32Array.from(a));
+    this.matchPcs = Int32Array.from(matchPcs);
+    const classes = re2.dfa;
+    this.latin1Class = classes.latin1Class;
+    this.bounds = classes.classBounds;
+    this.edgeCol = classes.numClasses;
+    this.fwd = new LazyDfa(classes.numClasses + 1);
+    this.rev = new LazyDfa(classes.numClasses + 1);
+    this.ncap = 2 * (1 + re2.numSubexp);
+    this.maxBitStateLen = n <= 500 ? Math.floor(262_144 / n) : 0;
+    this.outerGroupOnly = re2.numSubexp === 1 && isOuterGroup(prog);
+    this.prefix = re2.prefix;
+    this.seen = new Int32Array(n);
+    this.queued = new Int32Array(n);
+    this.stack = new Int32Array(2 * n + 2);
+  }
+
+  /** A fresh mark for `seen` and `queued` (cleared when the counter would overflow). */
+  private nextStamp(): number {
+    if (this.stamp === 0x7fffffff) {
+      this.stamp = 0;
+      this.seen.fill(0);
+      this.queued.fill(0);
+    }
+    return ++this.stamp;
+  }
+
+  private runeClass(r: number): number {
+    return r < 256 ? (this.latin1Class[r] as number) : runeClassIn(this.bounds, r);
+  }
+
+  private kind(r: number): number {
+    if (r < 0) return KIND_EDGE;
+    if (r === 10 && this.needLine) return KIND_NEWLINE;
+    return this.needWord && r < 128 && WORD_ASCII[r] === 1 ? KIND_WORD : KIND_OTHER;
+  }
+
+  private matchesRune(pc: number, r: number): boolean {
+    switch (this.op[pc]) {
+      case OP_RUNE:
+        return (this.insts[pc] as Re2Inst).matchRune(r);
+      case OP_RUNE1:
+        return r === (this.insts[pc] as Re2Inst).runes[0];
+      case OP_RUNE_ANY:
+        return true;
+      case OP_RUNE_ANY_NOT_NL:
+        return r !== 10;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Forward transition of state `s` on rune `r` (-1: the end of the text), as re2js's NFA steps
+   * (Machine.add then Machine.step): follow the pending threads in priority order, then (while
+   * searching) a new thread from the start; a thread reaching MATCH cuts every thread of lower
+   * priority, new starts included. Returns the next state, or -1 when the table is full.
+   */
+  private forwardStep(s: number, r: number): number {
+    const dfa = this.fwd;
+    const flag = dfa.flags[s] as number;
+    const cond = flagsBetween(flag & FLAG_KIND, this.kind(r));
+    const pending = dfa.pcs[s] as Int32Array;
+    const stamp = this.nextStamp();
+    const seen = this.seen;
+    const queued = this.queued;
+    const stack = this.stack;
+    const next: number[] = [];
+    let matched = false;
+    const roots = (flag & FLAG_SEARCHING) !== 0 ? pending.length + 1 : pending.length;
+    outer: for (let k = 0; k < roots; k++) {
+      let pc = k < pending.length ? (pending[k] as number) : this.start;
+      let top = 0;
+      for (;;) {
+        while (pc !== 0 && seen[pc] !== stamp) {
+          seen[pc] = stamp;
+          const inst = this.insts[pc] as Re2Inst;
+          switch (inst.op) {
+            case OP_ALT:
+            case OP_ALT_MATCH:
+              stack[top++] = inst.arg;
+              pc = inst.out;
+              break;
+            case OP_EMPTY_WIDTH:
+              pc = (inst.arg & ~cond) === 0 ? inst.out : 0;
+              break;
+            case OP_NOP:
+            case OP_CAPTURE:
+              pc = inst.out;
+              break;
+            case OP_MATCH:
+              matched = true;
+              break outer;
+            case OP_FAIL:
+              pc = 0;
+              break;
+            default:
+              if (r >= 0 && this.matchesRune(pc, r) && queued[inst.out] !== stamp) {
+                queued[inst.out] = stamp;
+                next.push(inst.out);
+              }
+              pc = 0;
+          }
+        }
+        if (top === 0) break;
+        pc = stack[--top] as number;
+      }
+    }
+    let nextFlag = r < 0 ? KIND_EDGE : this.kind(r);
+    if (matched) nextFlag |= FLAG_MATCH;
+    else nextFlag |= flag & FLAG_SEARCHING;
+    return dfa.intern(Int32Array.from(next), nextFlag);
+  }
+
+  /**
+   * Reverse transition of state `s` (reading leftwards) on rune `r` to the left of the current
+   * position (-1: the start of the text): which instructions can, from this position, reach a
+   * MATCH at the match end; FLAG_MATCH when the program's start is among them.
+   */
+  private reverseStep(s: number, r: number): number {
+    const dfa = this.rev;
+    const flag = dfa.flags[s] as number;
+    const cond = flagsBetween(this.kind(r), flag & FLAG_KIND);
+    const pending = dfa.pcs[s] as Int32Array;
+    const stamp = this.nextStamp();
+    const seen = this.seen;
+    const queued = this.queued;
+    const stack = this.stack;
+    let top = 0;
+    let matched = false;
+    const next: number[] = [];
+    for (const pc of pending) {
+      if (seen[pc] !== stamp) {
+        seen[pc] = stamp;
+        stack[top++] = pc;
+      }
+    }
+    while (top > 0) {
+      const pc = stack[--top] as number;
+      if (pc === this.start) matched = true;
+      if (r >= 0) {
+        for (const from of this.revRune[pc] as Int32Array) {
+          if (queued[from] !== stamp && this.matchesRune(from, r)) {
+            queued[from] = stamp;
+            next.push(from);
+          }
+        }
+      }
+      for (const from of this.revEmpty[pc] as Int32Array) {
+        if (seen[from] === stamp) continue;
+        const inst = this.insts[from] as Re2Inst;
+        if (inst.op === OP_EMPTY_WIDTH && (inst.arg & ~cond) !== 0) continue;
+        seen[from] = stamp;
+        stack[top++] = from;
+      }
+    }
+    next.sort((a, b) => a - b);
+    return dfa.intern(Int32Array.from(next), (r < 0 ? KIND_EDGE : this.kind(r)) | (matched ? FLAG_MATCH : 0));
+  }
+
+  /**
+   * Builds the transition from the state at `row` on rune `r` (class `col`). When the DFA is full
+   * it is emptied, as RE2 does, unless it was already emptied less than 10 characters per state
+   * ago in this search: then the DFA gives up. Returns the table entry (valid in the possibly
+   * emptied table), or GAVE_UP.
+   */
+  private build(dfa: LazyDfa, row: number, r: number, col: number, scanned: number, forward: boolean): number {
+    let s = row / dfa.cols;
+    let t = forward ? this.forwardStep(s, r) : this.reverseStep(s, r);
+    if (t < 0) {
+      if (dfa.resetAt >= 0 && scanned - dfa.resetAt < 10 * dfa.maxStates) return GAVE_UP;
+      const pcs = dfa.pcs[s] as Int32Array;
+      const flag = dfa.flags[s] as number;
+      dfa.clear();
+      dfa.resetAt = scanned;
+      s = dfa.intern(pcs, flag);
+      t = forward ? this.forwardStep(s, r) : this.reverseStep(s, r);
+      if (t < 0) return GAVE_UP;
+    }
+    const entry = dfa.entry(t, this.prefix !== "");
+    dfa.trans[s * dfa.cols + col] = entry;
+    return entry;
+  }
+
+  /**
+   * Where the leftmost-first match at or after `pos` ends (with `earliest`, where the first
+   * match found ends, which only answers whether there is one); -1: no match; GAVE_UP.
+   */
+  forwardEnd(text: string, pos: number, earliest: boolean): number {
+    const dfa = this.fwd;
+    dfa.resetAt = -1;
+    const n = text.length;
+    const latin1 = this.latin1Class;
+    let row = this.forwardStart(text, pos);
+    if (row < 0) return GAVE_UP;
+    let last = -1;
+    let i = pos;
+    let trans = dfa.trans;
+    for (;;) {
+      if (i >= n) {
+        let t = trans[row + this.edgeCol] as number;
+        if (t < 0) t = this.build(dfa, row, -1, this.edgeCol, i - pos, true);
+        if (t === GAVE_UP) return GAVE_UP;
+        return (t & ENTRY_MATCH) !== 0 ? n : last;
+      }
+      let r = text.charCodeAt(i);
+      let w = 1;
+      if (r >= 0xd800 && r <= 0xdbff && i + 1 < n) {
+        const lo = text.charCodeAt(i + 1);
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+          r = ((r - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+          w = 2;
+        }
+      }
+      const col = r < 256 ? (latin1[r] as number) : this.runeClass(r);
+      let t = trans[row + col] as number;
+      if (t < 0) {
+        t = this.build(dfa, row, r, col, i - pos, true);
+        if (t === GAVE_UP) return GAVE_UP;
+        trans = dfa.trans;
+      }
+      i += w;
+      row = t >> 2;
+      if ((t & (ENTRY_MATCH | ENTRY_EMPTY)) === 0) continue;
+      if ((t & ENTRY_MATCH) !== 0) {
+        last = i - w;
+        if (earliest) return last;
+      }
+      if ((t & ENTRY_EMPTY) !== 0) {
+        // No thread alive: stop, or (still searching) skip to where the literal every match starts with occurs.
+        if (((dfa.flags[row / dfa.cols] as number) & FLAG_SEARCHING) === 0) return last;
+        if (this.prefix !== "" && i < n && text.charCodeAt(i) !== this.prefix.charCodeAt(0)) {
+          const j = text.indexOf(this.prefix, i);
+          if (j < 0) return -1;
+          i = j;
+          row = this.forwardStart(text, i);
+          if (row < 0) return GAVE_UP;
+          trans = dfa.trans;
+        }
+      }
+    }
+  }
+
+  private forwardStart(text: string, pos: number): number {
+    // A low surrogate before pos, in a pair or alone, is neither a word character nor a newline.
+    const id = this.fwd.start(this.kind(pos === 0 ? -1 : text.charCodeAt(pos - 1)), NO_PCS, FLAG_SEARCHING);
+    return id < 0 ? id : id * this.fwd.cols;
+  }
+
+  /** Where the leftmost match that ends at `end` starts, at or after `pos`; -1 if none; GAVE_UP. */
+  reverseStart(text: string, pos: number, end: number): number {
+    const dfa = this.rev;
+    dfa.resetAt = -1;
+    const latin1 = this.latin1Class;
+    const id = dfa.start(end < text.length ? this.kind(text.charCodeAt(end)) : KIND_EDGE, this.matchPcs, 0);
+    if (id < 0) return GAVE_UP;
+    let row = id * dfa.cols;
+    let trans = dfa.trans;
+    let best = -1;
+    for (let i = end; ; ) {
+      let r = -1;
+      let w = 1;
+      if (i > 0) {
+        r = text.charCodeAt(i - 1);
+        if (r >= 0xdc00 && r <= 0xdfff && i - 2 >= pos) {
+          const hi = text.charCodeAt(i - 2);
+          if (hi >= 0xd800 && hi <= 0xdbff) {
+            r = ((hi - 0xd800) << 10) + (r - 0xdc00) + 0x10000;
+            w = 2;
+          }
+        }
+      }
+      const col = r < 0 ? this.edgeCol : r < 256 ? (latin1[r] as number) : this.runeClass(r);
+      let t = trans[row + col] as number;
+      if (t < 0) {
+        t = this.build(dfa, row, r, col, end - i, false);
+        if (t === GAVE_UP) return GAVE_UP;
+        trans = dfa.trans;
+      }
+      if ((t & ENTRY_MATCH) !== 0) best = i;
+      if (i <= pos || (t & ENTRY_EMPTY) !== 0) return best;
+      row = t >> 2;
+      i -= w;
+    }
+  }
+
+  /** The leftmost-first match at or after `pos` (its capture slots), null if none, or GAVE_UP. */
+  find(text: string, pos: number): Slots | null | typeof GAVE_UP {
+    const prefilter = this.re2.prefilter;
+    if (prefilter !== null && !prefilter.eval(new TextWindow(text, 0, text.length), pos)) return null;
+    const end = this.forwardEnd(text, pos, false);
+    if (end < 0) return end === GAVE_UP ? GAVE_UP : null;
+    const start = this.reverseStart(text, pos, end);
+    if (start < 0) return GAVE_UP;
+    if (this.ncap === 2) return [start, end];
+    if (this.outerGroupOnly) return [start, end, start, end];
+    let caps: number[] | null | typeof SPAN_UNSURE = SPAN_UNSURE;
+    const spanCaptures = this.spanCaptureTable();
+    if (spanCaptures !== null) {
+      caps = spanCaptures.run(text, start, end);
+      if (caps === SPAN_UNSURE) this.spanCaptures = null;
+    }
+    if (caps !== SPAN_UNSURE) {
+      // found by the one-pass table
+    } else if (end - start <= this.maxBitStateLen) {
+      // The span alone, anchored at both ends: re2js's bit-state backtracker, which reads
+      // empty-width context from the input (so the real neighbours count).
+      caps = this.re2.executeEngine(new TextWindow(text, start, end), 0, ANCHOR_BOTH, this.ncap);
+      if (caps !== null) for (let k = 0; k < caps.length; k++) if ((caps[k] as number) >= 0) caps[k] = (caps[k] as number) + start;
+    } else {
+      // Too long for the backtracker: re2js's NFA from `start` over the text cut at `end`.
+      caps = this.re2.executeEngine(new TextWindow(text, 0, end), start, UNANCHORED, this.ncap);
+    }
+    if (caps === null || caps[0] !== start || caps[1] !== end) return GAVE_UP;
+    return caps;
+  }
+
+  /**
+   * For a program without empty-width assertions, `\A(?:pattern)\z` compiled by re2js, when it is
+   * one-pass, as a SpanCaptures table. Its `\A` and `\z` see the span's edges as the text's,
+   * which is what they must assert there, and nothing else in the program looks at context.
+   * One-pass means at most one way to match, so the groups are the leftmost-first match's.
+   */
+  private spanCaptureTable(): SpanCaptures | null {
+    if (this.spanCaptures === undefined) {
+      this.spanCaptures = null;
+      if (this.contextFree) {
+        try {
+          const anchored = RE2JS.compile(`\\A(?:${this.pattern})\\z`).re2() as unknown as Re2Internals;
+          if (anchored.onepass !== null && anchored.numSubexp === this.re2.numSubexp) {
+            const classes = anchored.dfa;
+            if (anchored.onepass.inst.length * (classes.numClasses + 1) <= MAX_DFA_WORDS) this.spanCaptures = new SpanCaptures(anchored.onepass, classes, this.ncap);
+          }
+        } catch {
+          // Not compilable as a group (cannot happen for a pattern that compiled): no table.
+        }
+      }
+    }
+    return this.spanCaptures;
+  }
+
+  /** Whether anything matches at or after 0 (the DFA stops at the first match it sees). */
+  test(text: string): boolean | typeof GAVE_UP {
+    const prefilter = this.re2.prefilter;
+    if (prefilter !== null && !prefilter.eval(new TextWindow(text, 0, text.length), 0)) return false;
+    const end = this.forwardEnd(text, 0, true);
+    return end === GAVE_UP ? GAVE_UP : end >= 0;
+  }
+}
+
+/** SpanCaptures transitions: the match ends here (at the span's end), or there is none. */
+const SPAN_MATCH = -1;
+const SPAN_FAIL = -2;
+/** SpanCaptures.run's answer when the table cannot say (an assertion other than \A, \z; a loop reading nothing). */
+const SPAN_UNSURE = -3;
+
+/**
+ * re2js's OnePass engine (OnePass.execute, ANCHOR_BOTH) on a span, as a lazily built table:
+ * for a state (the one-pass instruction after the last rune read, or the start) and a character
+ * class, the walk OnePass.execute makes up to the next rune is always the same, so it is done
+ * once and remembered: the capture slots it sets at the current position and where it stops (the
+ * next state, MATCH, or no match). The program is `\A(?:pattern)\z` with a pattern that asserts
+ * nothing, so the only context is being at the span's start (for `\A`) or end (for `\z`).
+ */
+class SpanCaptures {
+  private readonly insts: readonly Re2Inst[];
+  private readonly startState: number;
+  private readonly cols: number;
+  private readonly edgeCol: number;
+  private readonly latin1Class: Int32Array;
+  private readonly bounds: Int32Array;
+  /** Per state row and class: index into next/slots, -1 when not built. */
+  private readonly table: Int32Array;
+  private readonly next: number[] = [];
+  private readonly slots: Int32Array[] = [];
+
+  constructor(
+    private readonly onePass: Re2OnePass,
+    classes: Re2RuneClasses,
+    private readonly ncap: number,
+  ) {
+    this.insts = onePass.inst;
+    // States 0..n-1 resume at that instruction; state n is the start, at the span's start.
+    this.startState = onePass.inst.length;
+    this.cols = classes.numClasses + 1;
+    this.edgeCol = classes.numClasses;
+    this.latin1Class = classes.latin1Class;
+    this.bounds = classes.classBounds;
+    this.table = new Int32Array((this.startState + 1) * this.cols).fill(-1);
+  }
+
+  /** OnePass.execute's walk from `state` on rune `r` (-1: the span's end) up to the next rune. */
+  private build(state: number, r: number, col: number): number {
+    const flag = (state === this.startState ? EMPTY_BEGIN_TEXT | EMPTY_BEGIN_LINE : 0) | (r < 0 ? EMPTY_END_TEXT | EMPTY_END_LINE : 0);
+    const slots: number[] = [];
+    let pc = state === this.startState ? this.onePass.start : state;
+    let next = SPAN_FAIL;
+    for (let steps = 0; ; steps++) {
+      if (steps > this.insts.length) return SPAN_UNSURE;
+      const inst = this.insts[pc] as Re2Inst;
+      pc = inst.out;
+      const op = inst.op;
+      if (op === OP_MATCH) next = SPAN_MATCH;
+      else if (op === OP_RUNE) next = inst.matchRune(r) ? pc : SPAN_FAIL;
+      else if (op === OP_RUNE1) next = r >= 0 && r === inst.runes[0] ? pc : SPAN_FAIL;
+      else if (op === OP_RUNE_ANY) next = r >= 0 ? pc : SPAN_FAIL;
+      else if (op === OP_RUNE_ANY_NOT_NL) next = r >= 0 && r !== 10 ? pc : SPAN_FAIL;
+      else if (op === OP_ALT || op === OP_ALT_MATCH) {
+        const k = inst.matchRunePos(r);
+        pc = k >= 0 ? ((inst.next as Uint32Array)[k] as number) : op === OP_ALT_MATCH ? inst.out : 0;
+        continue;
+      } else if (op === OP_NOP) continue;
+      else if (op === OP_CAPTURE) {
+        if (inst.arg < this.ncap) slots.push(inst.arg);
+        continue;
+      } else if (op === OP_EMPTY_WIDTH) {
+        if ((inst.arg & ~(EMPTY_BEGIN_TEXT | EMPTY_END_TEXT)) !== 0) return SPAN_UNSURE;
+        if ((inst.arg & ~flag) !== 0) next = SPAN_FAIL;
+        else continue;
+      }
+      break;
+    }
+    const id = this.next.length;
+    this.next.push(next);
+    this.slots.push(Int32Array.from(slots));
+    this.table[state * this.cols + col] = id;
+    return id;
+  }
+
+  /** The capture slots of the match that spans exactly [start, end), null if none, or SPAN_UNSURE. */
+  run(text: string, start: number, end: number): number[] | null | typeof SPAN_UNSURE {
+    const caps = new Array<number>(this.ncap).fill(-1);
+    const cols = this.cols;
+    const latin1 = this.latin1Class;
+    let state = this.startState;
+    for (let pos = start; ; ) {
+      const step = readRune(text, pos, end);
+      const r = step >> 3;
+      const col = r < 0 ? this.edgeCol : r < 256 ? (latin1[r] as number) : runeClassIn(this.bounds, r);
+      let t = this.table[state * cols + col] as number;
+      if (t < 0) {
+        t = this.build(state, r, col);
+        if (t === SPAN_UNSURE) return SPAN_UNSURE;
+      }
+      for (const slot of this.slots[t] as Int32Array) caps[slot] = pos;
+      const next = this.next[t] as number;
+      if (next === SPAN_MATCH) {
+        if (pos !== end) return null;
+        caps[0] = start;
+        caps[1] = pos;
+        return caps;
+      }
+      if (next === SPAN_FAIL) return null;
+      state = next;
+      pos += step & 7;
+    }
+  }
+}
+
+/** The class of rune `r` (at least 256) given the sorted class bounds (DFA.searchClass). */
+function runeClassIn(bounds: Int32Array, r: number): number {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((bounds[mid] as number) <= r) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether the program is `(` + a pattern without groups + `)`: group 1 is the whole match. */
+function isOuterGroup(prog: Re2Prog): boolean {
+  let pc = prog.start;
+  let first = prog.inst[pc];
+  while (first !== undefined && first.op === OP_NOP) first = prog.inst[(pc = first.out)];
+  if (first === undefined || first.op !== OP_CAPTURE || first.arg !== 2) return false;
+  const open = pc;
+  let close = -1;
+  for (let i = 0; i < prog.inst.length; i++) {
+    const inst = prog.inst[i] as Re2Inst;
+    // Nothing jumps back to the opening capture, and the closing one leads straight to MATCH.
+    if ((inst.op === OP_ALT || inst.op === OP_ALT_MATCH) && (inst.out === open || inst.arg === open)) return false;
+    if (inst.op !== OP_ALT && inst.op !== OP_ALT_MATCH && inst.op !== OP_MATCH && inst.op !== OP_FAIL && inst.out === open) return false;
+    if (inst.op === OP_CAPTURE && inst.arg === 3) {
+      if (close >= 0 || prog.inst[inst.out]?.op !== OP_MATCH) return false;
+      close = i;
+    }
+  }
+  if (close < 0) return false;
+  // Only the closing capture leads to MATCH.
+  for (let i = 0; i < prog.inst.length; i++) {
+    const inst = prog.inst[i] as Re2Inst;
+    if (i === close || inst.op === OP_MATCH || inst.op === OP_FAIL) continue;
+    const targets = inst.op === OP_ALT || inst.op === OP_ALT_MATCH ? [inst.out, inst.arg] : [inst.out];
+    if (targets.some((t) => prog.inst[t]?.op === OP_MATCH)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether re2js's internals look as the fast path expects (opcodes, program layout, the DFA's
+ * character classes, the engine entry point); checked once on a small program. When not (another
+ * re2js version), every pattern runs on re2js's Matcher, the reference path.
+ */
+let fastPathChecked: boolean | undefined;
+
+function fastPathSupported(): boolean {
+  if (fastPathChecked === undefined) {
+    try {
+      const re2 = RE2JS.compile("(a|[bc]*)\\b$|d\\.").re2() as unknown as Re2Internals;
+      const names = new Map<number, string>();
+      for (const inst of re2.prog.inst) names.set(inst.op, String(inst).split(" ")[0] ?? "");
+      const expected: ReadonlyArray<[number, string]> = [
+        [OP_ALT, "alt"], [OP_CAPTURE, "cap"], [OP_EMPTY_WIDTH, "empty"], [OP_FAIL, "fail"], [OP_MATCH, "match"], [OP_RUNE, "rune"], [OP_RUNE1, "rune1"],
+      ];
+      const classes = re2.dfa;
+      fastPathChecked =
+        expected.every(([op, name]) => names.get(op) === name) &&
+        typeof re2.executeEngine === "function" &&
+        classes.classBounds instanceof Int32Array &&
+        classes.latin1Class instanceof Int32Array &&
+        classes.latin1Class.length === 256 &&
+        classes.numClasses === classes.classBounds.length + 1 &&
+        typeof re2.prefix === "string";
+    } catch {
+      fastPathChecked = false;
+    }
+  }
+  return fastPathChecked;
+}
+
+/** Width of the character at `pos` as re2js steps (a surrogate pair is one), 1 at the end. */
+function charWidth(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  if (c >= 0xd800 && c <= 0xdbff && pos + 1 < text.length) {
+    const d = text.charCodeAt(pos + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/** The same pattern on re2js's own API only (RE2JS.test, exec, matchAll), without the fast path. */
+class ReferenceRegex extends BaseRegex {
   readonly groupCount: number;
   constructor(
     readonly source: string,
     readonly mode: RegexMode,
-    private readonly re: RE2JS,
+    protected readonly re: RE2JS,
   ) {
     super();
     this.groupCount = re.groupCount();
@@ -778,14 +1707,114 @@ class Re2Regex extends BaseRegex {
     return this.re.test(subject);
   }
   exec(subject: string): RegexMatch | null {
-    if (subject.length > DFA_FIRST_LENGTH && !this.re.test(subject)) return null;
     return this.re.exec(subject) as RegexMatch | null;
   }
   matchAll(subject: string): IterableIterator<RegexMatch> {
-    if (subject.length > DFA_FIRST_LENGTH && !this.re.test(subject)) return [][Symbol.iterator]();
     return this.re.matchAll(subject) as IterableIterator<RegexMatch>;
   }
 }
+
+/** A pattern on re2js: the fast path (whole-text plan, lazy DFAs) with re2js's Matcher behind it. */
+class Re2Regex extends ReferenceRegex {
+  private readonly re2: Re2Internals;
+  private readonly names: readonly string[];
+  private readonly plan: WholeTextPlan | null;
+  /** Built on first use; null when the fast path does not apply. */
+  private fast: FastMatcher | null | undefined;
+
+  constructor(source: string, mode: RegexMode, re: RE2JS) {
+    super(source, mode, re);
+    this.re2 = re.re2() as unknown as Re2Internals;
+    this.names = Object.keys(this.re2.namedGroups);
+    this.plan = fastPathSupported() && this.re2.prog.numLb === 0 ? wholeTextPlan(this.re2.prog) : null;
+  }
+
+  private engine(): FastMatcher | null {
+    if (this.fast === undefined) {
+      this.fast = null;
+      const re2 = this.re2;
+      if (fastPathSupported() && re2.prog.numLb === 0 && !re2.longest) {
+        try {
+          this.fast = new FastMatcher(re2, this.re.pattern());
+        } catch {
+          this.fast = null;
+        }
+      }
+    }
+    return this.fast;
+  }
+
+  override test(subject: string): boolean {
+    if (this.plan !== null) return true;
+    const fast = this.engine();
+    if (fast !== null) {
+      const found = fast.test(subject);
+      if (found !== GAVE_UP) return found;
+    }
+    return super.test(subject);
+  }
+
+  override exec(subject: string): RegexMatch | null {
+    const slots = this.find(subject, 0);
+    return slots === null ? null : this.toMatch(subject, slots);
+  }
+
+  override *matchAll(subject: string): IterableIterator<RegexMatch> {
+    // As re2js's Matcher.find: after an empty match the search resumes one character further.
+    for (let pos = 0; pos <= subject.length; ) {
+      const slots = this.find(subject, pos);
+      if (slots === null) return;
+      yield this.toMatch(subject, slots);
+      const start = slots[0] as number;
+      pos = slots[1] as number;
+      if (start === pos) pos += charWidth(subject, pos);
+    }
+  }
+
+  /** The leftmost-first match at or after `pos`, as re2js's Matcher.find(pos) finds it. */
+  private find(subject: string, pos: number): Slots | null {
+    const plan = this.plan;
+    if (plan !== null) {
+      if (plan.anchored && pos > 0) return null;
+      const slots = new Array<number>(2 * (1 + this.groupCount)).fill(-1);
+      slots[0] = pos;
+      slots[1] = subject.length;
+      for (const [slot, at] of plan.slots) slots[slot] = at === 0 ? pos : subject.length;
+      return slots;
+    }
+    if (this.re2.onepass !== null) {
+      // An anchored one-pass program (RE2's OnePass engine): one linear pass, no search.
+      return this.re2.executeEngine(new TextWindow(subject, 0, subject.length), pos, UNANCHORED, 2 * (1 + this.groupCount));
+    }
+    const fast = this.engine();
+    if (fast !== null) {
+      const found = fast.find(subject, pos);
+      if (found !== GAVE_UP) return found;
+    }
+    const m = this.re.matcher(subject);
+    if (!m.find(pos)) return null;
+    const slots: number[] = [];
+    for (let g = 0; g <= this.groupCount; g++) slots.push(m.start(g), m.end(g));
+    return slots;
+  }
+
+  /** The match as re2js's exec builds it. */
+  private toMatch(subject: string, slots: Slots): RegexMatch {
+    const values: Array<string | undefined> = [];
+    for (let g = 0; g <= this.groupCount; g++) {
+      const s = slots[2 * g] as number;
+      const e = slots[2 * g + 1] as number;
+      values.push(s < 0 && e < 0 ? undefined : subject.substring(s, e));
+    }
+    let groups: Record<string, string | undefined> | undefined;
+    if (this.names.length > 0) {
+      groups = Object.create(null) as Record<string, string | undefined>;
+      for (const name of this.names) groups[name] = values[this.re2.namedGroups[name] as number];
+    }
+    return Object.assign(values, { index: slots[0] as number, input: subject, groups });
+  }
+}
+
 
 function literalMatch(text: string, index: number): RegexMatch {
   return Object.assign([text], { index });
@@ -834,9 +1863,9 @@ function flagsOf(extraFlags: string): Flags {
   return f;
 }
 
-function build(pattern: string, mode: RegexMode, extraFlags: string): SafeRegex {
+function build(pattern: string, mode: RegexMode, extraFlags: string, reference = false): SafeRegex {
   const t = new Translator(pattern, flagsOf(extraFlags)).run();
-  if (t.literal !== null) {
+  if (t.literal !== null && !reference) {
     if (t.literal.length > MAX_PROGRAM_SIZE) throw new RegexError(`pattern too large: ${t.literal.length} characters of text, at most ${MAX_PROGRAM_SIZE}`);
     return new LiteralRegex(pattern, mode, t.literal);
   }
@@ -852,7 +1881,7 @@ function build(pattern: string, mode: RegexMode, extraFlags: string): SafeRegex 
   if (size > MAX_PROGRAM_SIZE) {
     throw new RegexError(`pattern too large: it compiles to ${size} instructions (each repetition counts its copies), at most ${MAX_PROGRAM_SIZE}`);
   }
-  return new Re2Regex(pattern, mode, re);
+  return reference ? new ReferenceRegex(pattern, mode, re) : new Re2Regex(pattern, mode, re);
 }
 
 /**
@@ -877,4 +1906,13 @@ export function compileJavaRegex(pattern: string, mode: RegexMode, extraFlags = 
   cache.set(key, hit);
   if (hit instanceof RegexError) throw hit;
   return hit;
+}
+
+/**
+ * For tests: the pattern as compileJavaRegex translates it, matched by re2js's own API only
+ * (no DFA fast path, no whole-text shortcut, no indexOf for plain text), not cached. The
+ * results of compileJavaRegex must equal these.
+ */
+export function compileJavaRegexReference(pattern: string, mode: RegexMode, extraFlags = ""): SafeRegex {
+  return build(pattern, mode, extraFlags, true);
 }
