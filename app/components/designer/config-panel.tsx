@@ -23,6 +23,8 @@ interface DynamicRow {
   key: number;
   name: string;
   value: string;
+  /** The value is a secret: masked, encrypted at rest (the processor's sensitiveDynamicProperties). */
+  sensitive: boolean;
 }
 
 interface FormState {
@@ -45,9 +47,10 @@ function initialForm(proc: ProcessorConfig, info: ProcessorTypeInfo | undefined)
   const properties: Record<string, string> = {};
   const dynamic: DynamicRow[] = [];
   let key = 0;
+  const secret = new Set(proc.sensitiveDynamicProperties ?? []);
   for (const [k, v] of Object.entries(proc.properties)) {
     if (declared.has(k) || !info?.dynamicProperties) properties[k] = v;
-    else dynamic.push({ key: key++, name: k, value: v });
+    else dynamic.push({ key: key++, name: k, value: v, sensitive: secret.has(k) });
   }
   const s = proc.scheduling;
   return {
@@ -72,6 +75,12 @@ function dependencyMet(p: PropertyInfo, values: Record<string, string>, all: Pro
   const v = values[p.dependsOn.property] || dep?.defaultValue;
   if (!v) return false;
   return p.dependsOn.values ? p.dependsOn.values.includes(v) : true;
+}
+
+/** Names of the dynamic properties marked sensitive, or undefined when there are none. */
+function sensitiveDynamic(f: FormState): string[] | undefined {
+  const names = f.dynamic.filter((d) => d.sensitive && d.name.trim() !== "").map((d) => d.name.trim());
+  return names.length ? names : undefined;
 }
 
 /** The properties map the form stands for: set values only, dynamic rows included. */
@@ -240,6 +249,7 @@ export function ConfigPanel({
       name: form.name.trim(),
       comments: form.comments.trim() ? form.comments : undefined,
       properties: formProperties(form),
+      sensitiveDynamicProperties: sensitiveDynamic(form),
       scheduling: schedulingOf(form) as ProcessorConfig["scheduling"],
       autoTerminate: form.autoTerminate.filter((r) => rels.includes(r)),
     });
@@ -415,12 +425,28 @@ export function ConfigPanel({
                     />
                     <input
                       aria-label={`Dynamic property ${i + 1} value`}
-                      placeholder="value"
-                      value={d.value}
+                      type={d.sensitive ? "password" : "text"}
+                      autoComplete={d.sensitive ? "new-password" : "off"}
+                      placeholder={d.value === SENSITIVE_PLACEHOLDER ? "Sensitive value set (type to replace)" : "value"}
+                      value={d.value === SENSITIVE_PLACEHOLDER ? "" : d.value}
                       onChange={(e) => set("dynamic", form.dynamic.map((x) => (x.key === d.key ? { ...x, value: e.target.value } : x)))}
                       className={`${inputClass(rowProblems.length > 0)} font-mono text-xs`}
                       spellCheck={false}
                     />
+                    <label
+                      className="flex items-center gap-0.5 text-[10px] text-slate-600"
+                      // A stored secret cannot become plain text: its value never reaches the browser.
+                      title={d.value === SENSITIVE_PLACEHOLDER ? "Type a new value to make it plain text" : "Encrypt at rest and never show this value"}
+                    >
+                      <input
+                        type="checkbox"
+                        aria-label={`Dynamic property ${i + 1} sensitive`}
+                        checked={d.sensitive}
+                        disabled={d.sensitive && d.value === SENSITIVE_PLACEHOLDER}
+                        onChange={(e) => set("dynamic", form.dynamic.map((x) => (x.key === d.key ? { ...x, sensitive: e.target.checked } : x)))}
+                      />
+                      sensitive
+                    </label>
                     <button
                       type="button"
                       aria-label={`Remove dynamic property ${d.name || i + 1}`}
@@ -440,7 +466,7 @@ export function ConfigPanel({
             })}
             <button
               type="button"
-              onClick={() => set("dynamic", [...form.dynamic, { key: nextKey.current++, name: "", value: "" }])}
+              onClick={() => set("dynamic", [...form.dynamic, { key: nextKey.current++, name: "", value: "", sensitive: false }])}
               className="rounded border border-dashed border-slate-400 px-2 py-0.5 text-xs text-slate-700 hover:bg-slate-50"
             >
               + Add property

@@ -47,6 +47,8 @@ function DiffView({ diff }: { diff: FlowDiff }) {
     <div data-testid="diff-view">
       {section("Processors", diff.processors)}
       {section("Connections", diff.connections)}
+      {section("Controller services", diff.services)}
+      {section("Process groups", diff.groups)}
     </div>
   );
 }
