@@ -1093,6 +1093,13 @@ class FastMatcher {
   private readonly contextFree: boolean;
   /** Group extraction at DFA speed for one-pass patterns; built on first use, null when not one-pass. */
   private spanCaptures: SpanCaptures | null | undefined;
+  /** Finds the next character that can start a match, when no thread is alive (see buildSkip); null: none. */
+  private skip: RegExp | null = null;
+  /** Skips made and characters skipped, to drop `skip` where it hops too often to pay. */
+  private skipHops = 0;
+  private skipChars = 0;
+  /** Set when skipping did not pay: the next search drops `skip` (and the entries that stop for it). */
+  private dropSkip = false;
   // Scratch for building states.
   private readonly seen: Int32Array;
   private readonly queued: Int32Array;
@@ -1165,6 +1172,38 @@ class FastMatcher {
     this.seen = new Int32Array(n);
     this.queued = new Int32Array(n);
     this.stack = new Int32Array(2 * n + 2);
+    this.skip = this.buildSkip();
+  }
+
+  /**
+   * RE2 skips with memchr through text where no match can start. Here: when the pattern has no
+   * literal prefix and asserts nothing about neighbours (so one start state serves everywhere
+   * but at 0), the characters whose transition leaves that state, as one character class of a
+   * JavaScript RegExp. A single class cannot backtrack: V8 scans for it in linear time, much
+   * faster than the DFA reads. Only when those characters are few (at most 16 of printable
+   * ASCII, e.g. f F p P for (?i)fatal|panic); the search drops it when hops average under 16.
+   */
+  private buildSkip(): RegExp | null {
+    if (this.prefix !== "" || this.needWord || this.needLine || this.edgeCol > 1024) return null;
+    const dfa = this.fwd;
+    const s0 = dfa.start(KIND_OTHER, NO_PCS, FLAG_SEARCHING);
+    if (s0 < 0) return null;
+    const row0 = s0 * dfa.cols;
+    let cls = "";
+    let ascii = 0;
+    for (let c = 0; c < this.edgeCol; c++) {
+      const lo = c === 0 ? 0 : (this.bounds[c - 1] as number);
+      const hi = c === this.edgeCol - 1 ? 0x10ffff : (this.bounds[c] as number) - 1;
+      const t = this.build(dfa, row0, lo, c, 0, true);
+      if (t === GAVE_UP) return null;
+      if (t >> 2 === row0 && (t & ENTRY_MATCH) === 0) continue;
+      cls += `\\u{${lo.toString(16)}}-\\u{${hi.toString(16)}}`;
+      ascii += Math.max(0, Math.min(hi, 0x7e) - Math.max(lo, 0x20) + 1);
+      if (ascii > 16) return null;
+    }
+    // Rebuilt on demand, now with ENTRY_EMPTY on the way into the start state (see entry).
+    dfa.clear();
+    return new RegExp(`[${cls}]`, "gu");
   }
 
   /** A fresh mark for `seen` and `queued` (cleared when the counter would overflow). */
@@ -1329,7 +1368,7 @@ class FastMatcher {
       t = forward ? this.forwardStep(s, r) : this.reverseStep(s, r);
       if (t < 0) return GAVE_UP;
     }
-    const entry = dfa.entry(t, this.prefix !== "");
+    const entry = dfa.entry(t, this.prefix !== "" || (forward && this.skip !== null));
     dfa.trans[s * dfa.cols + col] = entry;
     return entry;
   }
@@ -1340,6 +1379,11 @@ class FastMatcher {
    */
   forwardEnd(text: string, pos: number, earliest: boolean): number {
     const dfa = this.fwd;
+    if (this.dropSkip) {
+      this.dropSkip = false;
+      this.skip = null;
+      dfa.clear();
+    }
     dfa.resetAt = -1;
     const n = text.length;
     const latin1 = this.latin1Class;
@@ -1388,9 +1432,37 @@ class FastMatcher {
           row = this.forwardStart(text, i);
           if (row < 0) return GAVE_UP;
           trans = dfa.trans;
+        } else if (this.skip !== null && i < n && dfa.flags[row / dfa.cols] === (KIND_OTHER | FLAG_SEARCHING)) {
+          i = this.skipFrom(text, i);
+          row = this.forwardStart(text, i);
+          if (row < 0) return GAVE_UP;
+          trans = dfa.trans;
         }
       }
     }
+  }
+
+  /** The next position from `i` whose character can start a match (the text's length if none). */
+  private skipFrom(text: string, i: number): number {
+    const skip = this.skip as RegExp;
+    skip.lastIndex = i;
+    let j = text.length;
+    if (skip.test(text)) {
+      // The class matched one code point just before lastIndex: a surrogate pair or one unit.
+      j = skip.lastIndex - 1;
+      const c = text.charCodeAt(j);
+      if (c >= 0xdc00 && c <= 0xdfff && j - 1 >= i) {
+        const h = text.charCodeAt(j - 1);
+        if (h >= 0xd800 && h <= 0xdbff) j--;
+      }
+    }
+    this.skipChars += j - i;
+    if (++this.skipHops === 256) {
+      if (this.skipChars < 16 * 256) this.dropSkip = true;
+      this.skipHops = 0;
+      this.skipChars = 0;
+    }
+    return j;
   }
 
   private forwardStart(text: string, pos: number): number {
@@ -1521,10 +1593,13 @@ class SpanCaptures {
   private readonly edgeCol: number;
   private readonly latin1Class: Int32Array;
   private readonly bounds: Int32Array;
-  /** Per state row and class: index into next/slots, -1 when not built. */
+  /**
+   * Per state row and class, -1 when not built, else where the walk stops plus 2 (a state, or
+   * SPAN_MATCH, SPAN_FAIL) in the low 11 bits and, above them, which list of `slots` it sets (0:
+   * none). One-pass programs have under 1,000 instructions, so states fit.
+   */
   private readonly table: Int32Array;
-  private readonly next: number[] = [];
-  private readonly slots: Int32Array[] = [];
+  private readonly slots: Int32Array[] = [new Int32Array(0)];
 
   constructor(
     private readonly onePass: Re2OnePass,
@@ -1572,11 +1647,13 @@ class SpanCaptures {
       }
       break;
     }
-    const id = this.next.length;
-    this.next.push(next);
-    this.slots.push(Int32Array.from(slots));
-    this.table[state * this.cols + col] = id;
-    return id;
+    let entry = next + 2;
+    if (slots.length > 0) {
+      entry |= this.slots.length << 11;
+      this.slots.push(Int32Array.from(slots));
+    }
+    this.table[state * this.cols + col] = entry;
+    return entry;
   }
 
   /** The capture slots of the match that spans exactly [start, end), null if none, or SPAN_UNSURE. */
@@ -1594,8 +1671,11 @@ class SpanCaptures {
         t = this.build(state, r, col);
         if (t === SPAN_UNSURE) return SPAN_UNSURE;
       }
-      for (const slot of this.slots[t] as Int32Array) caps[slot] = pos;
-      const next = this.next[t] as number;
+      if (t >= 2048) {
+        const slots = this.slots[t >> 11] as Int32Array;
+        for (let k = 0; k < slots.length; k++) caps[slots[k] as number] = pos;
+      }
+      const next = (t & 2047) - 2;
       if (next === SPAN_MATCH) {
         if (pos !== end) return null;
         caps[0] = start;
@@ -1811,7 +1891,11 @@ class Re2Regex extends ReferenceRegex {
       groups = Object.create(null) as Record<string, string | undefined>;
       for (const name of this.names) groups[name] = values[this.re2.namedGroups[name] as number];
     }
-    return Object.assign(values, { index: slots[0] as number, input: subject, groups });
+    const match = values as Array<string | undefined> & { index: number; input: string; groups: typeof groups };
+    match.index = slots[0] as number;
+    match.input = subject;
+    match.groups = groups;
+    return match;
   }
 }
 

@@ -159,6 +159,16 @@ describe("the fast path gives re2js's results", () => {
     expectSame("(b)a[ab]{14}(b)", [text], ["find"]);
   });
 
+  it("skipping to characters that can start a match (contains), and dropping that where it hops too often", () => {
+    const text = Array.from({ length: 2000 }, (_, i) => `line ${i} status=${i % 9 === 0 ? "FATAL" : "ok"} 😀${i % 13 === 0 ? "😂" : ""}`).join("\n");
+    for (const p of ["(?i)fatal|panic", "(?i)(fatal)", "[😂-😃]", "(😂)(.)", "[😀-😂]\\n", "y|😂", "q?z", "(?i)k\\d"]) {
+      expectSame(p, [text, "", "fatal", "x😂"], ["find"]);
+    }
+    // Digits everywhere: skips are short, so the search stops using them; results stay the same.
+    const digits = "0123456789 ".repeat(3000) + "5x";
+    for (let round = 0; round < 3; round++) expectSame("\\dx|y", [digits], ["find"]);
+  });
+
   it("case-insensitive and Unicode classes on the one-pass group table", () => {
     const subjects = ["KEY=1 Key=22 key=333", "K=1 ſ=2", "Straße=5", "ǅ=1 ǆ=2 Ǆ=3"];
     for (const p of ["(?i)(key)=(\\d+)", "(?i)(k)=(\\d)", "(?i)(s)=(\\d)", "(\\p{Lu})=(\\d)", "(?i)(ǆ)=(\\d)", "(\\w+)=(\\d+)", "([^=]+)=(.*)"]) {
