@@ -141,6 +141,21 @@ export class FlowController {
   private env: NodeEnvironment | undefined;
   /** Runs the group commit's housekeeping while no rounds run (see startScheduler). */
   private housekeeping: NodeJS.Timeout | null = null;
+  /** Whether primary-only processors may run here (see setPrimary). A lone node is its own primary. */
+  private primary = true;
+  /** Primary-only processors that would be running, waiting for this node to become primary. */
+  private readonly waitingForPrimary = new Set<string>();
+  /**
+   * Awaited before a primary-only processor starts on the primary: a cluster node restores the
+   * processor's state from the previous primary there. A rejection is a bulletin; the processor
+   * still starts.
+   */
+  beforePrimaryStart: ((processorId: string) => Promise<void>) | null = null;
+  /**
+   * Called after each group commit that ran onCommitted callbacks (where processors save their
+   * state): a cluster node mirrors primary-only state there. Must not throw.
+   */
+  afterCommit: (() => void) | null = null;
 
   constructor(private readonly opts: ControllerOptions) {
     this.scheduler = new Scheduler(() => this.nodeList, { afterRound: () => this.groupCommit() });
@@ -305,7 +320,10 @@ export class FlowController {
     // From here to rewire() nothing awaits: the scheduler sees the old flow or the new one.
     this.flowServices = servicesOf(flow);
     for (const id of plan.connectionsRemoved) this.connections.delete(id);
-    for (const id of plan.removed) this.nodes.delete(id);
+    for (const id of plan.removed) {
+      this.nodes.delete(id);
+      this.waitingForPrimary.delete(id);
+    }
     for (const p of flow.processors) {
       const old = this.nodes.get(p.id);
       if (!old) this.nodes.set(p.id, this.createNode(p, v.invalid));
@@ -335,7 +353,8 @@ export class FlowController {
       else if (stateChanged) node.enable();
       let run = false;
       if (!before.has(p.id) || stateChanged) run = p.state === "running";
-      else if (plan.restarted.has(p.id)) run = wasRunning.has(p.id) || (p.state === "running" && plan.wasInvalid.has(p.id));
+      else if (plan.restarted.has(p.id)) run = wasRunning.has(p.id) || this.waitingForPrimary.has(p.id) || (p.state === "running" && plan.wasInvalid.has(p.id));
+      if (stateChanged && p.state !== "running") this.waitingForPrimary.delete(p.id);
       if (run && this.scheduler.isRunning) toStart.push(p.id);
     }
     await this.startAll(toStart);
@@ -410,8 +429,10 @@ export class FlowController {
   /** Starts these processors; one that cannot start stays stopped (problems or a bulletin say why). */
   private async startAll(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
+      const node = this.nodes.get(id);
+      if (!node) continue;
       try {
-        await this.nodes.get(id)?.start();
+        await this.startNode(node);
       } catch {
         // Invalid: status shows it with its problems. onScheduled failed: start() raised a bulletin.
       }
@@ -522,6 +543,7 @@ export class FlowController {
         this.bulletins.add("error", "controller", "Flow Controller", `onCommitted callback failed: ${String(e)}`);
       }
     }
+    if (committed.length > 0) this.afterCommit?.();
     const now = Date.now();
     if (repo.flowFiles.needsCheckpoint(now)) repo.flowFiles.checkpoint(this.queueCheckpoints(), now);
     if (now - this.lastCleanup > HOUSEKEEPING_MS) {
@@ -555,13 +577,62 @@ export class FlowController {
     for (const p of flow.processors) {
       const node = this.nodes.get(p.id)!;
       if (node.state === "disabled") continue;
-      if (opts.all || p.state === "running") await node.start();
+      if (opts.all || p.state === "running") await this.startNode(node);
     }
   }
 
+  /** Starts a processor; a primary-only one on a node that is not primary waits (see setPrimary). */
   async startProcessor(id: string): Promise<void> {
     const node = this.requireNode(id);
     this.startScheduler();
+    await this.startNode(node);
+  }
+
+  /** True when this node runs primary-only processors (the default outside a cluster). */
+  get isPrimary(): boolean {
+    return this.primary;
+  }
+
+  /** Primary-only processors that would be running but wait for this node to become primary. */
+  get standby(): string[] {
+    return [...this.waitingForPrimary];
+  }
+
+  /**
+   * Makes this node the cluster's primary or not. Gaining it starts the primary-only processors
+   * waiting for it (after beforePrimaryStart); losing it stops the running ones, waiting for
+   * their tasks and onStopped, and they wait for the next time. Idempotent.
+   */
+  async setPrimary(primary: boolean): Promise<void> {
+    this.primary = primary;
+    if (primary) {
+      await this.startAll([...this.waitingForPrimary]);
+      return;
+    }
+    const running = [...this.nodes.values()].filter((n) => isPrimaryOnly(n) && (n.state === "running" || n.state === "starting"));
+    for (const n of running) this.waitingForPrimary.add(n.componentId);
+    await Promise.all(running.map((n) => n.stop()));
+    this.groupCommit();
+  }
+
+  /**
+   * Every start goes through here. A valid primary-only processor on a node that is not the
+   * primary is not started but remembered (an invalid or disabled one fails as usual). The
+   * primary is checked again after beforePrimaryStart, which may outlast the lease.
+   */
+  private async startNode(node: ProcessorNode): Promise<void> {
+    this.waitingForPrimary.delete(node.componentId);
+    if (isPrimaryOnly(node) && node.isValid && node.state !== "disabled") {
+      if (this.primary && node.state === "stopped" && this.beforePrimaryStart) {
+        await this.beforePrimaryStart(node.componentId).catch((e: unknown) =>
+          this.bulletins.add("warn", node.componentId, node.name, `could not restore the state of the previous primary: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      }
+      if (!this.primary) {
+        this.waitingForPrimary.add(node.componentId);
+        return;
+      }
+    }
     await node.start();
   }
 
@@ -576,6 +647,7 @@ export class FlowController {
   }
 
   async stopProcessor(id: string): Promise<void> {
+    this.waitingForPrimary.delete(id);
     await this.requireNode(id).stop();
     this.groupCommit();
   }
@@ -598,6 +670,7 @@ export class FlowController {
 
   /** Stops every processor and the scheduler, and makes everything durable. */
   async stop(): Promise<void> {
+    this.waitingForPrimary.clear();
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     await this.scheduler.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
@@ -794,6 +867,11 @@ function queueSettings(c: ConnectionConfig): QueueSettings {
     prioritizers: c.prioritizers as PrioritizerName[],
     expirationMs: parseDuration(c.expiration),
   };
+}
+
+/** True for a processor that runs on the cluster's primary node only (scheduling.executionNode). */
+function isPrimaryOnly(node: ProcessorNode): boolean {
+  return node.spec.scheduling.executionNode === "primary";
 }
 
 /** Validation problems that involve the graph (unconnected relationships...), not the node's own config. */
