@@ -11,13 +11,35 @@
  * - calls for one flow are applied one at a time, in the order they arrive;
  * - a node never runs processor code on its caller's event loop.
  */
-import type { LineageGraph, ProvenanceEvent, ProvenanceQuery } from "../core/provenance";
+import type { LineageGraph as NodeLineageGraph, ProvenanceEvent as NodeProvenanceEvent, ProvenanceQuery } from "../core/provenance";
 import type { Bulletin } from "../core/stats";
 import type { ConfigProblem, ElFunctionInfo, FlowAnalysis, ProcessorTypeInfo } from "./designer-catalog";
 import type { EngineStatus, QueuedFlowFile } from "./engine";
 import type { FlowDocument, FlowProblem } from "./flow-format";
+import type { NodeErrorCode } from "./node-errors";
 
-export type { LineageGraph, ProvenanceEvent, ProvenanceQuery, Bulletin };
+export type { ProvenanceQuery, Bulletin };
+
+/**
+ * A provenance event. From a cluster (engine/cluster/coordinator.ts), `node` names the node
+ * that holds it and `eventId` is cluster-wide (it encodes that node; see the coordinator).
+ */
+export type ProvenanceEvent = NodeProvenanceEvent & { node?: string };
+
+/** Lineage of a FlowFile. From a cluster, merged over the nodes that answered in time. */
+export interface LineageGraph extends Omit<NodeLineageGraph, "events"> {
+  events: ProvenanceEvent[];
+  /** Cluster only: nodes that did not answer in time (their events are missing). */
+  unavailable?: NodeFailure[];
+}
+
+/** Why one node of a cluster refused or failed a request. */
+export interface NodeFailure {
+  /** The node's id (its `--name`). */
+  node: string;
+  code: NodeErrorCode;
+  message: string;
+}
 
 /** Who a node is. */
 export interface NodeInfo {
@@ -34,6 +56,10 @@ export interface NodeInfo {
    * the ui-isolation benchmark reads it.
    */
   busyMs: number;
+  /** Whether primary-only processors run here (always true outside a cluster). */
+  primary?: boolean;
+  /** From a cluster coordinator: its members and primary. */
+  cluster?: ClusterInfo;
 }
 
 /** One deployed flow on a node. */
@@ -52,6 +78,12 @@ export interface DeployRequest {
   flowId: string;
   revision: number;
   snapshot: FlowDocument;
+  /**
+   * Cluster only: the nodes (ids) that run the flow, or "all" (every node, including those that
+   * join later). Absent: the nodes it runs on already, or "all" for a flow not deployed yet.
+   * A single node ignores it.
+   */
+  targets?: string[] | "all";
 }
 
 /** What `deploy` did. */
@@ -67,12 +99,26 @@ export interface DeployResult extends DeploymentSummary {
   changes: { restarted: string[]; added: string[]; removed: string[]; connectionsAdded: string[]; connectionsRemoved: string[]; connectionsUpdated: string[] } | null;
   /** Processors marked running that could not start, with the reason (they show as invalid). */
   failures: Array<{ id: string; message: string }>;
+  /** Cluster only: what each target node did (the fields above merge them). */
+  nodes?: Array<{ node: string; result: DeployResult }>;
 }
 
 /** Live status of one deployed flow. */
 export interface FlowStatus extends EngineStatus {
   revision: number;
   pending: FlowProblem[];
+  /**
+   * Primary-only processors marked running that wait here because this node is not the
+   * cluster's primary (they show as stopped). Absent when none wait.
+   */
+  standby?: string[];
+  /**
+   * Cluster only: each node's own status. The fields above merge them (see
+   * engine/cluster/merge.ts): counters, queue sizes and active tasks are summed.
+   */
+  nodes?: Array<{ node: string; status: FlowStatus }>;
+  /** Cluster only: nodes running the flow that did not answer in time. */
+  unavailable?: NodeFailure[];
 }
 
 /** What the designer needs to edit flows: processor types, EL functions, sensitive property names. */
@@ -107,7 +153,8 @@ export interface QueuedContent {
 /** Something a node reports without being asked. */
 export type NodeEvent =
   | { type: "status"; flowId: string; status: FlowStatus }
-  | { type: "bulletin"; flowId: string; bulletin: Bulletin }
+  /** `node`: from a cluster, the node that raised it. */
+  | { type: "bulletin"; flowId: string; bulletin: Bulletin; node?: string }
   | { type: "undeployed"; flowId: string };
 
 /** Stops a subscription. Idempotent. */
@@ -161,8 +208,11 @@ export interface NodeApi {
 
   // ---- status and queues
   status(flowId: string, opts?: { bulletinsSince?: number }): Promise<FlowStatus>;
-  /** The first `limit` (≤ 1000, default 100) FlowFiles of a queue in the order they will be taken. */
-  listQueue(flowId: string, connectionId: string, limit?: number): Promise<QueuedFlowFile[]>;
+  /**
+   * The first `limit` (≤ 1000, default 100) FlowFiles of a queue in the order they will be taken.
+   * From a cluster: each node's queue in turn, `node` naming it, `position` its place there.
+   */
+  listQueue(flowId: string, connectionId: string, limit?: number): Promise<Array<QueuedFlowFile & { node?: string }>>;
   queuedContent(flowId: string, connectionId: string, uuid: string): Promise<QueuedContent>;
   /** Drops every queued FlowFile (with DROP events); resolves with how many. */
   emptyQueue(flowId: string, connectionId: string): Promise<number>;
@@ -182,6 +232,59 @@ export interface NodeApi {
    * raised, and "undeployed" when the flow goes away.
    */
   subscribe(flowId: string, listener: (event: NodeEvent) => void): Unsubscribe;
+}
+
+/** How a cluster sees one of its nodes: "decommissioned" is set by the coordinator and wins. */
+export type MemberState = "connected" | "disconnected" | "decommissioned";
+
+/** One node of a cluster, from its last signed heartbeat. */
+export interface ClusterMember {
+  /** The node's id: its `--name`, unique in the cluster. */
+  id: string;
+  /** Host name of the machine it runs on. */
+  host: string;
+  pid: number;
+  startedAt: number;
+  dataDir: string;
+  state: MemberState;
+  /** A heartbeat is current (false for disconnected ones; a decommissioned node may be either). */
+  alive: boolean;
+  /** Milliseconds since its last heartbeat. */
+  heartbeatAgeMs: number;
+  /** Holds the primary lease. */
+  primary: boolean;
+  flows: Array<{ flowId: string; revision: number; running: boolean }>;
+  /** FlowFiles queued on the node, over all its flows. */
+  queued: { count: number; bytes: number };
+  /** CPU used by the node process over the last heartbeat interval, in percent of one core. */
+  cpuPercent: number;
+  heap: { usedBytes: number; totalBytes: number };
+}
+
+/** A cluster as `info().cluster` describes it. */
+export interface ClusterInfo {
+  /** The cluster's name (its Redis key namespace). */
+  name: string;
+  /** Id of the primary node, or null while there is none. */
+  primary: string | null;
+  members: ClusterMember[];
+}
+
+/**
+ * The node API of a whole cluster (engine/cluster/coordinator.ts), plus membership. The
+ * NodeApi methods fan out to the nodes and merge what they answer; see the coordinator.
+ */
+export interface ClusterApi extends NodeApi {
+  /** Every known node, connected or not (a removed one is gone until it heartbeats again). */
+  members(): Promise<ClusterMember[]>;
+  /** Forgets a disconnected node. "invalid-state" while it is connected; "not-found" if unknown. */
+  removeNode(id: string): Promise<void>;
+  /** Marks a node decommissioned: it undeploys its flows (keeping their data) and takes no deploys. */
+  decommission(id: string): Promise<void>;
+  /** Ends a decommission: the node runs the flows targeted at it again. */
+  recommission(id: string): Promise<void>;
+  /** searchProvenance, plus the nodes that did not answer in time. */
+  provenanceSearch(flowId: string, query: ProvenanceQuery): Promise<{ events: ProvenanceEvent[]; unavailable: NodeFailure[] }>;
 }
 
 /** The method names a transport carries (everything but `subscribe`, which is a stream). */

@@ -4,8 +4,13 @@
  *
  * This class is the in-process implementation. The designer never holds one on its own event
  * loop: it talks to a node in a worker thread through engine/api/local-node.ts, and a worker
- * node (issue "Worker nodes") will serve the same class over Redis.
+ * node (`sluice node`, engine/cluster/worker-node.ts) serves the same class over Redis.
+ *
+ * Primary node: processors with `scheduling.executionNode: "primary"` run only while the node is
+ * primary (`setPrimary`); a node outside a cluster is its own primary. In a cluster their state
+ * dir follows the primary through a PrimaryStateStore.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,7 +52,28 @@ export interface NodeOptions {
   logLevel?: string;
   /** How often subscribers get a status frame. @default 1000 */
   statusIntervalMs?: number;
+  /** Whether primary-only processors run (see setPrimary). @default true: a lone node is its own primary */
+  primary?: boolean;
+  /** Where the state of primary-only processors is kept for the next primary (a cluster). @default none */
+  primaryState?: PrimaryStateStore;
 }
+
+/**
+ * Where a cluster keeps the state dirs of primary-only processors, so the next primary goes on
+ * where the last one stopped (GenerateFlowFile's count, ListFile's listing). The node saves a
+ * processor's files after each commit that changed them, and loads them before the processor
+ * starts on the primary. Only plain files directly in the state dir travel, at most
+ * MAX_MIRRORED_STATE_BYTES in all.
+ */
+export interface PrimaryStateStore {
+  /** Saves the files; resolves false, saving nothing, when this node no longer holds the primary. */
+  save(flowId: string, processorId: string, files: Record<string, Uint8Array>): Promise<boolean>;
+  /** The files last saved for the processor, or null when none were. */
+  load(flowId: string, processorId: string): Promise<Record<string, Uint8Array> | null>;
+}
+
+/** The most state a primary-only processor may have for it to follow the primary. */
+export const MAX_MIRRORED_STATE_BYTES = 1024 * 1024;
 
 interface Deployed {
   engine: Engine;
@@ -77,6 +103,11 @@ export class SluiceNode implements NodeApi {
   private readonly watchers = new Map<string, { listeners: Set<(e: NodeEvent) => void>; timer: ReturnType<typeof setInterval> }>();
   private readonly composition: Composition;
   private closed = false;
+  private primary: boolean;
+  /** Per `<flowId>/<processorId>`: hash of the state last saved to (or loaded from) the store. */
+  private readonly mirrored = new Map<string, string>();
+  /** Per `<flowId>/<processorId>`: the save in flight, and whether another must follow it. */
+  private readonly saving = new Map<string, { done: Promise<void>; again: boolean }>();
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -85,6 +116,7 @@ export class SluiceNode implements NodeApi {
     this.dataDir = lock.dir;
     this.name = opts.name ?? os.hostname();
     this.composition = opts.composition ?? defaultComposition();
+    this.primary = opts.primary ?? true;
   }
 
   /** Locks `opts.dataDir` (throws NodeError "data-dir-locked" when another process holds it). */
@@ -158,6 +190,7 @@ export class SluiceNode implements NodeApi {
       startedAt: this.startedAt,
       flows: [...this.flows].map(([id, d]) => this.summary(id, d)),
       busyMs: Math.round(u.active),
+      primary: this.primary,
     };
   }
 
@@ -178,13 +211,7 @@ export class SluiceNode implements NodeApi {
   }
 
   async validateConnectionSettings(input: ConnectionSettingsInput): Promise<ConfigProblem[]> {
-    const out: ConfigProblem[] = [];
-    if (!/^\s*\d+\s*$/.test(input.objectThreshold) || Number(input.objectThreshold) < 1) out.push({ property: "objectThreshold", message: "must be a whole number of at least 1" });
-    const size = dataSizeProblem(input.dataSizeThreshold);
-    if (size) out.push({ property: "dataSizeThreshold", message: size });
-    const exp = durationProblem(input.expiration);
-    if (exp) out.push({ property: "expiration", message: exp });
-    return out;
+    return connectionSettingsProblems(input);
   }
 
   // ---- deployment
@@ -284,8 +311,136 @@ export class SluiceNode implements NodeApi {
       pending: [],
       stopBulletins: engine.controller.bulletins.subscribe((bulletin) => this.emit(flowId, { type: "bulletin", flowId, bulletin })),
     };
+    // Nothing runs yet, so this only sets the flag, before any processor starts.
+    void engine.controller.setPrimary(this.primary);
+    const store = this.opts.primaryState;
+    if (store) {
+      engine.controller.beforePrimaryStart = (processorId) => this.loadState(store, flowId, processorId);
+      engine.controller.afterCommit = () => this.saveChangedState(store, flowId);
+    }
     this.flows.set(flowId, d);
     return d;
+  }
+
+  private stateDir(flowId: string, processorId: string): string {
+    return path.join(this.flowDir(flowId), "state", processorId);
+  }
+
+  /**
+   * The plain files directly in a processor's state dir, or null when they are larger than
+   * MAX_MIRRORED_STATE_BYTES. A missing dir has no files.
+   */
+  private readState(dir: string): Record<string, Uint8Array> | null {
+    const files: Record<string, Uint8Array> = {};
+    let total = 0;
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return files;
+    }
+    for (const e of names) {
+      if (!e.isFile()) continue;
+      const bytes = fs.readFileSync(path.join(dir, e.name));
+      total += bytes.length;
+      if (total > MAX_MIRRORED_STATE_BYTES) return null;
+      files[e.name] = new Uint8Array(bytes);
+    }
+    return files;
+  }
+
+  /**
+   * After a commit on the primary: saves the state of each primary-only processor whose files
+   * changed since the last save. Why compare contents and not mtimes: two commits within one
+   * clock tick may write the same size, and the last one must not be missed. One save per
+   * processor is in flight at a time; a change meanwhile is saved after it (latest files win).
+   */
+  private saveChangedState(store: PrimaryStateStore, flowId: string): void {
+    const d = this.flows.get(flowId);
+    if (!d || !this.primary) return;
+    for (const n of d.engine.controller.nodes.values()) {
+      if (n.spec.scheduling.executionNode !== "primary") continue;
+      const key = `${flowId}/${n.componentId}`;
+      const inFlight = this.saving.get(key);
+      if (inFlight) {
+        inFlight.again = true;
+        continue;
+      }
+      this.saveState(store, flowId, n.componentId, d);
+    }
+  }
+
+  private saveState(store: PrimaryStateStore, flowId: string, processorId: string, d: Deployed): void {
+    const key = `${flowId}/${processorId}`;
+    const name = d.engine.controller.nodes.get(processorId)?.name ?? processorId;
+    const files = this.readState(this.stateDir(flowId, processorId));
+    if (files === null) {
+      if (this.mirrored.get(key) !== "too-large") {
+        this.mirrored.set(key, "too-large");
+        d.engine.controller.bulletins.add("warn", processorId, name, `its state is larger than ${MAX_MIRRORED_STATE_BYTES} bytes, so the next primary node cannot take it over`);
+      }
+      return;
+    }
+    const hash = stateHash(files);
+    if (this.mirrored.get(key) === hash) return;
+    const entry = { done: Promise.resolve(), again: false };
+    entry.done = store
+      .save(flowId, processorId, files)
+      .then(
+        (saved) => {
+          if (saved) this.mirrored.set(key, hash);
+        },
+        (e: unknown) => {
+          d.engine.controller.bulletins.add("warn", processorId, name, `could not save its state for the next primary node: ${e instanceof Error ? e.message : String(e)}`);
+        },
+      )
+      .finally(() => {
+        this.saving.delete(key);
+        if (entry.again && this.flows.get(flowId) === d) this.saveState(store, flowId, processorId, d);
+      });
+    this.saving.set(key, entry);
+  }
+
+  /** Before a primary-only processor starts here: replaces its state dir with the store's files. */
+  private async loadState(store: PrimaryStateStore, flowId: string, processorId: string): Promise<void> {
+    const files = await store.load(flowId, processorId);
+    if (!files) return;
+    const dir = this.stateDir(flowId, processorId);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isFile() && !(e.name in files)) fs.rmSync(path.join(dir, e.name));
+    for (const [name, bytes] of Object.entries(files)) {
+      // Names come from a signed store; still, only plain names may become paths.
+      if (name !== path.basename(name) || name === "." || name === "..") continue;
+      fs.writeFileSync(path.join(dir, name), bytes);
+    }
+    this.mirrored.set(`${flowId}/${processorId}`, stateHash(files));
+  }
+
+  /**
+   * Makes this node the cluster's primary or not (FlowController.setPrimary on every flow):
+   * gaining it loads the state of primary-only processors and starts them; losing it stops
+   * them before resolving. Not queued behind other calls for a flow: a node that lost the
+   * lease must stop its primary-only processors before the lease's TTL runs out.
+   */
+  async setPrimary(primary: boolean): Promise<void> {
+    const apply = () => Promise.allSettled([...this.flows.values()].map((d) => d.engine.controller.setPrimary(primary)));
+    if (primary) this.primary = true;
+    await apply();
+    if (primary) return;
+    // Only now: the commits of processors stopping above still save their state. Again after,
+    // for a flow opened meanwhile (it took the old flag).
+    this.primary = false;
+    await apply();
+  }
+
+  /** Resolves once every state save in flight (PrimaryStateStore) has finished. */
+  async flushState(): Promise<void> {
+    while (this.saving.size > 0) await Promise.allSettled([...this.saving.values()].map((s) => s.done));
+  }
+
+  /** Whether primary-only processors run here. */
+  get isPrimary(): boolean {
+    return this.primary;
   }
 
   /** Starts each processor marked running; an invalid one stays stopped and is reported. */
@@ -348,6 +503,8 @@ export class SluiceNode implements NodeApi {
       for (const p of d.engine.status().processors) {
         if (p.state === "running" || p.state === "starting") await d.engine.stopProcessor(p.id);
       }
+      // Primary-only processors waiting for this node to become primary must not start then.
+      for (const id of d.engine.controller.standby) await d.engine.stopProcessor(id);
     });
   }
 
@@ -391,10 +548,7 @@ export class SluiceNode implements NodeApi {
   // ---- status and queues
 
   async status(flowId: string, opts: { bulletinsSince?: number } = {}): Promise<FlowStatus> {
-    return this.guard(() => {
-      const d = this.require(flowId);
-      return { ...d.engine.status(opts), revision: d.revision, pending: d.pending };
-    });
+    return this.guard(() => flowStatus(this.require(flowId), opts));
   }
 
   async listQueue(flowId: string, connectionId: string, limit = 100) {
@@ -453,7 +607,7 @@ export class SluiceNode implements NodeApi {
         if (!d) return;
         let status: FlowStatus;
         try {
-          status = { ...d.engine.status(), revision: d.revision, pending: d.pending };
+          status = flowStatus(d);
         } catch {
           return;
         }
@@ -493,9 +647,35 @@ export class SluiceNode implements NodeApi {
     this.watchers.clear();
     const ids = [...this.flows.keys()];
     await Promise.allSettled(ids.map((id) => this.undeploy(id)));
+    // Stopping committed last state: let its saves finish (the next primary starts from it).
+    await this.flushState();
     this.lock.release();
     if (this.opts.composition === undefined) await defaultComposition().close();
   }
+}
+
+/** A deployed flow's status as the node API reports it. */
+function flowStatus(d: Deployed, opts: { bulletinsSince?: number } = {}): FlowStatus {
+  const standby = d.engine.controller.standby;
+  return { ...d.engine.status(opts), revision: d.revision, pending: d.pending, ...(standby.length ? { standby } : {}) };
+}
+
+/** Problems of a connection's queue settings as typed, keyed by field. */
+export function connectionSettingsProblems(input: ConnectionSettingsInput): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (!/^\s*\d+\s*$/.test(input.objectThreshold) || Number(input.objectThreshold) < 1) out.push({ property: "objectThreshold", message: "must be a whole number of at least 1" });
+  const size = dataSizeProblem(input.dataSizeThreshold);
+  if (size) out.push({ property: "dataSizeThreshold", message: size });
+  const exp = durationProblem(input.expiration);
+  if (exp) out.push({ property: "expiration", message: exp });
+  return out;
+}
+
+/** A content hash of state files (names and bytes), to tell whether they changed. */
+function stateHash(files: Record<string, Uint8Array>): string {
+  const h = createHash("sha1");
+  for (const name of Object.keys(files).sort()) h.update(name).update("\0").update(files[name]!).update("\0");
+  return h.digest("hex");
 }
 
 /** A node for tests and benchmarks: built-in composition plus extra processor definitions. */
