@@ -3,18 +3,24 @@
  *
  *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
  *   sluice validate <flow.json>
+ *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
  *
  * Exit codes: 0 ok, 1 runtime error, 2 invalid input (bad flow file, bad arguments) or a data
- * dir that another process holds (one line naming the dir and the holder's pid).
+ * dir that another process holds (one line naming the dir and the holder's pid); for `node`
+ * also a missing or wrong SLUICE_CLUSTER_SECRET, or a node name in use (one line each).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DataDirLockedError, Engine, FlowValidationError, checkFlow } from "../api/engine";
+import { isNodeError } from "../api/node-errors";
 
 const USAGE = `usage:
   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
-  sluice validate <flow.json>`;
+  sluice validate <flow.json>
+  sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
+      a worker node of a cluster; needs SLUICE_CLUSTER_SECRET (--redis defaults to SLUICE_REDIS_URL,
+      --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice")`;
 
 class UsageError extends Error {}
 
@@ -48,6 +54,9 @@ async function run(argv: string[]): Promise<number> {
       "exit-when-idle": { type: "boolean", default: false },
       "idle-ms": { type: "string", default: "2000" },
       sync: { type: "boolean", default: false },
+      redis: { type: "string" },
+      name: { type: "string" },
+      cluster: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -65,6 +74,7 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${file}: valid (${r.flow.processors.length} processors, ${r.flow.connections.length} connections)\n`);
     return 0;
   }
+  if (command === "node") return runNode(values);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   if (!values["data-dir"]) throw new UsageError("--data-dir is required");
   const mode = values.mode;
@@ -111,6 +121,50 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`sluice: idle after ${Date.now() - t0} ms; ${summary}\n`);
     return 0;
   }
+  await new Promise(() => {});
+  return 0;
+}
+
+/**
+ * `sluice node`: joins the cluster and runs until SIGINT/SIGTERM, then leaves it cleanly
+ * (steps down as primary, stops its flows with a checkpoint, removes its heartbeat).
+ */
+async function runNode(values: { redis?: string; "data-dir"?: string; name?: string; cluster?: string }): Promise<number> {
+  const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL;
+  if (!redisUrl) throw new UsageError("--redis <url> (or SLUICE_REDIS_URL) is required");
+  if (!values["data-dir"]) throw new UsageError("--data-dir is required");
+  // Loaded here, so `sluice run` and `validate` never load the Redis clients.
+  const { startWorkerNode } = await import("../cluster/worker-node");
+  const { ClusterSecretError } = await import("../cluster/seal");
+  const { NodeIdInUseError } = await import("../cluster/membership");
+  let stopping = false;
+  let stop: (why: string, code: number) => Promise<void> = async () => {};
+  let worker: Awaited<ReturnType<typeof startWorkerNode>>;
+  try {
+    worker = await startWorkerNode({
+      redisUrl,
+      secret: process.env.SLUICE_CLUSTER_SECRET,
+      dataDir: values["data-dir"],
+      name: values.name,
+      cluster: values.cluster ?? (process.env.SLUICE_CLUSTER_NAME || undefined),
+      onFatal: () => void stop("refused by the cluster", 2),
+    });
+  } catch (e) {
+    if (e instanceof ClusterSecretError || e instanceof NodeIdInUseError || isNodeError(e, "data-dir-locked")) {
+      process.stderr.write(`sluice: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  stop = async (why, code) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`sluice: ${why}, leaving the cluster\n`);
+    await worker.close();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop("SIGINT", 0));
+  process.on("SIGTERM", () => void stop("SIGTERM", 0));
   await new Promise(() => {});
   return 0;
 }
