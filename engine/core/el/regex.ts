@@ -749,11 +749,16 @@ abstract class BaseRegex implements SafeRegex {
     }
     let out = "";
     let last = 0;
-    for (const m of this.matchAll(subject)) {
+    this.eachMatch(subject, (m) => {
       out += subject.slice(last, m.index) + fn(m);
       last = m.index + (m[0] ?? "").length;
-    }
+    });
     return last === 0 && out === "" ? subject : out + subject.slice(last);
+  }
+
+  /** Calls `each` with every match, as matchAll yields them; a subclass may do so without an iterator. */
+  protected eachMatch(subject: string, each: (match: RegexMatch) => void): void {
+    for (const m of this.matchAll(subject)) each(m);
   }
 }
 
@@ -888,10 +893,17 @@ function readRune(text: string, pos: number, end: number): number {
  */
 class TextWindow {
   constructor(
-    private readonly text: string,
-    private readonly start: number,
-    private readonly end: number,
+    private text: string,
+    private start: number,
+    private end: number,
   ) {}
+  /** This window set to the whole of `text` (one object reused for the prefilter). */
+  of(text: string): this {
+    this.text = text;
+    this.start = 0;
+    this.end = text.length;
+    return this;
+  }
   step(pos: number): number {
     return readRune(this.text, pos + this.start, this.end);
   }
@@ -1093,6 +1105,8 @@ class FastMatcher {
   private readonly contextFree: boolean;
   /** Group extraction at DFA speed for one-pass patterns; built on first use, null when not one-pass. */
   private spanCaptures: SpanCaptures | null | undefined;
+  /** The subject as the prefilter reads it, reused from call to call. */
+  private readonly whole = new TextWindow("", 0, 0);
   /** Finds the next character that can start a match, when no thread is alive (see buildSkip); null: none. */
   private skip: RegExp | null = null;
   /** Skips made and characters skipped, to drop `skip` where it hops too often to pay. */
@@ -1508,10 +1522,21 @@ class FastMatcher {
     }
   }
 
+  /**
+   * Whether re2js's prefilter (literals every match contains, found with indexOf or
+   * Aho-Corasick) rules out a match at or after `pos`, as re2js asks before every search.
+   */
+  private prefilterRejects(text: string, pos: number): boolean {
+    const prefilter = this.re2.prefilter;
+    if (prefilter === null) return false;
+    const possible = prefilter.eval(this.whole.of(text), pos);
+    this.whole.of("");
+    return !possible;
+  }
+
   /** The leftmost-first match at or after `pos` (its capture slots), null if none, or GAVE_UP. */
   find(text: string, pos: number): Slots | null | typeof GAVE_UP {
-    const prefilter = this.re2.prefilter;
-    if (prefilter !== null && !prefilter.eval(new TextWindow(text, 0, text.length), pos)) return null;
+    if (this.prefilterRejects(text, pos)) return null;
     const end = this.forwardEnd(text, pos, false);
     if (end < 0) return end === GAVE_UP ? GAVE_UP : null;
     const start = this.reverseStart(text, pos, end);
@@ -1565,8 +1590,7 @@ class FastMatcher {
 
   /** Whether anything matches at or after 0 (the DFA stops at the first match it sees). */
   test(text: string): boolean | typeof GAVE_UP {
-    const prefilter = this.re2.prefilter;
-    if (prefilter !== null && !prefilter.eval(new TextWindow(text, 0, text.length), 0)) return false;
+    if (this.prefilterRejects(text, 0)) return false;
     const end = this.forwardEnd(text, 0, true);
     return end === GAVE_UP ? GAVE_UP : end >= 0;
   }
@@ -1840,15 +1864,18 @@ class Re2Regex extends ReferenceRegex {
   }
 
   override *matchAll(subject: string): IterableIterator<RegexMatch> {
-    // As re2js's Matcher.find: after an empty match the search resumes one character further.
-    for (let pos = 0; pos <= subject.length; ) {
-      const slots = this.find(subject, pos);
-      if (slots === null) return;
-      yield this.toMatch(subject, slots);
-      const start = slots[0] as number;
-      pos = slots[1] as number;
-      if (start === pos) pos += charWidth(subject, pos);
-    }
+    for (let slots = this.find(subject, 0); slots !== null; slots = this.findAfter(subject, slots)) yield this.toMatch(subject, slots);
+  }
+
+  protected override eachMatch(subject: string, each: (match: RegexMatch) => void): void {
+    for (let slots = this.find(subject, 0); slots !== null; slots = this.findAfter(subject, slots)) each(this.toMatch(subject, slots));
+  }
+
+  /** The match after `previous`, as re2js's Matcher.find: after an empty match the search resumes one character further. */
+  private findAfter(subject: string, previous: Slots): Slots | null {
+    let pos = previous[1] as number;
+    if (previous[0] === pos) pos += charWidth(subject, pos);
+    return pos <= subject.length ? this.find(subject, pos) : null;
   }
 
   /** The leftmost-first match at or after `pos`, as re2js's Matcher.find(pos) finds it. */
