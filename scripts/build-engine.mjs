@@ -18,6 +18,8 @@ const ENTRIES = [
   // The designer's local node: the client module it imports, and the worker thread's entry.
   "engine/api/local-node.ts",
   "engine/api/node-worker.ts",
+  // The cluster coordinator, for the designer in cluster mode (SLUICE_REDIS_URL).
+  "engine/cluster/coordinator.ts",
   "engine/repository/provenance/index-worker.ts",
   "bench/linear-5.ts",
   "bench/kafka-relay.ts",
