@@ -1407,6 +1407,16 @@ class FastMatcher {
     let i = pos;
     let trans = dfa.trans;
     for (;;) {
+      // The common case in a tight loop: Latin-1 characters through built transitions that
+      // neither find a match nor empty the state.
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c >= 256) break;
+        const t = trans[row + (latin1[c] as number)] as number;
+        if (t < 0 || (t & (ENTRY_MATCH | ENTRY_EMPTY)) !== 0) break;
+        row = t >> 2;
+        i++;
+      }
       if (i >= n) {
         let t = trans[row + this.edgeCol] as number;
         if (t < 0) t = this.build(dfa, row, -1, this.edgeCol, i - pos, true);
