@@ -132,20 +132,7 @@ export class SluiceNode implements NodeApi {
 
   /** Runs `fn` after every earlier call for the same flow; errors become NodeErrors. */
   private serial<T>(flowId: string, fn: () => Promise<T> | T): Promise<T> {
-    const before = this.chains.get(flowId) ?? Promise.resolve();
-    const run = before.then(
-      () => fn(),
-      () => fn(),
-    );
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(flowId, settled);
-    void settled.then(() => {
-      if (this.chains.get(flowId) === settled) this.chains.delete(flowId);
-    });
-    return run.catch((e: unknown) => {
+    return inOrder(this.chains, flowId, fn).catch((e: unknown) => {
       throw toNodeError(e);
     });
   }
@@ -628,15 +615,7 @@ export class SluiceNode implements NodeApi {
   }
 
   private emit(flowId: string, event: NodeEvent): void {
-    const w = this.watchers.get(flowId);
-    if (!w) return;
-    for (const l of w.listeners) {
-      try {
-        l(event);
-      } catch {
-        // A listener's failure must not stop the others.
-      }
-    }
+    notifyAll(this.watchers.get(flowId)?.listeners ?? [], event);
   }
 
   /** Stops every flow (checkpointing its repositories), releases the data dir, closes the cache. */
@@ -651,6 +630,37 @@ export class SluiceNode implements NodeApi {
     await this.flushState();
     this.lock.release();
     if (this.opts.composition === undefined) await defaultComposition().close();
+  }
+}
+
+/**
+ * Runs `fn` after every earlier call queued under `key` in `chains` has settled (whatever its
+ * outcome), so calls for one key run one at a time, in order. Keys leave `chains` when idle.
+ */
+export function inOrder<T>(chains: Map<string, Promise<unknown>>, key: string, fn: () => Promise<T> | T): Promise<T> {
+  const run = (chains.get(key) ?? Promise.resolve()).then(
+    () => fn(),
+    () => fn(),
+  );
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  chains.set(key, settled);
+  void settled.then(() => {
+    if (chains.get(key) === settled) chains.delete(key);
+  });
+  return run;
+}
+
+/** Calls every listener with `event`; one that throws does not stop the others. */
+export function notifyAll<E>(listeners: Iterable<(event: E) => void>, event: E): void {
+  for (const l of listeners) {
+    try {
+      l(event);
+    } catch {
+      // A listener's failure must not stop the others.
+    }
   }
 }
 

@@ -33,7 +33,7 @@ import { performance } from "node:perf_hooks";
 import { defaultComposition } from "../runtime/composition-root";
 import { analyzeFlow, elFunctions, processorCatalog, sensitiveProperties, validateProcessorConfig } from "../api/designer-catalog";
 import type { FlowProblem } from "../api/flow-format";
-import { connectionSettingsProblems } from "../api/node";
+import { connectionSettingsProblems, inOrder, notifyAll } from "../api/node";
 import {
   SAFE_ID,
   type ClusterApi,
@@ -303,16 +303,7 @@ export class ClusterCoordinator implements ClusterApi {
 
   /** Runs calls for one flow one at a time, in order. */
   private serial<T>(flowId: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(flowId) ?? Promise.resolve()).then(fn, fn);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(flowId, settled);
-    void settled.then(() => {
-      if (this.chains.get(flowId) === settled) this.chains.delete(flowId);
-    });
-    return run;
+    return inOrder(this.chains, flowId, fn);
   }
 
   // ---- info and catalog
@@ -658,13 +649,7 @@ export class ClusterCoordinator implements ClusterApi {
   }
 
   private emit(flowId: string, event: NodeEvent): void {
-    for (const l of this.watchers.get(flowId)?.listeners ?? []) {
-      try {
-        l(event);
-      } catch {
-        // A listener's failure must not stop the others.
-      }
-    }
+    notifyAll(this.watchers.get(flowId)?.listeners ?? [], event);
   }
 
   /** Stops watching and closes the Redis connections. Nodes keep running their flows. */

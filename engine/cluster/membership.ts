@@ -22,20 +22,11 @@ export const HEARTBEAT_MS = 5_000;
 /** A node whose last heartbeat is older than this (three intervals) is disconnected. */
 export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
 
-/** What a node says about itself every heartbeat (sealed, kind "heartbeat"). */
-export interface Heartbeat {
-  id: string;
-  host: string;
-  pid: number;
-  startedAt: number;
-  dataDir: string;
-  /** When the node sent it (its clock). */
-  at: number;
-  flows: Array<{ flowId: string; revision: number; running: boolean }>;
-  queued: { count: number; bytes: number };
-  cpuPercent: number;
-  heap: { usedBytes: number; totalBytes: number };
-}
+/**
+ * What a node says about itself every heartbeat (sealed, kind "heartbeat"): the member fields
+ * it knows, and when it sent it (`at`, its clock).
+ */
+export type Heartbeat = Pick<ClusterMember, "id" | "host" | "pid" | "startedAt" | "dataDir" | "flows" | "queued" | "cpuPercent" | "heap"> & { at: number };
 
 /** The coordinator's flag on a node (sealed, kind "flag"). */
 export interface MemberFlag {
