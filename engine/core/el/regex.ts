@@ -942,8 +942,8 @@ const FLAG_MATCH = 8;
 /** The DFA gave up (too many states for too little progress): run the reference path. */
 const GAVE_UP = -2;
 const NO_PCS = new Int32Array(0);
-/** Upper bound on one DFA's memory, in 4-byte words (about 1 MB with the state keys), whatever the pattern. */
-const MAX_DFA_WORDS = 1 << 17;
+/** Upper bound on one DFA's memory, in 4-byte words (about 512 KB with the state keys), whatever the pattern. */
+const MAX_DFA_WORDS = 1 << 16;
 const ENTRY_MATCH = 1;
 const ENTRY_EMPTY = 2;
 

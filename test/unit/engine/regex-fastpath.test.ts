@@ -115,6 +115,15 @@ describe("the fast path gives re2js's results", () => {
     }
   });
 
+  it("on random patterns over subjects too long for re2js's backtracker (the reference runs its NFA, the fast path the span's engine)", () => {
+    const rnd = random(99);
+    const filler = "x y_1\n".repeat(4000);
+    for (let i = 0; i < 120; i++) {
+      const pattern = randomPattern(rnd);
+      expectSame(pattern, [randomSubject(rnd) + filler + randomSubject(rnd)], ["find"]);
+    }
+  });
+
   it("at the edges of matches: ^ $ \\b \\B \\A \\z, multiline, empty matches", () => {
     const subjects = ["", "a", "ab cd", "ab\ncd\n", "\n", "\n\n", " x ", "x=1 y=22\nz=333", "aaa", "a\nb"];
     for (const p of [
