@@ -65,7 +65,17 @@ describe("flow store (Prisma + better-sqlite3)", () => {
 
   it("seeds a flow the engine accepts (known processors, valid properties and EL, all relationships handled)", async () => {
     const flow = await prisma.flow.findFirstOrThrow();
-    const r = validateFlow(JSON.parse(flow.snapshot), registry);
+    // The example flow writes below its data dir's files/ (the default SLUICE_FILE_ROOTS), so it
+    // is validated as a server on that data dir would validate it.
+    const before = process.env.SLUICE_DATA_DIR;
+    process.env.SLUICE_DATA_DIR = dataDir;
+    let r: ReturnType<typeof validateFlow>;
+    try {
+      r = validateFlow(JSON.parse(flow.snapshot), registry);
+    } finally {
+      if (before === undefined) delete process.env.SLUICE_DATA_DIR;
+      else process.env.SLUICE_DATA_DIR = before;
+    }
     expect(r.problems).toEqual([]);
     expect(r.ok).toBe(true);
   });
