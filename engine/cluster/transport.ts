@@ -76,22 +76,27 @@ interface ReplyWire {
   msg: ServerMessage;
 }
 
-/** Logs dropped messages: one line, then at most one per 10 s with the count in between. */
+/**
+ * Logs dropped messages: one line each, but per kind (`what`) at most one per 10 s, the next
+ * line counting those left out, so a flood of bad messages cannot flood the log.
+ */
 export class DropLog {
-  private last = 0;
-  private suppressed = 0;
+  private readonly kinds = new Map<string, { last: number; suppressed: number }>();
   constructor(private readonly log: (line: string) => void) {}
 
-  drop(what: string, why: unknown): void {
+  /** `detail` (e.g. a job id) goes before the reason. */
+  drop(what: string, why: unknown, detail = ""): void {
     const now = Date.now();
-    if (now - this.last < 10_000) {
-      this.suppressed++;
+    const k = this.kinds.get(what) ?? { last: 0, suppressed: 0 };
+    this.kinds.set(what, k);
+    if (now - k.last < 10_000) {
+      k.suppressed++;
       return;
     }
-    const more = this.suppressed ? ` (and ${this.suppressed} more dropped messages before it)` : "";
-    this.last = now;
-    this.suppressed = 0;
-    this.log(`dropped ${what}: ${why instanceof Error ? why.message : String(why)}${more}`);
+    const more = k.suppressed ? ` (and ${k.suppressed} more like it before)` : "";
+    k.last = now;
+    k.suppressed = 0;
+    this.log(`dropped ${what}: ${detail}${why instanceof Error ? why.message : String(why)}${more}`);
   }
 }
 
@@ -193,11 +198,11 @@ export class RedisNodeServer {
       if (!this.nonces.admit(nonce, sentAt, COMMAND_TTL_MS + MAX_MESSAGE_AGE_MS)) throw new SealError("a replayed command");
       wire = body;
     } catch (e) {
-      this.drops.drop(`command job ${job.id}`, e);
+      this.drops.drop("a job on the command queue", e, `job ${job.id}: `);
       return;
     }
     if (!isCallWire(wire) || wire.node !== this.o.id || wire.msg.t !== "call" || !COMMAND_METHODS.has(wire.msg.method)) {
-      this.drops.drop(`command job ${job.id}`, "malformed, not a command, or addressed to another node");
+      this.drops.drop("a job on the command queue", "malformed, not a command, or addressed to another node", `job ${job.id}: `);
       return;
     }
     if (typeof wire.deadline === "number" && Date.now() > wire.deadline) {
@@ -389,11 +394,11 @@ export class RedisNodeHub {
       const text = key.seal("rpc", wire, { encrypt: true });
       this.queue(channel.node)
         .add(m.method, { env: text }, { jobId: `${channel.clientId}-${m.id}`, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-        .catch((e: unknown) => this.drops.drop(`command ${m.method} for node ${channel.node} (cannot queue it)`, e));
+        .catch((e: unknown) => this.drops.drop("a command (cannot queue it)", e, `${m.method} for node ${channel.node}: `));
       return;
     }
     const text = key.seal("rpc", wire, { encrypt: true });
-    link.commands.publish(keys.rpc(channel.node), text).catch((e: unknown) => this.drops.drop(`a message for node ${channel.node} (cannot publish)`, e));
+    link.commands.publish(keys.rpc(channel.node), text).catch((e: unknown) => this.drops.drop("a message (cannot publish)", e, `for node ${channel.node}: `));
   }
 
   private queue(nodeId: string): Queue {
@@ -401,7 +406,7 @@ export class RedisNodeHub {
     if (!q) {
       this.bullConnection ??= this.o.link.bull();
       q = new Queue(this.o.keys.commandQueue(nodeId), { connection: this.bullConnection, prefix: this.o.keys.bullPrefix });
-      q.on("error", (e) => this.drops.drop(`the command queue of node ${nodeId}`, e));
+      q.on("error", (e) => this.drops.drop("a command (queue error)", e, `node ${nodeId}: `));
       this.queues.set(nodeId, q);
     }
     return q;
