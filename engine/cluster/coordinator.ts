@@ -183,8 +183,22 @@ export class ClusterCoordinator implements ClusterApi {
 
   /** Reads members and the primary, and opens (or closes) a client per connected node. */
   private refresh(): Promise<void> {
-    this.refreshing ??= this.refreshNow().finally(() => (this.refreshing = null));
+    this.refreshing ??= this.store(() => this.refreshNow()).finally(() => (this.refreshing = null));
     return this.refreshing;
+  }
+
+  /**
+   * Runs a Redis access of the coordinator's own (membership, desired state). Its failure is
+   * Redis being unreachable, which callers see as NodeError "node-unavailable"; RedisLink
+   * logs the outage once.
+   */
+  private async store<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isNodeError(e)) throw e;
+      throw new NodeError("node-unavailable", `the cluster's Redis did not answer: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async refreshNow(): Promise<void> {
@@ -221,20 +235,24 @@ export class ClusterCoordinator implements ClusterApi {
   async removeNode(id: string): Promise<void> {
     const m = await this.member(id);
     if (m.alive) throw new NodeError("invalid-state", `node ${id} is connected; stop it first (or decommission it), then remove it`);
-    await removeMember(this.link.commands, this.keys, id);
-    await this.hub.dropQueue(id);
+    await this.store(async () => {
+      await removeMember(this.link.commands, this.keys, id);
+      await this.hub.dropQueue(id);
+    });
     await this.refresh();
   }
 
   async decommission(id: string): Promise<void> {
     await this.member(id);
-    await setFlag(this.link.commands, this.keys, this.key, id, { state: "decommissioned", at: Date.now() });
+    await this.store(() => setFlag(this.link.commands, this.keys, this.key, id, { state: "decommissioned", at: Date.now() }));
     await this.refresh();
   }
 
   async recommission(id: string): Promise<void> {
     await this.member(id);
-    if (await readFlag(this.link.commands, this.keys, this.key, id)) await setFlag(this.link.commands, this.keys, this.key, id, null);
+    await this.store(async () => {
+      if (await readFlag(this.link.commands, this.keys, this.key, id)) await setFlag(this.link.commands, this.keys, this.key, id, null);
+    });
     await this.refresh();
   }
 
@@ -360,7 +378,7 @@ export class ClusterCoordinator implements ClusterApi {
     if (typeof req?.flowId !== "string" || !SAFE_ID.test(req.flowId)) throw new NodeError("bad-request", `flowId must match ${SAFE_ID}`);
     if (!Number.isInteger(req.revision) || req.revision < 0) throw new NodeError("bad-request", "revision must be a whole number ≥ 0");
     await this.refresh();
-    const current = await this.desired.get(req.flowId);
+    const current = await this.store(() => this.desired.get(req.flowId));
     const targets = req.targets ?? current?.targets ?? "all";
     if (targets !== "all") {
       if (!Array.isArray(targets) || targets.length === 0) throw new NodeError("bad-request", 'targets must be "all" or a list of node ids');
@@ -426,7 +444,7 @@ export class ClusterCoordinator implements ClusterApi {
       const r: DeployRequest = { flowId: req.flowId, revision: req.revision, snapshot: req.snapshot };
       const applied = await this.fanOut(plan.nodes, (c) => c.deploy(r), COMMAND_TIMEOUT_MS);
       const left = await this.fanOut(plan.leaving, (c) => c.undeploy(req.flowId), COMMAND_TIMEOUT_MS);
-      await this.desired.put({ flowId: req.flowId, revision: req.revision, snapshot: req.snapshot, targets: plan.targets });
+      await this.store(() => this.desired.put({ flowId: req.flowId, revision: req.revision, snapshot: req.snapshot, targets: plan.targets }));
       const failed = [...applied.failed, ...left.failed];
       if (failed.length) throw refusal(`revision ${req.revision} of flow ${req.flowId} (kept as the desired state; those nodes retry)`, failed);
       if (applied.ok.length === 0) {
@@ -447,18 +465,18 @@ export class ClusterCoordinator implements ClusterApi {
 
   undeploy(flowId: string, opts: { removeData?: boolean } = {}): Promise<void> {
     return this.serial(flowId, async () => {
-      await this.desired.remove(flowId, opts.removeData === true);
+      await this.store(() => this.desired.remove(flowId, opts.removeData === true));
       const { failed } = await this.fanOut(this.serving(), (c) => c.undeploy(flowId, opts), COMMAND_TIMEOUT_MS);
       // The desired state no longer has the flow: these nodes drop it when they reconcile.
       for (const f of failed) this.log(`node ${f.node} did not undeploy flow ${flowId} yet (${f.message}); it will when it reconciles`);
-      if (opts.removeData) await this.stateStore.remove(flowId);
+      if (opts.removeData) await this.store(() => this.stateStore.remove(flowId));
       this.emit(flowId, { type: "undeployed", flowId });
     });
   }
 
   /** The desired flows, running when a node's last heartbeat says so. */
   async deployments(): Promise<DeploymentSummary[]> {
-    const flows = await this.desired.all();
+    const flows = await this.store(() => this.desired.all());
     return [...flows.values()].map((f) => ({
       flowId: f.flowId,
       revision: f.revision,
@@ -468,7 +486,7 @@ export class ClusterCoordinator implements ClusterApi {
   }
 
   async hasData(flowId: string): Promise<boolean> {
-    if (await this.desired.get(flowId)) return true;
+    if (await this.store(() => this.desired.get(flowId))) return true;
     const { ok } = await this.fanOut(this.serving(), (c) => c.hasData(flowId));
     return ok.some((p) => p.value);
   }
@@ -493,7 +511,7 @@ export class ClusterCoordinator implements ClusterApi {
 
   runOnce(flowId: string, componentId: string): Promise<void> {
     return this.serial(flowId, async () => {
-      const flow = await this.desired.get(flowId);
+      const flow = await this.store(() => this.desired.get(flowId));
       const primaryOnly = flow?.snapshot.processors.some((p) => p.id === componentId && p.scheduling.executionNode === "primary");
       if (primaryOnly && !this.primaryId) throw new NodeError("node-unavailable", "the processor runs on the primary node only, and there is no primary now");
       const nodes = primaryOnly ? [this.primaryId!] : this.serving();
@@ -513,7 +531,7 @@ export class ClusterCoordinator implements ClusterApi {
 
   async status(flowId: string): Promise<FlowStatus> {
     const { ok, failed } = await this.fanOut(this.serving(), (c) => c.status(flowId));
-    const desired = await this.desired.get(flowId);
+    const desired = await this.store(() => this.desired.get(flowId));
     // A node that should run the flow but does not is worth showing; the others are not.
     const unavailable = failed.filter((f) => f.code !== "not-deployed" || (desired && isTarget(desired, f.node)));
     if (ok.length === 0) {

@@ -10,6 +10,9 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 
+/** How long a command on the command connection may wait for its reply. */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 /** The URL with its password replaced, for log lines. */
 export function redactUrl(url: string): string {
   try {
@@ -22,7 +25,10 @@ export function redactUrl(url: string): string {
 }
 
 export class RedisLink {
-  /** For commands: a call fails after one reconnect attempt instead of waiting for Redis. */
+  /**
+   * For commands: a call fails after one reconnect attempt, or after COMMAND_TIMEOUT_MS
+   * (a Redis that accepts connections but does not answer), instead of waiting for Redis.
+   */
   readonly commands: Redis;
   private readonly all: Redis[] = [];
   private down = false;
@@ -32,7 +38,7 @@ export class RedisLink {
     readonly url: string,
     private readonly log: (line: string) => void,
   ) {
-    this.commands = this.open({ maxRetriesPerRequest: 1 });
+    this.commands = this.open({ maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
     this.commands.on("ready", () => {
       if (this.down) {
         this.down = false;
@@ -50,6 +56,11 @@ export class RedisLink {
   /** A connection for SUBSCRIBE. */
   subscriber(): Redis {
     return this.open({ maxRetriesPerRequest: null });
+  }
+
+  /** A connection for the DistributedCache (as RedisDistributedCache.connect configures it). */
+  cache(): Redis {
+    return this.open({ maxRetriesPerRequest: 3 });
   }
 
   /** A connection for BullMQ (Queue or Worker), which requires maxRetriesPerRequest: null. */

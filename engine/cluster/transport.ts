@@ -100,6 +100,15 @@ export class DropLog {
   }
 }
 
+/**
+ * Logs a BullMQ queue or worker error, except connection errors: RedisLink reports an outage
+ * once, and BullMQ repeats its own for every reconnect attempt.
+ */
+function logQueueError(log: (line: string) => void, e: Error, whose = ""): void {
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Connection is closed|Stream isn't writeable/.test(e.message)) return;
+  log(`${whose}command queue: ${e.message}`);
+}
+
 /** Nonces seen within the message window, to refuse a replayed envelope. */
 class NonceWindow {
   private readonly seen = new Map<string, number>();
@@ -167,7 +176,7 @@ export class RedisNodeServer {
       // A command interrupted by a crash runs again after the restart, unless its deadline passed.
       maxStalledCount: 1,
     });
-    this.worker.on("error", (e) => this.drops.drop("a command (queue error)", e));
+    this.worker.on("error", (e) => logQueueError(this.o.log, e));
     this.sweeper = setInterval(() => this.closeIdle(), 10_000);
     this.sweeper.unref();
   }
@@ -406,7 +415,7 @@ export class RedisNodeHub {
     if (!q) {
       this.bullConnection ??= this.o.link.bull();
       q = new Queue(this.o.keys.commandQueue(nodeId), { connection: this.bullConnection, prefix: this.o.keys.bullPrefix });
-      q.on("error", (e) => this.drops.drop("a command (queue error)", e, `node ${nodeId}: `));
+      q.on("error", (e) => logQueueError(this.o.log, e, `node ${nodeId}'s `));
       this.queues.set(nodeId, q);
     }
     return q;

@@ -18,7 +18,8 @@ import os from "node:os";
 import path from "node:path";
 import { SAFE_ID } from "../api/node-api";
 import { SluiceNode } from "../api/node";
-import { compose } from "../runtime/composition-root";
+import { compose, type Composition } from "../runtime/composition-root";
+import { RedisDistributedCache } from "./redis-cache";
 import { DesiredState, reconcile } from "./desired-state";
 import { ClusterKeys } from "./keys";
 import { checkNodeId, clearHeartbeat, HEARTBEAT_MS, readFlag, writeHeartbeat, type Heartbeat } from "./membership";
@@ -79,7 +80,12 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
   const dataDir = path.resolve(o.dataDir);
   const link = new RedisLink(o.redisUrl, log);
   let node: SluiceNode | null = null;
-  const composition = compose({ redisUrl: o.redisUrl });
+  // The shared cache (DetectDuplicate, Wait/Notify) on a RedisLink connection. Why not
+  // compose({ redisUrl }): its connection has no error listener, so an outage would print
+  // ioredis's "Unhandled error event" on every reconnect attempt instead of RedisLink's one line.
+  const base = compose({ redisUrl: null });
+  let cache: RedisDistributedCache | null = null;
+  const composition: Composition = { ...base, cache: () => (cache ??= new RedisDistributedCache(link.cache())) };
   try {
     await link.ready();
     // Nothing is done before the secret is known to be the cluster's: a node with another
