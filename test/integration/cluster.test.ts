@@ -3,7 +3,8 @@
  * process and three `sluice node` processes (the bundled CLI), each with its own data dir. The
  * steps share the cluster and run in order:
  * - three nodes join, one of them primary; a node with the wrong secret is refused and is no
- *   member, and neither is a heartbeat forged without the secret;
+ *   member, and neither is a heartbeat forged without the secret; a missing secret, a locked
+ *   data dir and a node name in use each stop `sluice node` with one line and exit code 2;
  * - a deploy to all three: every node runs the revision, the cluster status sums their counters;
  * - a property change reaches every node as a live edit, the other processors keep running;
  * - a revision one node refuses (a PutFile directory outside that node's SLUICE_FILE_ROOTS) is
@@ -58,12 +59,16 @@ function dataDir(name: string): string {
   return path.join(base, `node-${name}`);
 }
 
-/** `sluice node` for node `name`; a and b may write to `onlyAB`, c may not. */
-function startNode(name: string, opts: { secret?: string } = {}): NodeProc {
+/**
+ * `sluice node` for node `name`; a and b may write to `onlyAB`, c may not. With any option it
+ * is a process expected to be refused: `secret` (null: none), another `dir`.
+ */
+function startNode(name: string, opts: { secret?: string | null; dir?: string } = {}): NodeProc {
   const roots = name === "c" ? out : [out, onlyAB].join(path.delimiter);
   const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_CLUSTER_SECRET: opts.secret ?? SECRET, SLUICE_FILE_ROOTS: roots, SLUICE_ENGINE_LOG_LEVEL: "warn" };
   delete env.SLUICE_REDIS_URL;
-  const child = spawn(process.execPath, [cli, "node", "--redis", redisUrl(), "--data-dir", dataDir(name), "--name", name, "--cluster", CLUSTER], {
+  if (opts.secret === null) delete env.SLUICE_CLUSTER_SECRET;
+  const child = spawn(process.execPath, [cli, "node", "--redis", redisUrl(), "--data-dir", opts.dir ?? dataDir(name), "--name", name, "--cluster", CLUSTER], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env,
@@ -78,8 +83,14 @@ function startNode(name: string, opts: { secret?: string } = {}): NodeProc {
     }),
   );
   const p = { child, stderr: () => err, exited };
-  if (!opts.secret) procs.set(name, p);
+  if (Object.keys(opts).length === 0) procs.set(name, p);
   return p;
+}
+
+/** Exit code and stderr lines of a process expected to stop on its own. */
+async function refused(p: NodeProc): Promise<{ code: number | null | "hung"; lines: string[] }> {
+  const code = await Promise.race([p.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 60_000))]);
+  return { code, lines: p.stderr().trim().split("\n") };
 }
 
 async function until<T>(what: () => string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
@@ -202,11 +213,10 @@ describe("cluster: coordinator and three sluice node processes", () => {
   });
 
   it("refuses a node with the wrong secret, and a heartbeat forged without the secret", async () => {
-    const rogue = startNode("rogue", { secret: "not-the-cluster-secret-at-all" });
-    const code = await Promise.race([rogue.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 60_000))]);
-    expect(code, rogue.stderr()).toBe(2);
-    const lines = rogue.stderr().trim().split("\n");
-    expect(lines).toEqual([expect.stringContaining("SLUICE_CLUSTER_SECRET differs from the secret of cluster")]);
+    expect(await refused(startNode("rogue", { secret: "not-the-cluster-secret-at-all" }))).toEqual({
+      code: 2,
+      lines: [expect.stringContaining("SLUICE_CLUSTER_SECRET differs from the secret of cluster")],
+    });
 
     const keys = new ClusterKeys(CLUSTER);
     const forged = new ClusterKey("another-secret-of-16-chars-or-more").seal("heartbeat", { id: "forged", host: "x", pid: 1, startedAt: 0, dataDir: "/x", at: Date.now(), flows: [], queued: { count: 0, bytes: 0 }, cpuPercent: 0, heap: { usedBytes: 0, totalBytes: 0 } });
@@ -219,6 +229,24 @@ describe("cluster: coordinator and three sluice node processes", () => {
       await redis.multi().del(keys.node("forged")).hdel(keys.members, "forged").exec();
       await redis.quit();
     }
+  });
+
+  it("stops `sluice node` with one line and exit 2 without a secret, on a locked data dir, or with a name in use", async () => {
+    expect(await refused(startNode("nosecret", { secret: null }))).toEqual({ code: 2, lines: ["sluice: SLUICE_CLUSTER_SECRET is not set; every node and the coordinator need the same cluster secret"] });
+    const holder = procs.get("a")!.child.pid;
+    expect(await refused(startNode("a2", { dir: dataDir("a") }))).toEqual({
+      code: 2,
+      lines: [`sluice: data dir ${dataDir("a")} is in use by pid ${holder} (a sluice run, sluice node or app server); stop it or use another data dir`],
+    });
+    expect(await refused(startNode("b", { dir: path.join(base, "elsewhere") }))).toEqual({
+      code: 2,
+      lines: [expect.stringMatching(/^sluice: node id "b" is in use by pid \d+ on .* \(data dir .*node-b\); give this node another --name$/)],
+    });
+    expect((await coord.members()).map((m) => [m.id, m.state])).toEqual([
+      ["a", "connected"],
+      ["b", "connected"],
+      ["c", "connected"],
+    ]);
   });
 
   it("deploys a flow to all three: every node reports the revision, and the cluster status sums their counters", async () => {
