@@ -56,7 +56,7 @@ import {
 } from "../api/node-api";
 import { NodeError, isNodeError } from "../api/node-errors";
 import type { NodeClient } from "../api/node-transport";
-import { DesiredState, targets as isTarget, type DesiredFlow } from "./desired-state";
+import { DesiredState, targets as isTarget } from "./desired-state";
 import { ClusterKeys } from "./keys";
 import { readFlag, readMembers, removeMember, setFlag } from "./membership";
 import { clusterEvent, decodeId, encodeId, mergeDeployResults, mergeEvents, mergeLineage, mergeStatus, type NodePart } from "./merge";
@@ -107,11 +107,14 @@ interface Watcher {
   timer: NodeJS.Timeout;
 }
 
-/** The error of a refused revision: the first refusal's code, every refusing node in details. */
-function refusal(what: string, failures: NodeFailure[], problems: FlowProblem[] = []): NodeError {
+/**
+ * The error of a revision refused (phase one) or failed (phase two) on some nodes: the first
+ * one's code, every such node in `details.nodes`, and their flow problems in `details.problems`.
+ */
+function refusal(what: string, failures: NodeFailure[], problems: FlowProblem[] = [], verb = "was refused by"): NodeError {
   const byNode = failures.map((f) => `${f.node} (${f.message})`).join("; ");
   const who = failures.length === 1 ? `node ${byNode}` : `${failures.length} nodes: ${byNode}`;
-  return new NodeError(failures[0]!.code, `${what} was refused by ${who}`, { nodes: failures, problems });
+  return new NodeError(failures[0]!.code, `${what} ${verb} ${who}`, { nodes: failures, problems });
 }
 
 function failureOf(node: string, e: unknown): NodeFailure {
@@ -134,6 +137,7 @@ export class ClusterCoordinator implements ClusterApi {
   private readonly elu = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
+  private nextRefresh: Promise<void> | null = null;
   private closed = false;
 
   private constructor(
@@ -181,10 +185,24 @@ export class ClusterCoordinator implements ClusterApi {
 
   // ---- membership
 
-  /** Reads members and the primary, and opens (or closes) a client per connected node. */
+  /**
+   * Reads members and the primary, and opens (or closes) a client per connected node. A call
+   * while a read is in flight gets the next one (which sees every change made before the
+   * call); calls meanwhile share it.
+   */
   private refresh(): Promise<void> {
-    this.refreshing ??= this.store(() => this.refreshNow()).finally(() => (this.refreshing = null));
-    return this.refreshing;
+    if (this.nextRefresh) return this.nextRefresh;
+    if (!this.refreshing) {
+      this.refreshing = this.store(() => this.refreshNow()).finally(() => (this.refreshing = null));
+      return this.refreshing;
+    }
+    this.nextRefresh = this.refreshing
+      .catch(() => {})
+      .then(() => {
+        this.nextRefresh = null;
+        return this.refresh();
+      });
+    return this.nextRefresh;
   }
 
   /**
@@ -374,7 +392,7 @@ export class ClusterCoordinator implements ClusterApi {
   // ---- deployment
 
   /** Which nodes a deploy goes to, and which must drop the flow. */
-  private async plan(req: DeployRequest): Promise<{ targets: string[] | "all"; nodes: string[]; leaving: string[]; current: DesiredFlow | null }> {
+  private async plan(req: DeployRequest): Promise<{ targets: string[] | "all"; nodes: string[]; leaving: string[] }> {
     if (typeof req?.flowId !== "string" || !SAFE_ID.test(req.flowId)) throw new NodeError("bad-request", `flowId must match ${SAFE_ID}`);
     if (!Number.isInteger(req.revision) || req.revision < 0) throw new NodeError("bad-request", "revision must be a whole number ≥ 0");
     await this.refresh();
@@ -391,7 +409,7 @@ export class ClusterCoordinator implements ClusterApi {
       targets === "all"
         ? []
         : serving.filter((id) => !targets.includes(id) && ((current && isTarget(current, id)) || this.memberList.some((m) => m.id === id && m.flows.some((f) => f.flowId === req.flowId))));
-    return { targets, nodes, leaving, current };
+    return { targets, nodes, leaving };
   }
 
   /** Phase one on `nodes` (see the module comment); resolves with the merged pending problems. */
@@ -446,7 +464,7 @@ export class ClusterCoordinator implements ClusterApi {
       const left = await this.fanOut(plan.leaving, (c) => c.undeploy(req.flowId), COMMAND_TIMEOUT_MS);
       await this.store(() => this.desired.put({ flowId: req.flowId, revision: req.revision, snapshot: req.snapshot, targets: plan.targets }));
       const failed = [...applied.failed, ...left.failed];
-      if (failed.length) throw refusal(`revision ${req.revision} of flow ${req.flowId} (kept as the desired state; those nodes retry)`, failed);
+      if (failed.length) throw refusal(`revision ${req.revision} of flow ${req.flowId} is the desired state now, but`, failed, [], "failed on");
       if (applied.ok.length === 0) {
         return {
           flowId: req.flowId,
@@ -677,7 +695,7 @@ export class ClusterCoordinator implements ClusterApi {
       for (const s of w.perNode.values()) s.unsubscribe();
     }
     this.watchers.clear();
-    await this.refreshing?.catch(() => {});
+    await (this.nextRefresh ?? this.refreshing)?.catch(() => {});
     await this.hub.close();
     await this.link.close();
   }
