@@ -1,6 +1,6 @@
 /**
  * Next.js start-up hook: starts the local node (a worker thread that owns the engine data dir
- * and runs every flow) and resumes the flows that were deployed before the server stopped
+ * and runs every flow; in cluster mode, SLUICE_REDIS_URL, the cluster coordinator) and resumes the flows that were deployed before the server stopped
  * (their queues come back from the repositories and running processors run).
  *
  * One owner per data dir: when another process (a `sluice run`, a node, a second app server)
@@ -26,12 +26,14 @@ export async function register(): Promise<void> {
     console.error(`sluice: could not create the first admin: ${e instanceof Error ? e.message.split("\n")[0] : String(e)} (run npm run setup)`);
     process.exit(1);
   }
-  const { isNodeError, localNode, stopLocalNode } = await import("./app/lib/engine-client");
+  const { clusterMode, isNodeError, localNode, stopLocalNode } = await import("./app/lib/engine-client");
   try {
     await localNode();
   } catch (e) {
-    if (isNodeError(e, "data-dir-locked")) {
-      console.error(`sluice: ${e.message}`);
+    // A held data dir, or in cluster mode a missing/wrong cluster secret or an unreachable
+    // Redis: one line, exit 2, as `sluice run` and `sluice node` do.
+    if (isNodeError(e, "data-dir-locked") || clusterMode()) {
+      console.error(`sluice: ${e instanceof Error ? e.message.replace(/^sluice: /, "") : String(e)}`);
       process.exit(2);
     }
     throw e;

@@ -11,11 +11,16 @@
  *   bundle). No processor code ever runs on the designer's event loop. The client is kept on
  *   globalThis so `next dev` hot reloads reuse the running node instead of starting a second
  *   one on the same (locked) data dir.
+ * - in cluster mode (SLUICE_REDIS_URL set) the same NodeApi is the cluster coordinator
+ *   (engine/cluster/coordinator.ts, from the same bundle): flows run on `sluice node` processes
+ *   and the designer runs no engine at all.
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { resolveDataDir } from "../../prisma/data-store.mjs";
 import type * as LocalNodeModule from "../../engine/api/local-node";
+// Types only: the coordinator itself is loaded from the engine bundle at run time.
+import type * as CoordinatorModule from "../../engine/cluster/coordinator";
 import type { NodeApi, NodeCatalog } from "../../engine/api/node-api";
 
 export { FLOW_FORMAT_VERSION, flowSchema, formatPath, parseFlowDocument } from "../../engine/api/flow-format";
@@ -38,7 +43,11 @@ export type {
   ProvenanceQuery,
 } from "../../engine/api/node-api";
 
-type LocalNode = Awaited<ReturnType<typeof LocalNodeModule.startLocalNode>>;
+/** What `localNode()` runs: a local node in a worker thread, or the cluster coordinator. */
+interface LocalNode {
+  client: NodeApi;
+  close(): Promise<void>;
+}
 
 const holder = globalThis as typeof globalThis & {
   sluiceLocalNode?: Promise<LocalNode>;
@@ -57,14 +66,19 @@ export function nodeDataDir(): string {
  * into .next, the worker threads (the node, the provenance index) could not find their entry
  * files, and the engine would be compiled twice; the bundle keeps them side by side.
  */
-async function loadLocalNodeModule(): Promise<typeof LocalNodeModule> {
+async function loadBundleModule<T>(file: "local-node.js" | "coordinator.js"): Promise<T> {
   const builder = pathToFileURL(path.join(process.cwd(), "scripts", "build-engine.mjs")).href;
   const { ensureEngineBuild } = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ builder)) as {
     ensureEngineBuild(): Promise<string>;
   };
   const dir = await ensureEngineBuild();
-  const entry = pathToFileURL(path.join(dir, "local-node.js")).href;
-  return (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as typeof LocalNodeModule;
+  const entry = pathToFileURL(path.join(dir, file)).href;
+  return (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as T;
+}
+
+/** True when the designer is a cluster coordinator (SLUICE_REDIS_URL is set). */
+export function clusterMode(): boolean {
+  return !!process.env.SLUICE_REDIS_URL;
 }
 
 /**
@@ -73,8 +87,17 @@ async function loadLocalNodeModule(): Promise<typeof LocalNodeModule> {
  * NodeError ("data-dir-locked" when another process holds the data dir).
  */
 export function localNode(): Promise<NodeApi> {
-  holder.sluiceLocalNode ??= (async () => {
-    const mod = await loadLocalNodeModule();
+  holder.sluiceLocalNode ??= (async (): Promise<LocalNode> => {
+    if (clusterMode()) {
+      const { ClusterCoordinator } = await loadBundleModule<typeof CoordinatorModule>("coordinator.js");
+      const coordinator = await ClusterCoordinator.connect({
+        redisUrl: process.env.SLUICE_REDIS_URL!,
+        secret: process.env.SLUICE_CLUSTER_SECRET,
+        cluster: process.env.SLUICE_CLUSTER_NAME || undefined,
+      });
+      return { client: coordinator, close: () => coordinator.close() };
+    }
+    const mod = await loadBundleModule<typeof LocalNodeModule>("local-node.js");
     return mod.startLocalNode({
       dataDir: nodeDataDir(),
       name: "local",

@@ -51,7 +51,11 @@ export class RedisDistributedCache implements DistributedCache {
 
   /** Opens its own connection to `url` (e.g. redis://127.0.0.1:6379); `close()` ends it. */
   static connect(url: string, opts: RedisCacheOptions & { redis?: RedisOptions } = {}): RedisDistributedCache {
-    return new RedisDistributedCache(new Redis(url, { maxRetriesPerRequest: 3, ...opts.redis }), opts, true);
+    const redis = new Redis(url, { maxRetriesPerRequest: 3, ...opts.redis });
+    // ioredis reconnects by itself; without a listener every failed reconnect during an outage
+    // prints "Unhandled error event". Callers still see each failed command as a rejection.
+    redis.on("error", () => {});
+    return new RedisDistributedCache(redis, opts, true);
   }
 
   async putIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
