@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { LogoutButton } from "./components/auth/logout-button";
 import { optionalUser } from "./components/auth/page-user";
 import { can } from "./components/auth/permissions";
+import { ClusterNavLink } from "./components/cluster/cluster-nav-link";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -43,6 +44,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                       Audit trail
                     </Link>
                   ) : null}
+                  <ClusterNavLink permissions={user.permissions} className={link} />
                   {can(user.permissions, "users:manage") || can(user.permissions, "tokens:manage") ? (
                     <Link href="/admin/users" className={link}>
                       Users

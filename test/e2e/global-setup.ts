@@ -94,11 +94,13 @@ export interface StartOptions {
    * password, printed once on the server's stdout.
    */
   adminPassword?: string | null;
+  /** Extra environment for the server (e.g. SLUICE_REDIS_URL for cluster mode); wins over this process's. */
+  env?: Record<string, string>;
 }
 
 /** Starts the built app on `dataDir` and waits until it answers. */
 export async function startApp(dataDir: string, opts: StartOptions = {}): Promise<AppServer> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, SLUICE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
   const adminPassword = opts.adminPassword === undefined ? E2E_ADMIN_PASSWORD : opts.adminPassword;
   if (adminPassword === null) delete env.SLUICE_ADMIN_PASSWORD;
   else env.SLUICE_ADMIN_PASSWORD = adminPassword;

@@ -160,6 +160,9 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "POST /api/processors/validate": { url: "/api/processors/validate", body: {} },
     "POST /api/connections/validate": { url: "/api/connections/validate", body: {} },
     "GET /api/node": { url: "/api/node" },
+    "POST /api/cluster/nodes/[id]/remove": { url: "/api/cluster/nodes/no-such-node/remove" },
+    "POST /api/cluster/nodes/[id]/decommission": { url: "/api/cluster/nodes/no-such-node/decommission" },
+    "POST /api/cluster/nodes/[id]/recommission": { url: "/api/cluster/nodes/no-such-node/recommission" },
   };
 }
 

@@ -12,6 +12,7 @@ import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Handle, Position, type 
 import { createContext, memo, useContext } from "react";
 import type { ConfigProblem, ConnectionConfig, ProcessorConfig } from "../../lib/engine-client";
 import { fillColor, formatBytes, formatCount } from "./format";
+import type { ConnectionLive, ProcessorLive } from "../../lib/live";
 import { LiveStore, useBulletins, useConnectionLive, useProcessorLive } from "./live-store";
 
 /** The live store of the open flow. */
@@ -57,6 +58,16 @@ const STATE_STYLE: Record<string, { dot: string; label: string }> = {
 
 function describeProblem(p: ConfigProblem): string {
   return p.property && !p.message.includes(p.property) ? `${p.property}: ${p.message}` : p.message;
+}
+
+/** "node-a: in 3 (1.2 KB) · out 3 (1.2 KB)" lines for a processor's per-node breakdown. */
+function processorNodeLines(nodes: NonNullable<ProcessorLive["nodes"]>): string[] {
+  return nodes.map((n) => `${n.node}: in ${formatCount(n.in)} (${formatBytes(n.inBytes)}) · out ${formatCount(n.out)} (${formatBytes(n.outBytes)})${n.state === "running" ? "" : ` · ${n.state}`}`);
+}
+
+/** "node-a: 12 (3 KB)" lines for a queue's per-node breakdown. */
+function queueNodeLines(nodes: NonNullable<ConnectionLive["nodes"]>): string[] {
+  return nodes.map((n) => `${n.node}: ${formatCount(n.count)} (${formatBytes(n.bytes)}), ${Math.round(n.fill * 100)} % full`);
 }
 
 function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>) {
@@ -108,7 +119,7 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
         ) : null}
         {lastBulletin ? (
           <span
-            title={`${lastBulletin.level}: ${lastBulletin.message}`}
+            title={`${lastBulletin.level}${lastBulletin.node ? ` on ${lastBulletin.node}` : ""}: ${lastBulletin.message}`}
             className={`flex h-5 w-5 items-center justify-center rounded text-xs font-bold text-white ${lastBulletin.level === "error" ? "bg-red-600" : "bg-amber-500"}`}
             data-testid="bulletin-icon"
           >
@@ -117,13 +128,30 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
         ) : null}
       </div>
       <div className="processor-type mt-0.5 truncate text-xs text-slate-500">{p.type}</div>
-      <div className="mt-1.5 grid grid-cols-2 gap-x-2 border-t border-slate-100 pt-1.5 text-[11px] text-slate-600" title="Last 5 minutes">
+      <div
+        className="group/stats relative mt-1.5 grid grid-cols-2 gap-x-2 border-t border-slate-100 pt-1.5 text-[11px] text-slate-600"
+        title={live?.nodes ? ["Last 5 minutes, cluster total", ...processorNodeLines(live.nodes)].join("\n") : "Last 5 minutes"}
+      >
         <span data-testid="stat-in">
           In <b className="font-semibold text-slate-800">{formatCount(live?.in ?? 0)}</b> ({formatBytes(live?.inBytes ?? 0)})
         </span>
         <span data-testid="stat-out">
           Out <b className="font-semibold text-slate-800">{formatCount(live?.out ?? 0)}</b> ({formatBytes(live?.outBytes ?? 0)})
         </span>
+        {live?.nodes ? (
+          <ul
+            data-testid="node-breakdown"
+            aria-label="Per node"
+            className="pointer-events-none absolute top-full left-0 z-20 hidden w-72 rounded-md border border-slate-300 bg-white p-2 text-[11px] text-slate-700 group-hover/stats:block"
+          >
+            <li className="font-semibold">Per node (last 5 minutes)</li>
+            {processorNodeLines(live.nodes).map((line, i) => (
+              <li key={live.nodes![i]!.node} data-node={live.nodes![i]!.node}>
+                {line}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </div>
       <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-sky-600" />
     </div>
@@ -218,7 +246,7 @@ function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosi
             <span className="edge-relationships">{label}</span>
           </div>
           <div className="mt-0.5 flex items-center gap-1.5 text-slate-500">
-            <span data-testid="queued">
+            <span data-testid="queued" title={live?.nodes ? ["Cluster total", ...queueNodeLines(live.nodes)].join("\n") : undefined}>
               Queued <b className="queued-count text-slate-800">{formatCount(live?.count ?? 0)}</b> ({formatBytes(live?.bytes ?? 0)})
             </span>
           </div>

@@ -39,6 +39,8 @@ interface FormState {
   batchSize: string;
   penaltyDuration: string;
   yieldDuration: string;
+  /** scheduling.executionNode: every node of a cluster, or only the primary node. */
+  executionNode: "all" | "primary";
   autoTerminate: string[];
 }
 
@@ -65,6 +67,7 @@ function initialForm(proc: ProcessorConfig, info: ProcessorTypeInfo | undefined)
     batchSize: String(s.batchSize),
     penaltyDuration: s.penaltyDuration,
     yieldDuration: s.yieldDuration,
+    executionNode: s.executionNode ?? "all",
     autoTerminate: [...proc.autoTerminate],
   };
 }
@@ -127,6 +130,8 @@ function schedulingOf(f: FormState) {
     batchSize: Number(f.batchSize),
     penaltyDuration: f.penaltyDuration,
     yieldDuration: f.yieldDuration,
+    // "all" is the default: it is left out, as the flow file format does.
+    ...(f.executionNode === "primary" ? { executionNode: "primary" as const } : {}),
   };
 }
 
@@ -490,6 +495,12 @@ export function ConfigPanel({
             <input id="cfg-cron" aria-label="CRON expression" value={form.cron} onChange={(e) => set("cron", e.target.value)} className={inputClass(byProp("scheduling.cron").length > 0)} />
           </Field>
         )}
+        <Field label="Execution" htmlFor="cfg-executionNode" hint="In a cluster: run on every node, or only on the primary node (for sources such as ListFile on a shared mount, CRON jobs, or a Total Count). A single node is its own primary." problems={byProp("scheduling.executionNode")}>
+          <select id="cfg-executionNode" aria-label="Execution" value={form.executionNode} onChange={(e) => set("executionNode", e.target.value as FormState["executionNode"])} className={inputClass(false)}>
+            <option value="all">All nodes</option>
+            <option value="primary">Primary node</option>
+          </select>
+        </Field>
         <div className="grid grid-cols-2 gap-2">
           <Field label="Concurrent tasks" htmlFor="cfg-concurrentTasks" problems={byProp("scheduling.concurrentTasks")}>
             <input id="cfg-concurrentTasks" aria-label="Concurrent tasks" inputMode="numeric" value={form.concurrentTasks} onChange={(e) => set("concurrentTasks", e.target.value)} className={inputClass(byProp("scheduling.concurrentTasks").length > 0)} />

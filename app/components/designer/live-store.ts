@@ -31,7 +31,7 @@ export class LiveStore {
     const conns = new Map<string, ConnectionLive>();
     for (const c of frame.connections) {
       const old = this.connections.get(c.id);
-      conns.set(c.id, old && old.count === c.count && old.bytes === c.bytes && old.fill === c.fill && old.objectThreshold === c.objectThreshold && old.bytesThreshold === c.bytesThreshold ? old : c);
+      conns.set(c.id, old && old.count === c.count && old.bytes === c.bytes && old.fill === c.fill && old.objectThreshold === c.objectThreshold && old.bytesThreshold === c.bytesThreshold && JSON.stringify(old.nodes) === JSON.stringify(c.nodes) ? old : c);
     }
     const bulletins = new Map<string, BulletinLive[]>();
     for (const b of frame.bulletins) {

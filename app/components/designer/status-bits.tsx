@@ -28,7 +28,7 @@ export function ElsewhereNotice({ store, revision, busy }: { store: LiveStore; r
   );
 }
 
-/** The newest bulletins (engine warnings and errors). */
+/** The newest bulletins (engine warnings and errors), each with its node when from a cluster. */
 export function BulletinBar({ store }: { store: LiveStore }) {
   const frame = useFrame(store);
   const bulletins = frame?.bulletins ?? [];
@@ -40,7 +40,7 @@ export function BulletinBar({ store }: { store: LiveStore }) {
         .reverse()
         .map((b) => (
           <div key={`${b.id}-${b.timestamp}`} className={b.level === "error" ? "text-red-700" : "text-amber-700"}>
-            {new Date(b.timestamp).toLocaleTimeString()} · {b.level.toUpperCase()} · {b.componentName}: {b.message}
+            {new Date(b.timestamp).toLocaleTimeString()} · {b.level.toUpperCase()} · {b.node ? `${b.node} · ` : ""}{b.componentName}: {b.message}
           </div>
         ))}
     </div>

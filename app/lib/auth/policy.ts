@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   "flows:write",
   "users:manage",
   "tokens:manage",
+  /** Remove, decommission and recommission cluster nodes (admin). */
+  "cluster:manage",
   ...RESTRICTIONS.map((r) => `restricted:${r}` as const),
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -40,7 +42,7 @@ const ROLE_ADDS: Record<Role, readonly Permission[]> = {
   viewer: ["flows:read", "audit:read"],
   operator: ["flows:run", "queues:empty", "data:view"],
   editor: ["flows:write"],
-  admin: ["users:manage", "tokens:manage", ...RESTRICTIONS.map(restrictedPermission)],
+  admin: ["users:manage", "tokens:manage", "cluster:manage", ...RESTRICTIONS.map(restrictedPermission)],
 };
 
 function upTo(role: Role): Permission[] {
@@ -129,6 +131,9 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/processors/validate": { POST: write("flows:write") },
   "/api/connections/validate": { POST: write("flows:write") },
   "/api/node": { GET: read("flows:read") },
+  "/api/cluster/nodes/[id]/remove": { POST: bodiless("cluster:manage") },
+  "/api/cluster/nodes/[id]/decommission": { POST: bodiless("cluster:manage") },
+  "/api/cluster/nodes/[id]/recommission": { POST: bodiless("cluster:manage") },
 };
 
 /** A request path matched to its route. */
@@ -183,5 +188,8 @@ export const AUDIT_ACTIONS = [
   "provenance-replay",
   "version-commit",
   "version-revert",
+  "node-remove",
+  "node-decommission",
+  "node-recommission",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
