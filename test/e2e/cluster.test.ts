@@ -7,6 +7,7 @@
  * - a flow imported and its generator started through the API: the canvas counters are the cluster totals,
  *   equal to the sum of the nodes' own figures (status.nodes from the live stream, queued counts
  *   from GET /api/node), and the counters' hover shows the per-node breakdown;
+ * - the scheduling form's Execution choice (All nodes / Primary node) is saved to the flow;
  * - removing a connected node is refused with 409 and says why;
  * - after `kill -9` of one node the page shows it disconnected, and Remove takes it away.
  * Every wait is for a condition, with a deadline. afterAll ends every process and deletes the
@@ -21,8 +22,9 @@ import { Redis } from "ioredis";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeInfo } from "../../app/lib/engine-client";
+import { deleteKeysWithPrefix } from "../integration/helpers/redis";
 import { prepareDataDir, spawnGuarded, startApp, type AppServer } from "./global-setup";
-import { ApiSession, launchBrowser, processorNode, queuedCount, signedInPage, statNumber, StatusStream } from "./helpers";
+import { ApiSession, applyConfig, launchBrowser, openConfig, processorNode, queuedCount, signedInPage, statNumber, StatusStream, waitSaved } from "./helpers";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const REDIS_URL = process.env.SLUICE_TEST_REDIS ?? "redis://127.0.0.1:6379";
@@ -46,6 +48,8 @@ let browser: Browser | undefined;
 let page: Page;
 let session: ApiSession;
 let cli = "";
+/** The flow the canvas steps import. */
+let flowId = "";
 
 /** GenerateFlowFile (every node, Total Count PER_NODE) → LogAttribute (never started: the queue holds them). */
 const flow = {
@@ -118,12 +122,7 @@ afterAll(async () => {
   await app?.stop();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${CLUSTER}:*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== "0");
+    await deleteKeysWithPrefix(redis, CLUSTER);
   } finally {
     redis.disconnect();
   }
@@ -146,6 +145,7 @@ describe("cluster mode in the designer", () => {
 
   it("shows the cluster totals on the canvas: the sum of the nodes' figures", async () => {
     const { id } = await session.ok<{ id: string }>("POST", "/api/flows", { import: flow });
+    flowId = id;
     await session.ok("POST", `/api/flows/${id}/run`, { action: "start", processors: ["gen"] });
     const total = PER_NODE * NODES.length;
     await page.goto(`${app!.baseUrl}/flows/${id}`);
@@ -175,6 +175,19 @@ describe("cluster mode in the designer", () => {
     const breakdown = processorNode(page, "gen").getByTestId("node-breakdown");
     await breakdown.waitFor({ state: "visible" });
     for (const n of NODES) expect(await breakdown.locator(`li[data-node="${n}"]`).textContent()).toContain(`out ${PER_NODE} `);
+  });
+
+  it("offers Execution: All nodes / Primary node in the scheduling form, and saves the choice", async () => {
+    const panel = await openConfig(page, "hold");
+    const execution = panel.getByLabel("Execution", { exact: true });
+    expect(await execution.inputValue()).toBe("all");
+    expect(await execution.locator("option").allTextContents()).toEqual(["All nodes", "Primary node"]);
+    await execution.selectOption("primary");
+    await applyConfig(panel);
+    await waitSaved(page);
+    const { document } = await session.ok<{ document: { processors: Array<{ id: string; scheduling?: { executionNode?: string } }> } }>("GET", `/api/flows/${flowId}`);
+    expect(document.processors.find((p) => p.id === "hold")?.scheduling?.executionNode).toBe("primary");
+    expect(document.processors.find((p) => p.id === "gen")?.scheduling?.executionNode).toBeUndefined();
   });
 
   it("refuses to remove a connected node, with the reason", async () => {
