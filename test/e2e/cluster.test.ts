@@ -2,7 +2,8 @@
  * Cluster mode in the browser: a `next start` with SLUICE_REDIS_URL (the designer is the
  * cluster coordinator) and three `sluice node` processes (the bundled CLI), on the real Redis
  * (SLUICE_TEST_REDIS, default redis://127.0.0.1:6379), under a cluster name of their own and
- * with their own data dirs and port, so nothing else of the e2e tier sees them. In order:
+ * with their own data dirs and port, so nothing else of the e2e tier sees them. First, on the
+ * tier's own server (no cluster mode), the Cluster page shows the one local node. Then, in order:
  * - the header links to the Cluster page, which lists three connected nodes, one primary;
  * - a flow imported and its generator started through the API: the canvas counters are the cluster totals,
  *   equal to the sum of the nodes' own figures (status.nodes from the live stream, queued counts
@@ -20,7 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { NodeInfo } from "../../app/lib/engine-client";
 import { deleteKeysWithPrefix } from "../integration/helpers/redis";
 import { prepareDataDir, spawnGuarded, startApp, type AppServer } from "./global-setup";
@@ -127,6 +128,21 @@ afterAll(async () => {
     redis.disconnect();
   }
   rmSync(base, { recursive: true, force: true });
+});
+
+describe("without cluster mode", () => {
+  it("the Cluster page says the designer runs one local node and shows it; the header has no Cluster link", async () => {
+    const local = await signedInPage(browser!, inject("baseUrl"));
+    try {
+      await local.goto(`${inject("baseUrl")}/cluster`);
+      await local.getByTestId("single-node").waitFor();
+      await local.getByTestId("local-node").waitFor();
+      expect(await local.getByTestId("local-node").textContent()).toContain(inject("dataDir"));
+      expect(await local.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cluster" }).count()).toBe(0);
+    } finally {
+      await local.context().close();
+    }
+  });
 });
 
 describe("cluster mode in the designer", () => {

@@ -61,7 +61,13 @@ function FlowList({ flows, names }: { flows: Array<{ flowId: string; revision: n
 function MemberRow({ m, names, canManage, busy, onAction }: { m: Member; names: Record<string, string>; canManage: boolean; busy: boolean; onAction: (id: string, a: Action) => void }) {
   const actions: Action[] = [...(m.alive ? [] : (["remove"] as const)), m.state === "decommissioned" ? "recommission" : "decommission"];
   return (
-    <tr data-testid={`cluster-node-${m.id}`} data-state={m.state} data-primary={m.primary ? "true" : "false"} className="border-t border-slate-100 align-top">
+    <tr
+      data-testid={`cluster-node-${m.id}`}
+      data-state={m.state}
+      data-primary={m.primary ? "true" : "false"}
+      title={m.alive ? undefined : "No current heartbeat: flows, queue, CPU and heap are from the last one"}
+      className={`border-t border-slate-100 align-top ${m.alive ? "" : "text-slate-500"}`}
+    >
       <td className="py-2 pr-3 font-medium">
         {m.id}
         {m.primary ? <span className="ml-2 rounded bg-sky-100 px-1.5 py-0.5 text-xs text-sky-800">primary</span> : null}
