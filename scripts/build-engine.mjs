@@ -27,6 +27,7 @@ const ENTRIES = [
   "bench/el.ts",
   "bench/canvas-300.ts",
   "bench/ui-isolation.ts",
+  "bench/cluster-status.ts",
 ];
 
 // Native modules and packages that load files relative to themselves stay external.

@@ -4,15 +4,19 @@
  *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
  *   sluice validate <flow.json>
  *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
+ *   (run and node also take [--metrics-port <p>] [--metrics-host <addr>]: /metrics, /healthz and
+ *   /readyz for the process itself, engine/api/metrics.ts; /metrics needs SLUICE_METRICS_TOKEN)
  *
  * Exit codes: 0 ok, 1 runtime error, 2 invalid input (bad flow file, bad arguments) or a data
  * dir that another process holds (one line naming the dir and the holder's pid); for `node`
  * also a missing or wrong SLUICE_CLUSTER_SECRET, or a node name in use (one line each).
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DataDirLockedError, Engine, FlowValidationError, checkFlow } from "../api/engine";
+import { gatherMetrics, startMetricsServer, type MetricsServerOptions } from "../api/metrics";
 import { isNodeError } from "../api/node-errors";
 
 const USAGE = `usage:
@@ -20,7 +24,10 @@ const USAGE = `usage:
   sluice validate <flow.json>
   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
       a worker node of a cluster; needs SLUICE_CLUSTER_SECRET (--redis defaults to SLUICE_REDIS_URL,
-      --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice")`;
+      --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice")
+  run and node also take --metrics-port <p> [--metrics-host <addr>] (default 127.0.0.1):
+      GET /metrics (Prometheus; Authorization: Bearer $SLUICE_METRICS_TOKEN, disabled while unset),
+      GET /healthz and GET /readyz`;
 
 class UsageError extends Error {}
 
@@ -57,6 +64,8 @@ async function run(argv: string[]): Promise<number> {
       redis: { type: "string" },
       name: { type: "string" },
       cluster: { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-host": { type: "string", default: "127.0.0.1" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -76,6 +85,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === "node") return runNode(values);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
+  const metricsPort = parseMetricsPort(values["metrics-port"]);
   if (!values["data-dir"]) throw new UsageError("--data-dir is required");
   const mode = values.mode;
   if (mode !== "durable" && mode !== "volatile") throw new UsageError(`--mode must be durable or volatile, not "${mode}"`);
@@ -98,10 +108,17 @@ async function run(argv: string[]): Promise<number> {
     throw e;
   }
   let stopping = false;
+  const flowId = engine.status().flowId ?? path.basename(file as string, ".json");
+  const metrics = await serveMetrics(metricsPort, {
+    host: values["metrics-host"],
+    gather: async () => ({ flows: [{ flowId, node: os.hostname(), status: engine.status() }] }),
+    ready: async () => (stopping ? "stopping" : null),
+  });
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`sluice: ${signal}, stopping\n`);
+    await metrics?.close();
     await engine.shutdown();
     process.exit(0);
   };
@@ -117,6 +134,7 @@ async function run(argv: string[]): Promise<number> {
     await engine.waitForIdle({ quietMs: idleMs });
     const s = engine.status();
     await engine.shutdown();
+    await metrics?.close();
     const summary = s.processors.map((p) => `${p.name}: in=${p.stats.in} out=${p.stats.out}`).join(", ");
     process.stderr.write(`sluice: idle after ${Date.now() - t0} ms; ${summary}\n`);
     return 0;
@@ -125,14 +143,52 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `--metrics-port`: undefined when absent; a UsageError unless a port number 0-65535. */
+function parseMetricsPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--metrics-port must be a port number, not "${value}"`);
+  return port;
+}
+
+/**
+ * Starts the metrics/health listener (engine/api/metrics.ts) on `port` with SLUICE_METRICS_TOKEN
+ * and says on stderr where it listens and whether /metrics is enabled (never the token).
+ * Resolves undefined when no port was asked for. A port that cannot be bound is a UsageError.
+ */
+async function serveMetrics(port: number | undefined, o: Omit<MetricsServerOptions, "token" | "port">): Promise<{ close(): Promise<void> } | undefined> {
+  if (port === undefined) return undefined;
+  const token = process.env.SLUICE_METRICS_TOKEN || undefined;
+  try {
+    const server = await startMetricsServer({ ...o, port, token });
+    const where = `http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
+    process.stderr.write(
+      token
+        ? `sluice: metrics at ${where}/metrics (bearer token SLUICE_METRICS_TOKEN), health at ${where}/healthz and /readyz\n`
+        : `sluice: /metrics is disabled (SLUICE_METRICS_TOKEN is not set); health at ${where}/healthz and /readyz\n`,
+    );
+    return server;
+  } catch (e) {
+    throw new UsageError(`cannot listen on ${o.host ?? "127.0.0.1"}:${port} for metrics: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /**
  * `sluice node`: joins the cluster and runs until SIGINT/SIGTERM, then leaves it cleanly
  * (steps down as primary, stops its flows with a checkpoint, removes its heartbeat).
  */
-async function runNode(values: { redis?: string; "data-dir"?: string; name?: string; cluster?: string }): Promise<number> {
+async function runNode(values: {
+  redis?: string;
+  "data-dir"?: string;
+  name?: string;
+  cluster?: string;
+  "metrics-port"?: string;
+  "metrics-host"?: string;
+}): Promise<number> {
   const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL;
   if (!redisUrl) throw new UsageError("--redis <url> (or SLUICE_REDIS_URL) is required");
   if (!values["data-dir"]) throw new UsageError("--data-dir is required");
+  const metricsPort = parseMetricsPort(values["metrics-port"]);
   // Loaded here, so `sluice run` and `validate` never load the Redis clients.
   const { startWorkerNode } = await import("../cluster/worker-node");
   const { ClusterSecretError } = await import("../cluster/seal");
@@ -156,10 +212,21 @@ async function runNode(values: { redis?: string; "data-dir"?: string; name?: str
     }
     throw e;
   }
+  const joined = worker;
+  const metrics = await serveMetrics(metricsPort, {
+    host: values["metrics-host"],
+    gather: () => gatherMetrics(joined.node),
+    ready: async () => {
+      if (stopping) return "leaving the cluster";
+      await joined.node.info();
+      return null;
+    },
+  });
   stop = async (why, code) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`sluice: ${why}, leaving the cluster\n`);
+    await metrics?.close();
     await worker.close();
     process.exit(code);
   };

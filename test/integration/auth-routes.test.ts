@@ -136,6 +136,7 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "POST /api/tokens": { url: "/api/tokens", body: {} },
     "DELETE /api/tokens/[id]": { url: "/api/tokens/no-such-token" },
     "GET /api/audit": { url: "/api/audit" },
+    "GET /api/metrics": { url: "/api/metrics" },
     "GET /api/flows": { url: "/api/flows" },
     "POST /api/flows": { url: "/api/flows", body: {} },
     "GET /api/flows/[id]": { url: `/api/flows/${f}` },

@@ -20,6 +20,8 @@ export type Restriction = (typeof RESTRICTIONS)[number];
 export const PERMISSIONS = [
   "flows:read",
   "audit:read",
+  /** Scrape `/metrics` (viewer and up: the series show what the status API shows a viewer). */
+  "metrics:read",
   "flows:run",
   "queues:empty",
   "data:view",
@@ -39,7 +41,7 @@ export function restrictedPermission(kind: Restriction): Permission {
 
 /** What each role adds to the role below it. */
 const ROLE_ADDS: Record<Role, readonly Permission[]> = {
-  viewer: ["flows:read", "audit:read"],
+  viewer: ["flows:read", "audit:read", "metrics:read"],
   operator: ["flows:run", "queues:empty", "data:view"],
   editor: ["flows:write"],
   admin: ["users:manage", "tokens:manage", "cluster:manage", ...RESTRICTIONS.map(restrictedPermission)],
@@ -113,6 +115,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/tokens": { GET: read("tokens:manage"), POST: write("tokens:manage") },
   "/api/tokens/[id]": { DELETE: bodiless("tokens:manage") },
   "/api/audit": { GET: read("audit:read") },
+  "/api/metrics": { GET: read("metrics:read") },
   "/api/flows": { GET: read("flows:read"), POST: write("flows:write") },
   "/api/flows/[id]": { GET: read("flows:read"), PUT: write("flows:write"), PATCH: write("flows:write"), DELETE: bodiless("flows:write") },
   "/api/flows/[id]/export": { GET: read("flows:read") },

@@ -11,7 +11,7 @@ const headers = (h: Record<string, string>) => new Headers(h);
 
 describe("roles", () => {
   it("each role holds every permission of the roles below it; grants add, unknown grants do not", () => {
-    expect(ROLE_PERMISSIONS.viewer).toEqual(["flows:read", "audit:read"]);
+    expect(ROLE_PERMISSIONS.viewer).toEqual(["flows:read", "audit:read", "metrics:read"]);
     for (const p of ROLE_PERMISSIONS.viewer) expect(ROLE_PERMISSIONS.operator).toContain(p);
     for (const p of ROLE_PERMISSIONS.operator) expect(ROLE_PERMISSIONS.editor).toContain(p);
     for (const p of ROLE_PERMISSIONS.editor) expect(ROLE_PERMISSIONS.admin).toContain(p);
