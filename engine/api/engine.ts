@@ -5,8 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { ContentClaim } from "../core/content-claim";
-import type { LineageGraph, ProvenanceEvent, ProvenanceQuery } from "../core/provenance";
+import { fromClaimRef, type LineageGraph, type ProvenanceEvent, type ProvenanceQuery } from "../core/provenance";
 import { WINDOW_MS, type Bulletin } from "../core/stats";
 import { FlowController, NotFoundError } from "../runtime/flow-controller";
 import { compose, defaultComposition, type Composition } from "../runtime/composition-root";
@@ -290,9 +289,7 @@ export class Engine {
     const e = await this.provenanceEvent(eventId);
     const ref = which === "input" ? e.previousClaim : e.currentClaim;
     if (!ref) return Buffer.alloc(0);
-    // A volatile repository's events hold the claim itself (its bytes live only there); a
-    // rebuilt claim would have none.
-    return this.controller.repositories.content.read(ref instanceof ContentClaim ? ref : new ContentClaim(ref.resource, ref.offset, ref.length));
+    return this.controller.repositories.content.read(fromClaimRef(ref));
   }
 
   /** Re-enqueues the FlowFile of an event as it was before the event. Returns the new uuid. */

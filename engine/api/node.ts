@@ -163,7 +163,11 @@ export class SluiceNode implements NodeApi {
   }
 
   private summary(flowId: string, d: Deployed): DeploymentSummary {
-    return { flowId, revision: d.revision, running: d.engine.status().processors.some((p) => p.state === "running"), pending: d.pending };
+    // Only the run states: a whole status() (every counter and queue) per flow per call was
+    // paid by every deployments() the designer makes while resolving a request.
+    let running = false;
+    for (const n of d.engine.controller.nodes.values()) if (n.state === "running") running = true;
+    return { flowId, revision: d.revision, running, pending: d.pending };
   }
 
   // ---- info and catalog

@@ -2,7 +2,7 @@
  * Provenance Event model shared by the session (which emits events), the provenance
  * repositories (which store, index and search them) and the API (which shows them).
  */
-import type { ContentClaim } from "./content-claim";
+import { ContentClaim } from "./content-claim";
 
 export const PROVENANCE_EVENT_TYPES = [
   "CREATE",
@@ -152,4 +152,13 @@ export interface ProvenanceRepository {
 /** Helper for tests and in-memory use: shallow copy of a claim reference. */
 export function toClaimRef(claim: ContentClaim | null): ClaimRef | null {
   return claim ? { resource: claim.resource, offset: claim.offset, length: claim.length } : null;
+}
+
+/**
+ * The claim an event's reference stands for, to read its content. A volatile repository's
+ * events hold the ContentClaim itself (its bytes live only there), so that one is returned as
+ * is; a claim rebuilt from the reference would have no bytes.
+ */
+export function fromClaimRef(ref: ClaimRef): ContentClaim {
+  return ref instanceof ContentClaim ? ref : new ContentClaim(ref.resource, ref.offset, ref.length);
 }

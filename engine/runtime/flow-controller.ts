@@ -6,11 +6,11 @@
 import type { ConnectionConfig, FlowDocument, FlowProblem, ProcessorConfig } from "../api/flow-format";
 import { NodeError } from "../api/node-errors";
 import type { ContentRepository } from "../core/content-claim";
-import { ContentClaim } from "../core/content-claim";
+import type { ContentClaim } from "../core/content-claim";
 import { advanceSequence, FlowFileRecord } from "../core/flowfile";
 import type { FlowFileRepository, QueueCheckpoint } from "../core/flowfile-repository";
 import type { ProvenanceEvent, ProvenanceEventInput, ProvenanceRepository } from "../core/provenance";
-import { toClaimRef } from "../core/provenance";
+import { fromClaimRef, toClaimRef } from "../core/provenance";
 import type { StandardProcessSession } from "../core/session";
 import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField, type ProcessorField } from "../core/stats";
 import { parseDataSize, parseDuration } from "../core/units";
@@ -753,7 +753,7 @@ export class FlowController {
     const claimRef = event.previousClaim ?? event.currentClaim;
     let claim: ContentClaim | null = null;
     if (claimRef) {
-      const data = repo.content.read(claimRef instanceof ContentClaim ? claimRef : new ContentClaim(claimRef.resource, claimRef.offset, claimRef.length));
+      const data = repo.content.read(fromClaimRef(claimRef));
       claim = repo.content.write(data);
     }
     const attrs: Record<string, string> = { ...reconstructPreviousAttributes(event) };

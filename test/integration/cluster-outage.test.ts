@@ -18,6 +18,7 @@ import { startWorkerNode, type WorkerNode } from "../../engine/cluster/worker-no
 import { uniqueId } from "./helpers/ids";
 import { deleteKeysWithPrefix, testRedis } from "./helpers/redis";
 import { redisUrl } from "./helpers/services";
+import { until } from "./helpers/until";
 
 const SECRET = "outage-test-secret-0123456789";
 const CLUSTER = uniqueId("cluster-outage");
@@ -66,18 +67,6 @@ class CuttableProxy {
 
   async close(): Promise<void> {
     if (this.server.listening) await this.cut();
-  }
-}
-
-async function until<T>(what: () => string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -31,6 +31,7 @@ import { ClusterKey } from "../../engine/cluster/seal";
 import { uniqueId } from "./helpers/ids";
 import { deleteKeysWithPrefix, testRedis } from "./helpers/redis";
 import { redisUrl } from "./helpers/services";
+import { until } from "./helpers/until";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SECRET = `cluster-test-${uniqueId("secret")}`;
@@ -91,21 +92,6 @@ function startNode(name: string, opts: { secret?: string | null; dir?: string } 
 async function refused(p: NodeProc): Promise<{ code: number | null | "hung"; lines: string[] }> {
   const code = await Promise.race([p.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 60_000))]);
   return { code, lines: p.stderr().trim().split("\n") };
-}
-
-async function until<T>(what: () => string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function member(members: ClusterMember[], id: string): ClusterMember | undefined {
