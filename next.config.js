@@ -24,6 +24,9 @@ export default function nextConfig(phase) {
     // does not even import.
     typescript: { ignoreBuildErrors: true },
     poweredByHeader: false,
+    // Where `next build` writes and `next start` reads. Two checkouts' worth of parallel e2e
+    // runs in one tree (helpers working side by side) each set their own; users never need to.
+    distDir: process.env.SLUICE_NEXT_DIST_DIR || ".next",
     // Security headers on every response (docs/security.md). Next's own bootstrap scripts are
     // inline and React Flow positions nodes with inline styles, hence 'unsafe-inline' for
     // scripts and styles; `next dev` also needs 'unsafe-eval' (React Refresh).

@@ -106,6 +106,24 @@ export const connectionSchema = z
     expiration: z.string().default("0 sec"),
     /** Queued FlowFiles above this count are swapped to disk. @default 20000 */
     swapThreshold: z.number().int().min(100).default(20_000),
+    /**
+     * NiFi's load-balance strategy. "none" keeps the connection local to each node (its
+     * FlowFiles wait on that node's disk). Any other strategy makes the connection *distributed*
+     * in a cluster: its FlowFiles live in Redis, in batches any node running the destination
+     * can take, so a node's death strands nothing. Without a cluster every connection is local.
+     */
+    loadBalance: z
+      .object({
+        strategy: z.enum(["none", "round-robin", "partition-by-attribute", "single-node"]).default("none"),
+        /** The attribute whose value picks the partition ("partition-by-attribute" only). */
+        partitionAttribute: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .refine((lb) => lb.strategy !== "partition-by-attribute" || lb.partitionAttribute !== undefined, {
+        message: "partition-by-attribute needs a partitionAttribute",
+        path: ["partitionAttribute"],
+      })
+      .optional(),
   })
   .strict();
 

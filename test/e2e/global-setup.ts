@@ -104,7 +104,7 @@ export async function startApp(dataDir: string, opts: StartOptions = {}): Promis
   const adminPassword = opts.adminPassword === undefined ? E2E_ADMIN_PASSWORD : opts.adminPassword;
   if (adminPassword === null) delete env.SLUICE_ADMIN_PASSWORD;
   else env.SLUICE_ADMIN_PASSWORD = adminPassword;
-  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
+  if (!existsSync(path.join(root, process.env.SLUICE_NEXT_DIST_DIR || ".next", "BUILD_ID"))) {
     runOrThrow("next build", [nextBin, "build"], env);
   }
   const port = await freePort();

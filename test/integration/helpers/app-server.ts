@@ -45,7 +45,7 @@ function newestMtime(dir: string): number {
 
 /** Builds the app when there is no build or an app source is newer than it. */
 export function ensureBuild(): void {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+  const buildId = path.join(root, process.env.SLUICE_NEXT_DIST_DIR || ".next", "BUILD_ID");
   const sources = Math.max(newestMtime(path.join(root, "app")), ...["proxy.ts", "next.config.js", "instrumentation.ts"].map((f) => statSync(path.join(root, f)).mtimeMs));
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= sources) return;
   const r = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, encoding: "utf8", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
