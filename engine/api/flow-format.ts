@@ -8,10 +8,12 @@
  *
  * Version history:
  * - 1: processors, connections, optional process groups, controller services, canvas positions.
- *   Ids match SAFE_ID (engine/api/node-api.ts).
+ *   Ids match SAFE_ID (engine/api/node-api.ts). Optional parameter contexts (`parameterContexts`)
+ *   and their bindings (`parameterContext` on the flow and on groups); see docs/parameters.md.
  */
 import { z } from "zod";
 import { SAFE_ID } from "./node-api";
+import { PARAMETER_NAME, PARAMETER_NAME_MESSAGE } from "./parameters";
 
 /** The format version this build writes. Readers accept every version listed in the README. */
 export const FLOW_FORMAT_VERSION = 1 as const;
@@ -133,6 +135,8 @@ export const groupSchema = z
     name: z.string().max(200),
     parent: z.string().optional(),
     position: position.optional(),
+    /** Id of the parameter context bound to this group; absent = the parent's (up to the flow's). */
+    parameterContext: id.optional(),
   })
   .strict();
 
@@ -150,6 +154,41 @@ export const serviceSchema = z
   })
   .strict();
 
+/**
+ * One parameter of a parameter context. A sensitive parameter's value is left out of exported
+ * files: `value` absent means it must be entered after import (docs/parameters.md).
+ */
+export const parameterSchema = z
+  .object({
+    name: z.string().regex(PARAMETER_NAME, PARAMETER_NAME_MESSAGE),
+    value: z.string().max(1_000_000).optional(),
+    /** @default false */
+    sensitive: z.boolean().optional(),
+    description: z.string().max(10_000).optional(),
+  })
+  .strict();
+
+/**
+ * A named set of parameters that properties reference as `#{name}` (NiFi's parameter context).
+ * In a flow file, the contexts the flow and its groups bind travel with it; the designer keeps
+ * them in its store and leaves this field out of the flow it saves.
+ */
+export const parameterContextSchema = z
+  .object({
+    id,
+    name: z.string().min(1).max(200),
+    description: z.string().max(10_000).optional(),
+    parameters: z.array(parameterSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.parameters.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: ["parameters", i, "name"], message: `duplicate parameter name "${p.name}"` });
+      seen.add(p.name);
+    });
+  });
+
 export const flowSchema = z
   .object({
     sluice: z.literal(FLOW_FORMAT_VERSION, { message: `unsupported flow format version; expected ${FLOW_FORMAT_VERSION}` }),
@@ -160,6 +199,10 @@ export const flowSchema = z
     connections: z.array(connectionSchema).default([]),
     groups: z.array(groupSchema).default([]),
     services: z.array(serviceSchema).default([]),
+    /** Id of the parameter context bound to the flow (its root group). */
+    parameterContext: id.optional(),
+    /** The parameter contexts the flow binds, carried in flow files (exports). */
+    parameterContexts: z.array(parameterContextSchema).optional(),
   })
   .strict();
 
@@ -168,6 +211,7 @@ export type ProcessorConfig = z.infer<typeof processorSchema>;
 export type ConnectionConfig = z.infer<typeof connectionSchema>;
 export type SchedulingConfig = z.infer<typeof schedulingSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type ParameterContextConfig = z.infer<typeof parameterContextSchema>;
 
 /** One problem found in a flow document, with a JSON path such as `processors[2].properties.Topic`. */
 export interface FlowProblem {
@@ -217,6 +261,19 @@ export function checkReferences(flow: FlowDocument): FlowProblem[] {
     if (serviceIds.has(sv.id)) problems.push({ path: `services[${i}].id`, message: `duplicate id "${sv.id}"` });
     serviceIds.add(sv.id);
   });
+  const contextIds = new Set<string>();
+  (flow.parameterContexts ?? []).forEach((c, i) => {
+    if (contextIds.has(c.id)) problems.push({ path: `parameterContexts[${i}].id`, message: `duplicate id "${c.id}"` });
+    contextIds.add(c.id);
+  });
+  // A flow file carries the contexts it binds; the designer's stored flows keep them apart.
+  if (flow.parameterContexts) {
+    const known = (ref: string | undefined, at: string) => {
+      if (ref !== undefined && !contextIds.has(ref)) problems.push({ path: at, message: `no parameter context with id "${ref}" in parameterContexts` });
+    };
+    known(flow.parameterContext, "parameterContext");
+    flow.groups.forEach((g, i) => known(g.parameterContext, `groups[${i}].parameterContext`));
+  }
   const connIds = new Set<string>();
   flow.connections.forEach((c, i) => {
     if (connIds.has(c.id) || seen.has(c.id)) problems.push({ path: `connections[${i}].id`, message: `duplicate id "${c.id}"` });
