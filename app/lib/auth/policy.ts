@@ -120,6 +120,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/flows/[id]": { GET: read("flows:read"), PUT: write("flows:write"), PATCH: write("flows:write"), DELETE: bodiless("flows:write") },
   "/api/flows/[id]/export": { GET: read("flows:read") },
   "/api/flows/[id]/run": { POST: write("flows:run") },
+  "/api/flows/[id]/processors/[processorId]/run-once": { POST: bodiless("flows:run") },
   "/api/flows/[id]/events": { GET: read("flows:read") },
   "/api/flows/[id]/connections/[connectionId]/queue": { GET: read("flows:read"), DELETE: bodiless("queues:empty") },
   "/api/flows/[id]/connections/[connectionId]/flowfiles/[uuid]": { GET: read("data:view") },
