@@ -146,6 +146,7 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "GET /api/flows/[id]/export": { url: `/api/flows/${f}/export` },
     "POST /api/flows/[id]/run": { url: `/api/flows/${NO_FLOW}/run`, body: { action: "stop" } },
     "POST /api/flows/[id]/processors/[processorId]/run-once": { url: `/api/flows/${NO_FLOW}/processors/p/run-once` },
+    "POST /api/flows/[id]/enable": { url: `/api/flows/${NO_FLOW}/enable`, body: { enabled: false, processors: ["p"] } },
     "GET /api/flows/[id]/events": { url: `/api/flows/${NO_FLOW}/events` },
     "GET /api/flows/[id]/connections/[connectionId]/queue": { url: `/api/flows/${f}/connections/no-such-connection/queue` },
     "DELETE /api/flows/[id]/connections/[connectionId]/queue": { url: `/api/flows/${NO_FLOW}/connections/c/queue` },

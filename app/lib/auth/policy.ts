@@ -121,6 +121,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/flows/[id]/export": { GET: read("flows:read") },
   "/api/flows/[id]/run": { POST: write("flows:run") },
   "/api/flows/[id]/processors/[processorId]/run-once": { POST: bodiless("flows:run") },
+  "/api/flows/[id]/enable": { POST: write("flows:run") },
   "/api/flows/[id]/events": { GET: read("flows:read") },
   "/api/flows/[id]/connections/[connectionId]/queue": { GET: read("flows:read"), DELETE: bodiless("queues:empty") },
   "/api/flows/[id]/connections/[connectionId]/flowfiles/[uuid]": { GET: read("data:view") },
