@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 const STANDARD = /^[A-Za-z0-9+/]*={0,2}$/;
 const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
@@ -37,7 +38,7 @@ export const Base64EncodeContent = defineProcessor({
     failure: relationship("Content that is not valid Base64 (Decode); `base64.error` says why."),
   },
   writesAttributes: { "base64.error": "On failure: the reason." },
-  onTrigger({ session, config }) {
+  onTrigger({ session, config, context }) {
     for (const original of session.getBatch()) {
       let ff = original;
       if (config.mode === "Encode") {
@@ -51,7 +52,7 @@ export const Base64EncodeContent = defineProcessor({
         ff = session.write(ff, decodeBase64(session.readText(ff)));
         session.transfer(ff, "success");
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "base64.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "base64.error", (e as Error).message);
       }
     }
   },

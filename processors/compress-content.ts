@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 type Format = "gzip" | "deflate" | "brotli";
 
@@ -70,7 +71,7 @@ export const CompressContent = defineProcessor({
     }
     return [];
   },
-  async onTrigger({ session, config }) {
+  async onTrigger({ session, config, context }) {
     const compress = config.mode === "compress";
     for (const original of session.getBatch()) {
       let ff: FlowFile = original;
@@ -78,7 +79,7 @@ export const CompressContent = defineProcessor({
       if (config.format === "use mime.type attribute") {
         const mime = ff.attributes["mime.type"];
         if (mime === undefined) {
-          session.transfer(session.putAttribute(ff, "compresscontent.error", "no mime.type attribute to take the compression format from"), "failure");
+          routeToFailure(session, context, ff, "compresscontent.error", "no mime.type attribute to take the compression format from");
           continue;
         }
         const known = BY_MIME[mime.split(";")[0]!.trim().toLowerCase()];
@@ -105,7 +106,7 @@ export const CompressContent = defineProcessor({
         }
       } catch (e) {
         const msg = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" ? `decompressed content exceeds ${config.maxOutput} bytes` : (e as Error).message;
-        session.transfer(session.putAttribute(ff, "compresscontent.error", `could not ${config.mode} as ${format}: ${msg}`), "failure");
+        routeToFailure(session, context, ff, "compresscontent.error", `could not ${config.mode} as ${format}: ${msg}`);
         continue;
       }
       ff = session.write(ff, output);

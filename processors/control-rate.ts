@@ -1,4 +1,5 @@
 import { defineProcessor, parseDataSize, property, relationship, type FlowFile } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 /** A token bucket: `capacity` per `durationMs`, full at the start. */
 interface Bucket {
@@ -118,7 +119,7 @@ export const ControlRate = defineProcessor({
         cost = raw === undefined ? NaN : Number(raw.trim());
         if (raw === undefined || raw.trim() === "" || !Number.isFinite(cost) || cost < 0) {
           const msg = raw === undefined ? `attribute ${attr} is missing` : `attribute ${attr} is not a non-negative number: "${raw}"`;
-          session.transfer(session.putAttribute(ff, "controlrate.error", msg), "failure");
+          routeToFailure(session, context, ff, "controlrate.error", msg);
           continue;
         }
       }

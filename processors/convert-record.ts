@@ -1,5 +1,6 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { readCsv, readJson, writeCsv, writeJson, type CsvFormat, type DataRecord } from "./lib/records";
+import { routeToFailure } from "./lib/failure-log";
 
 /** A single character, or empty where allowed; "\t" is accepted for a tab. */
 function char(raw: string): string {
@@ -122,7 +123,7 @@ export const ConvertRecord = defineProcessor({
     "mime.type": "text/csv or application/json.",
     "convertrecord.error": "On failure: the reason.",
   },
-  onTrigger({ session, config }) {
+  onTrigger({ session, config, context }) {
     const csv: CsvFormat = {
       delimiter: char(config.valueSeparator),
       quote: config.quoteCharacter,
@@ -140,8 +141,7 @@ export const ConvertRecord = defineProcessor({
         const text = session.readText(ff);
         records = config.recordReader === "CSV" ? readCsv(text, csv) : readJson(text);
       } catch (e) {
-        ff = session.putAttribute(ff, "convertrecord.error", (e as Error).message);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "convertrecord.error", (e as Error).message);
         continue;
       }
       const out =

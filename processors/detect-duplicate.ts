@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 /** Keys are namespaced so they cannot collide with other users of the cache (Wait/Notify signals). */
 const KEY_PREFIX = "sluice.dedupe.";
@@ -56,11 +57,11 @@ export const DetectDuplicate = defineProcessor({
         key = config.cacheEntryIdentifier.evaluate(ff);
         description = config.flowFileDescription.evaluate(ff);
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "detectduplicate.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "detectduplicate.error", (e as Error).message);
         continue;
       }
       if (key === "") {
-        session.transfer(session.putAttribute(ff, "detectduplicate.error", "Cache Entry Identifier evaluated to an empty string"), "failure");
+        routeToFailure(session, context, ff, "detectduplicate.error", "Cache Entry Identifier evaluated to an empty string");
         continue;
       }
       const seen = firstByKey.get(key);

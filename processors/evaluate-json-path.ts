@@ -1,5 +1,6 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { compileJsonPath, isScalar, jsonPathProblem, type Json, type JsonPath } from "./lib/json-path";
+import { routeToFailure } from "./lib/failure-log";
 
 /** Text form of a result: scalars as themselves (null per the setting), the rest as JSON. */
 export function representation(v: Json, nullValue: string, returnType: "json" | "scalar"): string {
@@ -93,8 +94,7 @@ export const EvaluateJsonPath = defineProcessor({
       try {
         doc = JSON.parse(session.readText(ff)) as Json;
       } catch (e) {
-        ff = session.putAttribute(ff, "evaluatejsonpath.error", `content is not valid JSON: ${(e as Error).message}`);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "evaluatejsonpath.error", `content is not valid JSON: ${(e as Error).message}`);
         continue;
       }
       const attrs: Record<string, string> = {};
@@ -122,7 +122,7 @@ export const EvaluateJsonPath = defineProcessor({
         else attrs[name] = text;
       }
       if (outcome === "failure") {
-        session.transfer(session.putAttribute(ff, "evaluatejsonpath.error", error), "failure");
+        routeToFailure(session, context, ff, "evaluatejsonpath.error", error);
         continue;
       }
       if (outcome === "unmatched") {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
+import { logFailure } from "./lib/failure-log";
 
 type Outcome = "success" | "not.found" | "permission.denied" | "failure";
 
@@ -120,6 +121,8 @@ export const FetchFile = defineProcessor({
         if (outcome === "permission.denied") context.logger[config.logLevelPermissionDenied](message);
         ff = session.putAttribute(ff, "fetchfile.error", message);
         session.transfer(ff, outcome);
+        // not.found and permission.denied log at their configured levels above.
+        if (outcome === "failure") logFailure(context, ff, message);
       };
       let file: string;
       let moveDir: string | null = null;

@@ -56,13 +56,13 @@ export const GenerateFlowFile = defineProcessor({
     return { stateFile, emitted: config.totalCount ? readEmitted(stateFile) : 0, shared };
   },
   onTrigger({ config, context, session, state }) {
-    let n = config.batchSize;
-    if (config.totalCount !== undefined) {
-      n = Math.min(n, config.totalCount - state.emitted);
-      if (n <= 0) {
-        context.yield();
-        return;
-      }
+    // Never more than the connection takes before back pressure: a batch of 1,000 into a
+    // connection with room for 10 would overshoot its threshold by 990.
+    let n = Math.min(config.batchSize, context.freeRoom("success"));
+    if (config.totalCount !== undefined) n = Math.min(n, config.totalCount - state.emitted);
+    if (n <= 0) {
+      context.yield();
+      return;
     }
     for (let i = 0; i < n; i++) {
       let ff = session.create();

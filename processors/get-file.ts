@@ -80,7 +80,13 @@ export const GetFile = defineProcessor({
     return { dir, filter: compileJavaRegex(config.fileFilter, "full"), inFlight: new Set<string>() };
   },
   onTrigger({ session, context, config, state }) {
-    const files = listFiles(state.dir, config.recurse, state.filter, config.ignoreHiddenFiles, config.minimumFileAge, config.batchSize, state.inFlight);
+    // Bounded by the room left before back pressure, so a batch does not overshoot the threshold.
+    const max = Math.min(config.batchSize, context.freeRoom("success"));
+    if (max <= 0) {
+      context.yield();
+      return;
+    }
+    const files = listFiles(state.dir, config.recurse, state.filter, config.ignoreHiddenFiles, config.minimumFileAge, max, state.inFlight);
     if (files.length === 0) {
       context.yield();
       return;

@@ -121,7 +121,8 @@ export const HandleHttpRequest = defineProcessor({
   },
   async onTrigger({ session, context, config, state }) {
     if (!(await waitForRequests(state, context))) return;
-    const items = state.pending.splice(0, context.batchSize);
+    // No more than the connection takes before back pressure; the rest wait for a later trigger.
+    const items = state.pending.splice(0, Math.min(context.batchSize, context.freeRoom("success")));
     const ids: string[] = [];
     for (const { req, res, body, url } of items) {
       if (res.writableEnded || req.socket.destroyed) continue;

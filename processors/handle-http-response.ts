@@ -1,6 +1,7 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { httpContextMap } from "./lib/http-server";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
+import { routeToFailure } from "./lib/failure-log";
 
 export const HandleHttpResponse = defineProcessor({
   type: "HandleHttpResponse",
@@ -45,7 +46,7 @@ export const HandleHttpResponse = defineProcessor({
   onTrigger({ session, config, context, state }) {
     for (const original of session.getBatch()) {
       const ff = original;
-      const fail = (msg: string) => session.transfer(session.putAttribute(ff, "handlehttpresponse.error", msg), "failure");
+      const fail = (msg: string) => routeToFailure(session, context, ff, "handlehttpresponse.error", msg);
       const id = ff.attributes["http.context.identifier"];
       if (!id) {
         fail("no http.context.identifier attribute: this FlowFile did not come from HandleHttpRequest");

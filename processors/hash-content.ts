@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 const ALGORITHMS = { MD5: "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512", "SHA3-256": "sha3-256", "SHA3-512": "sha3-512" } as const;
 
@@ -26,11 +27,11 @@ export const HashContent = defineProcessor({
     failure: relationship("Empty content when Fail if Empty; `hashcontent.error` says why."),
   },
   writesAttributes: { "(Hash Attribute Name)": "Lower-case hex digest.", "hashcontent.algorithm": "The algorithm used.", "hashcontent.error": "On failure: the reason." },
-  onTrigger({ session, config }) {
+  onTrigger({ session, config, context }) {
     const alg = ALGORITHMS[config.algorithm];
     for (const ff of session.getBatch()) {
       if (config.failIfEmpty && ff.size === 0) {
-        session.transfer(session.putAttribute(ff, "hashcontent.error", "the content is empty"), "failure");
+        routeToFailure(session, context, ff, "hashcontent.error", "the content is empty");
         continue;
       }
       const digest = createHash(alg).update(session.read(ff)).digest("hex");

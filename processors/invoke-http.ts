@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
+import { logFailure } from "./lib/failure-log";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
@@ -250,6 +251,7 @@ export const InvokeHTTP = defineProcessor({
           "invokehttp.exception.message": x.error.message,
         });
         session.transfer(session.penalize(failed), "Failure");
+        logFailure(context, failed, `no response: ${x.error.message}`, "Failure");
         continue;
       }
       const statusAttrs: Record<string, string> = {

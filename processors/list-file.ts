@@ -192,7 +192,14 @@ export const ListFile = defineProcessor({
       context.yield();
       return;
     }
-    fresh = fresh.slice(0, MAX_PER_TRIGGER);
+    // Bounded by the room left before back pressure too; the rest (newer files, as `fresh` is
+    // in modification order) is listed by a later trigger, which the state allows for.
+    const room = Math.min(MAX_PER_TRIGGER, context.freeRoom("success"));
+    if (room <= 0) {
+      context.yield();
+      return;
+    }
+    fresh = fresh.slice(0, room);
 
     for (const { file, stat } of fresh) {
       const rel = path.relative(state.dir, path.dirname(file));

@@ -129,7 +129,8 @@ export const ListenHTTP = defineProcessor({
   },
   async onTrigger({ session, context, state, config }) {
     if (!(await waitForRequests(state, context))) return;
-    const items = state.pending.splice(0, context.batchSize);
+    // No more than the connection takes before back pressure; the rest wait for a later trigger.
+    const items = state.pending.splice(0, Math.min(context.batchSize, context.freeRoom("success")));
     for (const item of items) {
       let ff = session.create();
       ff = session.putAllAttributes(ff, { filename: ff.uuid, ...item.attributes });

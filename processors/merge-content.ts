@@ -1,4 +1,5 @@
-import { defineProcessor, property, relationship, type FlowFile, type ProcessSession } from "../engine/sdk";
+import { defineProcessor, property, relationship, type FlowFile, type ProcessSession, type ProcessorContext } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 type Rel = "merged" | "original" | "failure";
 
@@ -177,9 +178,7 @@ export const MergeContent = defineProcessor({
     state.firstSeen = seen;
     const ageOf = (ff: FlowFile): number => seen.get(ff.uuid) ?? now;
 
-    const fail = (ff: FlowFile, message: string): void => {
-      session.transfer(session.putAttribute(ff, "merge.error", message), "failure");
-    };
+    const fail = (ff: FlowFile, message: string): void => routeToFailure(session, context, ff, "merge.error", message);
 
     const ready: Array<{ bin: Bin; reason: string }> = [];
     const waiting: Bin[] = [];
@@ -268,7 +267,7 @@ export const MergeContent = defineProcessor({
       }
     }
 
-    for (const { bin, reason } of ready) emit(session, config, bin, reason, now);
+    for (const { bin, reason } of ready) emit(session, context, config, bin, reason, now);
     for (const bin of waiting) for (const m of bin.members) session.transferBack(m);
     // Waiting bins are re-examined after the yield. A full take that completed a bin means more
     // input is queued right now, so go on; a full take that completed nothing must still yield,
@@ -280,7 +279,7 @@ export const MergeContent = defineProcessor({
 type MergeConfig = Parameters<(typeof MergeContent)["onTrigger"]>[0]["config"];
 
 /** Merges one bin: the merged FlowFile to `merged`, members (with merge.uuid) to `original`. */
-function emit(session: ProcessSession<Rel>, config: MergeConfig, bin: Bin, reason: string, now: number): void {
+function emit(session: ProcessSession<Rel>, context: ProcessorContext, config: MergeConfig, bin: Bin, reason: string, now: number): void {
   const first = bin.members[0] as FlowFile;
   let header: string;
   let footer: string;
@@ -290,7 +289,7 @@ function emit(session: ProcessSession<Rel>, config: MergeConfig, bin: Bin, reaso
     footer = config.footer?.evaluate(first) ?? "";
     demarcator = config.demarcator?.evaluate(first) ?? "";
   } catch (e) {
-    for (const m of bin.members) session.transfer(session.putAttribute(m, "merge.error", (e as Error).message), "failure");
+    for (const m of bin.members) routeToFailure(session, context, m, "merge.error", (e as Error).message);
     return;
   }
   const parts: Buffer[] = [];

@@ -1,6 +1,7 @@
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
 import { emptySignal, updateSignal } from "./lib/signals";
+import { routeToFailure } from "./lib/failure-log";
 
 export const Notify = defineProcessor({
   type: "Notify",
@@ -66,7 +67,7 @@ export const Notify = defineProcessor({
         delta = Number(raw);
         if (id === "") throw new Error("Release Signal Identifier evaluated to an empty string");
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "notify.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "notify.error", (e as Error).message);
         continue;
       }
       let entry = bySignal.get(id);

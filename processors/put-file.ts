@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 export const PutFile = defineProcessor({
   type: "PutFile",
@@ -40,7 +41,7 @@ export const PutFile = defineProcessor({
   },
   onTrigger({ session, config, context }) {
     for (const original of session.getBatch()) {
-      let ff = original;
+      const ff = original;
       try {
         const dir = context.fileRoots.resolve(config.directory.evaluate(ff));
         const name = config.fileName.evaluate(ff) || ff.uuid;
@@ -63,8 +64,7 @@ export const PutFile = defineProcessor({
         session.provenance.send(ff, `file://${target}`);
         session.transfer(ff, "success");
       } catch (e) {
-        ff = session.putAttribute(ff, "putfile.error", (e as Error).message);
-        session.transfer(session.penalize(ff), "failure");
+        routeToFailure(session, context, ff, "putfile.error", (e as Error).message, { penalize: true });
       }
     }
   },

@@ -2,6 +2,7 @@ import { defineProcessor, property, relationship, type FlowFile, type PropertyEx
 import { compileJavaRegex, regexProblem, type SafeRegex } from "./lib/regex";
 import { compileReplacement, type Replacement } from "./lib/replacement";
 import { CHARSETS, decode, encode, splitLines } from "./lib/text";
+import { routeToFailure } from "./lib/failure-log";
 
 const STRATEGIES = [
   { value: "Regex Replace", description: "Replaces every match of the Search Value (a regular expression) with the Replacement Value; `$1` and `${'$1':toUpper()}` refer to capture groups." },
@@ -103,7 +104,7 @@ export const ReplaceText = defineProcessor({
       : null;
     return { literalRe, replacement, dynamic: new Map<string, { re: SafeRegex; replacement: Replacement }>() };
   },
-  onTrigger({ session, config, state }) {
+  onTrigger({ session, config, context, state }) {
     const strategy: Strategy = config.replacementStrategy;
     const lineMode = config.evaluationMode === "Line-by-Line";
 
@@ -202,8 +203,7 @@ export const ReplaceText = defineProcessor({
         if (out !== text) ff = session.write(ff, encode(out, config.characterSet));
         session.transfer(ff, "success");
       } catch (e) {
-        ff = session.putAttribute(ff, "replacetext.error", (e as Error).message);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "replacetext.error", (e as Error).message);
       }
     }
   },

@@ -1,4 +1,5 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 export const RetryFlowFile = defineProcessor({
   type: "RetryFlowFile",
@@ -57,7 +58,7 @@ export const RetryFlowFile = defineProcessor({
     const owner = `${attr}.uuid`;
     for (const original of session.getBatch()) {
       let ff = original;
-      const fail = (msg: string) => session.transfer(session.putAttribute(ff, "retryflowfile.error", msg), "failure");
+      const fail = (msg: string) => routeToFailure(session, context, ff, "retryflowfile.error", msg);
       let max: number;
       try {
         const raw = config.maximumRetries.evaluate(ff).trim();

@@ -1,6 +1,7 @@
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { compileJavaRegex, regexProblem, type SafeRegex } from "./lib/regex";
 import { CHARSETS, decode } from "./lib/text";
+import { routeToFailure } from "./lib/failure-log";
 
 const MAX_CACHED = 64;
 
@@ -66,7 +67,7 @@ export const RouteOnContent = defineProcessor({
       try {
         for (const route of context.dynamicProperties) if (regexFor(route.evaluate(ff)).test(text)) hits.push(route.name);
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "routeoncontent.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "routeoncontent.error", (e as Error).message);
         continue;
       }
       if (hits.length === 0) {

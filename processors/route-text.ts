@@ -1,6 +1,7 @@
 import { compileExpression, defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
 import { compileJavaRegex, regexProblem } from "./lib/regex";
 import { CHARSETS, decode, encode, splitLines } from "./lib/text";
+import { routeToFailure } from "./lib/failure-log";
 
 const ROUTE_TO_NAMES = "Route to each matching Property Name";
 const ALL = "Route to 'matched' if line matches all conditions";
@@ -163,7 +164,7 @@ export const RouteText = defineProcessor({
           }
         });
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "routetext.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "routetext.error", (e as Error).message);
         continue;
       }
       for (const [rel, groups] of out) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { compileJsonPath, jsonPathProblem, type Json } from "./lib/json-path";
+import { routeToFailure } from "./lib/failure-log";
 
 export const SplitJson = defineProcessor({
   type: "SplitJson",
@@ -45,11 +46,11 @@ export const SplitJson = defineProcessor({
   onScheduled({ config }) {
     return { path: compileJsonPath(config.jsonPath) };
   },
-  onTrigger({ session, config, state }) {
+  onTrigger({ session, config, context, state }) {
     const nullValue = config.nullValueRepresentation === "empty string" ? "" : "null";
     for (const original of session.getBatch()) {
       const ff = original;
-      const fail = (msg: string) => session.transfer(session.putAttribute(ff, "splitjson.error", msg), "failure");
+      const fail = (msg: string) => routeToFailure(session, context, ff, "splitjson.error", msg);
       let doc: Json;
       try {
         doc = JSON.parse(session.readText(ff)) as Json;

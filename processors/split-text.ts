@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineProcessor, property, relationship } from "../engine/sdk";
 import { lineOffsets } from "./lib/text";
+import { routeToFailure } from "./lib/failure-log";
 
 interface Span {
   start: number;
@@ -61,10 +62,10 @@ export const SplitText = defineProcessor({
     }
     return [];
   },
-  onTrigger({ session, config }) {
+  onTrigger({ session, config, context }) {
     const markerBytes = config.headerMarker ? Buffer.from(config.headerMarker) : null;
     for (const original of session.getBatch()) {
-      let ff = original;
+      const ff = original;
       const buf = session.read(ff);
       const lines: Span[] = lineOffsets(buf);
       let headerLines = config.headerLineCount;
@@ -77,15 +78,13 @@ export const SplitText = defineProcessor({
         }
       }
       if (headerLines > lines.length) {
-        ff = session.putAttribute(ff, "splittext.error", `header needs ${headerLines} lines but the content has ${lines.length}`);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "splittext.error", `header needs ${headerLines} lines but the content has ${lines.length}`);
         continue;
       }
       const headerEnd = headerLines > 0 ? (lines[headerLines - 1] as Span).end : 0;
       const header = buf.subarray(0, headerEnd);
       if (config.maxFragmentSize !== undefined && header.length > config.maxFragmentSize) {
-        ff = session.putAttribute(ff, "splittext.error", `header of ${header.length} bytes exceeds Maximum Fragment Size`);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "splittext.error", `header of ${header.length} bytes exceeds Maximum Fragment Size`);
         continue;
       }
 

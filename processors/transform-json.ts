@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 /** JSONata errors carry a code and a position; show both. */
 function jsonataMessage(e: unknown): string {
@@ -74,7 +75,7 @@ export const TransformJson = defineProcessor({
   async onTrigger({ session, config, context, state }) {
     for (const original of session.getBatch()) {
       let ff = original;
-      const fail = (msg: string) => session.transfer(session.putAttribute(ff, "transformjson.error", msg), "failure");
+      const fail = (msg: string) => routeToFailure(session, context, ff, "transformjson.error", msg);
       let input: unknown;
       try {
         input = JSON.parse(session.readText(ff));

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019";
 import { Ajv2020 } from "ajv/dist/2020";
 import { defineProcessor, property, relationship } from "../engine/sdk";
+import { routeToFailure } from "./lib/failure-log";
 
 // Named imports: ajv is CommonJS and also sets module.exports.Ajv etc., which resolves the same
 // way under Node ESM, tsx, vitest and Next.js (a default import does not).
@@ -94,15 +95,14 @@ export const ValidateJson = defineProcessor({
   onScheduled({ config }) {
     return { validate: compileSchema(config.schema, config.schemaVersion) };
   },
-  onTrigger({ session, config, state }) {
+  onTrigger({ session, config, context, state }) {
     for (const original of session.getBatch()) {
       let ff = original;
       let doc: unknown;
       try {
         doc = JSON.parse(session.readText(ff));
       } catch (e) {
-        ff = session.putAttribute(ff, "json.validation.errors", `content is not valid JSON: ${(e as Error).message}`);
-        session.transfer(ff, "failure");
+        routeToFailure(session, context, ff, "json.validation.errors", `content is not valid JSON: ${(e as Error).message}`);
         continue;
       }
       if (state.validate(doc)) {

@@ -1,5 +1,6 @@
 import { defineProcessor, property, relationship, type FlowFile } from "../engine/sdk";
 import { totalCount, updateSignal } from "./lib/signals";
+import { routeToFailure } from "./lib/failure-log";
 
 const START_ATTR = "wait.start.timestamp";
 
@@ -93,7 +94,7 @@ export const Wait = defineProcessor({
         list.push({ ff, target, releasable, counter });
         groups.set(id, list);
       } catch (e) {
-        session.transfer(session.putAttribute(ff, "wait.error", (e as Error).message), "failure");
+        routeToFailure(session, context, ff, "wait.error", (e as Error).message);
       }
     }
 

@@ -166,6 +166,12 @@ export class ProcessorNode implements Schedulable, SessionHost {
         if (this.autoTerminate.has(rel)) return true;
         return (this.outgoing.get(rel) ?? []).every((q) => !q.isFull());
       },
+      freeRoom: (rel) => {
+        if (this.autoTerminate.has(rel)) return Infinity;
+        let room = Infinity;
+        for (const q of this.outgoing.get(rel) ?? []) room = Math.min(room, q.isFull() ? 0 : Math.max(0, q.objectThreshold - q.count));
+        return room;
+      },
       queuedCount: () => this.incoming.reduce((n, q) => n + q.count, 0),
       yield: () => this.yieldNow(),
       wake: () => {

@@ -165,6 +165,14 @@ export interface ProcessorContext {
   readonly hasIncomingConnection: boolean;
   /** Whether every connection of `relationship` has room (not back-pressured). Auto-terminated = true. */
   isSpaceAvailable(relationship: string): boolean;
+  /**
+   * How many more FlowFiles `relationship` takes before back pressure: the object threshold
+   * minus the queued count, the least over its connections (0 when one is full; Infinity when
+   * auto-terminated). A source bounds its batch by it, so one trigger does not overshoot a
+   * threshold by a whole batch. Back pressure stays soft: concurrent tasks and the data-size
+   * threshold may still let a queue go a little over.
+   */
+  freeRoom(relationship: string): number;
   /** Number of FlowFiles queued on all incoming connections. */
   queuedCount(): number;
   /** Ask not to be triggered again for the yield duration (nothing to do, or remote is down). */

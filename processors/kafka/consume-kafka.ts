@@ -212,7 +212,10 @@ export const ConsumeKafka = defineProcessor({
   onTrigger({ config, context, session, state }) {
     const { source } = state;
     if (source.fatal) throw new Error(`the Kafka consumer stopped: ${source.fatal.message}; stop and start the processor`);
-    const { records, ranges } = source.take(config.maxRecordsPerTrigger);
+    // One FlowFile per record: take no more than the connection holds before back pressure.
+    // The other strategies pack a partition's records into one FlowFile, so they take a full batch.
+    const max = config.outputStrategy === "record" ? Math.min(config.maxRecordsPerTrigger, context.freeRoom("success")) : config.maxRecordsPerTrigger;
+    const { records, ranges } = source.take(Math.max(1, max));
     if (records.length === 0) {
       // Nothing buffered: the next fetch calls context.wake(), which lifts this yield.
       context.yield();

@@ -1,5 +1,6 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 import { defineProcessor, property, relationship, type FlowFile, type ProcessSession, type ProcessorContext, type SafeRegex } from "../../engine/sdk";
+import { routeToFailure } from "../lib/failure-log";
 import { regexProblem } from "../lib/regex";
 import { KAFKA_ATTR } from "./consume-kafka";
 import {
@@ -220,7 +221,7 @@ export const PublishKafka = defineProcessor({
     const prepared: Prepared[] = [];
     for (const ff of flowFiles) {
       const p = prepare(session, ff, state, config.messageKey, config.keyEncoding, config.topic, config.maxRequestSize);
-      if (typeof p === "string") fail(session, ff, p);
+      if (typeof p === "string") fail(session, context, ff, p);
       else prepared.push(p);
     }
     if (prepared.length === 0) return;
@@ -286,10 +287,8 @@ function prepare(
   return { ff, topic, messages, offsets, bytes };
 }
 
-function fail(session: ProcessSession<Rel>, ff: FlowFile, error: string): void {
-  let out = session.putAttribute(ff, KAFKA_ERROR_ATTR, error);
-  out = session.penalize(out);
-  session.transfer(out, "failure");
+function fail(session: ProcessSession<Rel>, context: ProcessorContext, ff: FlowFile, error: string): void {
+  routeToFailure(session, context, ff, KAFKA_ERROR_ATTR, error, { penalize: true });
 }
 
 function uriOf(state: State, topic: string): string {
@@ -346,7 +345,7 @@ async function publishPlain(
     producer = await connectedProducer(state, idempotent);
   } catch (e) {
     const msg = `cannot connect to Kafka: ${(e as Error).message}`;
-    for (const p of prepared) fail(session, p.ff, msg);
+    for (const p of prepared) fail(session, context, p.ff, msg);
     context.yield();
     return;
   }
@@ -380,7 +379,7 @@ async function publishPlain(
     } catch (e) {
       const msg = (e as Error).message;
       context.logger.warn(`publishing ${chunks.slice(i).reduce((n, c) => n + c.length, 0)} FlowFile(s) failed: ${msg}`);
-      for (const rest of chunks.slice(i)) for (const p of rest) fail(session, p.ff, msg);
+      for (const rest of chunks.slice(i)) for (const p of rest) fail(session, context, p.ff, msg);
       return;
     }
     for (const p of chunk) succeed(session, state, p);
@@ -415,7 +414,7 @@ async function publishTransactional(session: ProcessSession<Rel>, context: Proce
   for (const p of prepared) {
     const src = sourceOf(p);
     if (typeof src === "string") {
-      fail(session, p.ff, src);
+      fail(session, context, p.ff, src);
       continue;
     }
     const k = publisher.transactionalId(src.source);
@@ -439,7 +438,7 @@ async function publishTransactional(session: ProcessSession<Rel>, context: Proce
   for (const o of outcomes) {
     for (const p of o.published) succeed(session, state, p);
     for (const p of o.duplicates) session.remove(p.ff);
-    for (const p of o.failed) fail(session, p.ff, o.error ?? "record error");
+    for (const p of o.failed) fail(session, context, p.ff, o.error ?? "record error");
     state.duplicatesDropped += o.duplicateRecords;
     if (o.duplicateRecords) context.logger.info(`skipped ${o.duplicateRecords} record(s) already published by an earlier transaction`);
   }

@@ -78,7 +78,8 @@ describe("ConvertRecord", () => {
       const f = r.flowFiles("failure")[0]!;
       expect(f.attributes["convertrecord.error"], content).toMatch(message);
       expect(f.content).toBe(content);
-      expect(r.bulletinList()).toHaveLength(0);
+      // A failure is not silent: one error bulletin says which FlowFile and why (issue 13).
+      expect(r.bulletinList().map((b) => [b.level, b.message])).toEqual([["error", expect.stringMatching(message)]]);
     }
   });
 
