@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { componentIdSchema, flowIdSchema, handle, json, params } from "../../../../../../../lib/api";
+import { attachmentHeaders } from "../../../../../../../lib/attachment";
 import { queuedFlowFile } from "../../../../../../../lib/flow-service";
 
 export const dynamic = "force-dynamic";
@@ -16,14 +17,7 @@ export function GET(req: Request, ctx: { params: Promise<{ id: string; connectio
     const { id, connectionId, uuid } = await params(ctx, z.object({ id: flowIdSchema, connectionId: componentIdSchema, uuid: z.string().min(1).max(100) }));
     const ff = await queuedFlowFile(id, connectionId, uuid);
     if (new URL(req.url).searchParams.get("download")) {
-      const name = (ff.attributes.filename ?? uuid).replace(/["\\\r\n]/g, "_");
-      return new Response(new Uint8Array(ff.content), {
-        headers: {
-          "Content-Type": "application/octet-stream",
-          "Content-Disposition": `attachment; filename="${name}"`,
-          "Cache-Control": "no-store",
-        },
-      });
+      return new Response(new Uint8Array(ff.content), { headers: attachmentHeaders(ff.attributes.filename ?? uuid, uuid) });
     }
     return json({
       uuid,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { attachmentHeaders } from "../../../../../../../lib/attachment";
 import { flowIdSchema, handle, json, params, parseWith } from "../../../../../../../lib/api";
 import { CONTENT_PREVIEW_BYTES, eventIdSchema, provenanceEventContent } from "../../../../../../../lib/provenance-service";
 
@@ -22,14 +23,7 @@ export function GET(req: Request, ctx: { params: Promise<{ id: string; eventId: 
     const q = parseWith(querySchema, { side: sp.get("side") ?? undefined, download: sp.get("download") ?? undefined }, "query");
     const c = await provenanceEventContent(id, eventId, q.side);
     if (q.download === "1") {
-      const name = c.fileName.replace(/["\\\r\n/]/g, "_");
-      return new Response(new Uint8Array(c.content), {
-        headers: {
-          "Content-Type": "application/octet-stream",
-          "Content-Disposition": `attachment; filename="${name}"`,
-          "Cache-Control": "no-store",
-        },
-      });
+      return new Response(new Uint8Array(c.content), { headers: attachmentHeaders(c.fileName, `event-${eventId}-${q.side}`) });
     }
     return json({
       eventId,
