@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { componentIdSchema, flowIdSchema, handle, json, params } from "../../../../../../../lib/api";
-import { audit } from "../../../../../../../lib/audit";
-import { restrictedGuard } from "../../../../../../../lib/auth/restricted";
-import { ApiError, getEditorFlow, nodeCall, resumeFlow } from "../../../../../../../lib/flow-service";
+import { componentIdSchema, flowIdSchema, handle, json, params } from "../../../../../../lib/api";
+import { audit } from "../../../../../../lib/audit";
+import { restrictedGuard } from "../../../../../../lib/auth/restricted";
+import { ApiError, getEditorFlow, nodeCall, resumeFlow } from "../../../../../../lib/flow-service";
 
 export const dynamic = "force-dynamic";
 
