@@ -139,6 +139,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/cluster/nodes/[id]/remove": { POST: bodiless("cluster:manage") },
   "/api/cluster/nodes/[id]/decommission": { POST: bodiless("cluster:manage") },
   "/api/cluster/nodes/[id]/recommission": { POST: bodiless("cluster:manage") },
+  "/api/parameter-contexts": { GET: read("flows:read"), POST: write("flows:write") },
+  "/api/parameter-contexts/[id]": { GET: read("flows:read"), PUT: write("flows:write"), DELETE: bodiless("flows:write") },
 };
 
 /** A request path matched to its route. */
@@ -196,5 +198,8 @@ export const AUDIT_ACTIONS = [
   "node-remove",
   "node-decommission",
   "node-recommission",
+  "parameter-context-create",
+  "parameter-context-update",
+  "parameter-context-delete",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
