@@ -166,6 +166,11 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "POST /api/cluster/nodes/[id]/remove": { url: "/api/cluster/nodes/no-such-node/remove" },
     "POST /api/cluster/nodes/[id]/decommission": { url: "/api/cluster/nodes/no-such-node/decommission" },
     "POST /api/cluster/nodes/[id]/recommission": { url: "/api/cluster/nodes/no-such-node/recommission" },
+    "GET /api/parameter-contexts": { url: "/api/parameter-contexts" },
+    "POST /api/parameter-contexts": { url: "/api/parameter-contexts", body: {} },
+    "GET /api/parameter-contexts/[id]": { url: "/api/parameter-contexts/no-such-context" },
+    "PUT /api/parameter-contexts/[id]": { url: "/api/parameter-contexts/no-such-context", body: { name: "x", parameters: [] } },
+    "DELETE /api/parameter-contexts/[id]": { url: "/api/parameter-contexts/no-such-context" },
   };
 }
 
