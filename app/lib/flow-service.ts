@@ -35,6 +35,8 @@ import {
 import { diffFlows, type FlowDiff } from "./flow-diff";
 import { StoredSecretError, hasPlainSecrets, openDocument, sealDocument } from "./secret-key";
 import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
+import { resolveSnapshot, withParameterProblems } from "./parameter-snapshot";
+import { adoptImportedContexts, exportedContexts } from "./parameters";
 
 /** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
 export class ApiError extends Error {
@@ -130,7 +132,13 @@ async function deployment(id: string): Promise<DeploymentSummary | undefined> {
 }
 
 async function analyze(doc: FlowDocument): Promise<FlowAnalysis> {
-  return nodeCall((n) => n.analyzeFlow(doc));
+  const resolved = await resolveSnapshot(doc);
+  return withParameterProblems(await nodeCall((n) => n.analyzeFlow(resolved.flow)), resolved);
+}
+
+/** What the node runs for `doc`: parameter references resolved (parameter-snapshot.ts). */
+async function nodeSnapshot(doc: FlowDocument): Promise<FlowDocument> {
+  return (await resolveSnapshot(doc)).flow;
 }
 
 function parseSnapshot(snapshot: string): FlowDocument {
@@ -151,7 +159,9 @@ function parseSnapshot(snapshot: string): FlowDocument {
 }
 
 /** The JSON text stored for `doc`: its sensitive values encrypted. */
-async function snapshotText(doc: FlowDocument): Promise<string> {
+async function snapshotText(input: FlowDocument): Promise<string> {
+  // Parameter contexts live in their own tables; only the bindings stay in the flow.
+  const { parameterContexts: _contexts, ...doc } = input;
   const sensitive = doc.processors.length + doc.services.length > 0 ? await sensitiveMap() : {};
   return JSON.stringify(sealDocument(doc, sensitive));
 }
@@ -195,7 +205,8 @@ async function resumeIfDeployedBefore(id: string, doc: FlowDocument, revision: n
   if (d) return d;
   if (!(await nodeCall((n) => n.hasData(id)))) return undefined;
   if (!(await analyze(doc)).deployable) return undefined;
-  return nodeCall((n) => n.deploy({ flowId: id, revision, snapshot: doc }));
+  const snapshot = await nodeSnapshot(doc);
+  return nodeCall((n) => n.deploy({ flowId: id, revision, snapshot }));
 }
 
 function slug(text: string): string {
@@ -229,9 +240,10 @@ export async function createFlow(input: { name: string; description?: string }):
  * and shown on the canvas.
  */
 export async function importFlow(input: unknown, name?: string, guard?: DocumentGuard): Promise<{ id: string; problems: FlowProblem[] }> {
-  const doc = validateDocument(input);
-  if (name) doc.name = name;
-  await guard?.(null, doc);
+  const parsed = validateDocument(input);
+  if (name) parsed.name = name;
+  await guard?.(null, parsed);
+  const doc = await adoptImportedContexts(parsed);
   const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });
   const analysis = await analyze(doc);
   return { id: row.id, problems: analysis.problems };
@@ -268,10 +280,11 @@ export async function saveFlow(id: string, revision: number, input: unknown, gua
     await guard?.(stored, doc);
     const deployed = await resumeIfDeployedBefore(id, stored, row.revision);
     // Phase one: the node says whether it can take the snapshot before anything is saved.
-    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: doc }));
+    const snapshot = await nodeSnapshot(doc);
+    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot }));
     const next = await writeSnapshot(id, revision, doc);
     const analysis = await analyze(doc);
-    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot: doc }), "Saved, but the running flow could not take the change: ") : undefined;
+    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot }), "Saved, but the running flow could not take the change: ") : undefined;
     if (!cleared.length) return { revision: next, analysis, pending: d?.pending ?? [] };
     return { revision: next, analysis, pending: d?.pending ?? [], document: maskDocument(doc, sensitive), secretsCleared: cleared };
   });
@@ -303,7 +316,9 @@ export async function deleteFlow(id: string): Promise<void> {
 export async function exportFlow(id: string): Promise<{ fileName: string; document: FlowDocument }> {
   const row = await loadRow(id);
   const doc = parseSnapshot(row.snapshot);
-  return { fileName: `${slug(doc.name)}.flow.json`, document: stripSecrets(doc, await sensitiveMap()) };
+  const contexts = await exportedContexts(doc);
+  const document = stripSecrets(doc, await sensitiveMap());
+  return { fileName: `${slug(doc.name)}.flow.json`, document: contexts.length ? { ...document, parameterContexts: contexts } : document };
 }
 
 /**
@@ -344,7 +359,10 @@ export async function runFlow(
     const revision = await writeSnapshot(id, row.revision, doc);
     const deployed = await resumeIfDeployedBefore(id, doc, revision);
     let d: DeploymentSummary | undefined = deployed;
-    if (input.action === "start" || deployed) d = await nodeCall((n) => n.deploy({ flowId: id, revision, snapshot: doc }));
+    if (input.action === "start" || deployed) {
+      const snapshot = await nodeSnapshot(doc);
+      d = await nodeCall((n) => n.deploy({ flowId: id, revision, snapshot }));
+    }
     return { revision, analysis, pending: d?.pending ?? [], failures, document: maskDocument(doc, await sensitiveMap()) };
   });
 }
@@ -565,9 +583,10 @@ export async function revertToVersion(id: string, version: number, revision: num
     for (const p of target.processors) p.state = states.get(p.id) ?? (p.state === "disabled" ? "disabled" : "stopped");
     await guard?.(current, target);
     const deployed = await resumeIfDeployedBefore(id, current, row.revision);
-    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot: target }));
+    const snapshot = await nodeSnapshot(target);
+    if (deployed) await nodeCall((n) => n.checkDeploy({ flowId: id, revision: revision + 1, snapshot }));
     const next = await writeSnapshot(id, revision, target);
-    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot: target }), "Reverted, but the running flow could not take the change: ") : undefined;
+    const d = deployed ? await nodeCall((n) => n.deploy({ flowId: id, revision: next, snapshot }), "Reverted, but the running flow could not take the change: ") : undefined;
     return { revision: next, analysis: await analyze(target), pending: d?.pending ?? [], document: maskDocument(target, await sensitiveMap()) };
   });
 }
@@ -585,4 +604,20 @@ export async function validateConnectionSettings(input: { objectThreshold: strin
 /** Who the local node is and what it runs (the node API's info). */
 export async function nodeInfo(): Promise<NodeInfo> {
   return nodeCall((n) => n.info());
+}
+
+/**
+ * Brings the flow's deployment (if it has one) to its stored snapshot with parameters resolved
+ * again, after a parameter context it binds changed: the node applies it as a live edit, so only
+ * the components whose resolved properties changed are reconfigured. Returns false when the
+ * flow is not deployed (nothing to do).
+ */
+export async function redeployFlow(id: string): Promise<boolean> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    if (!(await deployment(id))) return false;
+    const snapshot = await nodeSnapshot(parseSnapshot(row.snapshot));
+    await nodeCall((n) => n.deploy({ flowId: id, revision: row.revision, snapshot }), "The running flow could not take the parameter change: ");
+    return true;
+  });
 }
