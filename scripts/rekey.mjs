@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Re-encrypts every secret of the flow store (Flow and every FlowRevision) under a new key.
+// Re-encrypts every secret of the flow store (Flow, every FlowRevision, and the sensitive values
+// of parameter contexts) under a new key.
 //
 // Usage:
 //   npm run rekey                               a new random key replaces <data dir>/secret.key
@@ -40,6 +41,41 @@ import {
 
 const USAGE = "usage: node scripts/rekey.mjs [--new-key-file <path>]";
 const TABLES = ["Flow", "FlowRevision"];
+
+/**
+ * The encryption context of a sensitive parameter's value: secretContext()'s shape with the
+ * section "parameters" (app/lib/parameter-snapshot.ts builds the same).
+ */
+function parameterContext(contextId, name) {
+  return JSON.stringify(["parameters", contextId, name]);
+}
+
+/** True when the store has the Parameter table (a store migrated before parameter contexts has not). */
+function hasParameterTable(db) {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'Parameter'").get() !== undefined;
+}
+
+/**
+ * One encrypted value of the store to tell which key it is under: a flow's (secret-key.mjs), or
+ * else a sensitive parameter's, so a store whose only secrets are parameters is recognised too.
+ */
+function sampleStoreValue(databasePath) {
+  const flowSample = sampleEncryptedValue(databasePath);
+  if (flowSample) return flowSample;
+  let db;
+  try {
+    db = new Database(databasePath, { readonly: true, fileMustExist: true });
+  } catch {
+    return null;
+  }
+  try {
+    if (!hasParameterTable(db)) return null;
+    const row = db.prepare(`SELECT "contextId", "name", "value" FROM "Parameter" WHERE "sensitive" = 1 AND instr("value", ?) = 1 LIMIT 1`).get(ENC_PREFIX);
+    return row ? { value: row.value, context: parameterContext(row.contextId, row.name), path: `parameter "${row.name}"` } : null;
+  } finally {
+    db.close();
+  }
+}
 
 /** A failure already explained in one line. */
 class RekeyError extends Error {}
@@ -98,7 +134,7 @@ function recoverInterrupted(keyFile, databasePath) {
   const backup = `${keyFile}.old`;
   if (!statSync(pending, { throwIfNoEntry: false })) return false;
   const next = readKeyFile(pending);
-  const sample = sampleEncryptedValue(databasePath);
+  const sample = sampleStoreValue(databasePath);
   const current = statSync(keyFile, { throwIfNoEntry: false }) ? readKeyFile(keyFile) : readKeyFile(backup);
   if (!sample || decrypts(current, sample)) {
     rmSync(pending, { force: true });
@@ -123,7 +159,7 @@ function recoverInterrupted(keyFile, databasePath) {
  */
 function reencryptStore(databasePath, oldKey, newKey) {
   const db = new Database(databasePath, { fileMustExist: true });
-  const counts = { values: 0, Flow: 0, FlowRevision: 0 };
+  const counts = { values: 0, Flow: 0, FlowRevision: 0, Parameter: 0 };
   try {
     db.pragma("busy_timeout = 5000");
     // Freed pages are zeroed, so old ciphertexts do not stay in the file.
@@ -151,6 +187,22 @@ function reencryptStore(databasePath, oldKey, newKey) {
           });
           update.run(JSON.stringify(next), row.id);
           counts[table]++;
+        }
+      }
+      if (hasParameterTable(db)) {
+        const update = db.prepare(`UPDATE "Parameter" SET "value" = ? WHERE "id" = ?`);
+        const rows = db.prepare(`SELECT "id", "contextId", "name", "value" FROM "Parameter" WHERE instr("value", ?) = 1`).all(ENC_PREFIX);
+        for (const row of rows) {
+          const context = parameterContext(row.contextId, row.name);
+          let plain;
+          try {
+            plain = decryptValue(oldKey, row.value, context);
+          } catch {
+            throw new RekeyError(`sluice: parameter "${row.name}" of parameter context ${row.contextId} does not decrypt with the current key; nothing was changed`);
+          }
+          update.run(encryptValue(newKey, plain, context), row.id);
+          counts.values++;
+          counts.Parameter++;
         }
       }
     })();
@@ -203,7 +255,11 @@ function main() {
       rmSync(backup, { force: true });
       throw err;
     }
-    const what = `re-encrypted ${counts.values} secret${counts.values === 1 ? "" : "s"} in ${counts.Flow} flow${counts.Flow === 1 ? "" : "s"} and ${counts.FlowRevision} revision${counts.FlowRevision === 1 ? "" : "s"}`;
+    const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    const where = counts.Parameter
+      ? `${plural(counts.Flow, "flow")}, ${plural(counts.FlowRevision, "revision")} and ${plural(counts.Parameter, "parameter")}`
+      : `${plural(counts.Flow, "flow")} and ${plural(counts.FlowRevision, "revision")}`;
+    const what = `re-encrypted ${plural(counts.values, "secret")} in ${where}`;
     if (!fromEnv) {
       writeKeyFile(keyFile, newKey, { replace: true });
       rmSync(pending, { force: true });
