@@ -121,6 +121,40 @@ export interface FlowStatus extends EngineStatus {
   unavailable?: NodeFailure[];
 }
 
+/**
+ * One minute of a component's status history. Counters (`in`, `out`, their bytes, `tasks`) are
+ * what happened in that minute; `queued` / `queuedBytes` what was queued at its last sample (a
+ * connection's queue; for a processor, its incoming queues together).
+ */
+export interface StatusHistoryPoint {
+  /** Start of the minute, epoch ms. */
+  time: number;
+  in: number;
+  inBytes: number;
+  out: number;
+  outBytes: number;
+  queued: number;
+  queuedBytes: number;
+  /** Processors only: triggers that ran in the minute. */
+  tasks?: number;
+}
+
+/** A processor's or connection's last hour at 1-minute resolution, oldest minute first. */
+export interface StatusHistory {
+  flowId: string;
+  componentId: string;
+  kind: "processor" | "connection";
+  name: string;
+  /** Milliseconds per point (60,000). */
+  resolutionMs: number;
+  /** Only minutes with data; from a cluster, each minute summed over the nodes that answered. */
+  points: StatusHistoryPoint[];
+  /** Cluster only: the nodes whose history is in the sums. */
+  nodes?: string[];
+  /** Cluster only: nodes running the flow that did not answer in time (missing from the sums). */
+  unavailable?: NodeFailure[];
+}
+
 /** What the designer needs to edit flows: processor types, EL functions, sensitive property names. */
 export interface NodeCatalog {
   processors: ProcessorTypeInfo[];
@@ -208,6 +242,11 @@ export interface NodeApi {
 
   // ---- status and queues
   status(flowId: string, opts?: { bulletinsSince?: number }): Promise<FlowStatus>;
+  /**
+   * A processor's or connection's last hour at 1-minute resolution (in, out, queued).
+   * "not-found" for an id that is neither in the flow.
+   */
+  statusHistory(flowId: string, componentId: string): Promise<StatusHistory>;
   /**
    * The first `limit` (≤ 1000, default 100) FlowFiles of a queue in the order they will be taken.
    * From a cluster: each node's queue in turn, `node` naming it, `position` its place there.
@@ -311,6 +350,7 @@ export const NODE_METHODS: readonly NodeMethod[] = [
   "enableComponent",
   "disableComponent",
   "status",
+  "statusHistory",
   "listQueue",
   "queuedContent",
   "emptyQueue",

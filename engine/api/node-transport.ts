@@ -118,6 +118,7 @@ export class NodeClient implements NodeApi {
   enableComponent: NodeApi["enableComponent"] = (flowId, id) => this.call("enableComponent", flowId, id);
   disableComponent: NodeApi["disableComponent"] = (flowId, id) => this.call("disableComponent", flowId, id);
   status: NodeApi["status"] = (flowId, opts) => this.call("status", flowId, opts);
+  statusHistory: NodeApi["statusHistory"] = (flowId, id) => this.call("statusHistory", flowId, id);
   listQueue: NodeApi["listQueue"] = (flowId, cid, limit) => this.call("listQueue", flowId, cid, limit);
   queuedContent: NodeApi["queuedContent"] = (flowId, cid, uuid) => this.call("queuedContent", flowId, cid, uuid);
   emptyQueue: NodeApi["emptyQueue"] = (flowId, cid) => this.call("emptyQueue", flowId, cid);

@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ContentNotFoundError } from "../core/content-claim";
+import { HISTORY_SLOT_MS } from "../core/stats";
 import { compose, defaultComposition, type Composition, type CompositionOptions } from "../runtime/composition-root";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "../runtime/data-dir-lock";
 import { analyzeFlow, dataSizeProblem, durationProblem, elFunctions, processorCatalog, sensitiveProperties, validateProcessorConfig, type ConfigProblem } from "./designer-catalog";
@@ -37,6 +38,7 @@ import {
   type ProvenanceEvent,
   type ProvenanceQuery,
   type QueuedContent,
+  type StatusHistory,
   type Unsubscribe,
 } from "./node-api";
 import { NodeError, isNodeError } from "./node-errors";
@@ -56,6 +58,10 @@ export interface NodeOptions {
   primary?: boolean;
   /** Where the state of primary-only processors is kept for the next primary (a cluster). @default none */
   primaryState?: PrimaryStateStore;
+  /** How often queue sizes are sampled into the status history. @default 10000 */
+  historySampleMs?: number;
+  /** The status history's clock (samples and reads). @default Date.now */
+  clock?: () => number;
 }
 
 /**
@@ -108,6 +114,8 @@ export class SluiceNode implements NodeApi {
   private readonly mirrored = new Map<string, string>();
   /** Per `<flowId>/<processorId>`: the save in flight, and whether another must follow it. */
   private readonly saving = new Map<string, { done: Promise<void>; again: boolean }>();
+  /** Samples queue sizes into every flow's status history (see sampleHistory). */
+  private readonly historyTimer: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -117,6 +125,14 @@ export class SluiceNode implements NodeApi {
     this.name = opts.name ?? os.hostname();
     this.composition = opts.composition ?? defaultComposition();
     this.primary = opts.primary ?? true;
+    this.historyTimer = setInterval(() => {
+      for (const d of this.flows.values()) sampleHistory(d, this.now());
+    }, opts.historySampleMs ?? 10_000);
+    this.historyTimer.unref();
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
   }
 
   /** Locks `opts.dataDir` (throws NodeError "data-dir-locked" when another process holds it). */
@@ -542,6 +558,22 @@ export class SluiceNode implements NodeApi {
     return this.guard(() => flowStatus(this.require(flowId), opts));
   }
 
+  async statusHistory(flowId: string, componentId: string): Promise<StatusHistory> {
+    return this.guard(() => {
+      const d = this.require(flowId);
+      const now = this.now();
+      // The current minute shows the queue as it is now, not as at the last timer sample.
+      sampleHistory(d, now);
+      const c = d.engine.controller;
+      const base = { flowId, componentId, resolutionMs: HISTORY_SLOT_MS };
+      const conn = c.connections.get(componentId);
+      if (conn) return { ...base, kind: "connection", name: conn.name, points: conn.stats.history.points(now) };
+      const n = c.nodes.get(componentId);
+      if (n) return { ...base, kind: "processor", name: n.name, points: n.stats.history.points(now) };
+      throw new NodeError("not-found", `flow ${flowId} has no processor or connection ${JSON.stringify(componentId)}`);
+    });
+  }
+
   async listQueue(flowId: string, connectionId: string, limit = 100) {
     return this.guard(() => this.require(flowId).engine.listQueue(connectionId, Math.max(1, Math.min(1000, Math.floor(limit) || 100))));
   }
@@ -626,6 +658,7 @@ export class SluiceNode implements NodeApi {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.historyTimer);
     for (const w of this.watchers.values()) clearInterval(w.timer);
     this.watchers.clear();
     const ids = [...this.flows.keys()];
@@ -672,6 +705,28 @@ export function notifyAll<E>(listeners: Iterable<(event: E) => void>, event: E):
 function flowStatus(d: Deployed, opts: { bulletinsSince?: number } = {}): FlowStatus {
   const standby = d.engine.controller.standby;
   return { ...d.engine.status(opts), revision: d.revision, pending: d.pending, ...(standby.length ? { standby } : {}) };
+}
+
+/**
+ * Samples what each connection holds, and each processor's incoming queues together, into the
+ * status history's current minute.
+ */
+function sampleHistory(d: Deployed, now: number): void {
+  const c = d.engine.controller;
+  for (const conn of c.connections.values()) {
+    const size = conn.queue.size();
+    conn.stats.history.sample({ queued: size.count, queuedBytes: size.bytes }, now);
+  }
+  for (const n of c.nodes.values()) {
+    let queued = 0;
+    let queuedBytes = 0;
+    for (const q of n.incoming) {
+      const size = q.size();
+      queued += size.count;
+      queuedBytes += size.bytes;
+    }
+    n.stats.history.sample({ queued, queuedBytes }, now);
+  }
 }
 
 /** Problems of a connection's queue settings as typed, keyed by field. */

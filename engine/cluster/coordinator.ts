@@ -52,6 +52,7 @@ import {
   type ProvenanceEvent,
   type ProvenanceQuery,
   type QueuedContent,
+  type StatusHistory,
   type Unsubscribe,
 } from "../api/node-api";
 import { NodeError, isNodeError } from "../api/node-errors";
@@ -59,7 +60,7 @@ import type { NodeClient } from "../api/node-transport";
 import { DesiredState, targets as isTarget } from "./desired-state";
 import { ClusterKeys } from "./keys";
 import { readFlag, readMembers, removeMember, setFlag } from "./membership";
-import { clusterEvent, decodeId, encodeId, mergeDeployResults, mergeEvents, mergeLineage, mergeStatus, type NodePart } from "./merge";
+import { clusterEvent, decodeId, encodeId, mergeDeployResults, mergeEvents, mergeHistory, mergeLineage, mergeStatus, type NodePart } from "./merge";
 import { readPrimary } from "./primary-lease";
 import { RedisPrimaryState } from "./primary-state";
 import { RedisLink } from "./redis-link";
@@ -557,6 +558,24 @@ export class ClusterCoordinator implements ClusterApi {
       throw new NodeError("not-deployed", `flow ${flowId} is not deployed in cluster "${this.keys.cluster}"`);
     }
     return mergeStatus(ok, unavailable);
+  }
+
+  /**
+   * Each minute summed over the nodes running the flow (merge.ts mergeHistory); `unavailable`
+   * names the nodes that should have answered and did not, so a dip in the chart is explained.
+   */
+  async statusHistory(flowId: string, componentId: string): Promise<StatusHistory> {
+    const { ok, failed } = await this.fanOut(this.serving(), (c) => c.statusHistory(flowId, componentId));
+    const desired = await this.store(() => this.desired.get(flowId));
+    // Not deployed on a node the flow does not target, or a component a lagging node does not
+    // have yet: nothing is missing from the sums.
+    const unavailable = failed.filter((f) => (f.code !== "not-deployed" && f.code !== "not-found") || (f.code === "not-deployed" && desired && isTarget(desired, f.node)));
+    if (ok.length === 0) {
+      if (failed.some((f) => f.code === "not-found")) throw new NodeError("not-found", `flow ${flowId} has no processor or connection ${JSON.stringify(componentId)}`);
+      if (desired) throw new NodeError("node-unavailable", `flow ${flowId} is deployed, but no node running it answered`, { nodes: unavailable });
+      throw new NodeError("not-deployed", `flow ${flowId} is not deployed in cluster "${this.keys.cluster}"`);
+    }
+    return mergeHistory(ok, unavailable);
   }
 
   async listQueue(flowId: string, connectionId: string, limit = 100) {

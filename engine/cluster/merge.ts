@@ -21,7 +21,7 @@
  * 10^12 events each.
  */
 import type { ProcessorStatus } from "../api/engine";
-import type { Bulletin, DeployResult, FlowStatus, LineageGraph, NodeFailure, ProvenanceEvent } from "../api/node-api";
+import type { Bulletin, DeployResult, FlowStatus, LineageGraph, NodeFailure, ProvenanceEvent, StatusHistory, StatusHistoryPoint } from "../api/node-api";
 
 export const EVENT_ID_BASE = 1_000_000_000_000;
 
@@ -174,5 +174,37 @@ export function mergeDeployResults(parts: ReadonlyArray<{ node: string; result: 
       (f) => `${f.id}\n${f.message}`,
     ),
     nodes: parts.map((p) => ({ node: p.node, result: p.result })),
+  };
+}
+
+/** The fields of a history point summed over nodes (every one but `time`). */
+const HISTORY_SUMS = ["in", "inBytes", "out", "outBytes", "queued", "queuedBytes", "tasks"] as const satisfies ReadonlyArray<Exclude<keyof StatusHistoryPoint, "time">>;
+
+/**
+ * A component's status history over the cluster: each minute summed over the nodes that have
+ * it, counters and queued alike (every node has its own queues, as in mergeStatus). Minutes are
+ * aligned by their start, so a node that started later simply adds nothing to earlier minutes.
+ */
+export function mergeHistory(parts: ReadonlyArray<NodePart<StatusHistory>>, unavailable: NodeFailure[]): StatusHistory {
+  const first = parts[0]!.value;
+  const byTime = new Map<number, StatusHistoryPoint>();
+  for (const p of parts) {
+    for (const point of p.value.points) {
+      const into = byTime.get(point.time);
+      if (!into) {
+        byTime.set(point.time, { ...point });
+        continue;
+      }
+      for (const k of HISTORY_SUMS) {
+        const v = point[k];
+        if (v !== undefined) into[k] = (into[k] ?? 0) + v;
+      }
+    }
+  }
+  return {
+    ...first,
+    points: [...byTime.values()].sort((a, b) => a.time - b.time),
+    nodes: parts.map((p) => p.node),
+    unavailable,
   };
 }
