@@ -1,8 +1,16 @@
 // The status history ring (engine/core/stats.ts MinuteHistory): counters summed per minute,
 // queued sampled (last value in the minute, carried into the next minute), an hour kept and
 // older minutes dropped; time comes from the caller (an injected clock here).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { FlowDocument } from "../../../engine/api/flow-format";
+import { startLocalNode } from "../../../engine/api/local-node";
+import type { StatusHistory } from "../../../engine/api/node-api";
+import { mergeHistory } from "../../../engine/cluster/merge";
 import { CONNECTION_FIELDS, HISTORY_SLOT_MS, HISTORY_SLOTS, MinuteHistory, RollingStats } from "../../../engine/core/stats";
+import { until } from "../../integration/helpers/until";
 
 const MIN = HISTORY_SLOT_MS;
 /** A clock at the start of some minute, moved by the test. */
@@ -51,5 +59,58 @@ describe("MinuteHistory", () => {
     s.add("out", 4, t0 + 2);
     expect(s.snapshot(t0 + 3)).toMatchObject({ in: 10, out: 4, inBytes: 100 });
     expect(s.history.points(t0 + 3)).toEqual([{ time: t0, in: 10, inBytes: 100, out: 4, outBytes: 0, queued: 0, queuedBytes: 0 }]);
+  });
+});
+
+describe("statusHistory through the node API", () => {
+  it("a local node (worker thread) reports a connection's and a processor's minutes; an unknown id is not-found", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-history-"));
+    const node = await startLocalNode({ dataDir, name: "history", logLevel: "error" });
+    try {
+      const sched = { strategy: "timer", runSchedule: "10 ms", concurrentTasks: 1, batchSize: 10, penaltyDuration: "30 sec", yieldDuration: "1 sec" };
+      const doc = {
+        sluice: 1,
+        id: "h",
+        name: "H",
+        processors: [
+          { id: "gen", name: "Gen", type: "GenerateFlowFile", properties: { customText: "hi", totalCount: "30" }, scheduling: sched, autoTerminate: [], state: "running" },
+          { id: "log", name: "Log", type: "LogAttribute", properties: {}, scheduling: sched, autoTerminate: ["success"], state: "stopped" },
+        ],
+        connections: [{ id: "c1", source: "gen", relationships: ["success"], destination: "log", backPressure: { objectThreshold: 10_000, dataSizeThreshold: "1 GB" }, prioritizers: ["FIFO"], expiration: "0 sec", swapThreshold: 20_000 }],
+        groups: [],
+        services: [],
+      } as unknown as FlowDocument;
+      await node.client.deploy({ flowId: "h", revision: 1, snapshot: doc });
+      const total = (h: StatusHistory, k: "in" | "out") => h.points.reduce((n, p) => n + p[k], 0);
+      const conn = await until(() => "30 FlowFiles into c1", 20_000, async () => {
+        const h = await node.client.statusHistory("h", "c1");
+        return total(h, "in") === 30 && h;
+      });
+      expect(conn).toMatchObject({ kind: "connection", componentId: "c1", resolutionMs: 60_000 });
+      expect(conn.points.at(-1)).toMatchObject({ queued: 30, queuedBytes: 60 });
+      const gen = await node.client.statusHistory("h", "gen");
+      expect(gen).toMatchObject({ kind: "processor", name: "Gen" });
+      expect(total(gen, "out")).toBe(30);
+      const log = await node.client.statusHistory("h", "log");
+      expect(log.points.at(-1)).toMatchObject({ in: 0, queued: 30 });
+      await expect(node.client.statusHistory("h", "nope")).rejects.toMatchObject({ code: "not-found" });
+      await expect(node.client.statusHistory("other", "c1")).rejects.toMatchObject({ code: "not-deployed" });
+    } finally {
+      await node.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a cluster sums each minute over its nodes and keeps the nodes that did not answer", () => {
+    const part = (node: string, index: number, points: StatusHistory["points"]) => ({
+      node,
+      index,
+      value: { flowId: "f", componentId: "c", kind: "connection" as const, name: "C", resolutionMs: MIN, points },
+    });
+    const p = (time: number, n: number) => ({ time, in: n, inBytes: 10 * n, out: n, outBytes: 10 * n, queued: n, queuedBytes: 10 * n });
+    const merged = mergeHistory([part("a", 1, [p(t0, 1), p(t0 + MIN, 2)]), part("b", 2, [p(t0 + MIN, 5), p(t0 + 2 * MIN, 7)])], [{ node: "c", code: "node-unavailable", message: "did not answer" }]);
+    expect(merged.points).toEqual([p(t0, 1), p(t0 + MIN, 7), p(t0 + 2 * MIN, 7)]);
+    expect(merged.nodes).toEqual(["a", "b"]);
+    expect(merged.unavailable).toEqual([{ node: "c", code: "node-unavailable", message: "did not answer" }]);
   });
 });
