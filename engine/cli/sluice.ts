@@ -52,6 +52,8 @@ function printProblems(file: string, problems: ReadonlyArray<{ path: string; mes
 }
 
 async function run(argv: string[]): Promise<number> {
+  // `sluice import-nifi` has its own options and usage (engine/cli/import-nifi.ts).
+  if (argv[0] === "import-nifi") return (await import("./import-nifi")).importNifiCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
