@@ -45,6 +45,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     </Link>
                   ) : null}
                   <ClusterNavLink permissions={user.permissions} className={link} />
+                  {can(user.permissions, "flows:read") ? (
+                    <Link href="/parameter-contexts" className={link}>
+                      Parameters
+                    </Link>
+                  ) : null}
                   {can(user.permissions, "users:manage") || can(user.permissions, "tokens:manage") ? (
                     <Link href="/admin/users" className={link}>
                       Users
