@@ -11,6 +11,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { ConfigProblem, ElFunctionInfo, ProcessorConfig, ProcessorTypeInfo, PropertyInfo } from "../../lib/engine-client";
 import { SENSITIVE_PLACEHOLDER } from "../../lib/secrets";
 import { api } from "./api-client";
+import { isParameterProblem, mergeParameterProblems, ParameterHint, parameterProblems, resolveForValidation } from "../parameters/panel-parameters";
+import type { PanelParameters } from "../parameters/use-parameter-contexts";
 
 const HINTS: Partial<Record<PropertyInfo["kind"], string>> = {
   duration: "A duration, e.g. 30 sec, 500 ms, 5 min, 1 hr",
@@ -192,6 +194,7 @@ export function ConfigPanel({
   elFunctions,
   readOnly = false,
   notice = null,
+  parameters = null,
   onApply,
   onCancel,
 }: {
@@ -201,6 +204,8 @@ export function ConfigPanel({
   elFunctions: ElFunctionInfo[];
   readOnly?: boolean;
   notice?: string | null;
+  /** The parameters its properties may reference as #{name}: the bound context's (null while unknown). */
+  parameters?: PanelParameters | null;
   onApply: (patch: Partial<ProcessorConfig>) => void;
   onCancel: () => void;
 }) {
@@ -218,7 +223,8 @@ export function ConfigPanel({
     const t = setTimeout(async () => {
       const r = await api<{ problems: ConfigProblem[]; relationships: string[] }>("POST", "/api/processors/validate", {
         type: proc.type,
-        properties: formProperties(form),
+        // A #{name} reference is validated as the value it stands for.
+        properties: resolveForValidation(formProperties(form), parameters),
         scheduling: schedulingOf(form),
         autoTerminate: form.autoTerminate,
       });
@@ -227,17 +233,20 @@ export function ConfigPanel({
       else setServer({ form, problems: [{ property: "", message: r.error }], relationships: [] });
     }, 200);
     return () => clearTimeout(t);
-  }, [form, proc.type, readOnly]);
+  }, [form, proc.type, readOnly, parameters]);
 
   const all = info?.properties ?? [];
   const local = useMemo(() => localProblems(form, info), [form, info]);
   const problems = [...local, ...(server?.problems ?? [])];
+  // #{name} references that do not resolve: a problem naming the parameter, instead of the server's about the text.
+  mergeParameterProblems(problems, parameterProblems(formProperties(form), parameters, new Set([...(info?.properties.filter((d) => d.sensitive).map((d) => d.name) ?? []), ...(sensitiveDynamic(form) ?? [])])));
   const byProp = (name: string) => problems.filter((p) => p.property === name);
   const values = form.properties;
   // A missing required value makes the processor invalid but may still be applied (it is shown
   // on the canvas); a value that does not parse may not.
   const blocking = problems.filter((p) => {
     if (p.property === "autoTerminate") return false;
+    if (isParameterProblem(p)) return false;
     const required = /is required$/.test(p.message);
     return !(required && (values[p.property] ?? "") === "");
   });
@@ -386,6 +395,7 @@ export function ConfigPanel({
         </section>
 
         <h3 className="mt-4 mb-2 border-b border-slate-100 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Properties</h3>
+        <ParameterHint parameters={parameters} />
         {declaredOther.map((p, i) => (
           <p key={i} role="alert" className="field-error mb-2 rounded bg-red-50 px-2 py-1 text-xs text-red-700">
             {p.property ? `${p.property}: ` : ""}

@@ -33,6 +33,8 @@ import { AuditPanel } from "./audit-panel";
 import { BannerView, type Banner } from "./banner";
 import { edgeTypes, LiveContext, nodeTypes, type GroupNodeData } from "./canvas-parts";
 import { ConfigPanel } from "./config-panel";
+import { ParameterBinding } from "../parameters/binding-select";
+import { scopeFor, useParameterContexts } from "../parameters/use-parameter-contexts";
 import { ConnectionPanel } from "./connection-panel";
 import { ConnectDialog, GroupRename, Modal, type ConnectDraft } from "./dialogs";
 import { autoLayout } from "./layout";
@@ -112,6 +114,8 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
   const [draft, setDraft] = useState<ConnectDraft | null>(null);
   const [groupDialog, setGroupDialog] = useState<{ name: string } | null>(null);
   const [showProblems, setShowProblems] = useState(false);
+  // Parameter contexts: the canvas's binding selector and the config panel's #{name} hints.
+  const parameterContexts = useParameterContexts();
   const pasteCount = useRef(0);
 
   const save = useAutosave(flowId, { document: initial.document, revision: initial.revision, analysis: initial.analysis, pending: [] }, setBanner);
@@ -389,6 +393,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
               <MiniMap pannable zoomable nodeColor={(n) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} maskColor="rgba(241, 245, 249, 0.6)" />
               <Controls showInteractive={false} />
             </ReactFlow>
+            <ParameterBinding doc={doc} groupId={groupId} contexts={parameterContexts.contexts} readOnly={readOnly} onChange={commit} />
             {nodes.length === 0 ? (
               <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-400">
                 {readOnly ? "This flow has no processors yet." : "Drag a processor from the palette onto the canvas to start."}
@@ -403,6 +408,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
                   proc={panelProcessor}
                   info={typeMap.get(panelProcessor.type)}
                   relationships={relationshipsOf(panelProcessor.id)}
+                  parameters={scopeFor(parameterContexts.contexts, doc, panelProcessor.group)}
                   elFunctions={elFunctions}
                   readOnly={readOnly || configRefusal !== null}
                   notice={readOnly ? null : configRefusal}

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { componentIdSchema, flowIdSchema, handle, json, params } from "../../../../../../lib/api";
-import { getDb } from "../../../../../../lib/db";
-import { ApiError, nodeCall, resumeFlow } from "../../../../../../lib/flow-service";
+import { componentIdSchema, flowIdSchema, handle, json, params } from "../../../../../lib/api";
+import { getDb } from "../../../../../lib/db";
+import { ApiError, nodeCall, resumeFlow } from "../../../../../lib/flow-service";
 
 export const dynamic = "force-dynamic";
 
