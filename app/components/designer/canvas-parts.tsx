@@ -9,7 +9,7 @@
  * double click that opens a node's settings (and zoom in instead).
  */
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Handle, Position, type Edge, type EdgeProps, type Node, type NodeProps } from "@xyflow/react";
-import { createContext, memo, useContext } from "react";
+import { createContext, memo, useContext, useSyncExternalStore, type MouseEvent } from "react";
 import type { ConfigProblem, ConnectionConfig, ProcessorConfig } from "../../lib/engine-client";
 import { fillColor, formatBytes, formatCount } from "./format";
 import type { ConnectionLive, ProcessorLive } from "../../lib/live";
@@ -17,6 +17,24 @@ import { LiveStore, useBulletins, useConnectionLive, useProcessorLive } from "./
 
 /** The live store of the open flow. */
 export const LiveContext = createContext<LiveStore>(new LiveStore());
+
+/** What a context menu was opened on (React Flow node ids for nodes). */
+export type MenuTarget = { kind: "processor"; id: string } | { kind: "group"; groupId: string } | { kind: "connection"; id: string } | { kind: "canvas" };
+
+/** Designer-wide options and callbacks the canvas parts need besides their own data. */
+export interface CanvasOptions {
+  /** The designer runs as a cluster coordinator: connections without load balancing are marked "not HA". */
+  clusterMode: boolean;
+  /** Opens the context menu for `target` at the event's position. */
+  onMenu: (e: MouseEvent, target: MenuTarget) => void;
+}
+export const CanvasContext = createContext<CanvasOptions>({ clusterMode: false, onMenu: () => undefined });
+
+/** How many of `ids` run now, per the live store (0 while the flow is not deployed). */
+function useRunningCount(store: LiveStore, ids: readonly string[]): number {
+  const count = () => ids.reduce((n, id) => n + (store.processor(id)?.state === "running" ? 1 : 0), 0);
+  return useSyncExternalStore(store.subscribe, count, () => 0);
+}
 
 /** Data of a processor node. `problems` are the design-time problems of the saved document. */
 export interface ProcessorNodeData extends Record<string, unknown> {
@@ -32,7 +50,8 @@ export interface GroupNodeData extends Record<string, unknown> {
   name: string;
   groupId: string;
   processors: number;
-  running: number;
+  /** Ids of every processor inside (nested groups included): the running count is live, not the document's. */
+  processorIds: string[];
   invalid: number;
   inputs: number;
   outputs: number;
@@ -159,6 +178,7 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
 }
 
 function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
+  const running = useRunningCount(useContext(LiveContext), data.processorIds);
   return (
     <div
       data-testid={`group-node-${data.groupId}`}
@@ -182,7 +202,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
         </button>
       </div>
       <div className="mt-1 text-xs text-indigo-900/70">
-        {data.processors} processor{data.processors === 1 ? "" : "s"} · {data.running} running{data.invalid ? ` · ${data.invalid} invalid` : ""}
+        {data.processors} processor{data.processors === 1 ? "" : "s"} · <span data-testid="group-running">{running} running</span>{data.invalid ? ` · ${data.invalid} invalid` : ""}
       </div>
       <div className="mt-0.5 text-xs text-indigo-900/70">
         Ports: {data.inputs} in · {data.outputs} out
@@ -219,10 +239,46 @@ export interface ConnectionEdgeData extends Record<string, unknown> {
 }
 export type ConnectionFlowEdge = Edge<ConnectionEdgeData, "connection">;
 
-function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, markerEnd, selected, data }: EdgeProps<ConnectionFlowEdge>) {
+/** How far a self-loop reaches right of the node's centre, and above/below its handles. */
+const LOOP_REACH = 150;
+const LOOP_DROP = 28;
+
+/**
+ * The path of a connection from a processor back to itself: out of the bottom handle, round the
+ * right side of the node and into the top handle. React Flow's own paths collapse to nothing
+ * when both ends are one node, which is why such a connection used to be invisible.
+ */
+export function selfLoopPath(sx: number, sy: number, tx: number, ty: number): [path: string, labelX: number, labelY: number] {
+  const right = Math.max(sx, tx) + LOOP_REACH;
+  const below = sy + LOOP_DROP;
+  const above = ty - LOOP_DROP;
+  const r = 10;
+  const path = [
+    `M ${sx} ${sy}`,
+    `L ${sx} ${below - r}`,
+    `Q ${sx} ${below} ${sx + r} ${below}`,
+    `L ${right - r} ${below}`,
+    `Q ${right} ${below} ${right} ${below - r}`,
+    `L ${right} ${above + r}`,
+    `Q ${right} ${above} ${right - r} ${above}`,
+    `L ${tx + r} ${above}`,
+    `Q ${tx} ${above} ${tx} ${above + r}`,
+    `L ${tx} ${ty}`,
+  ].join(" ");
+  return [path, right, (below + above) / 2];
+}
+
+/** True when a connection's FlowFiles stay on the node that queued them (no load balancing). */
+export function isNodeLocal(c: ConnectionConfig): boolean {
+  return (c.loadBalance?.strategy ?? "none") === "none";
+}
+
+function ConnectionEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, markerEnd, selected, data }: EdgeProps<ConnectionFlowEdge>) {
   const store = useContext(LiveContext);
+  const { clusterMode, onMenu } = useContext(CanvasContext);
   const live = useConnectionLive(store, id);
-  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  const loop = source === target;
+  const [path, labelX, labelY] = loop ? selfLoopPath(sourceX, sourceY, targetX, targetY) : getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
   const c = data?.connection;
   const fill = live?.fill ?? 0;
   const label = c ? (c.name ? `${c.name}: ${c.relationships.join(", ")}` : c.relationships.join(", ")) : "";
@@ -234,8 +290,10 @@ function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosi
           className={`sluice-edge-label nodrag nopan absolute rounded-md border bg-white px-2 py-1 text-[11px] ${selected ? "border-sky-500" : "border-slate-300"}`}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all" }}
           data-testid={`connection-label-${id}`}
+          data-self-loop={loop ? "true" : undefined}
           onDoubleClick={() => data?.onOpen(id)}
-          title="Double-click to configure and list the queue"
+          onContextMenu={(e) => onMenu(e, { kind: "connection", id })}
+          title="Double-click to configure and list the queue; right-click for more"
         >
           <div className="flex items-center gap-1 font-medium text-slate-700">
             {data?.problems.length ? (
@@ -243,7 +301,17 @@ function ConnectionEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosi
                 !
               </span>
             ) : null}
+            {loop ? (
+              <span aria-label="Loops back to the same processor" title="Loops back to the same processor">
+                ↻
+              </span>
+            ) : null}
             <span className="edge-relationships">{label}</span>
+            {clusterMode && c && isNodeLocal(c) ? (
+              <span data-testid="not-ha" className="rounded bg-amber-100 px-1 text-[10px] font-semibold text-amber-800" title="Not highly available: queued FlowFiles wait for their node if it dies. Set a load balance strategy (Make distributed) to share them across the cluster.">
+                not HA
+              </span>
+            ) : null}
           </div>
           <div className="mt-0.5 flex items-center gap-1.5 text-slate-500">
             <span data-testid="queued" title={live?.nodes ? ["Cluster total", ...queueNodeLines(live.nodes)].join("\n") : undefined}>

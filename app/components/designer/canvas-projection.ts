@@ -82,7 +82,7 @@ export function projectNodes(prev: readonly Node[], input: NodeProjectionInput):
       name: g.name,
       groupId: g.id,
       processors: inside.length,
-      running: inside.filter((p) => p.state === "running").length,
+      processorIds: inside.map((p) => p.id),
       invalid: inside.filter((p) => (analysis.processors[p.id]?.problems.length ?? 0) > 0).length,
       inputs: doc.connections.filter((c) => ids.has(c.destination) && !ids.has(c.source)).length,
       outputs: doc.connections.filter((c) => ids.has(c.source) && !ids.has(c.destination)).length,

@@ -123,18 +123,39 @@ function localProblems(f: FormState, info: ProcessorTypeInfo | undefined): Confi
   return out;
 }
 
-function schedulingOf(f: FormState) {
+/**
+ * The scheduling the form stands for. `forValidation`: a count that is not a whole number is
+ * sent as 1, so the server still checks the other scheduling fields (it stops at the first
+ * field that does not parse) and the browser's own message for the count is the only one.
+ */
+function schedulingOf(f: FormState, forValidation = false) {
+  const count = (text: string) => (forValidation && !/^\s*\d+\s*$/.test(text) ? 1 : Number(text));
   return {
     strategy: f.strategy,
     runSchedule: f.runSchedule,
     ...(f.strategy === "cron" || f.cron ? { cron: f.cron } : {}),
-    concurrentTasks: Number(f.concurrentTasks),
-    batchSize: Number(f.batchSize),
+    concurrentTasks: count(f.concurrentTasks),
+    batchSize: count(f.batchSize),
     penaltyDuration: f.penaltyDuration,
     yieldDuration: f.yieldDuration,
     // "all" is the default: it is left out, as the flow file format does.
     ...(f.executionNode === "primary" ? { executionNode: "primary" as const } : {}),
   };
+}
+
+/**
+ * Problems of the processor's place in the flow, as the canvas sees them: each relationship that
+ * is neither connected nor auto-terminated in the form, and the canvas's processor-level
+ * problems (such as a missing incoming connection).
+ */
+function graphProblems(rels: string[], autoTerminate: string[], connected: string[], info: ProcessorTypeInfo | undefined, canvas: ConfigProblem[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const r of rels) {
+    const byDefault = info?.relationships.find((x) => x.name === r)?.autoTerminateByDefault === true;
+    if (!connected.includes(r) && !autoTerminate.includes(r) && !byDefault) out.push({ property: `relationships.${r}`, message: `Relationship "${r}" is neither connected nor auto-terminated` });
+  }
+  for (const p of canvas) if (p.property === "") out.push(p);
+  return out;
 }
 
 function Field({ label, htmlFor, required, hint, problems, children, extra }: { label: string; htmlFor: string; required?: boolean; hint?: string; problems: ConfigProblem[]; children: React.ReactNode; extra?: React.ReactNode }) {
@@ -195,6 +216,8 @@ export function ConfigPanel({
   readOnly = false,
   notice = null,
   parameters = null,
+  connected = [],
+  canvasProblems = [],
   onApply,
   onCancel,
 }: {
@@ -206,6 +229,10 @@ export function ConfigPanel({
   notice?: string | null;
   /** The parameters its properties may reference as #{name}: the bound context's (null while unknown). */
   parameters?: PanelParameters | null;
+  /** Relationships a connection carries: never shown as auto-terminated. */
+  connected?: string[];
+  /** The canvas's problems of this processor (the saved flow's analysis). */
+  canvasProblems?: ConfigProblem[];
   onApply: (patch: Partial<ProcessorConfig>) => void;
   onCancel: () => void;
 }) {
@@ -225,7 +252,7 @@ export function ConfigPanel({
         type: proc.type,
         // A #{name} reference is validated as the value it stands for.
         properties: resolveForValidation(formProperties(form), parameters),
-        scheduling: schedulingOf(form),
+        scheduling: schedulingOf(form, true),
         autoTerminate: form.autoTerminate,
       });
       if (my !== seq.current) return;
@@ -237,7 +264,10 @@ export function ConfigPanel({
 
   const all = info?.properties ?? [];
   const local = useMemo(() => localProblems(form, info), [form, info]);
-  const problems = [...local, ...(server?.problems ?? [])];
+  // One message per field: the browser's own (plain words) wins over the server's for that field.
+  const localFields = new Set(local.map((p) => p.property));
+  const problems = [...local, ...(server?.problems ?? []).filter((p) => !localFields.has(p.property))];
+
   // #{name} references that do not resolve: a problem naming the parameter, instead of the server's about the text.
   mergeParameterProblems(problems, parameterProblems(formProperties(form), parameters, new Set([...(info?.properties.filter((d) => d.sensitive).map((d) => d.name) ?? []), ...(sensitiveDynamic(form) ?? [])])));
   const byProp = (name: string) => problems.filter((p) => p.property === name);
@@ -252,6 +282,10 @@ export function ConfigPanel({
   });
   const pending = server?.form !== form;
   const rels = server?.relationships.length ? server.relationships : relationships;
+  // Graph problems: what makes the processor invalid on the canvas although every field is
+  // fine (a relationship neither connected nor auto-terminated, a missing incoming connection).
+  // They do not block Apply: they are fixed on the canvas, or by ticking auto-terminate here.
+  const graph = graphProblems(rels, form.autoTerminate, connected, info, canvasProblems);
   const declaredOther = problems.filter((p) => p.property === "" || (!p.property.startsWith("scheduling.") && !p.property.startsWith("dynamic.") && p.property !== "name" && p.property !== "autoTerminate" && !all.some((d) => d.name === p.property) && !form.dynamic.some((d) => d.name.trim() === p.property)));
 
   const setProp = (name: string, value: string) => setForm((f) => ({ ...f, properties: { ...f.properties, [name]: value } }));
@@ -265,7 +299,7 @@ export function ConfigPanel({
       properties: formProperties(form),
       sensitiveDynamicProperties: sensitiveDynamic(form),
       scheduling: schedulingOf(form) as ProcessorConfig["scheduling"],
-      autoTerminate: form.autoTerminate.filter((r) => rels.includes(r)),
+      autoTerminate: form.autoTerminate.filter((r) => rels.includes(r) && !connected.includes(r)),
     });
   };
 
@@ -536,13 +570,15 @@ export function ConfigPanel({
                 <input
                   type="checkbox"
                   aria-label={`Auto-terminate ${r}`}
-                  checked={form.autoTerminate.includes(r) || desc?.autoTerminateByDefault === true}
-                  disabled={desc?.autoTerminateByDefault === true}
+                  checked={!connected.includes(r) && (form.autoTerminate.includes(r) || desc?.autoTerminateByDefault === true)}
+                  disabled={desc?.autoTerminateByDefault === true || connected.includes(r)}
                   onChange={(e) => set("autoTerminate", e.target.checked ? [...form.autoTerminate, r] : form.autoTerminate.filter((x) => x !== r))}
                   className="mt-1"
                 />
                 <span>
                   <span className="font-medium">{r}</span>
+                  {connected.includes(r) ? <span className="ml-1 text-[11px] text-emerald-700">connected</span> : null}
+                  {graph.some((g) => g.property === `relationships.${r}`) ? <span className="ml-1 text-[11px] text-amber-700">neither connected nor auto-terminated</span> : null}
                   {desc ? <span className="block text-[11px] text-slate-500">{desc.description}</span> : <span className="block text-[11px] text-slate-500">Dynamic relationship</span>}
                 </span>
               </label>
@@ -572,8 +608,16 @@ export function ConfigPanel({
           <button type="button" onClick={onCancel} className="rounded-md border border-slate-300 px-4 py-1.5 text-sm hover:bg-slate-100">
             Cancel
           </button>
-          <span className="ml-auto text-xs text-slate-500" aria-live="polite">
-            {pending ? "Checking…" : blocking.length ? `${blocking.length} problem${blocking.length === 1 ? "" : "s"} to fix` : problems.length ? "Missing required values" : "Valid"}
+          <span data-testid="config-status" className={`ml-auto text-xs ${!pending && !blocking.length && !problems.length && graph.length ? "text-amber-700" : "text-slate-500"}`} aria-live="polite">
+            {pending
+              ? "Checking…"
+              : blocking.length
+                ? `${blocking.length} problem${blocking.length === 1 ? "" : "s"} to fix`
+                : problems.length
+                  ? "Missing required values"
+                  : graph.length
+                    ? `Invalid on the canvas: ${graph.map((g) => g.message).join("; ")}`
+                    : "Valid"}
           </span>
         </div>
       )}

@@ -124,7 +124,9 @@ export function levelView(doc: FlowDocument, groupId: string | undefined): Level
     const s = rep(c.source);
     const t = rep(c.destination);
     if (s !== null && t !== null) {
-      if (s !== t) edges.push({ id: c.id, source: s, target: t, connection: c });
+      // A processor's own loop (failure → itself, the usual retry) is drawn; connections inside
+      // a nested group (both ends on its node) are not.
+      if (s !== t || (c.source === c.destination && s === c.source)) edges.push({ id: c.id, source: s, target: t, connection: c });
     } else if (groupId !== undefined && s === null && t !== null) {
       inPort = true;
       edges.push({ id: c.id, source: IN_PORT, target: t, connection: c });
@@ -170,7 +172,20 @@ export function addProcessor(doc: FlowDocument, info: ProcessorTypeInfo, positio
   return { doc: { ...doc, processors: [...doc.processors, p] }, id };
 }
 
-/** Adds a connection carrying `relationships` from `source` to `destination` (default queue settings). */
+/**
+ * `doc` with `relationships` no longer auto-terminated at processor `source`: a relationship
+ * that is connected goes to its connection (NiFi un-terminates it when it is connected too).
+ */
+function unterminate(doc: FlowDocument, source: string, relationships: readonly string[]): FlowDocument {
+  const p = doc.processors.find((x) => x.id === source);
+  if (!p || !p.autoTerminate.some((r) => relationships.includes(r))) return doc;
+  return updateProcessor(doc, source, { autoTerminate: p.autoTerminate.filter((r) => !relationships.includes(r)) });
+}
+
+/**
+ * Adds a connection carrying `relationships` from `source` to `destination` (default queue
+ * settings); those relationships stop being auto-terminated at the source.
+ */
 export function addConnection(doc: FlowDocument, source: string, destination: string, relationships: string[]): { doc: FlowDocument; id: string } {
   const id = newId("c", allIds(doc));
   const c: ConnectionConfig = {
@@ -183,7 +198,7 @@ export function addConnection(doc: FlowDocument, source: string, destination: st
     expiration: "0 sec",
     swapThreshold: 20_000,
   };
-  return { doc: { ...doc, connections: [...doc.connections, c] }, id };
+  return { doc: unterminate({ ...doc, connections: [...doc.connections, c] }, source, relationships), id };
 }
 
 /** Replaces processor `id` with `patch` applied. */
@@ -191,9 +206,16 @@ export function updateProcessor(doc: FlowDocument, id: string, patch: Partial<Pr
   return { ...doc, processors: doc.processors.map((p) => (p.id === id ? { ...p, ...patch } : p)) };
 }
 
-/** Replaces connection `id` with `patch` applied. */
+/** Replaces connection `id` with `patch` applied; relationships it now carries stop being auto-terminated. */
 export function updateConnection(doc: FlowDocument, id: string, patch: Partial<ConnectionConfig>): FlowDocument {
-  return { ...doc, connections: doc.connections.map((c) => (c.id === id ? { ...c, ...patch } : c)) };
+  const out = { ...doc, connections: doc.connections.map((c) => (c.id === id ? { ...c, ...patch } : c)) };
+  const c = out.connections.find((x) => x.id === id);
+  return c && patch.relationships ? unterminate(out, c.source, c.relationships) : out;
+}
+
+/** Relationships of processor `id` that some connection carries. */
+export function connectedRelationships(doc: FlowDocument, id: string): string[] {
+  return [...new Set(doc.connections.filter((c) => c.source === id).flatMap((c) => c.relationships))];
 }
 
 /**
@@ -225,15 +247,28 @@ export function moveComponents(doc: FlowDocument, moves: ReadonlyArray<{ id: str
   };
 }
 
-/** What copy puts on the clipboard: processors and the connections among them. */
+/**
+ * What copy puts on the clipboard: processors, the process groups copied with everything inside
+ * them (nested groups included), and the connections among the copied processors. A connection
+ * between two copied processors in different groups is what draws those groups' ports, so the
+ * pasted groups have the same ports inside; connections to anything not copied are left out.
+ */
 export interface Clip {
   processors: ProcessorConfig[];
   connections: ConnectionConfig[];
+  /** Absent on clips copied before groups could be copied. */
+  groups?: Group[];
 }
 
-/** Copies processors and the connections between them (sensitive values are not copied). */
-export function copyProcessors(doc: FlowDocument, ids: readonly string[], sensitive: (type: string) => readonly string[]): Clip {
-  const set = new Set(ids);
+/**
+ * Copies processors and groups (with their whole content) and the connections among the copied
+ * processors. Sensitive values are not copied.
+ */
+export function copyComponents(doc: FlowDocument, sel: { processors: readonly string[]; groups?: readonly string[] }, sensitive: (type: string) => readonly string[]): Clip {
+  const groupIds = new Set<string>();
+  for (const g of sel.groups ?? []) for (const x of subtreeGroups(doc, g)) groupIds.add(x);
+  const set = new Set(sel.processors);
+  for (const p of doc.processors) if (p.group !== undefined && groupIds.has(p.group)) set.add(p.id);
   const processors = doc.processors
     .filter((p) => set.has(p.id))
     .map((p) => {
@@ -241,13 +276,39 @@ export function copyProcessors(doc: FlowDocument, ids: readonly string[], sensit
       for (const n of sensitive(p.type)) delete properties[n];
       return { ...p, properties };
     });
-  return { processors, connections: doc.connections.filter((c) => set.has(c.source) && set.has(c.destination)) };
+  return { processors, connections: doc.connections.filter((c) => set.has(c.source) && set.has(c.destination)), groups: doc.groups.filter((g) => groupIds.has(g.id)) };
 }
 
-/** Pastes a clip into `group` with fresh ids, offset from the originals; new processors are stopped. */
+/** Copies processors and the connections between them (sensitive values are not copied). */
+export function copyProcessors(doc: FlowDocument, ids: readonly string[], sensitive: (type: string) => readonly string[]): Clip {
+  return copyComponents(doc, { processors: ids }, sensitive);
+}
+
+/**
+ * Pastes a clip into `group` with fresh ids, offset from the originals; new processors are
+ * stopped. Copied groups keep their nesting; what was at the top of the clip (a processor whose
+ * group, or a group whose parent, was not copied) lands in `group`. `ids` are the React Flow
+ * node ids of those top-level components (to select them).
+ */
 export function pasteClip(doc: FlowDocument, clip: Clip, group: string | undefined, offset: { x: number; y: number }): { doc: FlowDocument; ids: string[] } {
   const taken = allIds(doc);
   const map = new Map<string, string>();
+  const groupMap = new Map<string, string>();
+  const clipGroups = clip.groups ?? [];
+  for (const g of clipGroups) {
+    const id = newId("g", taken);
+    taken.add(id);
+    groupMap.set(g.id, id);
+  }
+  const shift = (pos: { x: number; y: number } | undefined) => ({ x: (pos?.x ?? 0) + offset.x, y: (pos?.y ?? 0) + offset.y });
+  const topIds: string[] = [];
+  const groups: Group[] = clipGroups.map((g) => {
+    const { parent, ...rest } = g;
+    const id = groupMap.get(g.id)!;
+    const newParent = parent !== undefined && groupMap.has(parent) ? groupMap.get(parent) : group;
+    if (parent === undefined || !groupMap.has(parent)) topIds.push(groupNodeId(id));
+    return { ...rest, id, position: shift(g.position), ...(newParent !== undefined ? { parent: newParent } : {}) };
+  });
   const names = new Set(doc.processors.map((p) => p.name ?? p.type));
   const processors = clip.processors.map((p) => {
     const id = newId(p.type.replace(/[^A-Za-z0-9]/g, "").toLowerCase().slice(0, 16) || "p", taken);
@@ -260,16 +321,23 @@ export function pasteClip(doc: FlowDocument, clip: Clip, group: string | undefin
       for (let i = 2; names.has(name); i++) name = `${base} ${i}`;
     }
     names.add(name);
-    const pos = p.position ?? { x: 0, y: 0 };
-    const { group: _group, ...rest } = p;
-    return { ...rest, id, name, state: p.state === "disabled" ? ("disabled" as const) : ("stopped" as const), position: { x: pos.x + offset.x, y: pos.y + offset.y }, ...(group !== undefined ? { group } : {}) };
+    const { group: oldGroup, ...rest } = p;
+    const inCopiedGroup = oldGroup !== undefined && groupMap.has(oldGroup);
+    const newGroup = inCopiedGroup ? groupMap.get(oldGroup) : group;
+    if (!inCopiedGroup) topIds.push(id);
+    return { ...rest, id, name, state: p.state === "disabled" ? ("disabled" as const) : ("stopped" as const), position: shift(p.position), ...(newGroup !== undefined ? { group: newGroup } : {}) };
   });
-  const connections = clip.connections.map((c) => {
-    const id = newId("c", taken);
-    taken.add(id);
-    return { ...c, id, source: map.get(c.source)!, destination: map.get(c.destination)! };
-  });
-  return { doc: { ...doc, processors: [...doc.processors, ...processors], connections: [...doc.connections, ...connections] }, ids: processors.map((p) => p.id) };
+  const connections = clip.connections
+    .filter((c) => map.has(c.source) && map.has(c.destination))
+    .map((c) => {
+      const id = newId("c", taken);
+      taken.add(id);
+      return { ...c, id, source: map.get(c.source)!, destination: map.get(c.destination)! };
+    });
+  return {
+    doc: { ...doc, processors: [...doc.processors, ...processors], connections: [...doc.connections, ...connections], groups: [...doc.groups, ...groups] },
+    ids: topIds,
+  };
 }
 
 /**

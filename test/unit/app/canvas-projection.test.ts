@@ -93,7 +93,7 @@ describe("canvas projection: nodes", () => {
     const { doc: grouped, id } = groupComponents(doc(), { processors: ["b"], groups: [] }, "Tagging", undefined);
     const root = project(grouped);
     expect(root.map((n) => n.id)).toEqual(["a", "c", groupNodeId(id)]);
-    expect(root[2]!.data).toMatchObject({ name: "Tagging", groupId: id, processors: 1, running: 0, invalid: 0, inputs: 1, outputs: 1 });
+    expect(root[2]!.data).toMatchObject({ name: "Tagging", groupId: id, processors: 1, processorIds: ["b"], invalid: 0, inputs: 1, outputs: 1 });
 
     const inside = project(grouped, id);
     expect(inside.map((n) => n.id)).toEqual(["b", IN_PORT, OUT_PORT]);
