@@ -6,8 +6,12 @@
  * What the user may not do is not offered: without `canViewData` the queue is listed but no
  * FlowFile opens (no content, no download); without `canEmpty` there is no "Empty queue";
  * `readOnly` shows the settings disabled, unvalidated, with Close instead of Apply.
+ * Once listed, the queue listing follows the queue: it is listed again whenever the live queued
+ * count changes (a status frame about once a second), and `listOnOpen` lists it at once.
+ * Load balance (`loadBalance` of the flow format) says whether a cluster shares the queue's
+ * FlowFiles; in cluster mode a node-local queue says it is not highly available.
  */
-import { useContext, useEffect, useState } from "react";
+import { useCallback, useContext, useEffect, useState } from "react";
 import type { ConnectionConfig, QueuedFlowFile } from "../../lib/engine-client";
 import { api } from "./api-client";
 import { LiveContext } from "./canvas-parts";
@@ -36,9 +40,21 @@ interface Props {
   canEmpty: boolean;
   /** Queued FlowFiles open with their content (`data:view`). */
   canViewData: boolean;
+  /** List the queue as soon as the panel opens ("List queue" from the context menu). */
+  listOnOpen?: boolean;
+  /** The designer is a cluster coordinator. */
+  clusterMode?: boolean;
   onApply: (patch: Partial<ConnectionConfig>) => void;
   onCancel: () => void;
 }
+
+type LoadBalance = NonNullable<ConnectionConfig["loadBalance"]>;
+const STRATEGIES: ReadonlyArray<{ value: LoadBalance["strategy"]; label: string }> = [
+  { value: "none", label: "None (stays on the node that queued it)" },
+  { value: "round-robin", label: "Round robin" },
+  { value: "partition-by-attribute", label: "Partition by attribute" },
+  { value: "single-node", label: "Single node" },
+];
 
 /** A queued FlowFile's attributes and content. */
 function FlowFileView({ flowId, connectionId, uuid, onClose }: { flowId: string; connectionId: string; uuid: string; onClose: () => void }) {
@@ -127,7 +143,7 @@ function FlowFileView({ flowId, connectionId, uuid, onClose }: { flowId: string;
   );
 }
 
-export function ConnectionPanel({ flowId, connection, sourceName, destinationName, sourceRelationships, readOnly, canEmpty, canViewData, onApply, onCancel }: Props) {
+export function ConnectionPanel({ flowId, connection, sourceName, destinationName, sourceRelationships, readOnly, canEmpty, canViewData, listOnOpen = false, clusterMode = false, onApply, onCancel }: Props) {
   const store = useContext(LiveContext);
   const live = useConnectionLive(store, connection.id);
   const [name, setName] = useState(connection.name ?? "");
@@ -141,6 +157,8 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
   const [queueError, setQueueError] = useState<string | null>(null);
   const [openUuid, setOpenUuid] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [strategy, setStrategy] = useState<LoadBalance["strategy"]>(connection.loadBalance?.strategy ?? "none");
+  const [partitionAttribute, setPartitionAttribute] = useState(connection.loadBalance?.partitionAttribute ?? "");
   const key = JSON.stringify([objectThreshold, dataSizeThreshold, expiration]);
 
   useEffect(() => {
@@ -155,16 +173,23 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
   const list = problems?.list ?? [];
   const of = (p: string) => list.filter((x) => x.property === p);
   const relProblem = relationships.length === 0 ? "Choose at least one relationship" : null;
+  const partitionProblem = strategy === "partition-by-attribute" && !partitionAttribute.trim() ? "Name the attribute whose value picks the partition" : null;
   const pending = problems?.key !== key;
-  const canApply = !pending && list.length === 0 && !relProblem;
+  const canApply = !pending && list.length === 0 && !relProblem && !partitionProblem;
   const allRels = [...new Set([...sourceRelationships, ...connection.relationships])];
 
-  const listQueue = async () => {
+  const listQueue = useCallback(async () => {
     setQueueError(null);
     const r = await api<{ flowFiles: QueuedFlowFile[]; queued: { count: number; bytes: number } }>("GET", `/api/flows/${flowId}/connections/${encodeURIComponent(connection.id)}/queue`);
     if (r.ok) setQueue(r.data);
     else setQueueError(r.error);
-  };
+  }, [flowId, connection.id]);
+  // Listed once (or asked to list on open): list again whenever the live count moves.
+  const [listing, setListing] = useState(listOnOpen);
+  const liveCount = live?.count;
+  useEffect(() => {
+    if (listing) void listQueue();
+  }, [listing, liveCount, listQueue]);
   const empty = async () => {
     if (!window.confirm(`Drop every FlowFile queued in this connection?`)) return;
     const r = await api<{ dropped: number }>("DELETE", `/api/flows/${flowId}/connections/${encodeURIComponent(connection.id)}/queue`);
@@ -195,7 +220,14 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
       <div className="min-h-0 flex-1 overflow-y-auto px-4 py-3">
         <section aria-label="Queue">
           <div className="flex items-center gap-2">
-            <button type="button" onClick={listQueue} className="rounded-md bg-slate-800 px-3 py-1 text-sm text-white hover:bg-slate-700">
+            <button
+              type="button"
+              onClick={() => {
+                setListing(true);
+                void listQueue();
+              }}
+              className="rounded-md bg-slate-800 px-3 py-1 text-sm text-white hover:bg-slate-700"
+            >
               List queue
             </button>
             {canEmpty ? (
@@ -270,6 +302,8 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
               backPressure: { objectThreshold: Number(objectThreshold), dataSizeThreshold: dataSizeThreshold.trim() },
               expiration: expiration.trim(),
               prioritizers,
+              // "none" is the default: left out, as the flow file format does.
+              loadBalance: strategy === "none" ? undefined : { strategy, ...(strategy === "partition-by-attribute" ? { partitionAttribute: partitionAttribute.trim() } : {}) },
             });
           }}
         >
@@ -314,6 +348,28 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
                 <span key={i} role="alert" className="block text-xs text-red-600">{p.message}</span>
               ))}
             </label>
+            <label className="mt-3 block text-sm">
+              <span className="font-medium">Load balance</span>
+              <select aria-label="Load balance" value={strategy} onChange={(e) => setStrategy(e.target.value as LoadBalance["strategy"])} className={inputCls(false)}>
+                {STRATEGIES.map((x) => (
+                  <option key={x.value} value={x.value}>
+                    {x.label}
+                  </option>
+                ))}
+              </select>
+              <span className="block text-[11px] text-slate-500">
+                In a cluster: how the queue&apos;s FlowFiles are shared among the nodes.{" "}
+                {strategy === "none" && clusterMode ? <b className="text-amber-700">Not highly available: queued FlowFiles wait for their node if it dies.</b> : null}
+              </span>
+            </label>
+            {strategy === "partition-by-attribute" ? (
+              <label className="mt-2 block text-sm">
+                <span className="font-medium">Partition attribute</span>
+                <input aria-label="Partition attribute" value={partitionAttribute} onChange={(e) => setPartitionAttribute(e.target.value)} placeholder="e.g. customer.id" className={inputCls(partitionProblem !== null)} />
+                <span className="block text-[11px] text-slate-500">FlowFiles with the same value of this attribute go to the same node.</span>
+                {partitionProblem ? <span role="alert" className="block text-xs text-red-600">{partitionProblem}</span> : null}
+              </label>
+            ) : null}
             <fieldset className="mt-3">
               <legend className="text-sm font-medium">Prioritizers (applied in the order chosen)</legend>
               {PRIORITIZERS.map((p) => {

@@ -25,24 +25,29 @@
  */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Connection, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
 import type { ElFunctionInfo, ProcessorTypeInfo } from "../../lib/engine-client";
 import type { EditorFlow } from "../../lib/flow-service";
 import { describeRestrictions, designerPermissions, missingRestrictions, restrictedPermission, restrictionsOf } from "../auth/permissions";
 import { AuditPanel } from "./audit-panel";
 import { BannerView, type Banner } from "./banner";
-import { edgeTypes, LiveContext, nodeTypes, type GroupNodeData } from "./canvas-parts";
+import { api } from "./api-client";
+import { CanvasContext, edgeTypes, LiveContext, nodeTypes, type CanvasOptions, type GroupNodeData, type MenuTarget } from "./canvas-parts";
 import { ConfigPanel } from "./config-panel";
 import { ParameterBinding } from "../parameters/binding-select";
 import { scopeFor, useParameterContexts } from "../parameters/use-parameter-contexts";
 import { ConnectionPanel } from "./connection-panel";
-import { ConnectDialog, GroupRename, Modal, type ConnectDraft } from "./dialogs";
+import { ContextMenu } from "./context-menu";
+import { ConnectDialog, GroupRename, KeyboardHelp, Modal, type ConnectDraft } from "./dialogs";
+import { formatCount } from "./format";
 import { autoLayout } from "./layout";
 import { LiveStore, useLiveStatus } from "./live-store";
+import { menuFor } from "./menu-items";
 import {
   addConnection,
   addProcessor,
-  copyProcessors,
+  connectedRelationships,
+  copyComponents,
   deleteComponents,
   groupComponents,
   groupNodeId,
@@ -58,8 +63,10 @@ import {
   type Clip,
 } from "./model";
 import { Palette, PALETTE_MIME } from "./palette";
+import { ProblemsList } from "./problems";
 import { useShortcuts } from "./shortcuts";
 import { BulletinBar, ElsewhereNotice } from "./status-bits";
+import { useColorMode } from "../theme/theme";
 import { buttonClass as btn, Toolbar, type SearchResult } from "./toolbar";
 import { useAutosave } from "./use-autosave";
 import { NODE_H, NODE_W, useCanvas } from "./use-canvas";
@@ -76,9 +83,11 @@ export interface DesignerProps {
   sensitive: Record<string, string[]>;
   /** The signed-in user's permissions (GET /api/auth/me `permissions`). */
   permissions: string[];
+  /** The designer is a cluster coordinator: connections without load balancing are marked "not HA". */
+  clusterMode?: boolean;
 }
 
-type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string } | { kind: "versions" } | { kind: "history" };
+type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string; listQueue?: boolean } | { kind: "versions" } | { kind: "history" };
 
 const CLIPBOARD_KEY = "sluice.clipboard";
 
@@ -90,7 +99,7 @@ export function Designer(props: DesignerProps) {
   );
 }
 
-function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: DesignerProps) {
+function DesignerInner({ initial, types, elFunctions, sensitive, permissions, clusterMode = false }: DesignerProps) {
   const flowId = initial.id;
   const rf = useReactFlow();
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
@@ -116,7 +125,10 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
   const [showProblems, setShowProblems] = useState(false);
   // Parameter contexts: the canvas's binding selector and the config panel's #{name} hints.
   const parameterContexts = useParameterContexts();
+  const [menu, setMenu] = useState<{ x: number; y: number; target: MenuTarget } | null>(null);
+  const [showHelp, setShowHelp] = useState(false);
   const pasteCount = useRef(0);
+  const colorMode = useColorMode();
 
   const save = useAutosave(flowId, { document: initial.document, revision: initial.revision, analysis: initial.analysis, pending: [] }, setBanner);
   const { doc, docRef, analysis, block } = save;
@@ -183,18 +195,25 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
     if ((panel?.kind === "processor" && procs.includes(panel.id)) || (panel?.kind === "connection" && conns.includes(panel.id))) setPanel(null);
   }, [readOnly, selection, docRef, commit, panel]);
 
-  const copy = useCallback(() => {
-    const ids = selection.processors;
-    if (!ids.length) return;
-    const clip = copyProcessors(docRef.current, ids, (t) => sensitive[t] ?? []);
-    try {
-      localStorage.setItem(CLIPBOARD_KEY, JSON.stringify(clip));
-    } catch {
-      // storage full or disabled: copy is lost, nothing else breaks
-    }
-    pasteCount.current = 0;
-    setBanner({ kind: "info", text: `Copied ${ids.length} processor${ids.length === 1 ? "" : "s"}.` });
-  }, [selection, docRef, sensitive]);
+  const copyOf = useCallback(
+    (sel: { processors: string[]; groups: string[] }) => {
+      if (!sel.processors.length && !sel.groups.length) return;
+      const clip = copyComponents(docRef.current, sel, (t) => sensitive[t] ?? []);
+      try {
+        localStorage.setItem(CLIPBOARD_KEY, JSON.stringify(clip));
+      } catch {
+        // storage full or disabled: copy is lost, nothing else breaks
+      }
+      pasteCount.current = 0;
+      const parts = [
+        sel.groups.length ? `${sel.groups.length} group${sel.groups.length === 1 ? "" : "s"}` : "",
+        sel.processors.length ? `${sel.processors.length} processor${sel.processors.length === 1 ? "" : "s"}` : "",
+      ].filter(Boolean);
+      setBanner({ kind: "info", text: `Copied ${parts.join(" and ")}.` });
+    },
+    [docRef, sensitive],
+  );
+  const copy = useCallback(() => copyOf({ processors: selection.processors, groups: selection.groups }), [copyOf, selection]);
 
   const paste = useCallback(() => {
     let clip: Clip | null = null;
@@ -203,7 +222,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
     } catch {
       clip = null;
     }
-    if (readOnly || !clip?.processors?.length) return;
+    if (readOnly || (!clip?.processors?.length && !clip?.groups?.length)) return;
     const refused = [...new Set(clip.processors.map((p) => p.type))].map((t) => restrictedRefusal(t, "Pasting it")).filter((x) => x !== null);
     if (refused.length) {
       setBanner({ kind: "error", text: `Nothing was pasted. ${refused.join("\n")}` });
@@ -211,7 +230,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
     }
     const known = clip.processors.filter((p) => typeMap.has(p.type));
     pasteCount.current += 1;
-    const r = pasteClip(docRef.current, { processors: known, connections: clip.connections ?? [] }, groupId, { x: 40 * pasteCount.current, y: 40 * pasteCount.current });
+    const r = pasteClip(docRef.current, { processors: known, connections: clip.connections ?? [], groups: clip.groups ?? [] }, groupId, { x: 40 * pasteCount.current, y: 40 * pasteCount.current });
     selectNext(r.ids);
     commit(r.doc);
   }, [readOnly, restrictedRefusal, typeMap, groupId, docRef, selectNext, commit]);
@@ -243,10 +262,65 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
   };
 
   const nothing = useCallback(() => undefined, []);
+  const help = useCallback(() => setShowHelp(true), []);
   useShortcuts(
-    readOnly ? { delete: nothing, undo: nothing, redo: nothing, copy: nothing, paste: nothing, selectAll } : { delete: deleteSelection, undo, redo, copy, paste, selectAll },
-    draft !== null || groupDialog !== null,
+    readOnly ? { delete: nothing, undo: nothing, redo: nothing, copy: nothing, paste: nothing, selectAll, help } : { delete: deleteSelection, undo, redo, copy, paste, selectAll, help },
+    draft !== null || groupDialog !== null || menu !== null || showHelp,
   );
+
+  // ---- context menu ---------------------------------------------------------------------------
+  const openMenu = useCallback((e: ReactMouseEvent | MouseEvent, target: MenuTarget) => {
+    e.preventDefault();
+    e.stopPropagation();
+    setMenu({ x: e.clientX, y: e.clientY, target });
+  }, []);
+  const canvasOptions = useMemo<CanvasOptions>(() => ({ clusterMode, onMenu: openMenu }), [clusterMode, openMenu]);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  /** Centres the view on a node of the current level (a processor or a group node id). */
+  const center = (nodeId: string) => {
+    const n = rf.getNode(nodeId);
+    if (!n) return;
+    const w = n.measured?.width ?? NODE_W;
+    const h = n.measured?.height ?? NODE_H;
+    void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: Math.max(rf.getZoom(), 1), duration: 300 });
+  };
+  const emptyQueue = async (connectionId: string) => {
+    if (!window.confirm("Drop every FlowFile queued in this connection?")) return;
+    const r = await api<{ dropped: number }>("DELETE", `/api/flows/${flowId}/connections/${encodeURIComponent(connectionId)}/queue`);
+    setBanner(r.ok ? { kind: "info", text: `Dropped ${formatCount(r.data.dropped)} FlowFile${r.data.dropped === 1 ? "" : "s"}.` } : { kind: "error", text: r.error });
+  };
+  const menuContent = menu
+    ? menuFor(menu.target, {
+        doc,
+        groupId,
+        perms,
+        clusterMode,
+        liveState: (id) => store.processor(id)?.state,
+        actions: {
+          configureProcessor: (id) => setPanel({ kind: "processor", id }),
+          configureConnection: (id, listQueue) => setPanel({ kind: "connection", id, listQueue }),
+          run: (action, ids) => void runControl.run(action, () => ids),
+          runOnce: (p) => void runControl.runOnce(p.id, p.name ?? p.type),
+          setEnabled: (ids, enabled) => void runControl.setEnabled(ids, enabled),
+          provenance: (componentId) => {
+            void save.flush().then(() => window.location.assign(`/flows/${flowId}/provenance${componentId ? `?component=${encodeURIComponent(componentId)}` : ""}`));
+          },
+          emptyQueue: (id) => void emptyQueue(id),
+          makeDistributed: (id) => commit(updateConnection(docRef.current, id, { loadBalance: { strategy: "round-robin" } })),
+          copy: copyOf,
+          paste,
+          remove: (sel) => {
+            if (!readOnly) commit(deleteComponents(docRef.current, sel));
+          },
+          center,
+          enterGroup: canvas.enterGroup,
+          selectAll,
+          layout: () => void layout(),
+          fitView: () => void rf.fitView({ padding: 0.2, duration: 300 }),
+          help,
+        },
+      })
+    : null;
 
   // ---- connecting ---------------------------------------------------------------------------
   const isValidConnection = useCallback(
@@ -282,233 +356,262 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions }: 
 
   return (
     <LiveContext.Provider value={store}>
-      <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col" data-testid="designer">
-        <Toolbar
-          flowId={flowId}
-          doc={doc}
-          groupId={groupId}
-          selection={selection}
-          canUndo={history.past.length > 0}
-          canRedo={history.future.length > 0}
-          problemCount={analysis.problems.length}
-          showProblems={showProblems}
-          saveState={save.saveState}
-          store={store}
-          perms={perms}
-          actions={{
-            showLevel: canvas.showLevel,
-            run: (action) => void runControl(action, () => processorsToRun(docRef.current, selection, groupId)),
-            undo,
-            redo,
-            copy,
-            paste,
-            deleteSelection,
-            group: () => setGroupDialog({ name: "New group" }),
-            ungroup: () => {
-              if (selectedGroup !== undefined) commit(ungroup(docRef.current, selectedGroup));
-            },
-            layout: () => void layout(),
-            configure: () => setPanel({ kind: "processor", id: selection.processors[0]! }),
-            goTo,
-            toggleProblems: () => setShowProblems((s) => !s),
-            toggleVersions: () => setPanel(panel?.kind === "versions" ? null : { kind: "versions" }),
-            toggleHistory: () => setPanel(panel?.kind === "history" ? null : { kind: "history" }),
-            exportFlow: () => void exportFlow(),
-          }}
-        />
-
-        {banner ? <BannerView banner={banner} reload={save.saveState === "stale"} onDismiss={() => setBanner(null)} /> : null}
-        {!banner && save.saveState !== "stale" ? <ElsewhereNotice store={store} revision={save.revision} busy={save.busy} /> : null}
-        {save.pending.length ? (
-          <div role="status" className="bg-amber-50 px-4 py-1.5 text-sm text-amber-900">
-            The running engine still runs an earlier version: the saved flow has problems that keep it from being deployed ({save.pending[0]?.path}: {save.pending[0]?.message}).
-          </div>
-        ) : null}
-        {showProblems ? (
-          <div className="max-h-40 overflow-y-auto border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm" data-testid="problems-panel">
-            {analysis.problems.length === 0 ? (
-              <p>No problems.</p>
-            ) : (
-              <ul className="list-disc pl-5">
-                {analysis.problems.map((p, i) => (
-                  <li key={i}>
-                    <code className="text-xs">{p.path}</code>: {p.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
-
-        <div className="flex min-h-0 flex-1">
-          {readOnly ? null : <Palette types={types} permissions={perms.all} onAdd={addAtCenter} />}
-          <section
-            aria-label="Flow canvas"
-            className="relative min-w-0 flex-1"
-            onDragOver={(e) => {
-              if (!readOnly && e.dataTransfer.types.includes(PALETTE_MIME)) {
-                e.preventDefault();
-                e.dataTransfer.dropEffect = "copy";
-              }
+      <CanvasContext.Provider value={canvasOptions}>
+        <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col" data-testid="designer">
+          <Toolbar
+            flowId={flowId}
+            doc={doc}
+            groupId={groupId}
+            selection={selection}
+            canUndo={history.past.length > 0}
+            canRedo={history.future.length > 0}
+            problemCount={analysis.problems.length}
+            showProblems={showProblems}
+            saveState={save.saveState}
+            store={store}
+            perms={perms}
+            actions={{
+              showLevel: canvas.showLevel,
+              run: (action) => void runControl.run(action, () => processorsToRun(docRef.current, selection, groupId)),
+              undo,
+              redo,
+              copy,
+              paste,
+              deleteSelection,
+              group: () => setGroupDialog({ name: "New group" }),
+              ungroup: () => {
+                if (selectedGroup !== undefined) commit(ungroup(docRef.current, selectedGroup));
+              },
+              layout: () => void layout(),
+              configure: () => setPanel({ kind: "processor", id: selection.processors[0]! }),
+              goTo,
+              toggleProblems: () => setShowProblems((s) => !s),
+              toggleVersions: () => setPanel(panel?.kind === "versions" ? null : { kind: "versions" }),
+              toggleHistory: () => setPanel(panel?.kind === "history" ? null : { kind: "history" }),
+              exportFlow: () => void exportFlow(),
+              help,
             }}
-            onDrop={(e) => {
-              const type = e.dataTransfer.getData(PALETTE_MIME);
-              if (!type) return;
-              e.preventDefault();
-              const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-              addAt(type, { x: p.x - NODE_W / 2, y: p.y - 20 });
-            }}
-          >
-            <ReactFlow
-              nodes={nodes}
-              edges={edges}
-              nodeTypes={nodeTypes}
-              edgeTypes={edgeTypes}
-              onNodesChange={canvas.onNodesChange}
-              onEdgesChange={canvas.onEdgesChange}
-              onNodeDragStop={onNodeDragStop}
-              onConnect={onConnect}
-              isValidConnection={isValidConnection}
-              nodesDraggable={!readOnly}
-              nodesConnectable={!readOnly}
-              onNodeDoubleClick={(_e, n) => {
-                if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
-                else if (n.type === "processGroup") canvas.enterGroup((n.data as GroupNodeData).groupId);
+          />
+
+          <div className="flex min-h-0 flex-1">
+            {readOnly ? null : <Palette types={types} permissions={perms.all} onAdd={addAtCenter} />}
+            <section
+              aria-label="Flow canvas"
+              className="relative min-w-0 flex-1"
+              onDragOver={(e) => {
+                if (!readOnly && e.dataTransfer.types.includes(PALETTE_MIME)) {
+                  e.preventDefault();
+                  e.dataTransfer.dropEffect = "copy";
+                }
               }}
-              onEdgeDoubleClick={(_e, edge) => setPanel({ kind: "connection", id: edge.id })}
-              deleteKeyCode={null}
-              // Left button pans on the empty pane, the middle button pans anywhere (over nodes too).
-              panOnDrag={[0, 1]}
-              selectionKeyCode="Shift"
-              multiSelectionKeyCode={["Meta", "Control", "Shift"]}
-              connectionRadius={40}
-              // Fit only a flow that has something to show: on an empty canvas React Flow would
-              // fit (and zoom right in on) the first processor dropped.
-              fitView={initial.document.processors.length > 0}
-              fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
-              minZoom={0.05}
-              proOptions={{ hideAttribution: true }}
+              onDrop={(e) => {
+                const type = e.dataTransfer.getData(PALETTE_MIME);
+                if (!type) return;
+                e.preventDefault();
+                const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+                addAt(type, { x: p.x - NODE_W / 2, y: p.y - 20 });
+              }}
             >
-              <Background gap={20} />
-              <MiniMap pannable zoomable nodeColor={(n) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} maskColor="rgba(241, 245, 249, 0.6)" />
-              <Controls showInteractive={false} />
-            </ReactFlow>
-            <ParameterBinding doc={doc} groupId={groupId} contexts={parameterContexts.contexts} readOnly={readOnly} onChange={commit} />
-            {nodes.length === 0 ? (
-              <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-400">
-                {readOnly ? "This flow has no processors yet." : "Drag a processor from the palette onto the canvas to start."}
+              {/* Messages float over the top of the canvas instead of pushing it down. */}
+              <div className="pointer-events-none absolute inset-x-0 top-0 z-10 flex flex-col gap-1 p-2" data-testid="canvas-notices">
+                {banner ? (
+                  <div className="pointer-events-auto rounded-md shadow">
+                    <BannerView banner={banner} reload={save.saveState === "stale"} onDismiss={() => setBanner(null)} />
+                  </div>
+                ) : null}
+                {!banner && save.saveState !== "stale" ? (
+                  <div className="pointer-events-auto rounded-md shadow empty:hidden">
+                    <ElsewhereNotice store={store} revision={save.revision} busy={save.busy} />
+                  </div>
+                ) : null}
+                {save.pending.length ? (
+                  <div role="status" className="pointer-events-auto rounded-md bg-amber-50 px-4 py-1.5 text-sm text-amber-900 shadow">
+                    The running engine still runs an earlier version: the saved flow has problems that keep it from being deployed ({save.pending[0]?.path}: {save.pending[0]?.message}).
+                  </div>
+                ) : null}
+                {showProblems ? (
+                  <div className="pointer-events-auto max-h-48 overflow-y-auto rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm shadow" data-testid="problems-panel">
+                    <ProblemsList
+                      doc={doc}
+                      analysis={analysis}
+                      typeMap={typeMap}
+                      onSelect={(t) => {
+                        if (t.kind === "processor") {
+                          const p = docRef.current.processors.find((x) => x.id === t.id);
+                          if (p) canvas.focus(p.id, p.group);
+                        } else setPanel({ kind: "connection", id: t.id });
+                      }}
+                    />
+                  </div>
+                ) : null}
               </div>
-            ) : null}
-          </section>
-          {panel ? (
-            <aside className="w-[400px] shrink-0 border-l border-slate-200 bg-white" aria-label="Side panel">
-              {panel.kind === "processor" && panelProcessor ? (
-                <ConfigPanel
-                  key={panelProcessor.id}
-                  proc={panelProcessor}
-                  info={typeMap.get(panelProcessor.type)}
-                  relationships={relationshipsOf(panelProcessor.id)}
-                  parameters={scopeFor(parameterContexts.contexts, doc, panelProcessor.group)}
-                  elFunctions={elFunctions}
-                  readOnly={readOnly || configRefusal !== null}
-                  notice={readOnly ? null : configRefusal}
-                  onCancel={closePanel}
-                  onApply={(patch) => {
-                    commit(updateProcessor(docRef.current, panelProcessor.id, patch));
-                    setPanel(null);
-                  }}
-                />
-              ) : null}
-              {panel.kind === "connection" && panelConnection ? (
-                <ConnectionPanel
-                  key={panelConnection.id}
-                  flowId={flowId}
-                  connection={panelConnection}
-                  sourceName={nameOf(panelConnection.source)}
-                  destinationName={nameOf(panelConnection.destination)}
-                  sourceRelationships={relationshipsOf(panelConnection.source)}
-                  readOnly={readOnly}
-                  canEmpty={perms.emptyQueues}
-                  canViewData={perms.viewData}
-                  onCancel={closePanel}
-                  onApply={(patch) => {
-                    commit(updateConnection(docRef.current, panelConnection.id, patch));
-                    setPanel(null);
-                  }}
-                />
-              ) : null}
-              {panel.kind === "versions" ? (
-                <VersionsPanel
-                  flowId={flowId}
-                  revision={save.revision}
-                  flushSave={save.flush}
-                  canWrite={perms.write}
-                  onClose={closePanel}
-                  onReverted={(r) => {
-                    if (!r.document) return;
-                    record(docRef.current);
-                    save.adoptStored(r, r.document);
-                  }}
-                />
-              ) : null}
-              {panel.kind === "history" ? <AuditPanel flowId={flowId} onClose={closePanel} /> : null}
-              {(panel.kind === "processor" && !panelProcessor) || (panel.kind === "connection" && !panelConnection) ? (
-                <div className="p-4 text-sm text-slate-500">
-                  This component no longer exists.{" "}
-                  <button type="button" className="text-sky-700 underline" onClick={closePanel}>
-                    Close
-                  </button>
+              <ReactFlow
+                nodes={nodes}
+                edges={edges}
+                nodeTypes={nodeTypes}
+                edgeTypes={edgeTypes}
+                onNodesChange={canvas.onNodesChange}
+                onEdgesChange={canvas.onEdgesChange}
+                onNodeDragStop={onNodeDragStop}
+                onConnect={onConnect}
+                isValidConnection={isValidConnection}
+                nodesDraggable={!readOnly}
+                nodesConnectable={!readOnly}
+                onNodeDoubleClick={(_e, n) => {
+                  if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
+                  else if (n.type === "processGroup") canvas.enterGroup((n.data as GroupNodeData).groupId);
+                }}
+                onEdgeDoubleClick={(_e, edge) => setPanel({ kind: "connection", id: edge.id })}
+                onNodeContextMenu={(e, n) => {
+                  if (n.type === "processor") openMenu(e, { kind: "processor", id: n.id });
+                  else if (n.type === "processGroup") openMenu(e, { kind: "group", groupId: (n.data as GroupNodeData).groupId });
+                  else e.preventDefault();
+                }}
+                onEdgeContextMenu={(e, edge) => openMenu(e, { kind: "connection", id: edge.id })}
+                onPaneContextMenu={(e) => openMenu(e, { kind: "canvas" })}
+                onSelectionContextMenu={(e) => openMenu(e, { kind: "canvas" })}
+                colorMode={colorMode}
+                deleteKeyCode={null}
+                // Left button pans on the empty pane, the middle button pans anywhere (over nodes too).
+                panOnDrag={[0, 1]}
+                selectionKeyCode="Shift"
+                multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+                connectionRadius={40}
+                // Fit only a flow that has something to show: on an empty canvas React Flow would
+                // fit (and zoom right in on) the first processor dropped.
+                fitView={initial.document.processors.length > 0}
+                fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
+                minZoom={0.05}
+                proOptions={{ hideAttribution: true }}
+              >
+                <Background gap={20} />
+                {/* A side panel narrows the canvas: the minimap would then cover the nodes. */}
+                {panel ? null : <MiniMap pannable zoomable nodeColor={(n) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} />}
+                <Controls showInteractive={false} />
+              </ReactFlow>
+              <ParameterBinding doc={doc} groupId={groupId} contexts={parameterContexts.contexts} readOnly={readOnly} onChange={commit} />
+              {nodes.length === 0 ? (
+                <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-400">
+                  {readOnly ? "This flow has no processors yet." : "Drag a processor from the palette onto the canvas to start."}
                 </div>
               ) : null}
-            </aside>
-          ) : null}
+            </section>
+            {panel ? (
+              <aside className="w-[400px] shrink-0 border-l border-slate-200 bg-white" aria-label="Side panel">
+                {panel.kind === "processor" && panelProcessor ? (
+                  <ConfigPanel
+                    key={panelProcessor.id}
+                    proc={panelProcessor}
+                    info={typeMap.get(panelProcessor.type)}
+                    relationships={relationshipsOf(panelProcessor.id)}
+                    parameters={scopeFor(parameterContexts.contexts, doc, panelProcessor.group)}
+                    elFunctions={elFunctions}
+                    readOnly={readOnly || configRefusal !== null}
+                    notice={readOnly ? null : configRefusal}
+                    connected={connectedRelationships(doc, panelProcessor.id)}
+                    canvasProblems={analysis.processors[panelProcessor.id]?.problems ?? []}
+                    onCancel={closePanel}
+                    onApply={(patch) => {
+                      commit(updateProcessor(docRef.current, panelProcessor.id, patch));
+                      setPanel(null);
+                    }}
+                  />
+                ) : null}
+                {panel.kind === "connection" && panelConnection ? (
+                  <ConnectionPanel
+                    key={`${panelConnection.id}-${panel.kind === "connection" && panel.listQueue ? "list" : ""}`}
+                    listOnOpen={panel.kind === "connection" && panel.listQueue === true}
+                    clusterMode={clusterMode}
+                    flowId={flowId}
+                    connection={panelConnection}
+                    sourceName={nameOf(panelConnection.source)}
+                    destinationName={nameOf(panelConnection.destination)}
+                    sourceRelationships={relationshipsOf(panelConnection.source)}
+                    readOnly={readOnly}
+                    canEmpty={perms.emptyQueues}
+                    canViewData={perms.viewData}
+                    onCancel={closePanel}
+                    onApply={(patch) => {
+                      commit(updateConnection(docRef.current, panelConnection.id, patch));
+                      setPanel(null);
+                    }}
+                  />
+                ) : null}
+                {panel.kind === "versions" ? (
+                  <VersionsPanel
+                    flowId={flowId}
+                    revision={save.revision}
+                    flushSave={save.flush}
+                    canWrite={perms.write}
+                    onClose={closePanel}
+                    onReverted={(r) => {
+                      if (!r.document) return;
+                      record(docRef.current);
+                      save.adoptStored(r, r.document);
+                    }}
+                  />
+                ) : null}
+                {panel.kind === "history" ? <AuditPanel flowId={flowId} onClose={closePanel} /> : null}
+                {(panel.kind === "processor" && !panelProcessor) || (panel.kind === "connection" && !panelConnection) ? (
+                  <div className="p-4 text-sm text-slate-500">
+                    This component no longer exists.{" "}
+                    <button type="button" className="text-sky-700 underline" onClick={closePanel}>
+                      Close
+                    </button>
+                  </div>
+                ) : null}
+              </aside>
+            ) : null}
+          </div>
+
+          <BulletinBar store={store} />
         </div>
 
-        <BulletinBar store={store} />
-      </div>
-
-      {draft ? (
-        <ConnectDialog
-          draft={draft}
-          doc={doc}
-          groupId={groupId}
-          relationshipsOf={relationshipsOf}
-          nameOf={nameOf}
-          acceptsInput={(type) => typeMap.get(type)?.input !== "forbidden"}
-          onCancel={() => setDraft(null)}
-          onConnect={(source, destination, rels) => {
-            commit(addConnection(docRef.current, source, destination, rels).doc);
-            setDraft(null);
-          }}
-        />
-      ) : null}
-      {groupDialog ? (
-        <Modal title="Group the selection" onClose={() => setGroupDialog(null)}>
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (groupDialog.name.trim()) makeGroup(groupDialog.name.trim());
+        {draft ? (
+          <ConnectDialog
+            draft={draft}
+            doc={doc}
+            groupId={groupId}
+            relationshipsOf={relationshipsOf}
+            nameOf={nameOf}
+            acceptsInput={(type) => typeMap.get(type)?.input !== "forbidden"}
+            onCancel={() => setDraft(null)}
+            onConnect={(source, destination, rels) => {
+              commit(addConnection(docRef.current, source, destination, rels).doc);
+              setDraft(null);
             }}
-          >
-            <label className="block text-sm">
-              <span className="font-medium">Process group name</span>
-              <input autoFocus aria-label="Process group name" value={groupDialog.name} onChange={(e) => setGroupDialog({ name: e.target.value })} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1" />
-            </label>
-            <p className="mt-2 text-xs text-slate-500">Connections that cross the group boundary become its input and output ports.</p>
-            <div className="mt-4 flex justify-end gap-2">
-              <button type="button" onClick={() => setGroupDialog(null)} className={btn}>
-                Cancel
-              </button>
-              <button type="submit" disabled={!groupDialog.name.trim()} className="rounded-md bg-sky-600 px-3 py-1 text-sm text-white disabled:bg-slate-300">
-                Create group
-              </button>
-            </div>
-          </form>
-        </Modal>
-      ) : null}
-      {selectedGroup !== undefined && !readOnly && !groupDialog && !draft ? (
-        <GroupRename key={selectedGroup} name={doc.groups.find((g) => g.id === selectedGroup)?.name ?? ""} onRename={(name) => commit(renameGroup(docRef.current, selectedGroup, name))} />
-      ) : null}
+          />
+        ) : null}
+        {groupDialog ? (
+          <Modal title="Group the selection" onClose={() => setGroupDialog(null)}>
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (groupDialog.name.trim()) makeGroup(groupDialog.name.trim());
+              }}
+            >
+              <label className="block text-sm">
+                <span className="font-medium">Process group name</span>
+                <input autoFocus aria-label="Process group name" value={groupDialog.name} onChange={(e) => setGroupDialog({ name: e.target.value })} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1" />
+              </label>
+              <p className="mt-2 text-xs text-slate-500">Connections that cross the group boundary become its input and output ports.</p>
+              <div className="mt-4 flex justify-end gap-2">
+                <button type="button" onClick={() => setGroupDialog(null)} className={btn}>
+                  Cancel
+                </button>
+                <button type="submit" disabled={!groupDialog.name.trim()} className="rounded-md bg-sky-600 px-3 py-1 text-sm text-white disabled:bg-slate-300">
+                  Create group
+                </button>
+              </div>
+            </form>
+          </Modal>
+        ) : null}
+        {menu && menuContent ? <ContextMenu x={menu.x} y={menu.y} label={menuContent.label} items={menuContent.items} onClose={closeMenu} /> : null}
+        {showHelp ? <KeyboardHelp onClose={() => setShowHelp(false)} /> : null}
+        {selectedGroup !== undefined && !readOnly && !groupDialog && !draft ? (
+          <GroupRename key={selectedGroup} name={doc.groups.find((g) => g.id === selectedGroup)?.name ?? ""} onRename={(name) => commit(renameGroup(docRef.current, selectedGroup, name))} />
+        ) : null}
+      </CanvasContext.Provider>
     </LiveContext.Provider>
   );
 }

@@ -3,6 +3,7 @@
 import { useState, type ReactNode } from "react";
 import type { FlowDocument, ProcessorConfig } from "../../lib/engine-client";
 import { IN_PORT, OUT_PORT, subtreeGroups } from "./model";
+import { SHORTCUTS } from "./shortcuts";
 
 /** The two dragged ends of a new connection (a group or port end stands for a processor to pick). */
 export interface ConnectDraft {
@@ -19,6 +20,31 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
         {children}
       </div>
     </div>
+  );
+}
+
+/** The keyboard help (`?`): every shortcut of the canvas, from SHORTCUTS. */
+export function KeyboardHelp({ onClose }: { onClose: () => void }) {
+  return (
+    <Modal title="Keyboard shortcuts" onClose={onClose}>
+      <table className="w-full text-sm" data-testid="keyboard-help">
+        <tbody>
+          {SHORTCUTS.map((s) => (
+            <tr key={s.keys} className="border-b border-slate-100 align-top">
+              <td className="py-1 pr-3 whitespace-nowrap">
+                <kbd className="rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs">{s.keys}</kbd>
+              </td>
+              <td className="py-1 text-slate-700">{s.does}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="mt-4 flex justify-end">
+        <button type="button" autoFocus onClick={onClose} className="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100">
+          Close
+        </button>
+      </div>
+    </Modal>
   );
 }
 

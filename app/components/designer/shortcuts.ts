@@ -3,7 +3,8 @@
  *
  * Contract:
  * - Delete/Backspace deletes the selection; Ctrl/Cmd+Z undoes; Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y
- *   redo; Ctrl/Cmd+C copies; Ctrl/Cmd+V pastes; Ctrl/Cmd+A selects everything on the level.
+ *   redo; Ctrl/Cmd+C copies; Ctrl/Cmd+V pastes; Ctrl/Cmd+A selects everything on the level;
+ *   `?` shows the keyboard help. SHORTCUTS lists them for that help, in this order.
  * - Keys typed into a text field, a select or editable content are the field's, never a
  *   shortcut; while a dialog is open (`paused`) no shortcut fires.
  * - Every shortcut except copy suppresses the browser's own action (back, select page text).
@@ -11,7 +12,23 @@
 import { useEffect } from "react";
 
 /** What a shortcut does. */
-export type ShortcutAction = "delete" | "undo" | "redo" | "copy" | "paste" | "selectAll";
+export type ShortcutAction = "delete" | "undo" | "redo" | "copy" | "paste" | "selectAll" | "help";
+
+/** Every shortcut as the keyboard help shows it: keys (Ctrl stands for Cmd on a Mac too) and what they do. */
+export const SHORTCUTS: ReadonlyArray<{ keys: string; does: string }> = [
+  { keys: "Delete / Backspace", does: "Delete the selection" },
+  { keys: "Ctrl+Z", does: "Undo" },
+  { keys: "Ctrl+Shift+Z / Ctrl+Y", does: "Redo" },
+  { keys: "Ctrl+C", does: "Copy the selected processors and groups" },
+  { keys: "Ctrl+V", does: "Paste" },
+  { keys: "Ctrl+A", does: "Select everything on this level" },
+  { keys: "?", does: "Show this help" },
+  { keys: "Shift+drag", does: "Select with a rectangle" },
+  { keys: "Ctrl/Shift+click", does: "Add to the selection" },
+  { keys: "Right-click", does: "Commands for a processor, connection, group or the canvas" },
+  { keys: "Double-click", does: "Configure a processor or connection, enter a group" },
+  { keys: "Escape", does: "Close a menu or dialog" },
+];
 
 /** The parts of a key event a shortcut depends on. */
 export interface KeyPress {
@@ -31,6 +48,7 @@ export function shortcutOf(e: KeyPress): ShortcutAction | null {
   if (mod && k === "c") return "copy";
   if (mod && k === "v") return "paste";
   if (mod && k === "a") return "selectAll";
+  if (e.key === "?" && !mod) return "help";
   return null;
 }
 
@@ -44,10 +62,10 @@ export function isEditable(target: EventTarget | null): boolean {
 
 /** Runs `actions` on their shortcuts (window keydown) while mounted and not `paused`. */
 export function useShortcuts(actions: Record<ShortcutAction, () => void>, paused: boolean): void {
-  const { delete: del, undo, redo, copy, paste, selectAll } = actions;
+  const { delete: del, undo, redo, copy, paste, selectAll, help } = actions;
   useEffect(() => {
     if (paused) return;
-    const run: Record<ShortcutAction, () => void> = { delete: del, undo, redo, copy, paste, selectAll };
+    const run: Record<ShortcutAction, () => void> = { delete: del, undo, redo, copy, paste, selectAll, help };
     const onKey = (e: KeyboardEvent) => {
       if (isEditable(e.target)) return;
       const action = shortcutOf(e);
@@ -57,5 +75,5 @@ export function useShortcuts(actions: Record<ShortcutAction, () => void>, paused
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [del, undo, redo, copy, paste, selectAll, paused]);
+  }, [del, undo, redo, copy, paste, selectAll, help, paused]);
 }

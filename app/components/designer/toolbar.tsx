@@ -11,6 +11,8 @@
  * Buttons the user's permissions do not allow are not shown at all: Start/Stop without
  * `flows:run`; the edit commands without `flows:write` (a "Read-only" badge says so instead);
  * History without `audit:read`.
+ * The toolbar wraps onto a second row when the window is too narrow for it, so no button is
+ * ever out of reach (below about 1500 px with a selection it used to scroll off screen).
  */
 import Link from "next/link";
 import { useMemo, useState } from "react";
@@ -22,7 +24,7 @@ import { DeployBadge } from "./status-bits";
 import type { SaveState } from "./use-autosave";
 
 /** The class of the designer's small buttons. */
-export const buttonClass = "rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs text-slate-700 hover:bg-slate-100 disabled:cursor-not-allowed disabled:opacity-40";
+export const buttonClass = "whitespace-nowrap rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs text-slate-700 hover:bg-slate-100 disabled:cursor-not-allowed disabled:opacity-40";
 
 const saveLabel: Record<SaveState, string> = {
   saved: "Saved",
@@ -107,6 +109,8 @@ export interface ToolbarActions {
   toggleVersions(): void;
   toggleHistory(): void;
   exportFlow(): void;
+  /** Shows the keyboard help. */
+  help(): void;
 }
 
 /** What the toolbar shows. */
@@ -130,14 +134,14 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
   const crumbs = groupPath(doc, groupId);
   const hasSelection = selection.processors.length + selection.groups.length > 0;
   return (
-    <div className="flex items-center gap-1.5 overflow-x-auto border-b border-slate-200 bg-white px-3 py-1.5 whitespace-nowrap">
+    <div className="flex flex-wrap items-center gap-x-1.5 gap-y-1 border-b border-slate-200 bg-white px-3 py-1.5" data-testid="toolbar">
       <Link href="/" className="text-sm text-sky-700 hover:underline">
         ← Flows
       </Link>
       <h1 className="max-w-56 shrink-0 truncate text-base font-semibold" title={doc.description ?? doc.name}>
         {doc.name}
       </h1>
-      <nav aria-label="Process group breadcrumbs" className="flex items-center gap-1 text-sm">
+      <nav aria-label="Process group breadcrumbs" className="flex items-center gap-1 text-sm whitespace-nowrap">
         <button type="button" onClick={() => actions.showLevel(undefined)} className={`rounded px-1.5 ${groupId === undefined ? "font-semibold text-slate-900" : "text-sky-700 hover:underline"}`}>
           Root
         </button>
@@ -170,7 +174,7 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
           <button type="button" className={btn} onClick={actions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
             ↷
           </button>
-          {selection.processors.length ? (
+          {hasSelection ? (
             <button type="button" className={btn} onClick={actions.copy} title="Copy (Ctrl+C)">
               Copy
             </button>
@@ -208,7 +212,7 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
         </button>
       ) : null}
       <SearchBox doc={doc} onGo={actions.goTo} />
-      <div className="ml-auto flex items-center gap-1.5 pl-2">
+      <div className="ml-auto flex flex-wrap items-center gap-1.5 pl-2">
         <button type="button" className={`${btn} ${problemCount ? "!border-amber-400 !text-amber-800" : ""}`} onClick={actions.toggleProblems} aria-expanded={showProblems}>
           Problems ({problemCount})
         </button>
@@ -226,6 +230,9 @@ export function Toolbar({ flowId, doc, groupId, selection, canUndo, canRedo, pro
         <a href={`/flows/${flowId}/provenance`} className={btn}>
           Provenance
         </a>
+        <button type="button" className={btn} onClick={actions.help} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+          ?
+        </button>
         <span
           data-testid="save-state"
           data-state={saveState}

@@ -3,6 +3,8 @@
  * Versions: commit the saved flow with a message, list committed versions, compare two versions
  * (or a version with the working flow), and revert the working flow to a version.
  * Without `canWrite` (no `flows:write`) the panel lists and compares only: no commit, no revert.
+ * A comparison shown is computed again whenever the flow's revision changes (a revert, a commit,
+ * an edit), so it never shows a comparison of a working flow that is gone.
  */
 import { useCallback, useEffect, useState } from "react";
 import type { FlowDiff } from "../../lib/flow-diff";
@@ -104,13 +106,24 @@ export function VersionsPanel({
     setInfo(`Committed version ${r.data.version}.`);
     await load();
   };
-  const compare = async () => {
-    if (from === null) return;
-    setError(null);
-    const r = await api<FlowDiff>("GET", `/api/flows/${flowId}/versions/diff?from=${from}&to=${to}`);
-    if (r.ok) setDiff(r.data);
-    else setError(r.error);
+  /** The pair the diff shown compares (null: none shown). */
+  const [compared, setCompared] = useState<{ from: Ref; to: Ref } | null>(null);
+  const compare = () => {
+    if (from !== null) setCompared({ from, to });
   };
+  useEffect(() => {
+    if (!compared) return;
+    let live = true;
+    setError(null);
+    void api<FlowDiff>("GET", `/api/flows/${flowId}/versions/diff?from=${compared.from}&to=${compared.to}`).then((r) => {
+      if (!live) return;
+      if (r.ok) setDiff(r.data);
+      else setError(r.error);
+    });
+    return () => {
+      live = false;
+    };
+  }, [compared, flowId, revision]);
   const revert = async (v: number) => {
     if (!window.confirm(`Replace the working flow with version ${v}? (Commit first if you want to keep the current design.)`)) return;
     if (!(await flushSave())) {

@@ -25,6 +25,8 @@ interface Props {
   eventTypes: ProvenanceEventType[];
   /** From `?uuid=`: prefills the FlowFile filter and searches at once. */
   initialUuid: string;
+  /** From `?component=` (a processor of the flow): prefills the component filter and searches at once. */
+  initialComponent?: string;
   /** Content and replay are offered (`data:view`). */
   canViewData: boolean;
 }
@@ -57,9 +59,9 @@ function queryString(f: SearchForm): string {
   return sp.toString();
 }
 
-export function ProvenanceView({ flowId, processors, eventTypes, initialUuid, canViewData }: Props) {
+export function ProvenanceView({ flowId, processors, eventTypes, initialUuid, initialComponent = "", canViewData }: Props) {
   const base = `/api/flows/${flowId}/provenance`;
-  const [form, setForm] = useState<SearchForm>({ ...EMPTY_FORM, uuid: initialUuid });
+  const [form, setForm] = useState<SearchForm>({ ...EMPTY_FORM, uuid: initialUuid, component: initialComponent });
   const [events, setEvents] = useState<ProvenanceEventSummary[] | null>(null);
   const [limit, setLimit] = useState(100);
   const [searching, setSearching] = useState(false);
@@ -83,10 +85,12 @@ export function ProvenanceView({ flowId, processors, eventTypes, initialUuid, ca
         setError(r);
         setEvents(null);
       }
-      // Keep the address a deep link to what is shown (only the FlowFile is carried over).
+      // Keep the address a deep link to what is shown (the FlowFile and the component).
       const url = new URL(window.location.href);
       if (f.uuid.trim()) url.searchParams.set("uuid", f.uuid.trim());
       else url.searchParams.delete("uuid");
+      if (f.component) url.searchParams.set("component", f.component);
+      else url.searchParams.delete("component");
       window.history.replaceState(null, "", url);
     },
     [base],

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { pageUser } from "../../components/auth/page-user";
 import { Designer } from "../../components/designer/designer";
-import { catalog } from "../../lib/engine-client";
+import { catalog, clusterMode } from "../../lib/engine-client";
 import { ApiError, getEditorFlow } from "../../lib/flow-service";
 import { getFlowView } from "../../lib/flows";
 
@@ -50,5 +50,5 @@ export default async function FlowPage({ params }: Props) {
     );
   }
   const c = await catalog();
-  return <Designer initial={flow} types={c.processors} elFunctions={c.elFunctions} sensitive={c.sensitive} permissions={user.permissions} />;
+  return <Designer initial={flow} types={c.processors} elFunctions={c.elFunctions} sensitive={c.sensitive} permissions={user.permissions} clusterMode={clusterMode()} />;
 }
