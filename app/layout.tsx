@@ -5,6 +5,8 @@ import { LogoutButton } from "./components/auth/logout-button";
 import { optionalUser } from "./components/auth/page-user";
 import { can } from "./components/auth/permissions";
 import { ClusterNavLink } from "./components/cluster/cluster-nav-link";
+import { THEME_SCRIPT } from "./components/theme/theme";
+import { ThemeToggle } from "./components/theme/theme-toggle";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -16,15 +18,20 @@ export const metadata: Metadata = {
  * The frame of every page: the header with the navigation the signed-in user may use, who they
  * are and "Log out", and a reminder while the user's password is one they must change (the
  * generated first-start admin password, or one an admin reset).
- * Signed out (the login page), the header shows the name only.
+ * Signed out (the login page), the header shows the name only. The light/dark switch is there
+ * for everyone; the theme is set before the first paint by THEME_SCRIPT (which is why <html>'s
+ * class may differ from the server's render: suppressHydrationWarning).
  */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const user = await optionalUser();
   const link = "hover:text-white";
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
       <body className="flex min-h-screen flex-col bg-slate-50 text-slate-900 antialiased">
-        <header className="border-b border-slate-800 bg-slate-900 text-white">
+        <header className="theme-invariant border-b border-slate-800 bg-slate-900 text-white dark:border-slate-700">
           <div className="flex h-14 items-center gap-6 px-6">
             <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
@@ -61,9 +68,14 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     {user.username} <span className="rounded bg-slate-700 px-1.5 py-0.5 text-xs text-slate-200">{user.role}</span>
                   </Link>
                   <LogoutButton />
+                  <ThemeToggle />
                 </div>
               </>
-            ) : null}
+            ) : (
+              <div className="ml-auto">
+                <ThemeToggle />
+              </div>
+            )}
           </div>
         </header>
         {user?.mustChangePassword ? (
