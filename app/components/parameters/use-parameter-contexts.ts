@@ -34,10 +34,23 @@ export function useParameterContexts(): { contexts: ContextView[] | null; reload
   return { contexts, reload };
 }
 
-/** The parameters a processor in `group` (undefined = the root) may reference, or null while unknown. */
+// One PanelParameters object per (contexts read, context id): the config panel's validation
+// depends on it, and a new object on every render would validate again each time.
+const scopes = new WeakMap<ContextView[], Map<string, PanelParameters>>();
+const UNBOUND: PanelParameters = { contextName: null, parameters: [] };
+
+/**
+ * The parameters a processor in `group` (undefined = the root) may reference, or null while
+ * unknown. The same object for the same binding until the contexts are read again.
+ */
 export function scopeFor(contexts: ContextView[] | null, doc: FlowDocument, group: string | undefined): PanelParameters | null {
   if (!contexts) return null;
   const id = boundContextId(doc, group);
   const c = id === undefined ? undefined : contexts.find((x) => x.id === id);
-  return c ? { contextName: c.name, parameters: c.parameters } : { contextName: null, parameters: [] };
+  if (!c) return UNBOUND;
+  let byId = scopes.get(contexts);
+  if (!byId) scopes.set(contexts, (byId = new Map()));
+  let scope = byId.get(c.id);
+  if (!scope) byId.set(c.id, (scope = { contextName: c.name, parameters: c.parameters }));
+  return scope;
 }
