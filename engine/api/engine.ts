@@ -157,6 +157,7 @@ export class Engine {
       registry,
       repositories,
       cache: composition.cache(),
+      distributed: composition.distributed,
       stateDir: path.join(options.dataDir, "state"),
       controllerServices: options.controllerServices,
       logger: log ? (level, component, message, fields) => log[level as "info"]({ component, ...fields }, message) : undefined,

@@ -3,7 +3,7 @@
  *
  *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
  *   sluice validate <flow.json>
- *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
+ *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>] [--shared-content <dir>] [--inline-max <size>] [--shared-content <dir>] [--inline-max <size>]
  *   (run and node also take [--metrics-port <p>] [--metrics-host <addr>]: /metrics, /healthz and
  *   /readyz for the process itself, engine/api/metrics.ts; /metrics needs SLUICE_METRICS_TOKEN)
  *
@@ -18,13 +18,16 @@ import { parseArgs } from "node:util";
 import { DataDirLockedError, Engine, FlowValidationError, checkFlow } from "../api/engine";
 import { gatherMetrics, startMetricsServer, type MetricsServerOptions } from "../api/metrics";
 import { isNodeError } from "../api/node-errors";
+import { parseDataSize } from "../core/units";
 
 const USAGE = `usage:
   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
   sluice validate <flow.json>
-  sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>]
+  sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>] [--shared-content <dir>] [--inline-max <size>]
       a worker node of a cluster; needs SLUICE_CLUSTER_SECRET (--redis defaults to SLUICE_REDIS_URL,
-      --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice")
+      --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice"). --shared-content
+      (default SLUICE_SHARED_CONTENT_DIR) is a directory every node mounts, for content of
+      distributed connections above --inline-max (default SLUICE_INLINE_CONTENT_MAX or 256 KB)
   run and node also take --metrics-port <p> [--metrics-host <addr>] (default 127.0.0.1):
       GET /metrics (Prometheus; Authorization: Bearer $SLUICE_METRICS_TOKEN, disabled while unset),
       GET /healthz and GET /readyz`;
@@ -68,6 +71,8 @@ async function run(argv: string[]): Promise<number> {
       cluster: { type: "string" },
       "metrics-port": { type: "string" },
       "metrics-host": { type: "string", default: "127.0.0.1" },
+      "shared-content": { type: "string" },
+      "inline-max": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -186,11 +191,24 @@ async function runNode(values: {
   cluster?: string;
   "metrics-port"?: string;
   "metrics-host"?: string;
+  "shared-content"?: string;
+  "inline-max"?: string;
 }): Promise<number> {
   const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL;
   if (!redisUrl) throw new UsageError("--redis <url> (or SLUICE_REDIS_URL) is required");
   if (!values["data-dir"]) throw new UsageError("--data-dir is required");
   const metricsPort = parseMetricsPort(values["metrics-port"]);
+  const sharedContentDir = values["shared-content"] ?? (process.env.SLUICE_SHARED_CONTENT_DIR || undefined);
+  if (sharedContentDir !== undefined && !fs.existsSync(sharedContentDir)) throw new UsageError(`--shared-content: no directory ${sharedContentDir}`);
+  let inlineMax: number | undefined;
+  const inlineText = values["inline-max"] ?? (process.env.SLUICE_INLINE_CONTENT_MAX || undefined);
+  if (inlineText !== undefined) {
+    try {
+      inlineMax = parseDataSize(inlineText);
+    } catch (e) {
+      throw new UsageError(`--inline-max: ${(e as Error).message}`);
+    }
+  }
   // Loaded here, so `sluice run` and `validate` never load the Redis clients.
   const { startWorkerNode } = await import("../cluster/worker-node");
   const { ClusterSecretError } = await import("../cluster/seal");
@@ -206,6 +224,8 @@ async function runNode(values: {
       name: values.name,
       cluster: values.cluster ?? (process.env.SLUICE_CLUSTER_NAME || undefined),
       onFatal: () => void stop("refused by the cluster", 2),
+      sharedContentDir,
+      inlineMax,
     });
   } catch (e) {
     if (e instanceof ClusterSecretError || e instanceof NodeIdInUseError || isNodeError(e, "data-dir-locked")) {
@@ -220,6 +240,7 @@ async function runNode(values: {
     gather: () => gatherMetrics(joined.node),
     ready: async () => {
       if (stopping) return "leaving the cluster";
+      if (!joined.redisReady()) return "Redis is unreachable";
       await joined.node.info();
       return null;
     },

@@ -20,6 +20,7 @@ import { SAFE_ID } from "../api/node-api";
 import { SluiceNode } from "../api/node";
 import { compose, type Composition } from "../runtime/composition-root";
 import { RedisDistributedCache } from "./redis-cache";
+import { RedisDistributedLink, type RedisDistributedLinkOptions } from "./distributed";
 import { DesiredState, reconcile } from "./desired-state";
 import { ClusterKeys } from "./keys";
 import { checkNodeId, clearHeartbeat, HEARTBEAT_MS, readFlag, writeHeartbeat, type Heartbeat } from "./membership";
@@ -48,11 +49,22 @@ export interface WorkerNodeOptions {
   logLevel?: string;
   /** Called once if the node must stop on its own (the cluster secret changed under it). */
   onFatal?: (e: Error) => void;
+  /**
+   * A directory every node can read and write: distributed connections put content above
+   * `inlineMax` there. Without one, distributed connections are invalid on this node.
+   */
+  sharedContentDir?: string | null;
+  /** Content up to this many bytes travels inline in a distributed connection's batches. @default 256 KiB */
+  inlineMax?: number;
+  /** Tuning of distributed connections (tests, benchmarks). */
+  distributed?: Partial<Omit<RedisDistributedLinkOptions, "link" | "keys" | "key" | "nodeId" | "log" | "sharedContentDir" | "inlineMax">>;
 }
 
 export interface WorkerNode {
   readonly id: string;
   readonly node: SluiceNode;
+  /** True while this node's Redis command connection is up (readiness). */
+  redisReady(): boolean;
   /** Steps down as primary, stops its flows (checkpointing), leaves the cluster, closes Redis. */
   close(): Promise<void>;
 }
@@ -85,7 +97,25 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
   // ioredis's "Unhandled error event" on every reconnect attempt instead of RedisLink's one line.
   const base = compose({ redisUrl: null });
   let cache: RedisDistributedCache | null = null;
-  const composition: Composition = { ...base, cache: () => (cache ??= new RedisDistributedCache(link.cache())) };
+  const distributed = new RedisDistributedLink({
+    ...o.distributed,
+    link,
+    keys,
+    key,
+    nodeId: id,
+    sharedContentDir: o.sharedContentDir ?? null,
+    inlineMax: o.inlineMax,
+    log,
+  });
+  const composition: Composition = {
+    ...base,
+    distributed,
+    cache: () => (cache ??= new RedisDistributedCache(link.cache())),
+    close: async () => {
+      await distributed.close();
+      await base.close();
+    },
+  };
   try {
     await link.ready();
     // Nothing is done before the secret is known to be the cluster's: a node with another
@@ -117,6 +147,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
       id,
       log,
       onChange: async (primary) => {
+        distributed.setPrimary(primary);
         await opened.setPrimary(primary);
         await opened.flushState();
       },
@@ -234,6 +265,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
     return {
       id,
       node: opened,
+      redisReady: () => link.commands.status === "ready",
       async close() {
         if (closed) return;
         closed = true;

@@ -6,10 +6,12 @@
  * Hot path: one session handles a batch of FlowFiles, so per-FlowFile work here is kept to a
  * few object allocations and map operations.
  */
+import { createHash } from "node:crypto";
 import { newUuid } from "./uuid";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
+import { batchUnitOf, isDistributed, type DistributedQueue } from "../queue/distributed-queue";
 import type { ContentClaim, ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
@@ -33,6 +35,11 @@ export interface SessionHost {
   readonly flowFiles: FlowFileRepository;
   readonly provenance: ProvenanceRepository;
   readonly stats: RollingStats<ProcessorField>;
+  /**
+   * True when some outgoing connection is distributed: commits may then hand FlowFiles over to
+   * the cluster (`commitAsync`). False keeps the commit synchronous with no extra check.
+   */
+  readonly distributedOut?: boolean;
   /** Relationship → target, or undefined when the processor has no such relationship. */
   route(relationship: string): RouteTarget | undefined;
   connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
@@ -59,6 +66,10 @@ interface Staged {
   /** Content reference changes, applied once the commit is staged whole. */
   readonly increments: ContentClaim[];
   readonly decrements: ContentClaim[];
+  /** FlowFiles leaving this node for distributed connections (handed over before the commit lands). */
+  readonly handover: Map<DistributedQueue, FlowFileRecord[]>;
+  /** FlowFiles taken from distributed connections' batches (settled once the commit is durable). */
+  readonly unitAcks: Map<DistributedQueue, FlowFileRecord[]>;
   inCount: number;
   inBytes: number;
   outCount: number;
@@ -336,9 +347,77 @@ export class StandardProcessSession implements ProcessSession<string> {
     return this.records.length + this.expired.length;
   }
 
+  /**
+   * The SDK's commit, for a processor that commits inside onTrigger. A commit that would hand
+   * FlowFiles over to a distributed connection cannot complete synchronously: it is refused
+   * here (nothing changes) and must be left to the framework (`commitAsync`).
+   */
   commit(): void {
+    if (this.host.distributedOut && this.handsOver()) {
+      throw new FlowFileHandlingError(
+        `${this.host.componentType} ${this.host.componentId}: session.commit() inside onTrigger cannot hand FlowFiles over to a distributed connection; return from onTrigger and the framework commits`,
+      );
+    }
+    this.commitLocal();
+  }
+
+  /**
+   * The framework's commit. Without a transfer to a distributed connection it is `commit()`,
+   * synchronous. With one, the FlowFiles for the cluster are handed over first, durably, and
+   * only then does the local commit land (the session's inputs are acknowledged): a crash in
+   * between sends them again (at-least-once; the batch ids make a retry within the dedupe window
+   * a no-op), never loses them. A failed handover rejects and changes nothing here; the caller
+   * rolls back.
+   */
+  commitAsync(): void | Promise<void> {
+    if (!this.host.distributedOut || !this.handsOver()) {
+      this.commitLocal();
+      return;
+    }
+    return this.commitWithHandover();
+  }
+
+  /** True when some FlowFile is transferred to a relationship that leads to a distributed connection. */
+  private handsOver(): boolean {
+    for (const rec of this.records) {
+      if (rec.removed || rec.dest === null) continue;
+      if (rec.dest === SELF) {
+        if (rec.source && isDistributed(rec.source)) return true;
+        continue;
+      }
+      const t = this.host.route(rec.dest);
+      if (t && !t.autoTerminate && t.queues.some(isDistributed)) return true;
+    }
+    return false;
+  }
+
+  private async commitWithHandover(): Promise<void> {
     const host = this.host;
-    // Check everything first: a failed commit must change nothing.
+    this.checkAccounted();
+    const now = host.now();
+    const staged = newStaged();
+    // Staged against a recorder: the WAL frame cannot stay open across the handover (other
+    // sessions commit meanwhile), so its records are written once the handover is durable.
+    const recorder = new RecordingRepository();
+    this.stage(now, staged, recorder);
+    const key = handoverKey(host.componentId, this.records);
+    for (const [q, ffs] of staged.handover) await q.handover(ffs, key, (claim) => host.content.read(claim));
+    const wal = host.flowFiles;
+    wal.beginCommit();
+    try {
+      recorder.replay(wal);
+      if (staged.events.length) host.provenance.register(staged.events);
+    } catch (error) {
+      wal.abortCommit();
+      throw error;
+    }
+    wal.endCommit();
+    this.apply(now, staged);
+  }
+
+  /** Throws FlowFileAccountingError when a FlowFile was neither transferred nor removed. */
+  private checkAccounted(): void {
+    const host = this.host;
     const unaccounted: string[] = [];
     for (const rec of this.records) if (!rec.removed && rec.dest === null) unaccounted.push(rec.current.uuid);
     if (unaccounted.length > 0) {
@@ -346,31 +425,25 @@ export class StandardProcessSession implements ProcessSession<string> {
         `${host.componentType} ${host.componentId}: ${unaccounted.length} FlowFile(s) neither transferred nor removed (first: ${unaccounted[0]})`,
       );
     }
+  }
+
+  private commitLocal(): void {
+    const host = this.host;
+    // Check everything first: a failed commit must change nothing.
+    this.checkAccounted();
     if (this.records.length === 0 && this.expired.length === 0) {
       this.finishCallbacks();
       return;
     }
 
     const now = host.now();
-    const content = host.content;
     const wal = host.flowFiles;
-    const staged: Staged = {
-      events: [],
-      putQueues: [],
-      putFlowFiles: [],
-      acks: new Map(),
-      increments: [],
-      decrements: [],
-      inCount: 0,
-      inBytes: 0,
-      outCount: 0,
-      outBytes: 0,
-    };
-    const { events, putQueues, putFlowFiles, acks } = staged;
+    const staged = newStaged();
+    const { events } = staged;
 
     wal.beginCommit();
     try {
-      this.stage(now, staged);
+      this.stage(now, staged, wal);
       // Inside the frame: an event the repository refuses (it checks its input) aborts the
       // whole commit, before anything is applied in memory.
       if (events.length) host.provenance.register(events);
@@ -380,6 +453,14 @@ export class StandardProcessSession implements ProcessSession<string> {
       throw error;
     }
     wal.endCommit();
+    this.apply(now, staged);
+  }
+
+  /** Applies a staged commit whose WAL frame and provenance events are written. */
+  private apply(now: number, staged: Staged): void {
+    const host = this.host;
+    const content = host.content;
+    const { putQueues, putFlowFiles, acks } = staged;
     this.committedCount += this.records.length + this.expired.length;
 
     // Everything is staged; now the in-memory effects. Increments first, so that content that is
@@ -390,6 +471,19 @@ export class StandardProcessSession implements ProcessSession<string> {
       q.acknowledge(count, bytes);
       const cs = host.connectionStats(q.id);
       if (cs) cs.addMany({ out: count, outBytes: bytes }, now);
+    }
+    for (const [q, ffs] of staged.unitAcks) {
+      q.acknowledgeUnits(ffs);
+      let bytes = 0;
+      for (const ff of ffs) bytes += ff.size;
+      host.connectionStats(q.id)?.addMany({ out: ffs.length, outBytes: bytes }, now);
+      // The batch is done in the cluster only once this commit is durable here.
+      this.committed.push(() => q.settleCommitted(ffs));
+    }
+    for (const [q, ffs] of staged.handover) {
+      let bytes = 0;
+      for (const ff of ffs) bytes += ff.size;
+      host.connectionStats(q.id)?.addMany({ in: ffs.length, inBytes: bytes }, now);
     }
     // Statistics are added once per destination queue, not once per FlowFile.
     let statQueue: ConnectionQueue | null = null;
@@ -422,9 +516,8 @@ export class StandardProcessSession implements ProcessSession<string> {
    * and content reference changes, in collections the caller applies once everything is staged.
    * Changes nothing in memory, so an error here leaves the session as it was.
    */
-  private stage(now: number, staged: Staged): void {
+  private stage(now: number, staged: Staged, wal: Pick<FlowFileRepository, "upsert" | "delete">): void {
     const host = this.host;
-    const wal = host.flowFiles;
     const { events, putQueues, putFlowFiles, acks, increments, decrements } = staged;
     for (const { ff, source } of this.expired) {
       this.ack(acks, source, ff);
@@ -436,8 +529,13 @@ export class StandardProcessSession implements ProcessSession<string> {
     for (const rec of this.records) {
       const orig = rec.original;
       const cur = rec.current;
+      // Taken from a distributed connection's batch: never in this node's WAL.
+      let fromUnit = false;
       if (orig && rec.source) {
-        this.ack(acks, rec.source, orig);
+        if (isDistributed(rec.source) && rec.source.isUnitFlowFile(orig)) {
+          fromUnit = true;
+          pushTo(staged.unitAcks, rec.source, orig);
+        } else this.ack(acks, rec.source, orig);
         staged.inCount++;
         staged.inBytes += orig.size;
       }
@@ -514,21 +612,38 @@ export class StandardProcessSession implements ProcessSession<string> {
         if (origClaim) decrements.push(origClaim);
       }
       const q0 = queues[0] as ConnectionQueue;
-      wal.upsert(q0.id, cur, orig ? delta : undefined);
-      putQueues.push(q0);
-      putFlowFiles.push(cur);
+      if (isDistributed(q0)) {
+        // Leaves this node: no WAL record, no queue reference; the cluster holds it now.
+        if (orig && !fromUnit) wal.delete(cur.uuid);
+        // Undo the reference a queue would hold: a new claim gets none, the original's goes.
+        if (cur.claim !== origClaim) {
+          if (cur.claim) increments.pop();
+        } else if (origClaim) decrements.push(origClaim);
+        pushTo(staged.handover, q0, cur);
+        events.push(this.handoverEvent(cur, now, q0, rec.dest === SELF ? null : rec.dest, sourceId));
+      } else {
+        // A FlowFile from a batch is new to this node's WAL: a whole record, not a delta.
+        wal.upsert(q0.id, cur, orig && !fromUnit ? delta : undefined);
+        putQueues.push(q0);
+        putFlowFiles.push(cur);
+      }
       // One relationship, several connections: every extra connection gets a clone (NiFi).
       for (let i = 1; i < queues.length; i++) {
         const q = queues[i] as ConnectionQueue;
         const uuid = newUuid();
         const copy = new FlowFileRecord(uuid, { ...cur.attributes, uuid }, cur.claim, cur.entryDate, cur.lineageStartDate, cur.penaltyExpiration, nextSequence());
-        if (copy.claim) increments.push(copy.claim);
-        wal.upsert(q.id, copy, undefined);
-        putQueues.push(q);
-        putFlowFiles.push(copy);
         const e = this.event("CLONE", copy, now, rec.dest, null, null, sourceId);
         e.parentUuids = [cur.uuid];
         events.push(e);
+        if (isDistributed(q)) {
+          pushTo(staged.handover, q, copy);
+          events.push(this.handoverEvent(copy, now, q, rec.dest, sourceId));
+        } else {
+          if (copy.claim) increments.push(copy.claim);
+          wal.upsert(q.id, copy, undefined);
+          putQueues.push(q);
+          putFlowFiles.push(copy);
+        }
         staged.outCount++;
         staged.outBytes += copy.size;
       }
@@ -540,12 +655,25 @@ export class StandardProcessSession implements ProcessSession<string> {
     }
   }
 
-  rollback(penalize = false): void {
+  /**
+   * Puts every FlowFile taken back where it came from (penalized when asked). `failure` says
+   * the processor failed on them: a batch of a distributed connection that a FlowFile came from
+   * then fails as a whole (the cluster retries it, then dead-letters it) instead of returning.
+   */
+  rollback(penalize = false, failure?: Error): void {
     const now = this.host.now();
     for (const rec of this.records) {
-      if (rec.original && rec.source) {
-        const back = penalize ? rec.original.withPenalty(now + this.host.penaltyMs) : rec.original;
-        rec.source.requeue(back, now);
+      const orig = rec.original;
+      const source = rec.source;
+      if (orig && source) {
+        if (isDistributed(source) && source.isUnitFlowFile(orig)) {
+          const unit = batchUnitOf(orig)!;
+          source.requeueUnit(orig);
+          if (failure) source.failUnit(unit, failure);
+          continue;
+        }
+        const back = penalize ? orig.withPenalty(now + this.host.penaltyMs) : orig;
+        source.requeue(back, now);
       }
     }
     for (const { ff, source } of this.expired) source.requeue(ff, now);
@@ -638,6 +766,13 @@ export class StandardProcessSession implements ProcessSession<string> {
     return rec;
   }
 
+  /** SEND: the FlowFile left this node for a distributed connection. */
+  private handoverEvent(ff: FlowFileRecord, now: number, q: DistributedQueue, relationship: string | null, sourceQueueId: string | null): ProvenanceEventInput {
+    const e = this.event("SEND", ff, now, relationship, ff, `handed over to distributed connection ${q.id}`, sourceQueueId);
+    e.transitUri = `sluice-cluster://${q.ref.flowId}/${q.id}`;
+    return e;
+  }
+
   private event(
     type: ProvenanceEventType,
     ff: FlowFileRecord,
@@ -679,6 +814,56 @@ export class StandardProcessSession implements ProcessSession<string> {
     for (const k in delta) prev[k] = orig ? (orig.attributes[k] ?? null) : null;
     e.previousAttributes = prev;
     e.updatedAttributes = delta;
+  }
+}
+
+function newStaged(): Staged {
+  return {
+    events: [],
+    putQueues: [],
+    putFlowFiles: [],
+    acks: new Map(),
+    increments: [],
+    decrements: [],
+    handover: new Map(),
+    unitAcks: new Map(),
+    inCount: 0,
+    inBytes: 0,
+    outCount: 0,
+    outBytes: 0,
+  };
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+/**
+ * The key a session's handover batches are named after. Derived from what the session took
+ * (the same inputs processed again, on any node, after a crash give the same batch ids, which
+ * the cluster adds once); a session that took nothing (a source) gets a fresh one.
+ */
+function handoverKey(componentId: string, records: readonly Rec[]): string {
+  const inputs: string[] = [];
+  for (const r of records) if (r.original) inputs.push(r.original.uuid);
+  if (inputs.length === 0) return newUuid();
+  inputs.sort();
+  return createHash("sha256").update(componentId).update("\u0000").update(inputs.join(",")).digest("base64url").slice(0, 24);
+}
+
+/** Records WAL calls so they can be written later, in one frame (see commitWithHandover). */
+class RecordingRepository implements Pick<FlowFileRepository, "upsert" | "delete"> {
+  private readonly ops: Array<(wal: FlowFileRepository) => void> = [];
+  upsert(queueId: string, ff: FlowFileRecord, delta: AttributeDelta | null | undefined): void {
+    this.ops.push((wal) => wal.upsert(queueId, ff, delta));
+  }
+  delete(uuid: string): void {
+    this.ops.push((wal) => wal.delete(uuid));
+  }
+  replay(wal: FlowFileRepository): void {
+    for (const op of this.ops) op(wal);
   }
 }
 

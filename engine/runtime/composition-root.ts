@@ -11,6 +11,7 @@ import { createRegistry } from "../../processors/registry";
 import { RedisDistributedCache } from "../cluster/redis-cache";
 import type { AnyProcessorDefinition } from "../sdk/define";
 import type { PropertyMap } from "../sdk/property";
+import type { DistributedLink } from "../queue/distributed-queue";
 import type { DistributedCache } from "../sdk/types";
 import { LocalCache } from "./flow-controller";
 import { createRepositories } from "./repositories";
@@ -38,6 +39,11 @@ export interface Composition {
   processorDocs(): string;
   /** Repository factory (durable files or volatile memory). */
   readonly createRepositories: typeof createRepositories;
+  /**
+   * The cluster's distributed connections, on a cluster node (engine/cluster sets it); absent
+   * elsewhere, and every connection is then local.
+   */
+  readonly distributed?: DistributedLink;
   /** Closes what the composition opened (the Redis connection of the cache). */
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { ConnectionConfig, FlowDocument, FlowProblem, ProcessorConfig } fro
 import { NodeError } from "../api/node-errors";
 import type { ContentRepository } from "../core/content-claim";
 import type { ContentClaim } from "../core/content-claim";
-import { advanceSequence, FlowFileRecord } from "../core/flowfile";
+import { advanceSequence, FlowFileRecord, nextSequence } from "../core/flowfile";
 import type { FlowFileRepository, QueueCheckpoint } from "../core/flowfile-repository";
 import type { ProvenanceEvent, ProvenanceEventInput, ProvenanceRepository } from "../core/provenance";
 import { fromClaimRef, toClaimRef } from "../core/provenance";
@@ -15,6 +15,7 @@ import type { StandardProcessSession } from "../core/session";
 import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField, type ProcessorField } from "../core/stats";
 import { parseDataSize, parseDuration } from "../core/units";
 import { ConnectionQueue, type PrioritizerName, type QueueSettings, type SwapListener } from "../queue/connection-queue";
+import { DistributedQueue, isDistributed, type DistributedLink, type IncomingBatch } from "../queue/distributed-queue";
 import type { FileSwapStore } from "../repository/flowfile/swap-store";
 import { Scheduler } from "../scheduler/scheduler";
 import type { DistributedCache, EngineServices } from "../sdk/types";
@@ -34,6 +35,11 @@ export interface ControllerOptions {
   /** Where processors keep local state. */
   stateDir: string;
   cache?: DistributedCache;
+  /**
+   * The cluster's distributed connections (a cluster node). Without it every connection is
+   * local, whatever its load-balance strategy says.
+   */
+  distributed?: DistributedLink;
   controllerServices?: Record<string, Record<string, string>>;
   logger?: (level: string, component: string, message: string, fields?: Record<string, unknown>) => void;
 }
@@ -184,7 +190,8 @@ export class FlowController {
     this.lenient = opts.lenient ?? false;
     this.flowServices = servicesOf(flow);
     for (const p of flow.processors) this.nodes.set(p.id, this.createNode(p, v.invalid));
-    for (const c of flow.connections) this.connections.set(c.id, this.createConnection(c));
+    for (const c of flow.connections) this.connections.set(c.id, this.createConnection(c, flow.id));
+    this.distributedProblems(flow);
     this.rewire();
     this.flow = flow;
     this.graphKeys = graphKeysOf(flow, v.invalid);
@@ -203,19 +210,78 @@ export class FlowController {
   }
 
   /** A connection record with a new queue and statistics; the nodes must exist. */
-  private createConnection(c: ConnectionConfig): Connection {
+  private createConnection(c: ConnectionConfig, flowId: string): Connection {
+    return this.connectionRecord(c, this.createQueue(c, flowId), new RollingStats<ConnectionField>(CONNECTION_FIELDS));
+  }
+
+  /** A distributed queue when this node is in a cluster and the connection load-balances; a local one otherwise. */
+  private createQueue(c: ConnectionConfig, flowId: string): ConnectionQueue {
     const repo = this.opts.repositories;
     const swapListener: SwapListener = {
       swappedOut: (q, s, ffs) => repo.flowFiles.swappedOut(q, s, ffs),
       swappedIn: (q, s, ffs) => repo.flowFiles.swappedIn(q, s, ffs),
     };
-    const queue = new ConnectionQueue(c.id, {
+    const base = {
       ...queueSettings(c),
       swapStore: repo.swap ?? undefined,
       swapListener,
       wake: () => this.scheduler.wake(),
+    };
+    const link = this.opts.distributed;
+    const strategy = c.loadBalance?.strategy ?? "none";
+    if (!link || strategy === "none") return new ConnectionQueue(c.id, base);
+    return new DistributedQueue(c.id, {
+      ...base,
+      link,
+      ref: { flowId, connectionId: c.id, strategy, partitionAttribute: c.loadBalance?.partitionAttribute },
+      materialize: (batch) => this.materialize(batch),
+      release: (ffs) => {
+        for (const ff of ffs) if (ff.claim) repo.content.decrementRef(ff.claim);
+      },
     });
-    return this.connectionRecord(c, queue, new RollingStats<ConnectionField>(CONNECTION_FIELDS));
+  }
+
+  private refOf(c: ConnectionConfig, flowId: string): DistributedQueue["ref"] {
+    const strategy = c.loadBalance?.strategy ?? "none";
+    return { flowId, connectionId: c.id, strategy: strategy === "none" ? "round-robin" : strategy, partitionAttribute: c.loadBalance?.partitionAttribute };
+  }
+
+  /**
+   * Problems of distributed connections on this node, put on their source processor (so it
+   * cannot start): without a shared content store, content above the inline threshold could
+   * not cross nodes, so the connection is refused before anything runs.
+   */
+  private distributedProblems(flow: FlowDocument): void {
+    const link = this.opts.distributed;
+    if (!link || link.sharedStore) return;
+    for (const c of flow.connections) {
+      if ((c.loadBalance?.strategy ?? "none") === "none") continue;
+      this.nodes.get(c.source)?.addProblem({
+        property: `connections.${c.id}.loadBalance`,
+        message: `connection "${c.name ?? c.id}" is distributed, but node ${link.nodeId} has no shared content store for content above ${link.inlineMax} bytes (start it with --shared-content <dir>), or set its load balance strategy to "none"`,
+      });
+    }
+  }
+
+  /**
+   * A batch's FlowFiles as local records: content written to this node's content repository
+   * with one reference each (as a queued FlowFile holds), and a RECEIVE event naming the node
+   * that handed it over. Nothing goes to the WAL: the cluster holds the batch until the
+   * sessions that take these FlowFiles commit durably.
+   */
+  private materialize(batch: IncomingBatch): FlowFileRecord[] {
+    const repo = this.opts.repositories;
+    const now = Date.now();
+    const out: FlowFileRecord[] = [];
+    for (const w of batch.flowFiles) {
+      let claim: ContentClaim | null = null;
+      if (w.content && w.content.length > 0) {
+        claim = repo.content.write(w.content);
+        repo.content.incrementRef(claim);
+      }
+      out.push(new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, claim, now, w.lineageStartDate, 0, nextSequence()));
+    }
+    return out;
   }
 
   private connectionRecord(c: ConnectionConfig, queue: ConnectionQueue, stats: RollingStats<ConnectionField>): Connection {
@@ -254,6 +320,7 @@ export class FlowController {
       }
     }
     for (const n of this.nodes.values()) n.wire();
+    for (const n of this.nodes.values()) void n.syncConsumers();
     // Downstream first: draining queues before filling them keeps in-flight data low.
     this.nodeList = topologicalOrder([...this.nodes.values()], this.connections).reverse();
   }
@@ -331,12 +398,22 @@ export class FlowController {
     }
     for (const c of flow.connections) {
       const old = this.connections.get(c.id);
-      if (!old) this.connections.set(c.id, this.createConnection(c));
+      if (!old) this.connections.set(c.id, this.createConnection(c, flow.id));
       else if (plan.connectionsUpdated.has(c.id)) {
-        old.queue.reconfigure(queueSettings(c));
-        this.connections.set(c.id, this.connectionRecord(c, old.queue, old.stats));
+        let queue = old.queue;
+        const distributed = this.opts.distributed !== undefined && (c.loadBalance?.strategy ?? "none") !== "none";
+        if (distributed !== isDistributed(queue) || (isDistributed(queue) && canonical(queue.ref) !== canonical(this.refOf(c, flow.id)))) {
+          // Local ↔ distributed (or another strategy): a new queue object; both ends were
+          // stopped for the edit, so nothing is in flight, and queued FlowFiles move over
+          // (same queue id: their WAL records stay valid).
+          queue = this.createQueue(c, flow.id);
+          for (const ff of old.queue.drain()) queue.put(ff, Date.now());
+          if (isDistributed(old.queue)) void old.queue.close();
+        } else queue.reconfigure(queueSettings(c));
+        this.connections.set(c.id, this.connectionRecord(c, queue, old.stats));
       }
     }
+    this.distributedProblems(flow);
     this.rewire();
     this.flow = flow;
     this.graphKeys = graphKeysOf(flow, v.invalid);
@@ -411,7 +488,18 @@ export class FlowController {
       else if (old.source !== c.source || old.destination !== c.destination) {
         connectionsRemoved.push(c.id);
         connectionsAdded.push(c.id);
-      } else if (canonical(old) !== canonical(c)) connectionsUpdated.add(c.id);
+      } else if (canonical(old) !== canonical(c)) {
+        connectionsUpdated.add(c.id);
+        if (canonical(old.loadBalance ?? null) !== canonical(c.loadBalance ?? null)) {
+          // The queue object changes: both ends stop (nothing in flight) and are rebuilt.
+          for (const id of [c.source, c.destination]) {
+            if (!nextIds.has(id) || !this.nodes.has(id)) continue;
+            restarted.add(id);
+            stop.add(id);
+            if (!this.nodes.get(id)!.isValid) wasInvalid.add(id);
+          }
+        }
+      }
     }
     return { added, restarted, wasInvalid, stop, removed, connectionsAdded, connectionsRemoved, connectionsUpdated };
   }
@@ -681,6 +769,7 @@ export class FlowController {
   /** Stops and closes the repositories (checkpointing the FlowFile repository). */
   async shutdown(): Promise<void> {
     await this.stop();
+    for (const c of this.connections.values()) if (isDistributed(c.queue)) await c.queue.close();
     const repo = this.opts.repositories;
     if (this.flow) repo.flowFiles.checkpoint(this.queueCheckpoints(), Date.now());
     repo.flowFiles.close();

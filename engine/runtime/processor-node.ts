@@ -19,6 +19,7 @@ import type { ContentRepository } from "../core/content-claim";
 import type { FlowFileRepository } from "../core/flowfile-repository";
 import type { ProvenanceRepository } from "../core/provenance";
 import type { ConnectionQueue } from "../queue/connection-queue";
+import { HandoverError, isDistributed } from "../queue/distributed-queue";
 import type { Schedulable } from "../scheduler/scheduler";
 import type { RunState, TriggerView } from "../scheduler/trigger";
 
@@ -98,6 +99,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
   /** onScheduled in progress (state "starting"); stop() waits for it before onStopped. */
   private scheduling: Promise<void> | null = null;
   private allOutgoing: ConnectionQueue[] = [];
+  /** Some outgoing connection is distributed (see SessionHost.distributedOut). */
+  distributedOut = false;
   /** Relationship → target, rebuilt by wire(); the session looks one up per FlowFile. */
   private readonly routes = new Map<string, RouteTarget>();
   private readonly fileRoots: FileRoots;
@@ -232,6 +235,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
   /** Call after connections change: caches outgoing queues and per-relationship routes. */
   wire(): void {
     this.allOutgoing = [...new Set([...this.outgoing.values()].flat())];
+    this.distributedOut = this.allOutgoing.some(isDistributed) || this.incoming.some(isDistributed);
     this.routes.clear();
     for (const rel of this.relationshipNames) {
       this.routes.set(rel, { queues: this.outgoing.get(rel) ?? [], autoTerminate: this.autoTerminate.has(rel) });
@@ -324,7 +328,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
     if (result && typeof (result as Promise<void>).then === "function") {
       return (result as Promise<void>).then(
         () => {
-          this.complete(session);
+          const committing = this.complete(session);
+          if (committing) return committing.then(() => this.finish(session, now));
           this.finish(session, now);
         },
         (e: unknown) => {
@@ -333,21 +338,35 @@ export class ProcessorNode implements Schedulable, SessionHost {
         },
       );
     }
-    this.complete(session);
+    const committing = this.complete(session);
+    if (committing) return committing.then(() => this.finish(session, now));
     this.finish(session, now);
   }
 
-  private complete(session: StandardProcessSession): void {
+  /** Commits (a promise while FlowFiles are handed over to the cluster); a failure rolls back. */
+  private complete(session: StandardProcessSession): Promise<void> | undefined {
+    let r: void | Promise<void>;
     try {
-      session.commit();
+      r = session.commitAsync();
     } catch (e) {
       this.fail(session, e);
+      return undefined;
     }
+    return r ? r.catch((e: unknown) => this.fail(session, e)) : undefined;
   }
 
   private fail(session: StandardProcessSession, e: unknown): void {
-    session.rollback(true);
     const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof HandoverError) {
+      // The cluster did not take the FlowFiles: nothing is wrong with them. They go back
+      // unpenalized (a batch of a distributed connection is not failed) and the processor yields.
+      session.rollback(false);
+      this.env.bulletins.add("error", this.componentId, this.name, `could not hand FlowFiles over to the cluster; rolled back, will retry: ${msg}`);
+      this.env.log("error", this.componentId, msg);
+      this.yieldNow();
+      return;
+    }
+    session.rollback(true, e instanceof Error ? e : new Error(msg));
     this.env.bulletins.add("error", this.componentId, this.name, `${this.def.type} failed and was rolled back: ${msg}`);
     this.env.log("error", this.componentId, msg, { stack: e instanceof Error ? e.stack : undefined });
     this.yieldNow();
@@ -387,7 +406,23 @@ export class ProcessorNode implements Schedulable, SessionHost {
     this.nextRunAt = this.cron ? (this.cron.nextRun()?.getTime() ?? Infinity) : 0;
     this.yieldUntil = 0;
     this.state = "running";
+    this.syncConsumers();
     this.env.wake();
+  }
+
+  /**
+   * Takes batches from the incoming distributed connections while running, and stops taking
+   * them otherwise (those not started go back to the cluster). Called on start, stop and rewire.
+   */
+  syncConsumers(): Promise<void> {
+    const running = this.state === "running";
+    const stops: Array<Promise<void>> = [];
+    for (const q of this.incoming) {
+      if (!isDistributed(q)) continue;
+      if (running) q.startConsuming();
+      else if (q.consuming) stops.push(q.stopConsuming());
+    }
+    return Promise.all(stops).then(() => undefined);
   }
 
   /** Stops triggering, waits for onScheduled and running tasks, then runs onStopped. */
@@ -396,9 +431,13 @@ export class ProcessorNode implements Schedulable, SessionHost {
     this.state = "stopping";
     this.abort.abort();
     const scheduling = this.scheduling;
+    // Batches not taken yet go back to the cluster now; the consumers end once the running
+    // tasks' batches are settled.
+    const consumers = this.syncConsumers();
     this.stopping = (async () => {
       if (scheduling) await scheduling.catch(() => {});
       while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
+      await consumers;
       await this.unschedule();
       this.stopping = null;
     })();

@@ -1,0 +1,573 @@
+/**
+ * Distributed connections over Redis: the DistributedLink the engine's DistributedQueue uses
+ * on a cluster node (see engine/queue/distributed-queue.ts for the engine side).
+ *
+ * - One BullMQ queue per distributed connection (`dq-<flow>-<connection>`); partition by
+ *   attribute uses one queue per partition (`…-p<n>`) with a global concurrency of 1, so one
+ *   batch of a partition is processed at a time in the whole cluster and per-key order holds.
+ * - A job is a batch of FlowFiles: attributes and small content inline (msgpack, HMAC-sealed
+ *   with the cluster key so no process without the secret can inject FlowFiles), larger
+ *   content in the shared content store (a directory every node mounts), named after the
+ *   batch. Job ids are the batch ids, and BullMQ's deduplication keeps an id for an hour after
+ *   its job finished, so a batch handed over again (a crash between handover and local
+ *   commit, a stalled batch processed again) is not added twice within that window.
+ * - Lock and stall: a node that dies holding batches loses their locks after `lockDurationMs`;
+ *   a live worker's stall check (every `stalledIntervalMs`) puts them back at the head of the
+ *   queue. A batch that stalls more than `maxStalledCount` times, or whose processing fails
+ *   `attempts` times, lands in the dead-letter list (BullMQ's failed set).
+ * - Cluster-wide size: a hash per connection (count, bytes) raised when a batch is added and
+ *   lowered when it finishes or is dead-lettered, read by every node every `refreshMs`.
+ */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { pack, unpack } from "msgpackr";
+import { SAFE_ID } from "../api/node-api";
+import type {
+  DistributedConnectionRef,
+  DistributedConsumer,
+  DistributedLink,
+  IncomingBatch,
+  OutgoingBatch,
+  WireFlowFile,
+} from "../queue/distributed-queue";
+import type { QueueSize } from "../queue/connection-queue";
+import type { ClusterKeys } from "./keys";
+import type { RedisLink } from "./redis-link";
+import type { ClusterKey } from "./seal";
+
+export interface RedisDistributedLinkOptions {
+  link: RedisLink;
+  keys: ClusterKeys;
+  key: ClusterKey;
+  nodeId: string;
+  /** A directory every node can read and write (NFS, a shared volume); null = none. */
+  sharedContentDir?: string | null;
+  /** Content up to this many bytes travels inline in the batch. @default 256 KiB */
+  inlineMax?: number;
+  /** Partitions of a partition-by-attribute connection. @default 8 */
+  partitions?: number;
+  /** @default { count: 1000, bytes: 1 MiB } */
+  batchMax?: { count: number; bytes: number };
+  /** @default 10000 */
+  lockDurationMs?: number;
+  /** @default 5000 */
+  stalledIntervalMs?: number;
+  /** @default 2 */
+  maxStalledCount?: number;
+  /** Failed attempts before the dead-letter list. @default 5 */
+  attempts?: number;
+  /** Delay before a failed batch is tried again. @default 1000 */
+  backoffMs?: number;
+  /** How long a finished batch id keeps a second add out. @default 1 h */
+  dedupTtlMs?: number;
+  /** Batches a node holds per connection (prefetch). @default 4 */
+  prefetch?: number;
+  /** How often cluster-wide sizes are read. @default 250 */
+  refreshMs?: number;
+  log: (line: string) => void;
+}
+
+/** A batch in the dead-letter list. */
+export interface DeadLetter {
+  id: string;
+  /** The node that handed the batch over. */
+  from: string;
+  count: number;
+  bytes: number;
+  attempts: number;
+  reason: string;
+  failedAt: number;
+  /** The first FlowFiles' uuids and filenames. */
+  sample: Array<{ uuid: string; filename: string | null }>;
+}
+
+/** Job data: the sealed batch. */
+interface JobData {
+  v: 1;
+  from: string;
+  n: number;
+  b: number;
+  /** msgpack of WireEntry[], base64. */
+  p: string;
+  /** HMAC of `p` with the cluster key. */
+  m: string;
+  /** Shared-store files of the batch (relative paths), deleted when it finishes. */
+  f: string[];
+}
+
+/** One FlowFile in a packed batch: uuid, attributes, entryDate, lineageStartDate, content. */
+type WireEntry = [string, Record<string, string>, number, number, Buffer | { f: string; l: number } | null];
+
+const DEFAULTS = {
+  inlineMax: 256 * 1024,
+  partitions: 8,
+  batchMax: { count: 1000, bytes: 1024 * 1024 },
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 5_000,
+  maxStalledCount: 2,
+  attempts: 5,
+  backoffMs: 1000,
+  dedupTtlMs: 3_600_000,
+  prefetch: 4,
+  refreshMs: 250,
+};
+
+export class RedisDistributedLink implements DistributedLink {
+  readonly nodeId: string;
+  readonly partitions: number;
+  readonly inlineMax: number;
+  readonly sharedStore: boolean;
+  readonly batchMax: { count: number; bytes: number };
+  private readonly o: Required<Omit<RedisDistributedLinkOptions, "sharedContentDir">> & { sharedContentDir: string | null };
+  private readonly queues = new Map<string, Queue>();
+  private readonly sizes = new Map<string, QueueSize>();
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly refs = new Map<string, DistributedConnectionRef>();
+  private readonly consumers = new Set<Consumer>();
+  private refresher: NodeJS.Timeout | null = null;
+  private bullConnection: Redis | null = null;
+  private primary = false;
+  private closed = false;
+
+  constructor(opts: RedisDistributedLinkOptions) {
+    this.o = {
+      ...DEFAULTS,
+      ...opts,
+      sharedContentDir: opts.sharedContentDir ? path.resolve(opts.sharedContentDir) : null,
+    } as RedisDistributedLink["o"];
+    this.nodeId = opts.nodeId;
+    this.partitions = this.o.partitions;
+    this.inlineMax = this.o.inlineMax;
+    this.batchMax = this.o.batchMax;
+    this.sharedStore = this.o.sharedContentDir !== null;
+  }
+
+  /** The node became (or stopped being) the primary: single-node connections follow it. */
+  setPrimary(primary: boolean): void {
+    this.primary = primary;
+    for (const c of this.consumers) c.sync();
+  }
+
+  get isPrimary(): boolean {
+    return this.primary;
+  }
+
+  async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    this.track(ref);
+    const redis = this.o.link.commands;
+    // Which batches are already in the cluster (or finished within the dedupe window)?
+    const pipe = redis.pipeline();
+    for (const b of batches) pipe.exists(this.dedupKey(ref, b.partition, b.id));
+    const exists = (await pipe.exec()) ?? [];
+    const fresh = batches.filter((_b, i) => {
+      const [err, n] = exists[i] ?? [null, 0];
+      if (err) throw err;
+      return n === 0;
+    });
+    if (fresh.length === 0) return;
+    const byQueue = new Map<Queue, Array<{ name: string; data: JobData; opts: object }>>();
+    let count = 0;
+    let bytes = 0;
+    for (const b of fresh) {
+      const data = this.seal(ref, b);
+      const q = this.queue(ref, b.partition);
+      const list = byQueue.get(q) ?? [];
+      list.push({
+        name: "batch",
+        data,
+        opts: {
+          jobId: b.id,
+          deduplication: { id: b.id, ttl: this.o.dedupTtlMs },
+          removeOnComplete: true,
+          removeOnFail: false,
+          attempts: this.o.attempts,
+          backoff: { type: "fixed", delay: this.o.backoffMs },
+        },
+      });
+      byQueue.set(q, list);
+      count += b.flowFiles.length;
+      for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
+    }
+    for (const [q, jobs] of byQueue) await q.addBulk(jobs);
+    await redis.hincrby(this.sizeKey(ref), "count", count);
+    await redis.hincrby(this.sizeKey(ref), "bytes", bytes);
+    this.bump(ref, count, bytes);
+  }
+
+  consume(ref: DistributedConnectionRef, deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">): DistributedConsumer {
+    this.track(ref);
+    const c = new Consumer(this, ref, deliver);
+    this.consumers.add(c);
+    c.sync();
+    return {
+      stop: async () => {
+        this.consumers.delete(c);
+        await c.stop();
+      },
+    };
+  }
+
+  queued(ref: DistributedConnectionRef): QueueSize {
+    this.track(ref);
+    return this.sizes.get(refKey(ref)) ?? { count: 0, bytes: 0 };
+  }
+
+  onQueuedChange(ref: DistributedConnectionRef, listener: () => void): () => void {
+    this.track(ref);
+    const k = refKey(ref);
+    const set = this.listeners.get(k) ?? new Set();
+    set.add(listener);
+    this.listeners.set(k, set);
+    return () => set.delete(listener);
+  }
+
+  /** The dead-letter list of a connection, newest first. */
+  async deadLetters(ref: DistributedConnectionRef, limit = 100): Promise<DeadLetter[]> {
+    const out: DeadLetter[] = [];
+    for (const p of this.partitionsOf(ref)) {
+      const jobs = await this.queue(ref, p).getFailed(0, limit - 1);
+      for (const job of jobs) {
+        if (!job) continue;
+        const data = job.data as JobData;
+        let sample: DeadLetter["sample"] = [];
+        try {
+          sample = this.open(data)
+            .slice(0, 5)
+            .map((e) => ({ uuid: e[0], filename: e[1].filename ?? null }));
+        } catch {
+          // A batch that does not open (tampered) is listed without its sample.
+        }
+        out.push({
+          id: String(job.id),
+          from: data.from,
+          count: data.n,
+          bytes: data.b,
+          attempts: job.attemptsMade,
+          reason: job.failedReason ?? "",
+          failedAt: job.finishedOn ?? job.timestamp,
+          sample,
+        });
+      }
+    }
+    return out.sort((a, b) => b.failedAt - a.failedAt).slice(0, limit);
+  }
+
+  /** Count of dead-lettered batches and their FlowFiles. */
+  async deadLetterCount(ref: DistributedConnectionRef): Promise<number> {
+    let n = 0;
+    for (const p of this.partitionsOf(ref)) n += await this.queue(ref, p).getFailedCount();
+    return n;
+  }
+
+  /** Puts a dead-lettered batch back in the queue, attempts reset. False when no such batch. */
+  async retryDeadLetter(ref: DistributedConnectionRef, id: string): Promise<boolean> {
+    const job = await this.findFailed(ref, id);
+    if (!job) return false;
+    const data = job.data as JobData;
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await this.o.link.commands.hincrby(this.sizeKey(ref), "count", data.n);
+    await this.o.link.commands.hincrby(this.sizeKey(ref), "bytes", data.b);
+    this.bump(ref, data.n, data.b);
+    return true;
+  }
+
+  /**
+   * Removes a dead-lettered batch and its shared content; returns its FlowFiles (for DROP
+   * events), or null when no such batch.
+   */
+  async dropDeadLetter(ref: DistributedConnectionRef, id: string): Promise<WireFlowFile[] | null> {
+    const job = await this.findFailed(ref, id);
+    if (!job) return null;
+    const data = job.data as JobData;
+    let flowFiles: WireFlowFile[] = [];
+    try {
+      flowFiles = this.decode(data, false);
+    } catch {
+      // Dropped all the same.
+    }
+    await job.remove();
+    this.removeFiles(data.f);
+    return flowFiles;
+  }
+
+  /** Stops every consumer and closes the queues (batches held go back after their lock expires). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.refresher) clearInterval(this.refresher);
+    this.refresher = null;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
+    this.queues.clear();
+  }
+
+  // ---- used by Consumer
+
+  /** @internal */
+  workerFor(ref: DistributedConnectionRef, partition: number, process: (job: Job, token: string | undefined) => Promise<void>): Worker {
+    const partitioned = ref.strategy === "partition-by-attribute";
+    const w = new Worker(queueName(ref, partition, partitioned), process, {
+      connection: this.o.link.bull(),
+      prefix: this.o.keys.bullPrefix,
+      concurrency: partitioned ? 1 : this.o.prefetch,
+      lockDuration: this.o.lockDurationMs,
+      stalledInterval: this.o.stalledIntervalMs,
+      maxStalledCount: this.o.maxStalledCount,
+      autorun: true,
+    });
+    w.on("error", (e) => this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`));
+    w.on("completed", (job) => void this.finished(ref, job.data as JobData));
+    w.on("failed", (job) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.o.log(`distributed connection ${ref.connectionId}: batch ${job.id} moved to the dead-letter list after ${job.attemptsMade} attempts: ${job.failedReason}`);
+        void this.finished(ref, job.data as JobData, false);
+      }
+    });
+    return w;
+  }
+
+  /** @internal Decodes a job into a batch; UnrecoverableError when it does not open. */
+  batchOf(job: Job): IncomingBatch {
+    const data = job.data as JobData;
+    let flowFiles: WireFlowFile[];
+    try {
+      flowFiles = this.decode(data, true);
+    } catch (e) {
+      throw new UnrecoverableError(`batch ${job.id} refused: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { id: String(job.id), from: data.from, flowFiles, attempts: job.attemptsMade };
+  }
+
+  /** @internal */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- internals
+
+  private partitionsOf(ref: DistributedConnectionRef): number[] {
+    return ref.strategy === "partition-by-attribute" ? [...Array(this.partitions).keys()] : [0];
+  }
+
+  private async findFailed(ref: DistributedConnectionRef, id: string): Promise<Job | null> {
+    if (!SAFE_BATCH_ID.test(id)) return null;
+    for (const p of this.partitionsOf(ref)) {
+      const job = await this.queue(ref, p).getJob(id);
+      if (job && (await job.isFailed())) return job;
+    }
+    return null;
+  }
+
+  /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
+  private async finished(ref: DistributedConnectionRef, data: JobData, removeFiles = true): Promise<void> {
+    try {
+      const redis = this.o.link.commands;
+      await redis.hincrby(this.sizeKey(ref), "count", -data.n);
+      await redis.hincrby(this.sizeKey(ref), "bytes", -data.b);
+      this.bump(ref, -data.n, -data.b);
+      if (removeFiles) this.removeFiles(data.f);
+    } catch (e) {
+      this.o.log(`distributed connection ${ref.connectionId}: could not record a finished batch: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private removeFiles(files: readonly string[]): void {
+    const dir = this.o.sharedContentDir;
+    if (!dir) return;
+    for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
+  }
+
+  private seal(ref: DistributedConnectionRef, b: OutgoingBatch): JobData {
+    const files: string[] = [];
+    const entries: WireEntry[] = b.flowFiles.map((ff, i) => {
+      let content: WireEntry[4] = null;
+      if (ff.content && ff.content.length > this.inlineMax) {
+        const rel = this.writeShared(ref, b.id, i, ff.content);
+        files.push(rel);
+        content = { f: rel, l: ff.content.length };
+      } else if (ff.content) content = ff.content;
+      return [ff.uuid, ff.attributes as Record<string, string>, ff.entryDate, ff.lineageStartDate, content];
+    });
+    const p = (pack(entries) as Buffer).toString("base64");
+    let bytes = 0;
+    for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
+    return { v: 1, from: this.nodeId, n: b.flowFiles.length, b: bytes, p, m: this.o.key.mac(p), f: files };
+  }
+
+  private open(data: JobData): WireEntry[] {
+    if (data?.v !== 1 || typeof data.p !== "string" || typeof data.m !== "string") throw new Error("not a Sluice batch");
+    if (!this.o.key.verify(data.p, data.m)) throw new Error("batch seal does not verify with this cluster's secret");
+    const entries = unpack(Buffer.from(data.p, "base64")) as WireEntry[];
+    if (!Array.isArray(entries)) throw new Error("batch payload is not a list");
+    return entries;
+  }
+
+  private decode(data: JobData, withContent: boolean): WireFlowFile[] {
+    return this.open(data).map(([uuid, attributes, entryDate, lineageStartDate, c]) => {
+      let content: Buffer | null = null;
+      if (c && withContent) {
+        if (Buffer.isBuffer(c)) content = c;
+        else if (c instanceof Uint8Array) content = Buffer.from(c);
+        else content = this.readShared(c.f, c.l);
+      }
+      return { uuid, attributes, entryDate, lineageStartDate, content };
+    });
+  }
+
+  /** Writes content to the shared store (durably: fsync, then an atomic rename). */
+  private writeShared(ref: DistributedConnectionRef, batchId: string, index: number, content: Buffer): string {
+    const dir = this.o.sharedContentDir;
+    if (!dir) throw new Error(`content of ${content.length} bytes is above the inline threshold (${this.inlineMax}) and node ${this.nodeId} has no shared content store`);
+    const rel = path.join(this.o.keys.cluster, ref.flowId, ref.connectionId, `${batchId}-${index}`);
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    const fd = fs.openSync(tmp, "w");
+    try {
+      fs.writeSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    return rel;
+  }
+
+  private readShared(rel: string, length: number): Buffer {
+    const dir = this.o.sharedContentDir;
+    if (!dir) throw new Error(`batch content is in the shared content store, and node ${this.nodeId} has none`);
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(dir + path.sep)) throw new Error(`shared content path ${JSON.stringify(rel)} leaves the store`);
+    const data = fs.readFileSync(file);
+    if (data.length !== length) throw new Error(`shared content ${rel} has ${data.length} bytes, expected ${length}`);
+    return data;
+  }
+
+  private queue(ref: DistributedConnectionRef, partition: number): Queue {
+    const partitioned = ref.strategy === "partition-by-attribute";
+    const name = queueName(ref, partition, partitioned);
+    let q = this.queues.get(name);
+    if (!q) {
+      this.bullConnection ??= this.o.link.bull();
+      q = new Queue(name, { connection: this.bullConnection, prefix: this.o.keys.bullPrefix });
+      q.on("error", (e) => this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`));
+      // One batch of a partition at a time in the whole cluster: per-key order.
+      if (partitioned) void q.setGlobalConcurrency(1).catch((e: unknown) => this.o.log(`could not set global concurrency of ${name}: ${String(e)}`));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  private dedupKey(ref: DistributedConnectionRef, partition: number, id: string): string {
+    return `${this.o.keys.bullPrefix}:${queueName(ref, partition, ref.strategy === "partition-by-attribute")}:de:${id}`;
+  }
+
+  private sizeKey(ref: DistributedConnectionRef): string {
+    return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:size`;
+  }
+
+  /** Local estimate until the next refresh: what this node added or finished counts at once. */
+  private bump(ref: DistributedConnectionRef, count: number, bytes: number): void {
+    const k = refKey(ref);
+    const cur = this.sizes.get(k) ?? { count: 0, bytes: 0 };
+    this.sizes.set(k, { count: Math.max(0, cur.count + count), bytes: Math.max(0, cur.bytes + bytes) });
+    if (count < 0) for (const l of this.listeners.get(k) ?? []) l();
+  }
+
+  private track(ref: DistributedConnectionRef): void {
+    const k = refKey(ref);
+    if (!this.refs.has(k)) this.refs.set(k, ref);
+    if (!this.refresher && !this.closed) {
+      this.refresher = setInterval(() => void this.refresh(), this.o.refreshMs);
+      this.refresher.unref();
+    }
+  }
+
+  private refreshing = false;
+  private async refresh(): Promise<void> {
+    if (this.refreshing || this.o.link.commands.status !== "ready") return;
+    this.refreshing = true;
+    try {
+      const refs = [...this.refs.values()];
+      const pipe = this.o.link.commands.pipeline();
+      for (const r of refs) pipe.hmget(this.sizeKey(r), "count", "bytes");
+      const res = (await pipe.exec()) ?? [];
+      refs.forEach((r, i) => {
+        const [err, v] = res[i] ?? [null, null];
+        if (err || !Array.isArray(v)) return;
+        const k = refKey(r);
+        const next = { count: Math.max(0, Number(v[0] ?? 0)), bytes: Math.max(0, Number(v[1] ?? 0)) };
+        const prev = this.sizes.get(k);
+        this.sizes.set(k, next);
+        if (prev && (next.count < prev.count || next.bytes < prev.bytes)) for (const l of this.listeners.get(k) ?? []) l();
+      });
+    } catch {
+      // Redis is down: RedisLink says so once; sizes keep their last value.
+    } finally {
+      this.refreshing = false;
+    }
+  }
+}
+
+/**
+ * The workers of one distributed connection on this node. A single-node connection runs them
+ * only while this node is the primary.
+ */
+class Consumer {
+  private workers: Worker[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly link: RedisDistributedLink,
+    private readonly ref: DistributedConnectionRef,
+    private readonly deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">,
+  ) {}
+
+  /** Runs the workers when this node should take batches, closes them otherwise. */
+  sync(): void {
+    const want = !this.stopped && (this.ref.strategy !== "single-node" || this.link.isPrimary);
+    if (want && this.workers.length === 0) {
+      const parts = this.ref.strategy === "partition-by-attribute" ? this.link.partitions : 1;
+      for (let p = 0; p < parts; p++) this.workers.push(this.link.workerFor(this.ref, p, (job, token) => this.process(job, token)));
+    } else if (!want && this.workers.length > 0) void this.closeWorkers();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.closeWorkers();
+  }
+
+  private async closeWorkers(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.close().catch(() => {})));
+  }
+
+  private async process(job: Job, token: string | undefined): Promise<void> {
+    const batch = this.link.batchOf(job);
+    const outcome = await this.deliver(batch);
+    if (outcome === "done") return;
+    if (outcome === "released") {
+      // Back to the head of the queue, no attempt counted (this node stops taking batches).
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    throw outcome.failed;
+  }
+}
+
+/** Batch ids: the handover key (uuid or base64url hash) plus partition and index. */
+const SAFE_BATCH_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+function queueName(ref: DistributedConnectionRef, partition: number, partitioned: boolean): string {
+  if (!SAFE_ID.test(ref.flowId) || !SAFE_ID.test(ref.connectionId)) throw new Error(`unsafe id in distributed connection ${ref.flowId}/${ref.connectionId}`);
+  return `dq-${ref.flowId}-${ref.connectionId}${partitioned ? `-p${partition}` : ""}`;
+}
+
+function refKey(ref: DistributedConnectionRef): string {
+  return `${ref.flowId}\u0000${ref.connectionId}`;
+}

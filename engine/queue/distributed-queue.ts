@@ -1,0 +1,450 @@
+/**
+ * A distributed (load-balanced) connection as one node runs it.
+ *
+ * Its FlowFiles live in the cluster (Redis, in batches: see engine/cluster/distributed.ts), not
+ * on this node's disk, so a node's death strands nothing. This class is the node's view of it:
+ *
+ * - Producing: a session that transfers FlowFiles here hands them over with
+ *   `DistributedQueue.handover` *before* it commits locally (see StandardProcessSession.commit).
+ *   The batches get deterministic ids, so a retried handover adds nothing twice.
+ * - Consuming: while this node runs the destination processor, the link delivers batches
+ *   ("units") taken from the cluster. Their FlowFiles are polled like any queue's. A unit is
+ *   finished once every FlowFile of it was committed by local sessions and those commits are
+ *   durable; only then does the cluster forget it. A unit this node dies holding comes back to
+ *   the other nodes after the link's lock and stall intervals.
+ * - Local part: the class is still a ConnectionQueue. FlowFiles recovered from this node's
+ *   repository (queued while the connection was local, or by a replay) stay there, are polled
+ *   first, and count like any local FlowFile.
+ *
+ * Sizes and back pressure: `isFull` counts the whole cluster's queue (every node's producers
+ * see the same count), with a high and a low watermark so producers do not flap. `size()` is
+ * what this node holds (local part and units it took); `clusterQueued()` is what waits in the
+ * cluster for any node.
+ *
+ * Threading: like the rest of the engine, one thread; the link's callbacks come back on it.
+ */
+import type { ContentClaim } from "../core/content-claim";
+import type { FlowFileRecord } from "../core/flowfile";
+import { ConnectionQueue, type QueueOptions, type QueueSize } from "./connection-queue";
+
+export type LoadBalanceStrategy = "round-robin" | "partition-by-attribute" | "single-node";
+
+/** A FlowFile crossing nodes: what a batch carries for each. */
+export interface WireFlowFile {
+  readonly uuid: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly entryDate: number;
+  readonly lineageStartDate: number;
+  /** Null when the FlowFile has no content. */
+  readonly content: Buffer | null;
+}
+
+/** Where one distributed connection lives in the cluster. */
+export interface DistributedConnectionRef {
+  readonly flowId: string;
+  readonly connectionId: string;
+  readonly strategy: LoadBalanceStrategy;
+  /** partition-by-attribute: the attribute whose value picks the partition. */
+  readonly partitionAttribute?: string;
+}
+
+/** A batch of FlowFiles to hand over, and its id (deterministic: same batch, same id). */
+export interface OutgoingBatch {
+  readonly id: string;
+  /** partition-by-attribute: the partition (0 ≤ p < link.partitions); otherwise 0. */
+  readonly partition: number;
+  readonly flowFiles: readonly WireFlowFile[];
+  readonly bytes: number;
+}
+
+/** A batch this node took from the cluster. */
+export interface IncomingBatch {
+  readonly id: string;
+  /** The node that handed it over. */
+  readonly from: string;
+  readonly flowFiles: readonly WireFlowFile[];
+  /** How many times it was taken before (stalls and failures). */
+  readonly attempts: number;
+}
+
+/**
+ * How a batch this node holds ends. `settle` is awaited by the link before it tells the cluster
+ * the batch is done, and `fail` makes it count one failed attempt (a dead-letter list after
+ * the link's limit); `release` gives it back untouched (the consumer stops).
+ */
+export interface BatchOutcome {
+  done: Promise<"done" | { failed: Error } | "released">;
+}
+
+/**
+ * The cluster side of distributed connections (engine/cluster implements it over Redis). The
+ * engine holds no Redis client: only engine/cluster imports bullmq and ioredis. Contract:
+ *
+ * - `handover` resolves only once every batch is durable in the cluster; a batch whose id is
+ *   already there (or was finished recently) is not added again. It rejects (and may have added
+ *   some of the batches) when the cluster cannot take them; the caller rolls back.
+ * - `consume` starts taking batches for the connection on this node and calls `deliver` for
+ *   each (in order per partition for partition-by-attribute). The returned promise settles
+ *   when the batch is finished, failed or released, and the link acts on it. `stop` stops
+ *   taking new batches; batches delivered and not settled are released.
+ * - `queued` is the cluster-wide count and bytes of FlowFiles waiting or being processed in
+ *   this connection, as of the last refresh (cheap; never a Redis round trip).
+ * - `inlineMax` is the largest content carried inline; larger content goes to the shared
+ *   content store, and `sharedStore` is false when the node has none (a distributed connection
+ *   is then invalid).
+ */
+export interface DistributedLink {
+  readonly nodeId: string;
+  readonly partitions: number;
+  readonly inlineMax: number;
+  readonly sharedStore: boolean;
+  /** Largest number of FlowFiles and bytes (inline) in one batch. */
+  readonly batchMax: { count: number; bytes: number };
+  handover(conn: DistributedConnectionRef, batches: readonly OutgoingBatch[]): Promise<void>;
+  consume(conn: DistributedConnectionRef, deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">): DistributedConsumer;
+  queued(conn: DistributedConnectionRef): QueueSize;
+  /** Called when `queued` may have gone down (so producers held back can look again). */
+  onQueuedChange(conn: DistributedConnectionRef, listener: () => void): () => void;
+}
+
+/** A running consumer of one distributed connection on this node. */
+export interface DistributedConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * A unit: one batch taken from the cluster, while this node holds it. `pending` counts its
+ * FlowFiles not yet committed durably here.
+ */
+export class BatchUnit {
+  pending: number;
+  private settled = false;
+  /** Sessions that took FlowFiles of this unit so far (names the outputs deterministically). */
+  sessions = 0;
+  constructor(
+    readonly batch: IncomingBatch,
+    private readonly resolve: (r: "done" | { failed: Error } | "released") => void,
+  ) {
+    this.pending = batch.flowFiles.length;
+  }
+  get id(): string {
+    return this.batch.id;
+  }
+  get isSettled(): boolean {
+    return this.settled;
+  }
+  settle(r: "done" | { failed: Error } | "released"): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(r);
+  }
+}
+
+export interface DistributedQueueOptions extends QueueOptions {
+  link: DistributedLink;
+  ref: DistributedConnectionRef;
+  /**
+   * Turns an incoming batch's FlowFiles into local records (content written to this node's
+   * content repository, one reference each, as a queued FlowFile holds). `release` undoes it
+   * for FlowFiles that are never polled (the unit failed or was released).
+   */
+  materialize(batch: IncomingBatch): FlowFileRecord[];
+  release(flowFiles: readonly FlowFileRecord[]): void;
+  /** Low watermark as a fraction of the thresholds: once full, full until below it. @default 0.9 */
+  lowWatermark?: number;
+}
+
+/** The cluster did not take a handover (unreachable, full, refused); nothing is wrong with the FlowFiles. */
+export class HandoverError extends Error {
+  override name = "HandoverError";
+}
+
+/** FNV-1a: a stable, fast hash of a partition key (the same value gives the same partition everywhere). */
+export function partitionOf(value: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    h ^= value.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** The unit a FlowFile taken from a distributed queue came from (engine-internal tag). */
+const unitOf = new WeakMap<FlowFileRecord, BatchUnit>();
+
+export function batchUnitOf(ff: FlowFileRecord): BatchUnit | undefined {
+  return unitOf.get(ff);
+}
+
+export class DistributedQueue extends ConnectionQueue {
+  readonly distributed = true;
+  private readonly link: DistributedLink;
+  readonly ref: DistributedConnectionRef;
+  private readonly materialize: (batch: IncomingBatch) => FlowFileRecord[];
+  private readonly releaseRecords: (ffs: readonly FlowFileRecord[]) => void;
+  private readonly low: number;
+  /** Units delivered and not yet fully polled, in delivery order, with what is left of each. */
+  private readonly ready: Array<{ unit: BatchUnit; rest: FlowFileRecord[]; next: number }> = [];
+  private readyCount = 0;
+  private readyBytes = 0;
+  /** FlowFiles of units taken by sessions and not yet committed (or requeued). */
+  private takenCount = 0;
+  private takenBytes = 0;
+  private consumer: DistributedConsumer | null = null;
+  private fullLatch = false;
+  private readonly wakeUp: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(id: string, opts: DistributedQueueOptions) {
+    super(id, opts);
+    this.link = opts.link;
+    this.ref = opts.ref;
+    this.materialize = opts.materialize;
+    this.releaseRecords = opts.release;
+    this.low = opts.lowWatermark ?? 0.9;
+    this.wakeUp = opts.wake;
+    this.unsubscribe = this.link.onQueuedChange(this.ref, () => {
+      if (this.fullLatch && !this.isFull()) this.wakeUp?.();
+    });
+  }
+
+  /**
+   * Hands FlowFiles over to the cluster, in batches named `<key>-<partition>-<n>`; resolves once
+   * they are durable there. Rejects with HandoverError when the cluster does not take them.
+   */
+  async handover(flowFiles: readonly FlowFileRecord[], key: string, read: (claim: ContentClaim) => Buffer): Promise<void> {
+    const link = this.link;
+    const byPartition = new Map<number, FlowFileRecord[]>();
+    const attr = this.ref.strategy === "partition-by-attribute" ? this.ref.partitionAttribute : undefined;
+    for (const ff of flowFiles) {
+      const p = attr === undefined ? 0 : partitionOf(ff.attributes[attr] ?? "", link.partitions);
+      const list = byPartition.get(p);
+      if (list) list.push(ff);
+      else byPartition.set(p, [ff]);
+    }
+    const batches: OutgoingBatch[] = [];
+    for (const [partition, list] of byPartition) {
+      let current: WireFlowFile[] = [];
+      let bytes = 0;
+      const flush = () => {
+        batches.push({ id: `${key}-${partition}-${batches.length}`, partition, flowFiles: current, bytes });
+        current = [];
+        bytes = 0;
+      };
+      for (const ff of list) {
+        const content = ff.claim ? read(ff.claim) : null;
+        const inline = content && content.length <= link.inlineMax ? content.length : 0;
+        if (current.length > 0 && (current.length >= link.batchMax.count || bytes + inline > link.batchMax.bytes)) flush();
+        current.push({ uuid: ff.uuid, attributes: ff.attributes, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content });
+        bytes += inline;
+      }
+      if (current.length > 0) flush();
+    }
+    try {
+      await link.handover(this.ref, batches);
+    } catch (e) {
+      throw e instanceof HandoverError ? e : new HandoverError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  override requeue(ff: FlowFileRecord, now: number): void {
+    if (unitOf.has(ff)) this.requeueUnit(ff);
+    else super.requeue(ff, now);
+  }
+
+  /** FlowFiles waiting in the cluster for any node (not counting what this node holds). */
+  clusterQueued(): QueueSize {
+    return this.link.queued(this.ref);
+  }
+
+  override size(): QueueSize {
+    const s = super.size();
+    return { count: s.count + this.readyCount + this.takenCount, bytes: s.bytes + this.readyBytes + this.takenBytes };
+  }
+
+  override get count(): number {
+    return super.count + this.readyCount + this.takenCount;
+  }
+
+  /**
+   * Back pressure over the whole cluster: the cluster's queue plus this node's local part. Once
+   * full it stays full until both are below the low watermark, so producers do not flap.
+   */
+  override isFull(): boolean {
+    const cluster = this.link.queued(this.ref);
+    const local = super.size();
+    const count = cluster.count + local.count;
+    const bytes = cluster.bytes + local.bytes;
+    const factor = this.fullLatch ? this.low : 1;
+    const full = count >= this.objectThreshold * factor || bytes >= this.bytesThreshold * factor;
+    this.fullLatch = full;
+    return full;
+  }
+
+  override hasAvailable(now: number): boolean {
+    return this.ready.length > 0 || super.hasAvailable(now);
+  }
+
+  /** Local part first (recovered FlowFiles), then units in delivery order. */
+  override poll(max: number, now: number, expired: FlowFileRecord[]): FlowFileRecord[] {
+    const out = super.hasAvailable(now) ? super.poll(max, now, expired) : [];
+    while (out.length < max && this.ready.length > 0) {
+      const head = this.ready[0]!;
+      if (head.next === 0) head.unit.sessions++;
+      while (out.length < max && head.next < head.rest.length) {
+        const ff = head.rest[head.next++]!;
+        unitOf.set(ff, head.unit);
+        this.readyCount--;
+        this.readyBytes -= ff.size;
+        this.takenCount++;
+        this.takenBytes += ff.size;
+        out.push(ff);
+      }
+      if (head.next >= head.rest.length) this.ready.shift();
+    }
+    return out;
+  }
+
+  /**
+   * A session committed FlowFiles taken from here. Those of units are counted here; the
+   * units are settled by `settleCommitted` once the commit is durable.
+   */
+  acknowledgeUnits(flowFiles: readonly FlowFileRecord[]): void {
+    for (const ff of flowFiles) {
+      this.takenCount--;
+      this.takenBytes -= ff.size;
+    }
+  }
+
+  /** The commit holding these FlowFiles is durable: units whose FlowFiles are all done finish. */
+  settleCommitted(flowFiles: readonly FlowFileRecord[]): void {
+    for (const ff of flowFiles) {
+      const unit = unitOf.get(ff);
+      if (!unit) continue;
+      unitOf.delete(ff);
+      unit.pending--;
+      if (unit.pending === 0) unit.settle("done");
+    }
+  }
+
+  /** FlowFiles of a unit come back from a rolled-back session: polled again, first. */
+  requeueUnit(ff: FlowFileRecord): void {
+    const unit = unitOf.get(ff)!;
+    this.takenCount--;
+    this.takenBytes -= ff.size;
+    if (unit.isSettled) {
+      this.releaseRecords([ff]);
+      return;
+    }
+    this.readyCount++;
+    this.readyBytes += ff.size;
+    const head = this.ready[0];
+    if (head && head.unit === unit) head.rest.splice(head.next, 0, ff);
+    else this.ready.unshift({ unit, rest: [ff], next: 0 });
+    this.wakeUp?.();
+  }
+
+  /**
+   * A unit whose FlowFile failed its processor: the unit fails (the cluster retries it, on any
+   * node, and moves it to the dead-letter list after its limit). Its FlowFiles still here are
+   * dropped from this node; ones in other open sessions settle nothing when they commit.
+   */
+  failUnit(unit: BatchUnit, error: Error): void {
+    if (unit.isSettled) return;
+    unit.settle({ failed: error });
+    this.dropReady(unit);
+  }
+
+  /** True when a FlowFile came from a unit (not from the local part). */
+  isUnitFlowFile(ff: FlowFileRecord): boolean {
+    return unitOf.has(ff);
+  }
+
+  /** Starts taking batches from the cluster (the destination runs here). Idempotent. */
+  startConsuming(): void {
+    if (this.consumer) return;
+    this.consumer = this.link.consume(this.ref, (batch) => this.deliver(batch));
+  }
+
+  /** Stops taking batches; units not fully polled go back to the cluster. */
+  async stopConsuming(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = null;
+    // Partly taken ones too: what was taken and committed comes again (at-least-once).
+    for (const r of [...this.ready]) {
+      r.unit.settle("released");
+      this.dropReady(r.unit);
+    }
+    await c?.stop();
+  }
+
+  get consuming(): boolean {
+    return this.consumer !== null;
+  }
+
+  /** Stops consuming and listening; FlowFiles held return to the cluster. */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.stopConsuming();
+  }
+
+  override list(limit = 100): FlowFileRecord[] {
+    const out = super.list(limit);
+    for (const r of this.ready) {
+      for (let i = r.next; i < r.rest.length && out.length < limit; i++) out.push(r.rest[i]!);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  override find(uuid: string): FlowFileRecord | undefined {
+    const local = super.find(uuid);
+    if (local) return local;
+    for (const r of this.ready) for (let i = r.next; i < r.rest.length; i++) if (r.rest[i]!.uuid === uuid) return r.rest[i];
+    return undefined;
+  }
+
+  private deliver(batch: IncomingBatch): Promise<"done" | { failed: Error } | "released"> {
+    return new Promise((resolve) => {
+      const unit = new BatchUnit(batch, resolve);
+      if (!this.consumer) {
+        unit.settle("released");
+        return;
+      }
+      let records: FlowFileRecord[];
+      try {
+        records = this.materialize(batch);
+      } catch (e) {
+        unit.settle({ failed: e instanceof Error ? e : new Error(String(e)) });
+        return;
+      }
+      if (records.length === 0) {
+        unit.settle("done");
+        return;
+      }
+      let bytes = 0;
+      for (const ff of records) bytes += ff.size;
+      this.ready.push({ unit, rest: records, next: 0 });
+      this.readyCount += records.length;
+      this.readyBytes += bytes;
+      if (this.ready.length === 1) this.wakeUp?.();
+    });
+  }
+
+  private dropReady(unit: BatchUnit): void {
+    const i = this.ready.findIndex((r) => r.unit === unit);
+    if (i < 0) return;
+    const r = this.ready[i]!;
+    this.ready.splice(i, 1);
+    const left = r.rest.slice(r.next);
+    for (const ff of left) {
+      this.readyCount--;
+      this.readyBytes -= ff.size;
+    }
+    this.releaseRecords(left);
+  }
+}
+
+export function isDistributed(q: ConnectionQueue): q is DistributedQueue {
+  return (q as Partial<DistributedQueue>).distributed === true;
+}

@@ -1,0 +1,222 @@
+/**
+ * Distributed connections on the real Redis, with two engines in this process standing for two
+ * nodes (each its own data dir and its own RedisDistributedLink): FlowFiles handed over by one
+ * are processed by both, every one arrives exactly once when nothing dies, content above the
+ * inline threshold crosses through the shared store, partition by attribute keeps per-key
+ * order, a batch whose processor keeps failing lands in the dead-letter list and comes back
+ * out, and cluster-wide back pressure holds the source.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Engine } from "../../engine/api/engine";
+import { RedisDistributedLink } from "../../engine/cluster/distributed";
+import { ClusterKeys } from "../../engine/cluster/keys";
+import { RedisLink } from "../../engine/cluster/redis-link";
+import { ClusterKey } from "../../engine/cluster/seal";
+import { compose } from "../../engine/runtime/composition-root";
+import { defineProcessor, erase, property, relationship } from "../../engine/sdk";
+import { uniqueId } from "./helpers/ids";
+import { deleteKeysWithPrefix, testRedis } from "./helpers/redis";
+import { redisUrl } from "./helpers/services";
+import { until } from "./helpers/until";
+
+const keys = new ClusterKeys(uniqueId("dq"));
+const key = new ClusterKey("distributed-test-secret-0123456789");
+let base = "";
+let shared = "";
+const cleanup: Array<() => Promise<unknown>> = [];
+
+/** What each sink saw, per test run id: node id + uuid + the `key`/`seq` attributes. */
+const seen: Array<{ node: string; uuid: string; key: string; seq: number; size: number }> = [];
+
+const Sink = defineProcessor({
+  type: "TestDqSink",
+  summary: "Records every FlowFile it takes.",
+  input: "required",
+  properties: { node: property.string({ displayName: "Node", description: "Who am I", required: true }) },
+  relationships: { success: relationship("Everything.") },
+  onTrigger({ session, config }) {
+    for (const ff of session.getBatch()) {
+      seen.push({ node: config.node, uuid: ff.uuid, key: ff.attributes.key ?? "", seq: Number(ff.attributes.seq ?? -1), size: ff.size });
+      session.remove(ff);
+    }
+  },
+});
+
+/** What `mid` took, in the order it took it (both nodes: one process). */
+const midSeen: Array<{ key: string; seq: number }> = [];
+
+/** Fails (throws) on FlowFiles whose content is "poison"; passes the rest on. */
+const Picky = defineProcessor({
+  type: "TestDqPicky",
+  summary: "Throws on poison.",
+  input: "required",
+  properties: {},
+  relationships: { success: relationship("Everything else.") },
+  onTrigger({ session }) {
+    for (const ff of session.getBatch()) {
+      if (session.readText(ff) === "poison") throw new Error("poison FlowFile");
+      midSeen.push({ key: ff.attributes.key ?? "", seq: Number(ff.attributes.seq ?? -1) });
+      session.transfer(ff, "success");
+    }
+  },
+});
+
+/** Emits `count` FlowFiles once, with attributes key=k<i % keys>, seq=i and content of `size` bytes. */
+const Burst = defineProcessor({
+  type: "TestDqBurst",
+  summary: "Emits a numbered burst.",
+  input: "forbidden",
+  properties: {
+    count: property.integer({ displayName: "Count", description: "How many", default: "100" }),
+    keys: property.integer({ displayName: "Keys", description: "Distinct keys", default: "4" }),
+    size: property.integer({ displayName: "Size", description: "Content bytes", default: "10" }),
+    poison: property.integer({ displayName: "Poison", description: "Index of a poison FlowFile (-1 none)", default: "-1" }),
+  },
+  relationships: { success: relationship("Everything.") },
+  onScheduled() {
+    return { next: 0 };
+  },
+  onTrigger({ session, config, state, context }) {
+    const s = state as { next: number };
+    const end = Math.min(config.count, s.next + context.batchSize);
+    for (; s.next < end; s.next++) {
+      let ff = session.create();
+      ff = session.putAllAttributes(ff, { key: `k${s.next % config.keys}`, seq: String(s.next) });
+      ff = session.write(ff, s.next === config.poison ? "poison" : Buffer.alloc(config.size, 97 + (s.next % 26)));
+      session.transfer(ff, "success");
+    }
+    if (s.next >= config.count) context.yield();
+  },
+});
+
+function flow(id: string, opts: { strategy: string; partitionAttribute?: string; count: number; size?: number; poison?: number; sourceOn: boolean; node: string; threshold?: number }) {
+  const lb = { strategy: opts.strategy, ...(opts.partitionAttribute ? { partitionAttribute: opts.partitionAttribute } : {}) };
+  return {
+    sluice: 1,
+    id,
+    name: id,
+    processors: [
+      {
+        id: "src",
+        type: "TestDqBurst",
+        properties: { count: String(opts.count), size: String(opts.size ?? 10), poison: String(opts.poison ?? -1) },
+        scheduling: { batchSize: 50 },
+        state: opts.sourceOn ? "running" : "stopped",
+      },
+      { id: "mid", type: "TestDqPicky", properties: {}, scheduling: { batchSize: 20 }, state: "running" },
+      { id: "sink", type: "TestDqSink", properties: { node: opts.node }, autoTerminate: ["success"], state: "running" },
+    ],
+    connections: [
+      { id: "c1", source: "src", relationships: ["success"], destination: "mid", loadBalance: lb, backPressure: { objectThreshold: opts.threshold ?? 10_000, dataSizeThreshold: "1 GB" } },
+      { id: "c2", source: "mid", relationships: ["success"], destination: "sink", loadBalance: { strategy: "round-robin" } },
+    ],
+  };
+}
+
+async function node(name: string, doc: unknown, tuning: { attempts?: number } = {}): Promise<{ engine: Engine; link: RedisDistributedLink }> {
+  const redis = new RedisLink(redisUrl(), () => {});
+  await redis.ready();
+  const link = new RedisDistributedLink({
+    link: redis,
+    keys,
+    key,
+    nodeId: name,
+    sharedContentDir: shared,
+    inlineMax: 1024,
+    lockDurationMs: 4000,
+    stalledIntervalMs: 2000,
+    attempts: tuning.attempts ?? 5,
+    backoffMs: 100,
+    log: () => {},
+  });
+  const composition = { ...compose({ redisUrl: null, extraProcessors: [erase(Sink), erase(Picky), erase(Burst)] }), distributed: link };
+  const engine = Engine.open(doc, { dataDir: fs.mkdtempSync(path.join(base, `${name}-`)), silent: true, composition });
+  cleanup.push(async () => {
+    await engine.shutdown();
+    await link.close();
+    await redis.close();
+  });
+  await engine.start();
+  return { engine, link };
+}
+
+beforeAll(() => {
+  base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-dq-"));
+  shared = fs.mkdtempSync(path.join(base, "shared-"));
+});
+
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
+  seen.length = 0;
+  midSeen.length = 0;
+});
+
+afterAll(async () => {
+  const redis = testRedis();
+  try {
+    await deleteKeysWithPrefix(redis, keys.cluster);
+  } finally {
+    await redis.quit();
+  }
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+describe("distributed connections", () => {
+  it("spread a source's FlowFiles over two nodes, each exactly once, large content through the shared store", async () => {
+    const N = 2000;
+    const a = await node("a", flow("f1", { strategy: "round-robin", count: N, size: 600, sourceOn: true, node: "a" }));
+    const b = await node("b", flow("f1", { strategy: "round-robin", count: N, size: 600, sourceOn: false, node: "b" }));
+    await until(() => `all ${N} at the sinks (${seen.length})`, 60_000, () => seen.length >= N);
+    const uuids = new Set(seen.map((s) => s.uuid));
+    expect(uuids.size).toBe(N);
+    expect(seen.length).toBe(N);
+    expect(seen.every((s) => s.size === 600)).toBe(true);
+    // Both nodes took batches.
+    expect(seen.some((s) => s.node === "a")).toBe(true);
+    expect(seen.some((s) => s.node === "b")).toBe(true);
+    await until(() => "the cluster-wide count back to 0", 10_000, () => a.link.queued({ flowId: "f1", connectionId: "c1", strategy: "round-robin" }).count === 0);
+    // Provenance: SEND where a FlowFile left a node for the cluster.
+    const sends = await a.engine.searchProvenance({ type: "SEND", componentId: "src", limit: 10 });
+    expect(sends.length).toBeGreaterThan(0);
+    expect(sends[0]!.transitUri).toBe("sluice-cluster://f1/c1");
+    void b;
+  });
+
+  it("keeps per-key order with partition by attribute", async () => {
+    const N = 600;
+    await node("a", flow("f2", { strategy: "partition-by-attribute", partitionAttribute: "key", count: N, sourceOn: true, node: "a" }));
+    await node("b", flow("f2", { strategy: "partition-by-attribute", partitionAttribute: "key", count: N, sourceOn: false, node: "b" }));
+    await until(() => `all ${N} at the sinks (${seen.length})`, 60_000, () => seen.length >= N);
+    // c1 partitions by key: whichever node took a batch, `mid` saw each key's FlowFiles in the
+    // order the source made them.
+    const byKey = new Map<string, number[]>();
+    for (const s of midSeen) byKey.set(s.key, [...(byKey.get(s.key) ?? []), s.seq]);
+    expect(byKey.size).toBe(4);
+    for (const [k, seqs] of byKey) expect(seqs, `order of ${k}`).toEqual([...seqs].sort((x, y) => x - y));
+    expect([...byKey.values()].reduce((n, l) => n + l.length, 0)).toBe(N);
+    expect(new Set(seen.map((s) => s.uuid)).size).toBe(N);
+  });
+
+  it("moves a batch whose processor keeps failing to the dead-letter list, and retries it from there", async () => {
+    const N = 100;
+    const a = await node("a", flow("f3", { strategy: "round-robin", count: N, poison: 7, sourceOn: true, node: "a" }), { attempts: 2 });
+    const ref = { flowId: "f3", connectionId: "c1", strategy: "round-robin" as const };
+    const dead = await until(() => "a dead-lettered batch", 60_000, async () => {
+      const list = await a.link.deadLetters(ref);
+      return list.length > 0 ? list : undefined;
+    });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.reason).toMatch(/poison FlowFile/);
+    expect(dead[0]!.attempts).toBe(2);
+    const poisonBatch = dead[0]!.count;
+    await until(() => `the other ${N - poisonBatch} at the sink (${seen.length})`, 30_000, () => seen.length >= N - poisonBatch);
+    // Out of the list again: dropped, it is gone for good.
+    const dropped = await a.link.dropDeadLetter(ref, dead[0]!.id);
+    expect(dropped).toHaveLength(poisonBatch);
+    expect(await a.link.deadLetters(ref)).toHaveLength(0);
+    expect(seen).toHaveLength(N - poisonBatch);
+  });
+});
