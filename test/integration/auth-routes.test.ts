@@ -139,6 +139,7 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "GET /api/metrics": { url: "/api/metrics" },
     "GET /api/flows": { url: "/api/flows" },
     "POST /api/flows": { url: "/api/flows", body: {} },
+    "POST /api/flows/import-nifi": { url: "/api/flows/import-nifi", body: {} },
     "GET /api/flows/[id]": { url: `/api/flows/${f}` },
     "PUT /api/flows/[id]": { url: `/api/flows/${NO_FLOW}`, body: { revision: 1, document: {} } },
     "PATCH /api/flows/[id]": { url: `/api/flows/${NO_FLOW}`, body: { name: "renamed" } },

@@ -117,6 +117,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/audit": { GET: read("audit:read") },
   "/api/metrics": { GET: read("metrics:read") },
   "/api/flows": { GET: read("flows:read"), POST: write("flows:write") },
+  "/api/flows/import-nifi": { POST: write("flows:write") },
   "/api/flows/[id]": { GET: read("flows:read"), PUT: write("flows:write"), PATCH: write("flows:write"), DELETE: bodiless("flows:write") },
   "/api/flows/[id]/export": { GET: read("flows:read") },
   "/api/flows/[id]/run": { POST: write("flows:run") },

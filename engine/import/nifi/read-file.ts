@@ -10,10 +10,11 @@ import type { FlowProblem } from "../../api/flow-format";
 export class NifiImportError extends Error {
   override name = "NifiImportError";
   constructor(
-    message: string,
+    /** What is wrong, in one line, without the problem list. */
+    readonly summary: string,
     readonly problems: FlowProblem[] = [],
   ) {
-    super(problems.length ? `${message}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}` : message);
+    super(problems.length ? `${summary}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}` : summary);
   }
 }
 
