@@ -162,6 +162,7 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "POST /api/flows/[id]/provenance/events/[eventId]/replay": { url: `/api/flows/${NO_FLOW}/provenance/events/1/replay` },
     "GET /api/flows/[id]/provenance/lineage/[uuid]": { url: `/api/flows/${f}/provenance/lineage/${A_UUID}` },
     "GET /api/flows/[id]/status-history/[componentId]": { url: `/api/flows/${f}/status-history/no-such-component` },
+    "GET /api/flows/[id]/summary": { url: `/api/flows/${f}/summary` },
     "POST /api/processors/validate": { url: "/api/processors/validate", body: {} },
     "POST /api/connections/validate": { url: "/api/connections/validate", body: {} },
     "GET /api/node": { url: "/api/node" },

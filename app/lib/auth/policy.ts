@@ -135,6 +135,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Partial<Record<HttpMethod, Me
   "/api/flows/[id]/provenance/events/[eventId]/replay": { POST: bodiless("data:view") },
   "/api/flows/[id]/provenance/lineage/[uuid]": { GET: read("flows:read") },
   "/api/flows/[id]/status-history/[componentId]": { GET: read("flows:read") },
+  "/api/flows/[id]/summary": { GET: read("flows:read") },
   "/api/processors/validate": { POST: write("flows:write") },
   "/api/connections/validate": { POST: write("flows:write") },
   "/api/node": { GET: read("flows:read") },
