@@ -1,13 +1,16 @@
 "use client";
 /**
- * The flow list with its actions: create, import a flow file, rename, export, delete. Changes go
- * through the API and the server-rendered list is refreshed afterwards. Without `canWrite`
- * (no `flows:write`) only the list and Export are offered.
+ * The flow list with its actions: create, import a flow file or a NiFi flow (with its import
+ * report), rename, export, delete. Changes go through the API and the server-rendered list is
+ * refreshed afterwards. Without `canWrite` (no `flows:write`) only the list and Export are
+ * offered. Each row says whether its flow is running (the node's deployments, polled).
  */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "./designer/api-client";
+import { NifiImportReport, type NifiImportAnswer } from "./import/nifi-import-report";
+import { uniqueFlowName } from "./import/unique-name";
 
 /** One row, as the server page passes it. */
 export interface FlowRow {
@@ -19,6 +22,39 @@ export interface FlowRow {
   updatedLabel: string;
 }
 
+/** How often the run states are read again. */
+const RUN_STATE_POLL_MS = 3000;
+
+/** Run state of each deployed flow (by id), from GET /api/node; null until the first answer. */
+function useRunStates(): Map<string, boolean> | null {
+  const [states, setStates] = useState<Map<string, boolean> | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = async () => {
+      const r = await api<{ flows: Array<{ flowId: string; running: boolean }> }>("GET", "/api/node");
+      if (stopped) return;
+      if (r.ok) setStates(new Map(r.data.flows.map((f) => [f.flowId, f.running])));
+      timer = setTimeout(() => void read(), RUN_STATE_POLL_MS);
+    };
+    void read();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, []);
+  return states;
+}
+
+/** Base64 of a file's bytes, for a JSON request body. */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  // String.fromCharCode takes a bounded argument list: convert in chunks.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: boolean }) {
   const router = useRouter();
   const [creating, setCreating] = useState(false);
@@ -28,6 +64,10 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
   const [info, setInfo] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const nifiRef = useRef<HTMLInputElement>(null);
+  const [nifi, setNifi] = useState<{ answer: NifiImportAnswer; fileName: string } | null>(null);
+  const [importing, setImporting] = useState(false);
+  const runStates = useRunStates();
 
   const create = async () => {
     setError(null);
@@ -46,10 +86,32 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
       setError({ text: `${file.name} is not JSON: ${(e as Error).message}` });
       return;
     }
-    const r = await api<{ id: string; problems: Array<{ path: string; message: string }> }>("POST", "/api/flows", { import: doc });
+    // Two flows of one name cannot be told apart in this list: a taken name gets " (2)"...
+    const wanted = doc !== null && typeof doc === "object" && typeof (doc as { name?: unknown }).name === "string" ? (doc as { name: string }).name.trim() : "";
+    const name = wanted ? uniqueFlowName(wanted, flows.map((f) => f.name)) : "";
+    const renamed = name !== wanted;
+    const r = await api<{ id: string; problems: Array<{ path: string; message: string }> }>("POST", "/api/flows", { import: doc, name: renamed ? name : undefined });
     if (!r.ok) return setError({ text: `Import of ${file.name} failed: ${r.error}`, problems: r.problems });
-    setInfo(`Imported ${file.name}${r.data.problems.length ? ` (${r.data.problems.length} problem${r.data.problems.length === 1 ? "" : "s"} to fix in the designer)` : ""}.`);
+    setInfo(
+      `Imported ${file.name}${renamed ? ` as “${name}” (a flow named “${wanted}” already exists)` : ""}` +
+        `${r.data.problems.length ? ` (${r.data.problems.length} problem${r.data.problems.length === 1 ? "" : "s"} to fix in the designer)` : ""}.`,
+    );
     router.refresh();
+  };
+
+  const importNifi = async (file: File) => {
+    setError(null);
+    setInfo(null);
+    setNifi(null);
+    setImporting(true);
+    try {
+      const r = await api<NifiImportAnswer>("POST", "/api/flows/import-nifi", { fileName: file.name, content: await base64Of(file) });
+      if (!r.ok) return setError({ text: `NiFi import of ${file.name} failed, nothing was saved: ${r.error}`, problems: r.problems });
+      setNifi({ answer: r.data, fileName: file.name });
+      router.refresh();
+    } finally {
+      setImporting(false);
+    }
   };
 
   const rename = async () => {
@@ -82,6 +144,22 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
             <button type="button" className={btn} onClick={() => fileRef.current?.click()}>
               Import flow…
             </button>
+            <button type="button" className={btn} disabled={importing} onClick={() => nifiRef.current?.click()} title="A NiFi flow definition (.json) or a whole instance's flow.json.gz">
+              {importing ? "Importing…" : "Import NiFi flow…"}
+            </button>
+            <input
+              ref={nifiRef}
+              type="file"
+              accept=".json,.gz,application/json,application/gzip"
+              className="hidden"
+              aria-label="Import NiFi flow"
+              data-testid="import-nifi-input"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = "";
+                if (f) void importNifi(f);
+              }}
+            />
             <input
               ref={fileRef}
               type="file"
@@ -120,6 +198,7 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
           {info}
         </div>
       ) : null}
+      {nifi ? <NifiImportReport answer={nifi.answer} fileName={nifi.fileName} onClose={() => setNifi(null)} /> : null}
       {creating ? (
         <form
           className="mb-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
@@ -177,7 +256,10 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
               ) : (
                 <Link href={`/flows/${f.id}`} className="flex min-w-0 flex-1 items-center gap-6 px-5 py-4" data-testid="flow-link">
                   <div className="min-w-0 flex-1">
-                    <div className="font-medium text-sky-700">{f.name}</div>
+                    <div className="flex items-center gap-2">
+                      <span className="font-medium text-sky-700">{f.name}</span>
+                      <RunState running={runStates === null ? undefined : (runStates.get(f.id) ?? false)} />
+                    </div>
                     {f.description ? <div className="mt-0.5 truncate text-sm text-slate-500">{f.description}</div> : null}
                   </div>
                   <div className="shrink-0 text-right text-sm text-slate-600">
@@ -214,5 +296,20 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
         </ul>
       )}
     </div>
+  );
+}
+
+/** "Running" or "Stopped" beside a flow's name; nothing until the node has answered. */
+function RunState({ running }: { running: boolean | undefined }) {
+  if (running === undefined) return null;
+  return running ? (
+    <span data-testid="flow-state" className="inline-flex items-center gap-1 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800">
+      <span aria-hidden className="h-1.5 w-1.5 rounded-full bg-emerald-500" />
+      Running
+    </span>
+  ) : (
+    <span data-testid="flow-state" className="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">
+      Stopped
+    </span>
   );
 }
