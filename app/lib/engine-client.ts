@@ -31,6 +31,7 @@ export type { ConnectionConfig, FlowDocument, FlowProblem, ProcessorConfig, Sche
 export type { ConfigProblem, ElFunctionInfo, FlowAnalysis, ProcessorTypeInfo, PropertyInfo } from "../../engine/api/designer-catalog";
 export type { ConnectionStatus, EngineStatus, ProcessorStatus, QueuedFlowFile } from "../../engine/api/engine";
 export type {
+  DeadLetter,
   DeployResult,
   DeploymentSummary,
   FlowStatus,

@@ -23,6 +23,7 @@ import {
   nodeDataDir,
   parseFlowDocument,
   withFlowLock,
+  type DeadLetter,
   type DeploymentSummary,
   type FlowAnalysis,
   type FlowDocument,
@@ -36,7 +37,7 @@ import { diffFlows, type FlowDiff } from "./flow-diff";
 import { StoredSecretError, hasPlainSecrets, openDocument, sealDocument } from "./secret-key";
 import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
 import { resolveSnapshot, withParameterProblems } from "./parameter-snapshot";
-import { adoptImportedContexts, exportedContexts } from "./parameters";
+import { adoptImportedContexts, exportedContexts, withSensitiveReferences } from "./parameters";
 
 /** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
 export class ApiError extends Error {
@@ -317,7 +318,7 @@ export async function exportFlow(id: string): Promise<{ fileName: string; docume
   const row = await loadRow(id);
   const doc = parseSnapshot(row.snapshot);
   const contexts = await exportedContexts(doc);
-  const document = stripSecrets(doc, await sensitiveMap());
+  const document = withSensitiveReferences(stripSecrets(doc, await sensitiveMap()), doc);
   return { fileName: `${slug(doc.name)}.flow.json`, document: contexts.length ? { ...document, parameterContexts: contexts } : document };
 }
 
@@ -510,6 +511,26 @@ export async function emptyQueue(id: string, connectionId: string): Promise<numb
     const row = await loadRow(id);
     if (!(await resumeIfDeployedBefore(id, parseSnapshot(row.snapshot), row.revision))) return 0;
     return nodeCall((n) => n.emptyQueue(id, connectionId));
+  });
+}
+
+/** A distributed connection's dead-letter list; empty while the flow is not deployed. */
+export async function deadLetters(id: string, connectionId: string): Promise<DeadLetter[]> {
+  const row = await loadRow(id);
+  const doc = parseSnapshot(row.snapshot);
+  if (!doc.connections.some((c) => c.id === connectionId)) throw new ApiError(404, `no connection with id "${connectionId}" in this flow`);
+  if (!(await deployment(id))) return [];
+  return nodeCall((n) => n.deadLetters(id, connectionId));
+}
+
+/** Retries or drops one dead-lettered batch of a distributed connection. */
+export async function resolveDeadLetter(id: string, connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void> {
+  return withFlowLock(id, async () => {
+    const row = await loadRow(id);
+    const doc = parseSnapshot(row.snapshot);
+    if (!doc.connections.some((c) => c.id === connectionId)) throw new ApiError(404, `no connection with id "${connectionId}" in this flow`);
+    if (!(await deployment(id))) throw new ApiError(409, "the flow is not deployed, so it has no dead-letter list");
+    await nodeCall((n) => n.resolveDeadLetter(id, connectionId, batchId, action));
   });
 }
 

@@ -2,6 +2,7 @@
  * The engine's public, in-process API. The CLI, the benchmarks and the app (through
  * app/lib/engine-client.ts) use only this.
  */
+import type { DeadLetter } from "../queue/distributed-queue";
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
@@ -269,6 +270,14 @@ export class Engine {
 
   emptyQueue(connectionId: string): number {
     return this.controller.emptyQueue(connectionId);
+  }
+
+  deadLetters(connectionId: string, limit?: number): Promise<DeadLetter[]> {
+    return this.controller.deadLetters(connectionId, limit);
+  }
+
+  resolveDeadLetter(connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void> {
+    return this.controller.resolveDeadLetter(connectionId, batchId, action);
   }
 
   searchProvenance(query: ProvenanceQuery): Promise<ProvenanceEvent[]> {

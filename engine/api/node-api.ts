@@ -11,6 +11,7 @@
  * - calls for one flow are applied one at a time, in the order they arrive;
  * - a node never runs processor code on its caller's event loop.
  */
+import type { DeadLetter } from "../queue/distributed-queue";
 import type { LineageGraph as NodeLineageGraph, ProvenanceEvent as NodeProvenanceEvent, ProvenanceQuery } from "../core/provenance";
 import type { Bulletin } from "../core/stats";
 import type { ConfigProblem, ElFunctionInfo, FlowAnalysis, ProcessorTypeInfo } from "./designer-catalog";
@@ -255,6 +256,13 @@ export interface NodeApi {
   queuedContent(flowId: string, connectionId: string, uuid: string): Promise<QueuedContent>;
   /** Drops every queued FlowFile (with DROP events); resolves with how many. */
   emptyQueue(flowId: string, connectionId: string): Promise<number>;
+  /**
+   * A distributed connection's dead-letter list (batches whose processing kept failing or that
+   * kept killing their node), newest first. "bad-request" for a local connection.
+   */
+  deadLetters(flowId: string, connectionId: string): Promise<DeadLetter[]>;
+  /** Retries or drops one dead-lettered batch; "not-found" when it is not in the list. */
+  resolveDeadLetter(flowId: string, connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void>;
 
   // ---- provenance
   searchProvenance(flowId: string, query: ProvenanceQuery): Promise<ProvenanceEvent[]>;
@@ -354,12 +362,16 @@ export const NODE_METHODS: readonly NodeMethod[] = [
   "listQueue",
   "queuedContent",
   "emptyQueue",
+  "deadLetters",
+  "resolveDeadLetter",
   "searchProvenance",
   "provenanceEvent",
   "provenanceContent",
   "lineage",
   "replay",
 ];
+
+export type { DeadLetter };
 
 /** Ids that become paths (a flow's data dir) match this, and nothing else. */
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

@@ -122,6 +122,8 @@ export class NodeClient implements NodeApi {
   listQueue: NodeApi["listQueue"] = (flowId, cid, limit) => this.call("listQueue", flowId, cid, limit);
   queuedContent: NodeApi["queuedContent"] = (flowId, cid, uuid) => this.call("queuedContent", flowId, cid, uuid);
   emptyQueue: NodeApi["emptyQueue"] = (flowId, cid) => this.call("emptyQueue", flowId, cid);
+  deadLetters: NodeApi["deadLetters"] = (flowId, cid) => this.call("deadLetters", flowId, cid);
+  resolveDeadLetter: NodeApi["resolveDeadLetter"] = (flowId, cid, id, action) => this.call("resolveDeadLetter", flowId, cid, id, action);
   searchProvenance: NodeApi["searchProvenance"] = (flowId, q) => this.call("searchProvenance", flowId, q);
   provenanceEvent: NodeApi["provenanceEvent"] = (flowId, e) => this.call("provenanceEvent", flowId, e);
   provenanceContent: NodeApi["provenanceContent"] = (flowId, e, side) => this.call("provenanceContent", flowId, e, side);

@@ -41,6 +41,7 @@ import {
   type StatusHistory,
   type Unsubscribe,
 } from "./node-api";
+import type { DeadLetter } from "./node-api";
 import { NodeError, isNodeError } from "./node-errors";
 
 export interface NodeOptions {
@@ -223,6 +224,27 @@ export class SluiceNode implements NodeApi {
 
   // ---- deployment
 
+  /**
+   * A cluster node without a shared content store refuses distributed connections before
+   * anything runs: content above the inline threshold could not cross to another node.
+   */
+  private checkDistributed(snapshot: unknown): void {
+    const link = this.composition.distributed;
+    if (!link || link.sharedStore) return;
+    const conns = (snapshot as { connections?: Array<{ id?: unknown; name?: unknown; loadBalance?: { strategy?: unknown } }> } | null)?.connections;
+    if (!Array.isArray(conns)) return;
+    const problems: FlowProblem[] = [];
+    conns.forEach((c, i) => {
+      const strategy = c?.loadBalance?.strategy;
+      if (strategy === undefined || strategy === "none") return;
+      problems.push({
+        path: `connections[${i}].loadBalance`,
+        message: `connection "${String(c.name ?? c.id)}" is distributed (${String(strategy)}), but node ${this.name} has no shared content store for content above ${link.inlineMax} bytes; start the node with --shared-content <dir> (a directory every node mounts), or make the connection local`,
+      });
+    });
+    if (problems.length) throw new NodeError("invalid-flow", problems.map((p) => p.message).join("; "), { problems });
+  }
+
   /** Names (with counts) of connections `next` drops that still hold FlowFiles. */
   private removedNonEmpty(d: Deployed, next: FlowDocument): string[] {
     const keep = new Set(next.connections.map((c) => c.id));
@@ -237,6 +259,7 @@ export class SluiceNode implements NodeApi {
     this.checkId(req.flowId);
     if (!Number.isInteger(req.revision) || req.revision < 0) throw new NodeError("bad-request", "revision must be a whole number ≥ 0");
     const analysis = analyzeFlow(req.snapshot);
+    this.checkDistributed(req.snapshot);
     const d = this.flows.get(req.flowId);
     if (!analysis.deployable) {
       if (!d) throw new NodeError("invalid-flow", "The flow cannot be deployed until these problems are fixed", { problems: analysis.problems.filter((p) => !p.path.startsWith("processors[")) });
@@ -587,6 +610,16 @@ export class SluiceNode implements NodeApi {
 
   emptyQueue(flowId: string, connectionId: string): Promise<number> {
     return this.serial(flowId, () => this.require(flowId).engine.emptyQueue(connectionId));
+  }
+
+  async deadLetters(flowId: string, connectionId: string): Promise<DeadLetter[]> {
+    return this.guard(() => this.require(flowId).engine.deadLetters(String(connectionId)));
+  }
+
+  resolveDeadLetter(flowId: string, connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void> {
+    if (action !== "retry" && action !== "drop") return Promise.reject(new NodeError("bad-request", `action must be "retry" or "drop", not ${JSON.stringify(action)}`));
+    if (typeof batchId !== "string" || !/^[A-Za-z0-9_.-]{1,200}$/.test(batchId)) return Promise.reject(new NodeError("bad-request", `batch id ${JSON.stringify(batchId)} is not a batch id`));
+    return this.serial(flowId, () => this.require(flowId).engine.resolveDeadLetter(connectionId, batchId, action));
   }
 
   // ---- provenance

@@ -55,6 +55,7 @@ import {
   type StatusHistory,
   type Unsubscribe,
 } from "../api/node-api";
+import type { DeadLetter } from "../api/node-api";
 import { NodeError, isNodeError } from "../api/node-errors";
 import type { NodeClient } from "../api/node-transport";
 import { DesiredState, targets as isTarget } from "./desired-state";
@@ -594,6 +595,31 @@ export class ClusterCoordinator implements ClusterApi {
     return this.serial(flowId, async () => {
       const parts = await this.onFlowNodes(flowId, "empty the queue", (c) => c.emptyQueue(flowId, connectionId));
       return parts.reduce((n, p) => n + p.value, 0);
+    });
+  }
+
+  /** Every node sees the same list (it lives in Redis): the first node running the flow answers. */
+  async deadLetters(flowId: string, connectionId: string): Promise<DeadLetter[]> {
+    const parts = await this.onFlowNodes(flowId, "list the dead letters", (c) => c.deadLetters(flowId, connectionId));
+    return parts[0]!.value;
+  }
+
+  resolveDeadLetter(flowId: string, connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void> {
+    return this.serial(flowId, async () => {
+      let lastError: unknown = null;
+      for (const node of this.serving()) {
+        const client = this.conns.get(node)?.client;
+        if (!client) continue;
+        try {
+          await client.resolveDeadLetter(flowId, connectionId, batchId, action);
+          return;
+        } catch (e) {
+          lastError = e;
+          // Not deployed there, or the node did not answer: the next node can do it (same Redis).
+          if (e instanceof NodeError && e.code !== "not-deployed" && e.code !== "node-unavailable") throw e;
+        }
+      }
+      throw lastError ?? new NodeError("not-deployed", `flow ${flowId} is not deployed on any connected node`);
     });
   }
 

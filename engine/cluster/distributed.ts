@@ -26,6 +26,7 @@ import type { Redis } from "ioredis";
 import { pack, unpack } from "msgpackr";
 import { SAFE_ID } from "../api/node-api";
 import type {
+  DeadLetter,
   DistributedConnectionRef,
   DistributedConsumer,
   DistributedLink,
@@ -68,20 +69,6 @@ export interface RedisDistributedLinkOptions {
   /** How often cluster-wide sizes are read. @default 250 */
   refreshMs?: number;
   log: (line: string) => void;
-}
-
-/** A batch in the dead-letter list. */
-export interface DeadLetter {
-  id: string;
-  /** The node that handed the batch over. */
-  from: string;
-  count: number;
-  bytes: number;
-  attempts: number;
-  reason: string;
-  failedAt: number;
-  /** The first FlowFiles' uuids and filenames. */
-  sample: Array<{ uuid: string; filename: string | null }>;
 }
 
 /** Job data: the sealed batch. */

@@ -105,6 +105,26 @@ export interface DistributedLink {
   queued(conn: DistributedConnectionRef): QueueSize;
   /** Called when `queued` may have gone down (so producers held back can look again). */
   onQueuedChange(conn: DistributedConnectionRef, listener: () => void): () => void;
+  /** The dead-letter list, newest first (at most `limit`). */
+  deadLetters(conn: DistributedConnectionRef, limit?: number): Promise<DeadLetter[]>;
+  /** Puts a dead-lettered batch back in the queue, attempts reset; false when there is no such batch. */
+  retryDeadLetter(conn: DistributedConnectionRef, id: string): Promise<boolean>;
+  /** Removes a dead-lettered batch for good; its FlowFiles (for DROP events), or null when there is no such batch. */
+  dropDeadLetter(conn: DistributedConnectionRef, id: string): Promise<WireFlowFile[] | null>;
+}
+
+/** A batch in a distributed connection's dead-letter list. */
+export interface DeadLetter {
+  id: string;
+  /** The node that handed the batch over. */
+  from: string;
+  count: number;
+  bytes: number;
+  attempts: number;
+  reason: string;
+  failedAt: number;
+  /** The first FlowFiles' uuids and filenames. */
+  sample: Array<{ uuid: string; filename: string | null }>;
 }
 
 /** A running consumer of one distributed connection on this node. */
@@ -250,6 +270,18 @@ export class DistributedQueue extends ConnectionQueue {
   override requeue(ff: FlowFileRecord, now: number): void {
     if (unitOf.has(ff)) this.requeueUnit(ff);
     else super.requeue(ff, now);
+  }
+
+  deadLetters(limit?: number): Promise<DeadLetter[]> {
+    return this.link.deadLetters(this.ref, limit);
+  }
+
+  retryDeadLetter(id: string): Promise<boolean> {
+    return this.link.retryDeadLetter(this.ref, id);
+  }
+
+  dropDeadLetter(id: string): Promise<WireFlowFile[] | null> {
+    return this.link.dropDeadLetter(this.ref, id);
   }
 
   /** FlowFiles waiting in the cluster for any node (not counting what this node holds). */

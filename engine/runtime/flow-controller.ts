@@ -15,7 +15,7 @@ import type { StandardProcessSession } from "../core/session";
 import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField, type ProcessorField } from "../core/stats";
 import { parseDataSize, parseDuration } from "../core/units";
 import { ConnectionQueue, type PrioritizerName, type QueueSettings, type SwapListener } from "../queue/connection-queue";
-import { DistributedQueue, isDistributed, type DistributedLink, type IncomingBatch } from "../queue/distributed-queue";
+import { DistributedQueue, isDistributed, type DeadLetter, type DistributedLink, type IncomingBatch } from "../queue/distributed-queue";
 import type { FileSwapStore } from "../repository/flowfile/swap-store";
 import { Scheduler } from "../scheduler/scheduler";
 import type { DistributedCache, EngineServices } from "../sdk/types";
@@ -827,6 +827,41 @@ export class FlowController {
     repo.provenance.register(events);
     this.groupCommit();
     return dropped.length;
+  }
+
+  /** The distributed queue of a connection; NodeError "bad-request" when it is local. */
+  private distributedQueue(connectionId: string): DistributedQueue {
+    const conn = this.requireConnection(connectionId);
+    if (!isDistributed(conn.queue)) throw new NodeError("bad-request", `connection "${conn.name}" (${connectionId}) is not distributed here, so it has no dead-letter list`);
+    return conn.queue;
+  }
+
+  /** A distributed connection's dead-letter list, newest first. */
+  deadLetters(connectionId: string, limit = 100): Promise<DeadLetter[]> {
+    return this.distributedQueue(connectionId).deadLetters(limit);
+  }
+
+  /**
+   * Retries ("retry": back in the queue, attempts reset) or drops ("drop": gone, with a DROP
+   * event per FlowFile on this node) a dead-lettered batch. NodeError "not-found" when the
+   * batch is not in the list.
+   */
+  async resolveDeadLetter(connectionId: string, batchId: string, action: "retry" | "drop"): Promise<void> {
+    const q = this.distributedQueue(connectionId);
+    if (action === "retry") {
+      if (!(await q.retryDeadLetter(batchId))) throw new NodeError("not-found", `no batch ${JSON.stringify(batchId)} in the dead-letter list of ${connectionId}`);
+      return;
+    }
+    const dropped = await q.dropDeadLetter(batchId);
+    if (dropped === null) throw new NodeError("not-found", `no batch ${JSON.stringify(batchId)} in the dead-letter list of ${connectionId}`);
+    const now = Date.now();
+    this.opts.repositories.provenance.register(
+      dropped.map((w) => ({
+        ...dropEvent(new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, null, w.entryDate, w.lineageStartDate, 0, 0), now, connectionId, `Dropped from the dead-letter list (batch ${batchId})`),
+        fileSize: w.content?.length ?? 0,
+      })),
+    );
+    this.groupCommit();
   }
 
   /**

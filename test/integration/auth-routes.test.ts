@@ -151,6 +151,8 @@ function requests(): Record<string, { url: string; body?: unknown }> {
     "GET /api/flows/[id]/events": { url: `/api/flows/${NO_FLOW}/events` },
     "GET /api/flows/[id]/connections/[connectionId]/queue": { url: `/api/flows/${f}/connections/no-such-connection/queue` },
     "DELETE /api/flows/[id]/connections/[connectionId]/queue": { url: `/api/flows/${NO_FLOW}/connections/c/queue` },
+    "GET /api/flows/[id]/connections/[connectionId]/dead-letters": { url: `/api/flows/${f}/connections/no-such-connection/dead-letters` },
+    "POST /api/flows/[id]/connections/[connectionId]/dead-letters/[batchId]": { url: `/api/flows/${NO_FLOW}/connections/c/dead-letters/b-0-0`, body: { action: "retry" } },
     "GET /api/flows/[id]/connections/[connectionId]/flowfiles/[uuid]": { url: `/api/flows/${NO_FLOW}/connections/c/flowfiles/${A_UUID}` },
     "GET /api/flows/[id]/versions": { url: `/api/flows/${f}/versions` },
     "POST /api/flows/[id]/versions": { url: `/api/flows/${NO_FLOW}/versions`, body: { message: "m" } },
