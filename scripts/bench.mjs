@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ensureEngineBuild } from "./build-engine.mjs";
 
-const NAMES = ["linear-5", "kafka-relay", "canvas-300", "ui-isolation", "provenance", "el", "cluster-status"];
+const NAMES = ["linear-5", "kafka-relay", "canvas-300", "ui-isolation", "provenance", "el", "cluster-status", "cluster-failover", "cluster-hop"];
 const [name, ...args] = process.argv.slice(2);
 if (!name || !NAMES.includes(name)) {
   process.stderr.write(`usage: npm run bench -- <${NAMES.join("|")}> [options]\n`);

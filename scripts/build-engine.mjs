@@ -28,6 +28,8 @@ const ENTRIES = [
   "bench/canvas-300.ts",
   "bench/ui-isolation.ts",
   "bench/cluster-status.ts",
+  "bench/cluster-failover.ts",
+  "bench/cluster-hop.ts",
 ];
 
 // Native modules and packages that load files relative to themselves stay external.

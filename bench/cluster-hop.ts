@@ -1,0 +1,206 @@
+/**
+ * cluster-hop: what one distributed connection costs against a local one, on one node.
+ *
+ * The flow GenerateFlowFile (Total Count N, 1 KB, 1,000 per trigger) → UpdateAttribute →
+ * counting sink runs in a durable engine in this process, once with one connection distributed
+ * (round-robin over Redis, wired exactly as `sluice node` wires it: a RedisDistributedLink with
+ * the default batch size, prefetch, lock and stall settings and a shared content dir) and once
+ * with both connections local. Each run has its own data dir; the distributed one its own
+ * cluster namespace in Redis. A run's rate is N / (time of the N-th FlowFile at the sink −
+ * start of the engine).
+ *
+ * Prints one line: `cluster-hop flowfiles/s=<x> local_flowfiles/s=<y> ratio=<x/y>` (the best
+ * of `--rounds` interleaved runs of each; every run on stderr). Target: ratio ≥ 0.5.
+ * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
+ * --rounds (2), --hop gen-upd|upd-sink (which connection is distributed; default gen-upd, the
+ * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
+ * thread by part of the code base, bench/lib/cpu-profile.ts: "libraries" is BullMQ, ioredis and
+ * msgpackr; "idle" is waiting, mostly for Redis), --only distributed|local (one kind of run,
+ * e.g. under `node --cpu-prof`; then no result line).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { performance as nodePerformance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { Engine } from "../engine/api/engine";
+import { RedisDistributedLink } from "../engine/cluster/distributed";
+import { deleteClusterKeys, inspectorRedis } from "../engine/cluster/inspect";
+import { ClusterKeys } from "../engine/cluster/keys";
+import { RedisLink } from "../engine/cluster/redis-link";
+import { ClusterKey } from "../engine/cluster/seal";
+import { compose } from "../engine/runtime/composition-root";
+import { defineProcessor, erase } from "../engine/sdk";
+import { CpuProfile, formatCategories, type CategoryTime } from "./lib/cpu-profile";
+
+const HOPS = ["gen-upd", "upd-sink"] as const;
+type Hop = (typeof HOPS)[number];
+
+/** What the distributed runs handed over: batches and FlowFiles (their mean size says how well batching works). */
+const handed = { batches: 0, flowFiles: 0 };
+
+/** The link `sluice node` uses, counting the batches it hands over. */
+class CountingLink extends RedisDistributedLink {
+  override async handover(ref: Parameters<RedisDistributedLink["handover"]>[0], batches: Parameters<RedisDistributedLink["handover"]>[1]): Promise<void> {
+    handed.batches += batches.length;
+    for (const b of batches) handed.flowFiles += b.flowFiles.length;
+    return super.handover(ref, batches);
+  }
+}
+
+/** The sink's count and the time of the last FlowFile, for the run in progress. */
+const run = { counted: 0, expected: 0, last: 0, done: (): void => {} };
+
+const CountingSink = defineProcessor({
+  type: "BenchHopSink",
+  summary: "Counts and drops.",
+  input: "required",
+  properties: {},
+  relationships: {},
+  onTrigger({ session }) {
+    for (const ff of session.getBatch()) {
+      run.counted++;
+      session.remove(ff);
+    }
+    if (run.counted >= run.expected) {
+      run.last = performance.now();
+      run.done();
+    }
+  },
+});
+
+function hopFlow(n: number, hop: Hop | null) {
+  const lb = (id: Hop) => (hop === id ? { loadBalance: { strategy: "round-robin" } } : {});
+  return {
+    sluice: 1,
+    id: "hop",
+    name: "cluster-hop",
+    processors: [
+      { id: "gen", type: "GenerateFlowFile", properties: { fileSize: "1 KB", batchSize: "1000", totalCount: String(n) }, scheduling: { runSchedule: "0 sec" }, state: "running" },
+      { id: "upd", type: "UpdateAttribute", properties: { hop: "upd" }, scheduling: { batchSize: 1000 }, state: "running" },
+      { id: "sink", type: "BenchHopSink", properties: {}, scheduling: { batchSize: 1000 }, state: "running" },
+    ],
+    connections: [
+      { id: "gen-upd", source: "gen", relationships: ["success"], destination: "upd", ...lb("gen-upd") },
+      { id: "upd-sink", source: "upd", relationships: ["success"], destination: "sink", ...lb("upd-sink") },
+    ],
+  };
+}
+
+interface RunResult {
+  rate: number;
+  cpuMs: number;
+  elu: number;
+  profile?: CategoryTime[];
+}
+
+async function once(n: number, hop: Hop | null, redisUrl: string, profile: boolean): Promise<RunResult> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-hop-"));
+  const cluster = `bench-hop-${randomBytes(4).toString("hex")}`;
+  const composition = compose({ redisUrl: null, extraProcessors: [erase(CountingSink)] });
+  let link: RedisLink | null = null;
+  let distributed: CountingLink | null = null;
+  if (hop) {
+    fs.mkdirSync(path.join(base, "shared"));
+    link = new RedisLink(redisUrl, (l) => process.stderr.write(`cluster-hop: ${l}\n`));
+    await link.ready();
+    distributed = new CountingLink({
+      link,
+      keys: new ClusterKeys(cluster),
+      key: new ClusterKey(randomBytes(24).toString("hex")),
+      nodeId: "n1",
+      sharedContentDir: path.join(base, "shared"),
+      log: (l) => process.stderr.write(`cluster-hop: ${l}\n`),
+    });
+  }
+  handed.batches = 0;
+  handed.flowFiles = 0;
+  run.counted = 0;
+  run.expected = n;
+  const finished = new Promise<void>((resolve) => (run.done = resolve));
+  const engine = Engine.open(hopFlow(n, hop), {
+    dataDir: path.join(base, "data"),
+    silent: true,
+    composition: distributed ? { ...composition, distributed } : composition,
+  });
+  const profiler = profile ? new CpuProfile() : null;
+  await profiler?.start();
+  const elu0 = nodePerformance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    await engine.start();
+    await finished;
+    const categories = await profiler?.stop();
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      rate: n / ((run.last - t0) / 1000),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      elu: nodePerformance.eventLoopUtilization(elu0).utilization,
+      profile: categories,
+    };
+  } finally {
+    await engine.shutdown();
+    await distributed?.close();
+    await link?.close();
+    if (hop) {
+      const redis = inspectorRedis(redisUrl);
+      try {
+        await deleteClusterKeys(redis, cluster);
+      } finally {
+        await redis.quit();
+      }
+    }
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      redis: { type: "string" },
+      n: { type: "string", default: "100000" },
+      rounds: { type: "string", default: "2" },
+      hop: { type: "string", default: "gen-upd" },
+      profile: { type: "boolean", default: false },
+      only: { type: "string" },
+    },
+  });
+  const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const n = Number(values.n);
+  const rounds = Math.max(1, Number(values.rounds));
+  const hop = values.hop as Hop;
+  if (!HOPS.includes(hop)) throw new Error(`--hop must be one of ${HOPS.join(", ")}`);
+  let best = 0;
+  let bestLocal = 0;
+  const load0 = os.loadavg()[0]!;
+  for (let r = 0; r < rounds; r++) {
+    // Interleaved, the distributed run first in odd rounds and second in even ones, so neither
+    // always gets the warmer JIT.
+    const order: Array<Hop | null> = r % 2 === 0 ? [hop, null] : [null, hop];
+    for (const h of order) {
+      if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
+      const res = await once(n, h, redisUrl, values.profile && h !== null);
+      const what = h ? `distributed ${h}` : "local";
+      process.stderr.write(
+        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) event_loop_utilization=${res.elu.toFixed(2)}\n`,
+      );
+      if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
+      if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);
+      if (h) best = Math.max(best, res.rate);
+      else bestLocal = Math.max(bestLocal, res.rate);
+    }
+  }
+  process.stderr.write(`cluster-hop load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)} (${os.cpus().length} cores)\n`);
+  if (values.only) return;
+  process.stdout.write(`cluster-hop flowfiles/s=${Math.round(best)} local_flowfiles/s=${Math.round(bestLocal)} ratio=${(best / bestLocal).toFixed(2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`cluster-hop: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
