@@ -1,6 +1,11 @@
 /**
- * `sluice import-nifi <file> [--out flow.json] [--name <name>]`: converts a NiFi flow definition,
- * registry snapshot or flow.json(.gz) into a Sluice flow file (engine/import/nifi).
+ * `sluice import-nifi <file> [--out flow.json] [--name <name>] [--parameters inline|contexts]`:
+ * converts a NiFi flow definition, registry snapshot or flow.json(.gz) into a Sluice flow file
+ * (engine/import/nifi).
+ *
+ * Parameters are written into the properties by default ("inline"), because `sluice run` does
+ * not resolve `#{name}` references; `--parameters contexts` keeps NiFi's parameter contexts as the
+ * flow's `parameterContexts`, for a file to import into the designer (which resolves them).
  *
  * With --out the flow is written there (nothing is written when the import fails) and the
  * report goes to stdout; without it the flow goes to stdout and the report to stderr, so
@@ -17,17 +22,18 @@ import { processorCatalog } from "../api/designer-catalog";
 import { checkFlow } from "../api/engine";
 import { NifiImportError, formatReport, importNifiFile } from "../import/nifi";
 
-export const IMPORT_NIFI_USAGE = "usage: sluice import-nifi <flow-definition.json | flow.json.gz> [--out <flow.json>] [--name <flow name>]";
+export const IMPORT_NIFI_USAGE =
+  "usage: sluice import-nifi <flow-definition.json | flow.json.gz> [--out <flow.json>] [--name <flow name>] [--parameters inline|contexts]";
 
 /** Runs the subcommand with the arguments after `import-nifi`; resolves the exit code. */
 export async function importNifiCommand(argv: string[], out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
-  let values: { out?: string; name?: string; help?: boolean };
+  let values: { out?: string; name?: string; parameters?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: "string", short: "o" }, name: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { out: { type: "string", short: "o" }, name: { type: "string" }, parameters: { type: "string", default: "inline" }, help: { type: "boolean", short: "h" } },
     }));
   } catch (e) {
     out.stderr.write(`sluice import-nifi: ${(e as Error).message}\n${IMPORT_NIFI_USAGE}\n`);
@@ -36,6 +42,11 @@ export async function importNifiCommand(argv: string[], out: { stdout: NodeJS.Wr
   if (values.help) {
     out.stdout.write(`${IMPORT_NIFI_USAGE}\n`);
     return 0;
+  }
+  const parameters = values.parameters;
+  if (parameters !== "inline" && parameters !== "contexts") {
+    out.stderr.write(`sluice import-nifi: --parameters must be inline or contexts, not "${parameters}"\n${IMPORT_NIFI_USAGE}\n`);
+    return 2;
   }
   const [file, extra] = positionals;
   if (!file || extra !== undefined) {
@@ -51,7 +62,7 @@ export async function importNifiCommand(argv: string[], out: { stdout: NodeJS.Wr
   }
   let result;
   try {
-    result = importNifiFile(bytes, { catalog: processorCatalog(), fileName: path.basename(file), name: values.name });
+    result = importNifiFile(bytes, { catalog: processorCatalog(), fileName: path.basename(file), name: values.name, parameters });
   } catch (e) {
     if (!(e instanceof NifiImportError)) throw e;
     out.stderr.write(`sluice import-nifi: ${e.message}\n`);

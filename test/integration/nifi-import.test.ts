@@ -17,7 +17,12 @@ import { until } from "./helpers/until";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "nifi");
 const catalog = processorCatalog();
-const load = (file: string): NifiImportResult => importNifiFile(fs.readFileSync(path.join(FIXTURES, file)), { catalog, fileName: file });
+/**
+ * "inline" gives the flow with parameter values written in: what the designer deploys after it
+ * resolves the references, and what `sluice run` runs.
+ */
+const load = (file: string, parameters: "contexts" | "inline" = "inline"): NifiImportResult =>
+  importNifiFile(fs.readFileSync(path.join(FIXTURES, file)), { catalog, fileName: file, parameters });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-nifi-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -58,6 +63,11 @@ describe("real NiFi flows", () => {
     ]);
     expect(r.flow.processors[0].autoTerminate).toEqual(["success"]);
     expect(r.report.unsupported.map((e) => e.kind).sort()).toEqual(["output-port", "parameter-context", "remote-process-group"]);
+    // Kept as a context: the reference stays and the flow binds "My Context".
+    const c = load("generate-to-output-port.json", "contexts");
+    expect(c.flow.parameterContexts).toEqual([{ id: "ctx-my-context", name: "My Context", parameters: [{ name: "File Size", value: "0 B" }] }]);
+    expect(c.flow.parameterContext).toBe("ctx-my-context");
+    expect(c.flow.processors[1].properties.fileSize).toBe("#{File Size}");
   });
 
   it("a whole-instance flow.json with loops, unlimited queues, FIFO and a processor Sluice lacks (IdentifyMimeType)", () => {
@@ -97,6 +107,12 @@ describe("real NiFi flows", () => {
     expect(expectValidExceptPlaceholders(r)).toBe(1);
     expect(r.flow.processors[0].scheduling).toMatchObject({ strategy: "cron", cron: "0 0 0 1-31/1 * ?" });
     expect(r.report.unsupported.filter((e) => e.kind === "parameter-context").map((e) => e.name)).toEqual(["Context", "Referenced Context", "Referenced Context 2"]);
+    // As contexts: no group binds any of them, so none is imported, and each says why.
+    const c = load("parameter-context-flow.json", "contexts");
+    expect(c.flow.parameterContexts).toBeUndefined();
+    expect(c.report.unsupported.filter((e) => e.kind === "parameter-context").map((e) => e.reason)).toEqual(
+      Array(3).fill("not imported: no imported process group binds it"),
+    );
     expect(r.report.unsupported.find((e) => e.kind === "variable")?.name).toBe("Name with  escape needed");
   });
 

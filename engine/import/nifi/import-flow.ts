@@ -22,6 +22,7 @@
  */
 import { FLOW_FORMAT_VERSION, formatPath, parseFlowDocument, type ConnectionConfig, type FlowDocument, type ProcessorConfig, type ServiceConfig } from "../../api/flow-format";
 import { SAFE_ID } from "../../api/node-api";
+import { PARAMETER_NAME } from "../../api/parameters";
 import { parseDataSize, parseDuration } from "../../core/units";
 import { LOAD_BALANCE, PRIORITIZERS, PROCESSOR_MAPPINGS, RUN_DURATION_BATCH_SIZE, SERVICE_MAPPINGS, type ComponentMapping, type PropertyRule } from "./mapping";
 import {
@@ -49,6 +50,13 @@ export interface NifiImportOptions {
   catalog: readonly SluiceTypeInfo[];
   /** Name of the Sluice flow; default: the NiFi group's name. */
   name?: string;
+  /**
+   * NiFi's parameter contexts: "contexts" (default) keeps them as the flow's `parameterContexts`
+   * with the groups' bindings and the `#{name}` references (the designer resolves them when it
+   * deploys); "inline" writes each referenced value into the property instead, for a flow file
+   * that `sluice run` reads as it is (the engine does not resolve parameters itself).
+   */
+  parameters?: "contexts" | "inline";
 }
 
 export interface NifiImportResult {
@@ -186,6 +194,8 @@ export function quartzToCron(expr: string): { cron: string; changes: string[] } 
 }
 
 const PARAM_REF = /(#+)\{([^}]*)\}/g;
+/** A value that is one parameter reference and nothing else. */
+const PURE_REFERENCE = /^#\{[^}]+\}$/;
 
 /** Parameter names referenced by a value (`#{name}`, `#{'quoted name'}`); `##{` is an escaped `#{`. */
 function unquoteParam(raw: string): string {
@@ -242,6 +252,7 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
   }
 
   const catalog = new Map(opts.catalog.map((t) => [t.type, t]));
+  const inlineParameters = opts.parameters === "inline";
   const ids = new IdPool();
   const report: ImportReport = {
     source: { format: detected.format, gzip, name: rootGroup.name ?? "NiFi flow" },
@@ -276,6 +287,8 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
   const groupEntries: ReportEntry[] = [];
   const variables: ReportEntry[] = [];
   const paramContextOf = new Map<string, string | undefined>();
+  /** Sluice group id → the NiFi parameter context it binds. */
+  const groupContext = new Map<string, string>();
 
   topServices.forEach(({ svc, path }) => services.set(svc.identifier, { svc, path, sluiceId: "", groupPath: [] }));
 
@@ -321,6 +334,7 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
     (g.processGroups ?? []).forEach((child, i) => {
       const cpath = `${path}.processGroups[${i}]`;
       const gid = ids.take(child.identifier);
+      if (child.parameterContextName) groupContext.set(gid, child.parameterContextName);
       groups.push({ id: gid, name: (child.name ?? gid).slice(0, 200), parent: sluiceGroup, position: child.position ? { x: child.position.x, y: child.position.y } : undefined });
       const changes: string[] = [];
       if (child.comments) changes.push("its comments are dropped (Sluice groups have no comments)");
@@ -360,11 +374,12 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
       else if (rule === undefined) target = info?.dynamic ? name : undefined;
       else if (typeof rule === "string") target = rule;
       else if ("to" in rule) target = rule.to;
+      // A sensitive property may hold a parameter reference, which is no secret: it is kept.
       const sensitive = desc?.sensitive === true || /^enc\{.*\}$/s.test(raw);
-      if (sensitive) {
+      if (sensitive && mapping && rule === undefined && target !== undefined) sensitiveDynamic.push(target);
+      if (sensitive && !PURE_REFERENCE.test(raw)) {
         if (target !== undefined) {
           if (!mapping) out[target] = "";
-          if (mapping && rule === undefined) sensitiveDynamic.push(target);
           report.mustEnter.push({ component: comp.name, path: `${sluicePath}.properties.${target}`, nifiProperty: name });
         } else changes.push(`sensitive property "${name}" has no Sluice counterpart`);
         continue;
@@ -393,10 +408,10 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
         out[target] = svc.sluiceId;
         continue;
       }
-      // Parameters: write the value in (Sluice has no parameter contexts yet).
+      // Parameters: kept as references (checked against the bound context), or written in.
       let value = raw;
       let needsEntry = false;
-      if (raw.includes("#{")) {
+      if (raw.includes("#{") && inlineParameters) {
         value = raw.replace(PARAM_REF, (m, hashes: string, inner: string) => {
           if (hashes.length % 2 === 0) return `${"#".repeat(hashes.length / 2)}{${inner}}`;
           const lead = "#".repeat((hashes.length - 1) / 2);
@@ -413,6 +428,13 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
           inlined.add(`#{${pname}} from "${r.context}"`);
           return lead + r.value;
         });
+      } else if (raw.includes("#{")) {
+        for (const m of raw.matchAll(PARAM_REF)) {
+          const pname = unquoteParam(m[2] ?? "");
+          if (m[1].length % 2 === 1 && !(ctxName && resolveParam(ctxName, pname))) {
+            changes.push(`"${name}" references parameter #{${pname}}, which ${ctxName ? `context "${ctxName}" does not define` : "no parameter context of its group defines"}`);
+          }
+        }
       }
       if (needsEntry) {
         if (target !== undefined) {
@@ -442,12 +464,12 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
         }
       } else {
         const mapped = rule.values?.[value];
-        if (rule.values && mapped === undefined && !value.includes("${")) changes.push(`"${name}" = "${value}" has no Sluice counterpart in ${rule.to}: kept as is (fix it in the designer)`);
+        if (rule.values && mapped === undefined && !value.includes("${") && !value.includes("#{")) changes.push(`"${name}" = "${value}" has no Sluice counterpart in ${rule.to}: kept as is (fix it in the designer)`);
         else if (mapped !== undefined && mapped !== value) changes.push(`"${name}" = "${value}" becomes ${rule.to} = "${mapped}"`);
         out[rule.to] = mapped ?? value;
       }
     }
-    if (inlined.size) changes.push(`parameter${inlined.size === 1 ? "" : "s"} ${[...inlined].join(", ")} written into the properties (Sluice has no parameter contexts yet)`);
+    if (inlined.size) changes.push(`parameter${inlined.size === 1 ? "" : "s"} ${[...inlined].join(", ")} written into the properties`);
     // Drop values for properties the Sluice type does not know (the table names them all, but a catalog may be older).
     if (mapping && info) {
       const known = new Set(info.properties.map((p) => p.name));
@@ -742,14 +764,63 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
     else report.mapped.push(entry);
   }
 
-  // Parameter contexts and variables.
+  // Parameter contexts: the ones groups bind, each with its inherited parameters copied in.
+  const bound = new Set([...paramContextOf.values()].filter((n): n is string => n !== undefined && n !== ""));
+  const contextConfigs: NonNullable<FlowDocument["parameterContexts"]> = [];
+  const contextIds = new Map<string, string>();
   for (const [i, ctx] of contexts.entries()) {
-    report.unsupported.push({
-      kind: "parameter-context",
-      name: ctx.name,
-      path: detected.format === "flow-json" ? at(`parameterContexts[${i}]`) : at(`parameterContexts["${ctx.name}"]`),
-      reason: `Sluice has no parameter contexts yet: the values of its ${(ctx.parameters ?? []).length} parameter(s) were written into the properties that reference them (sensitive ones must be entered)`,
-    });
+    const path = detected.format === "flow-json" ? at(`parameterContexts[${i}]`) : at(`parameterContexts["${ctx.name}"]`);
+    if (inlineParameters) {
+      report.unsupported.push({ kind: "parameter-context", name: ctx.name, path, reason: "written in: the values of its parameters replace the references to them (sensitive ones must be entered)" });
+      continue;
+    }
+    if (!bound.has(ctx.name)) {
+      report.unsupported.push({ kind: "parameter-context", name: ctx.name, path, reason: "not imported: no imported process group binds it" });
+      continue;
+    }
+    const id = ids.take(`ctx-${slug(ctx.name)}`);
+    contextIds.set(ctx.name, id);
+    const changes: string[] = [];
+    const params: NonNullable<FlowDocument["parameterContexts"]>[number]["parameters"] = [];
+    const seenNames = new Set<string>();
+    const index = contextConfigs.length;
+    const add = (c: NifiParameterContext, from: string | undefined, seen: Set<string>) => {
+      if (seen.has(c.name)) return;
+      seen.add(c.name);
+      for (const p of c.parameters ?? []) {
+        if (seenNames.has(p.name)) continue;
+        seenNames.add(p.name);
+        if (!PARAMETER_NAME.test(p.name)) {
+          changes.push(`parameter "${p.name}" is dropped: a Sluice parameter name is 1 to 128 letters, digits, spaces, ".", "_" or "-"`);
+          continue;
+        }
+        const param: (typeof params)[number] = { name: p.name };
+        if (p.sensitive) {
+          param.sensitive = true;
+          report.mustEnter.push({ component: `parameter context "${ctx.name}"`, path: `parameterContexts[${index}].parameters[${params.length}].value`, nifiProperty: `#{${p.name}}` });
+        } else if (p.value !== undefined && p.value !== null) param.value = p.value;
+        else changes.push(`parameter "${p.name}" has no value in the file: enter it`);
+        if (p.description) param.description = p.description.slice(0, 10_000);
+        params.push(param);
+        if (from) changes.push(`parameter "${p.name}" is inherited from "${from}": copied in (Sluice contexts do not inherit)`);
+      }
+      for (const inh of c.inheritedParameterContexts ?? []) {
+        const ic = contextByName.get(inh);
+        if (ic) add(ic, inh, seen);
+        else changes.push(`inherits context "${inh}", which is not in the file`);
+      }
+    };
+    add(ctx, undefined, new Set());
+    contextConfigs.push({ id, name: ctx.name.slice(0, 200), description: ctx.description ? ctx.description.slice(0, 10_000) : undefined, parameters: params });
+    const entry: ReportEntry = { kind: "parameter-context", name: ctx.name, id, path };
+    if (changes.length) report.changed.push({ ...entry, changes });
+    else report.mapped.push(entry);
+  }
+  if (contextConfigs.length) {
+    for (const g of groups) {
+      const nifiName = groupContext.get(g.id);
+      if (nifiName && contextIds.has(nifiName)) g.parameterContext = contextIds.get(nifiName);
+    }
   }
   report.unsupported.push(...variables, ...extraUnsupported);
 
@@ -763,6 +834,8 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
     connections: sluiceConnections,
     groups,
     services: serviceConfigs,
+    parameterContext: rootGroup.parameterContextName ? contextIds.get(rootGroup.parameterContextName) : undefined,
+    parameterContexts: contextConfigs.length ? contextConfigs : undefined,
   };
   const checked = parseFlowDocument(doc);
   if (!checked.ok) throw new NifiImportError("the converted flow is not a valid Sluice flow (an importer bug; please report it with the file)", checked.problems);

@@ -53,7 +53,7 @@ function definition(group: Json, top: Json = {}): Json {
 }
 
 const S = "org.apache.nifi.processors.standard.";
-const run = (json: unknown): NifiImportResult => convertNifiFlow(json, { catalog });
+const run = (json: unknown, parameters: "contexts" | "inline" = "contexts"): NifiImportResult => convertNifiFlow(json, { catalog, parameters });
 function fail(fn: () => unknown): NifiImportError {
   try {
     fn();
@@ -298,10 +298,9 @@ describe("connections", () => {
 });
 
 describe("sensitive values, services and parameters", () => {
-  it("never imports a sensitive value (plain, encrypted or from a sensitive parameter) and lists where to enter it", () => {
-    const svcType = "org.apache.nifi.kafka.service.Kafka3ConnectionService";
-    const { flow, report } = run(
-      definition(
+  const svcType = "org.apache.nifi.kafka.service.Kafka3ConnectionService";
+  const kafkaFlow = () =>
+    definition(
         {
           parameterContextName: "ctx",
           controllerServices: [
@@ -336,9 +335,12 @@ describe("sensitive values, services and parameters", () => {
             },
           },
         },
-      ),
-    );
+      );
+
+  it("inline: never imports a sensitive value (plain, encrypted or from a sensitive parameter) and lists where to enter it", () => {
+    const { flow, report } = run(kafkaFlow(), "inline");
     expect(JSON.stringify(flow)).not.toContain("enc{");
+    expect(flow.parameterContexts).toBeUndefined();
     expect(flow.services).toEqual([{ id: "kafka", type: "KafkaConnection", name: "Kafka", properties: { bootstrapServers: "k1:9092,k2:9092", username: "me" } }]);
     const pub = flow.processors.find((p) => p.id === "pub");
     expect(pub?.properties).toEqual({ kafkaConnection: "kafka", topic: "orders" });
@@ -348,6 +350,49 @@ describe("sensitive values, services and parameters", () => {
     ]);
     expect(report.unsupported.find((e) => e.kind === "controller-service")).toMatchObject({ name: "Unused", reason: "not imported: no imported processor uses it" });
     expect(report.changed.find((e) => e.id === "pub")?.changes).toContain('"Transactional ID Prefix" uses a sensitive parameter, whose value NiFi does not export: enter it');
+  });
+
+  it("contexts: keeps the parameter context, its binding and the references; the sensitive parameter is to be entered", () => {
+    const { flow, report } = run(kafkaFlow());
+    expect(JSON.stringify(flow)).not.toContain("enc{");
+    expect(flow.parameterContext).toBe("ctx-ctx");
+    expect(flow.parameterContexts).toEqual([
+      { id: "ctx-ctx", name: "ctx", parameters: [{ name: "brokers", value: "k1:9092,k2:9092" }, { name: "topic", value: "orders" }, { name: "secret", sensitive: true }] },
+    ]);
+    expect(flow.services[0].properties).toEqual({ bootstrapServers: "#{brokers}", username: "me" });
+    expect(flow.processors.find((p) => p.id === "pub")?.properties).toEqual({ kafkaConnection: "kafka", topic: "#{topic}", transactionalIdPrefix: "#{secret}" });
+    expect(report.mustEnter).toEqual([
+      { component: "Kafka", path: "services[0].properties.password", nifiProperty: "sasl.password" },
+      { component: 'parameter context "ctx"', path: "parameterContexts[0].parameters[2].value", nifiProperty: "#{secret}" },
+    ]);
+  });
+
+  it("contexts: a group's inherited contexts are copied into the one it binds; unbound contexts are not imported", () => {
+    const { flow, report } = run(
+      definition(
+        {
+          processors: [proc("a", `${S}GenerateFlowFile`, { properties: { "Custom Text": "#{a} #{b} ##{c}" }, autoTerminatedRelationships: ["success"] })],
+          processGroups: [{ identifier: "g", name: "G", parameterContextName: "child", processors: [] }],
+        },
+        {
+          parameterContexts: {
+            base: { name: "base", parameters: [{ name: "a", value: "from base" }, { name: "b", value: "B" }] },
+            child: { name: "child", parameters: [{ name: "a", value: "A" }], inheritedParameterContexts: ["base"] },
+            lonely: { name: "lonely", parameters: [] },
+          },
+        },
+      ),
+    );
+    expect(flow.parameterContext).toBeUndefined();
+    expect(flow.groups[0].parameterContext).toBe("ctx-child");
+    expect(flow.parameterContexts).toEqual([{ id: "ctx-child", name: "child", parameters: [{ name: "a", value: "A" }, { name: "b", value: "B" }] }]);
+    expect(report.changed.find((e) => e.kind === "parameter-context")?.changes).toEqual(['parameter "b" is inherited from "base": copied in (Sluice contexts do not inherit)']);
+    expect(report.unsupported.filter((e) => e.kind === "parameter-context").map((e) => e.name)).toEqual(["base", "lonely"]);
+    // The root group binds no context: its references are named in the report.
+    expect(report.changed.find((e) => e.id === "a")?.changes).toEqual([
+      '"Custom Text" references parameter #{a}, which no parameter context of its group defines',
+      '"Custom Text" references parameter #{b}, which no parameter context of its group defines',
+    ]);
   });
 
   it("refuses a reference to a controller service that is not in the file, naming the property's JSON path", () => {
