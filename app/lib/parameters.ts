@@ -250,6 +250,24 @@ export async function exportedContexts(doc: FlowDocument): Promise<NonNullable<F
   }));
 }
 
+/** A value that is exactly one parameter reference: no secret, whatever property holds it. */
+const ONLY_A_REFERENCE = /^#\{[A-Za-z0-9 ._-]{1,128}\}$/;
+
+/**
+ * `exported` (a document whose sensitive values were left out) with the sensitive properties of
+ * `doc` whose value is exactly one reference (`#{db.password}`) put back, as NiFi exports them:
+ * the reference is not a secret, the parameter's value is, and that stays out.
+ */
+export function withSensitiveReferences(exported: FlowDocument, doc: FlowDocument): FlowDocument {
+  const restore = <T extends { id: string; properties: Record<string, string> }>(out: T[], src: T[]): T[] =>
+    out.map((c) => {
+      const from = src.find((x) => x.id === c.id);
+      const refs = Object.entries(from?.properties ?? {}).filter(([k, v]) => c.properties[k] === undefined && ONLY_A_REFERENCE.test(v));
+      return refs.length ? { ...c, properties: { ...c.properties, ...Object.fromEntries(refs) } } : c;
+    });
+  return { ...exported, processors: restore(exported.processors, doc.processors), services: restore(exported.services, doc.services) };
+}
+
 /**
  * An imported flow file's document with its `parameterContexts` taken into the store: a context
  * whose name exists already is used as it is (its parameters win, as in NiFi), any other is
