@@ -2,7 +2,7 @@
  * The engine's public, in-process API. The CLI, the benchmarks and the app (through
  * app/lib/engine-client.ts) use only this.
  */
-import type { DeadLetter } from "../queue/distributed-queue";
+import { isDistributed, type DeadLetter, type DistributedQueue } from "../queue/distributed-queue";
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
@@ -82,6 +82,12 @@ export interface ConnectionStatus {
   fill: number;
   swapFiles: number;
   stats: ComponentCounts;
+  /**
+   * A distributed connection (a cluster node, load balance other than "none"): `queued` is then
+   * only what waits on this node's disk (recovered or replayed FlowFiles), and `clusterQueued`
+   * what the cluster holds for any node (waiting or being processed), as of the last refresh.
+   */
+  distributed?: { strategy: string; clusterQueued: { count: number; bytes: number } };
 }
 
 export interface EngineStatus {
@@ -227,14 +233,17 @@ export class Engine {
       })),
       connections: [...c.connections.values()].map((conn) => {
         const q = conn.queue;
-        const size = q.size();
+        const dist = isDistributed(q) ? { strategy: q.ref.strategy, clusterQueued: q.clusterQueued() } : undefined;
+        const local = dist ? (q as DistributedQueue).localSize() : q.size();
+        const size = dist ? { count: local.count + dist.clusterQueued.count, bytes: local.bytes + dist.clusterQueued.bytes } : local;
         return {
           id: conn.id,
           name: conn.name,
           source: conn.source.componentId,
           destination: conn.destination.componentId,
           relationships: conn.relationships,
-          queued: size,
+          queued: local,
+          ...(dist ? { distributed: dist } : {}),
           objectThreshold: q.objectThreshold,
           bytesThreshold: q.bytesThreshold,
           fill: Math.max(size.count / q.objectThreshold, size.bytes / q.bytesThreshold),

@@ -100,7 +100,16 @@ export function mergeStatus(parts: ReadonlyArray<NodePart<FlowStatus>>, unavaila
       addInto(e.stats, c.stats);
       e.swapFiles += c.swapFiles;
       e.fill = Math.max(e.fill, c.fill);
+      // Every node reads the same cluster-wide count: the freshest (largest) one, not a sum.
+      if (c.distributed && e.distributed && c.distributed.clusterQueued.count > e.distributed.clusterQueued.count) e.distributed = c.distributed;
+      else if (c.distributed && !e.distributed) e.distributed = c.distributed;
     }
+  }
+  for (const e of conns.values()) {
+    if (!e.distributed) continue;
+    // Cluster totals: every node's local part plus what the cluster holds.
+    addInto(e.queued, e.distributed.clusterQueued);
+    e.fill = Math.max(e.queued.count / e.objectThreshold, e.queued.bytes / e.bytesThreshold);
   }
   const bulletins = parts
     .flatMap(({ node, index, value }) => value.bulletins.map((b): Bulletin & { node: string } => ({ ...b, id: encodeId(index, b.id), node })))

@@ -289,6 +289,11 @@ export class DistributedQueue extends ConnectionQueue {
     return this.link.queued(this.ref);
   }
 
+  /** What waits on this node's disk (the local part), without the batches it holds. */
+  localSize(): QueueSize {
+    return super.size();
+  }
+
   override size(): QueueSize {
     const s = super.size();
     return { count: s.count + this.readyCount + this.takenCount, bytes: s.bytes + this.readyBytes + this.takenBytes };

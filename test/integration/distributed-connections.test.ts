@@ -82,13 +82,19 @@ const Burst = defineProcessor({
   onTrigger({ session, config, state, context }) {
     const s = state as { next: number };
     const end = Math.min(config.count, s.next + context.batchSize);
-    for (; s.next < end; s.next++) {
+    const start = s.next;
+    s.next = end;
+    // A rolled-back session made nothing: its numbers are made again.
+    session.onFailure(() => {
+      s.next = Math.min(s.next, start);
+    });
+    for (let i = start; i < end; i++) {
       let ff = session.create();
-      ff = session.putAllAttributes(ff, { key: `k${s.next % config.keys}`, seq: String(s.next) });
-      ff = session.write(ff, s.next === config.poison ? "poison" : Buffer.alloc(config.size, 97 + (s.next % 26)));
+      ff = session.putAllAttributes(ff, { key: `k${i % config.keys}`, seq: String(i) });
+      ff = session.write(ff, i === config.poison ? "poison" : Buffer.alloc(config.size, 97 + (i % 26)));
       session.transfer(ff, "success");
     }
-    if (s.next >= config.count) context.yield();
+    if (end >= config.count) context.yield();
   },
 });
 
@@ -116,7 +122,7 @@ function flow(id: string, opts: { strategy: string; partitionAttribute?: string;
   };
 }
 
-async function node(name: string, doc: unknown, tuning: { attempts?: number } = {}): Promise<{ engine: Engine; link: RedisDistributedLink }> {
+async function node(name: string, doc: unknown, tuning: { attempts?: number; noSharedStore?: boolean } = {}): Promise<{ engine: Engine; link: RedisDistributedLink; redis: RedisLink }> {
   const redis = new RedisLink(redisUrl(), () => {});
   await redis.ready();
   const link = new RedisDistributedLink({
@@ -124,7 +130,7 @@ async function node(name: string, doc: unknown, tuning: { attempts?: number } = 
     keys,
     key,
     nodeId: name,
-    sharedContentDir: shared,
+    sharedContentDir: tuning.noSharedStore ? null : shared,
     inlineMax: 1024,
     lockDurationMs: 4000,
     stalledIntervalMs: 2000,
@@ -139,8 +145,11 @@ async function node(name: string, doc: unknown, tuning: { attempts?: number } = 
     await link.close();
     await redis.close();
   });
-  await engine.start();
-  return { engine, link };
+  // Without a shared store the processors around distributed connections are invalid and do not start.
+  await engine.start().catch((e: unknown) => {
+    if (!tuning.noSharedStore) throw e;
+  });
+  return { engine, link, redis };
 }
 
 beforeAll(() => {
@@ -198,6 +207,29 @@ describe("distributed connections", () => {
     for (const [k, seqs] of byKey) expect(seqs, `order of ${k}`).toEqual([...seqs].sort((x, y) => x - y));
     expect([...byKey.values()].reduce((n, l) => n + l.length, 0)).toBe(N);
     expect(new Set(seen.map((s) => s.uuid)).size).toBe(N);
+  });
+
+  it("are invalid, with the reason, on a node without a shared content store: nothing runs", async () => {
+    const a = await node("a", flow("f4", { strategy: "round-robin", count: 10, sourceOn: false, node: "a" }), { noSharedStore: true });
+    const src = a.engine.status().processors.find((p) => p.id === "src")!;
+    expect(src.problems.map((p) => p.message).join(" ")).toMatch(/connection "c1" is distributed, but node a has no shared content store/);
+    await expect(a.engine.startProcessor("src")).rejects.toThrow(/invalid and cannot start.*no shared content store/);
+    expect(a.engine.status().processors.find((p) => p.id === "src")!.state).toBe("invalid");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("roll back and yield with a bulletin while Redis is unreachable, then deliver everything once it is back", async () => {
+    const N = 300;
+    const a = await node("a", flow("f5", { strategy: "round-robin", count: N, sourceOn: false, node: "a" }));
+    a.redis.commands.disconnect();
+    await a.engine.startProcessor("src");
+    await until(() => "a bulletin about the handover", 20_000, () =>
+      a.engine.status().bulletins.some((b) => b.componentId === "src" && /could not hand FlowFiles over to the cluster/.test(b.message)),
+    );
+    expect(seen).toHaveLength(0);
+    await a.redis.commands.connect();
+    await until(() => `all ${N} at the sink after Redis is back (${seen.length})`, 60_000, () => seen.length >= N);
+    expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
   });
 
   it("moves a batch whose processor keeps failing to the dead-letter list, and retries it from there", async () => {
