@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
  */
 export default async function ProcessorDocsPage() {
   await pageUser("/docs/processors");
-  const markdown = (await (await localNode()).processorDocs()).replace(/\]\(\.\.\/engine\/core\/el\/README\.md\)/g, "](#expression-language)");
+  const markdown = (await (await localNode()).processorDocs()).replace(/\]\(\.\.\/engine\/core\/el\/README\.md\)/g, "](/docs/expression-language)");
   const html = await marked.parse(markdown, { gfm: true });
   return (
     <div className="mx-auto w-full max-w-5xl px-6 py-8">

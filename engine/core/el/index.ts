@@ -8,15 +8,27 @@
  * expr.evaluate({ filename: "orders.csv" }); // "ORDERS.json"
  * ```
  *
- * The function reference is engine/core/el/README.md.
+ * The function reference is docs/expression-language.md, generated from FUNCTIONS by
+ * scripts/gen-docs.ts (renderElReference); EL_COMPLETIONS feeds a property editor's autocompletion.
  */
 import { compileText, type CompiledExpression } from "./compiler";
 import { ElSyntaxError } from "./errors";
 
 export type { CompiledExpression } from "./compiler";
 export { ElEvaluationError, ElSyntaxError } from "./errors";
-export { isTruthy, toText, type ElAttributes, type ElValue } from "./values";
-export { FUNCTIONS, signature, type FunctionSpec, type ParamSpec } from "./functions";
+export { ElDecimal, ElInstant, isTruthy, toText, type ElAttributes, type ElValue } from "./values";
+export {
+  EL_COMPLETIONS,
+  FUNCTIONS,
+  MAX_RESULT_LENGTH,
+  NOT_SUPPORTED,
+  signature,
+  type Category,
+  type ElCompletion,
+  type FunctionSpec,
+  type ParamSpec,
+} from "./functions";
+export { renderElReference } from "./reference";
 
 /**
  * Parses and compiles property text: literal text with embedded `${...}` expressions

@@ -74,9 +74,11 @@ describe("format", () => {
     expect(() => c.evaluate({ ts: String(MS), p: "qq", tz: "UTC" })).toThrow(/Illegal pattern character 'q'/);
   });
 
+  // NiFi's DateCastEvaluator: empty text, like any text that is not a date, is an error.
   it("missing is empty; non-dates are evaluation errors", () => {
-    expect(ev("[${missing:format('yyyy')}][${empty:format('yyyy')}]")).toBe("[][]");
-    expect(() => ev("${word:format('yyyy')}")).toThrow(/Cannot use 'abc' as a date.*in 'format' at position 7/);
+    expect(ev("[${missing:format('yyyy')}]")).toBe("[]");
+    expect(() => ev("${empty:format('yyyy')}")).toThrow(ElEvaluationError);
+    expect(() => ev("${word:format('yyyy')}")).toThrow(/Could not implicitly convert 'abc' to a date.*in 'format' at position 7/);
     expect(() => ev("${day:format('yyyy')}")).toThrow(ElEvaluationError);
   });
 });

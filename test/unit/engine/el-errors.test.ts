@@ -15,28 +15,18 @@ function syntaxError(text: string): ElSyntaxError {
 }
 
 describe("syntax errors carry the exact position", () => {
-  it("unterminated ${ points at the opening ${", () => {
-    const e = syntaxError("abc ${filename");
-    expect(e.position).toBe(4);
-    expect(e.message).toBe("Unterminated expression: the '${' at position 4 is never closed with '}' (found end of text at position 14)");
-    expect(syntaxError("${a:toUpper()").position).toBe(0);
-    expect(syntaxError("ok ${a} ${b:append(").position).toBe(8);
-    expect(syntaxError("${").position).toBe(0);
+  it("an unclosed ${ is kept as text, as NiFi does (TestQuery#testEscape)", () => {
+    expect(validate("abc ${filename")).toEqual({ ok: true });
+    expect(compile("abc ${filename").evaluate({ filename: "x" })).toBe("abc ${filename");
+    expect(compile("${a:toUpper()").evaluate({ a: "x" })).toBe("${a:toUpper()");
+    expect(compile("ok ${a} ${b:append(").evaluate({ a: "x" })).toBe("ok x ${b:append(");
+    expect(compile("${").evaluate({})).toBe("${");
+    expect(compile("${a:equals(${b)}").evaluate({})).toBe("${a:equals(${b)}");
   });
 
-  it("unterminated nested ${ inside an argument points at the inner ${", () => {
-    expect(syntaxError("${a:equals(${b").position).toBe(11);
-    const e = syntaxError("${a:equals(${b)}");
-    expect(e.position).toBe(14);
-    expect(e.message).toBe("Expected ':' or '}' but found ')' at position 14");
-  });
-
-  it("unterminated string points at the opening quote", () => {
-    const e = syntaxError("${a:equals('x)}");
-    expect(e.position).toBe(11);
-    expect(e.message).toBe("Unterminated string: the ' at position 11 is never closed (found end of text at position 15)");
-    expect(syntaxError('${"name}').position).toBe(2);
-    expect(syntaxError("${a:equals('x\\')}").position).toBe(11);
+  it("an unclosed string leaves the expression unclosed, so it is text too", () => {
+    expect(compile("${a:equals('x)}").evaluate({})).toBe("${a:equals('x)}");
+    expect(compile('${"name}').evaluate({})).toBe('${"name}');
   });
 
   it("unknown function names the function and suggests a near match", () => {
@@ -76,7 +66,7 @@ describe("syntax errors carry the exact position", () => {
 
   it("bad arguments", () => {
     expect(syntaxError("${a:append(x)}").message).toBe(
-      "Expected an argument (a quoted string, a number, true, false or ${...}) but found 'x' at position 11",
+      "Expected an argument (a quoted string, a number, true, false, null or ${...}) but found 'x' at position 11",
     );
     expect(syntaxError("${a:append('x' 'y')}").message).toBe("Expected ',' or ')' but found ''' at position 15");
     expect(syntaxError("${a:append('x',)}").position).toBe(15);
@@ -91,7 +81,7 @@ describe("syntax errors carry the exact position", () => {
       "Expected an attribute name, a quoted attribute name or a function call but found '}' at position 2",
     );
     expect(syntaxError("x ${ :a}").position).toBe(5);
-    expect(syntaxError("${${a}}").position).toBe(2);
+    expect(compile("${${a}}").evaluate({ a: "b", b: "value of b" })).toBe("value of b");
     expect(syntaxError("${a.b()}").message).toBe("Invalid function name 'a.b' at position 2");
   });
 
@@ -109,7 +99,7 @@ describe("syntax errors carry the exact position", () => {
   });
 
   it("is an ElSyntaxError with name and position", () => {
-    const e = syntaxError("${");
+    const e = syntaxError("${a b}");
     expect(e).toBeInstanceOf(Error);
     expect(e.name).toBe("ElSyntaxError");
   });
@@ -139,7 +129,9 @@ describe("validate", () => {
 
 describe("literal arguments that only fail at evaluation", () => {
   it("are valid syntax and fail per evaluation with ElEvaluationError", () => {
-    for (const text of ["${a:gt(${literal('x')})}", "${a:plus(${literal('x')})}", "${a:substring(${literal('x')})}", "${a:divide(${literal(0)})}"]) {
+    // NiFi: a non-number compares false and adds to empty (TestQuery's number casts), so only
+    // these still fail per evaluation.
+    for (const text of ["${a:substring(${literal('x')})}", "${a:divide(${literal(0)})}"]) {
       expect(validate(text)).toEqual({ ok: true });
       expect(() => compile(text).evaluate({ a: "5" })).toThrow(ElEvaluationError);
     }
