@@ -168,7 +168,7 @@ export interface DistributedQueueOptions extends QueueOptions {
    * content repository, one reference each, as a queued FlowFile holds). `release` undoes it
    * for FlowFiles that are never polled (the unit failed or was released).
    */
-  materialize(batch: IncomingBatch): FlowFileRecord[];
+  materialize(batch: IncomingBatch, connectionId: string): FlowFileRecord[];
   release(flowFiles: readonly FlowFileRecord[]): void;
   /** Low watermark as a fraction of the thresholds: once full, full until below it. @default 0.9 */
   lowWatermark?: number;
@@ -200,7 +200,7 @@ export class DistributedQueue extends ConnectionQueue {
   readonly distributed = true;
   private readonly link: DistributedLink;
   readonly ref: DistributedConnectionRef;
-  private readonly materialize: (batch: IncomingBatch) => FlowFileRecord[];
+  private readonly materialize: (batch: IncomingBatch, connectionId: string) => FlowFileRecord[];
   private readonly releaseRecords: (ffs: readonly FlowFileRecord[]) => void;
   private readonly low: number;
   /** Units delivered and not yet fully polled, in delivery order, with what is left of each. */
@@ -450,7 +450,7 @@ export class DistributedQueue extends ConnectionQueue {
       }
       let records: FlowFileRecord[];
       try {
-        records = this.materialize(batch);
+        records = this.materialize(batch, this.id);
       } catch (e) {
         unit.settle({ failed: e instanceof Error ? e : new Error(String(e)) });
         return;

@@ -234,7 +234,7 @@ export class FlowController {
       ...base,
       link,
       ref: { flowId, connectionId: c.id, strategy, partitionAttribute: c.loadBalance?.partitionAttribute },
-      materialize: (batch) => this.materialize(batch),
+      materialize: (batch, connectionId) => this.materialize(batch, connectionId),
       release: (ffs) => {
         for (const ff of ffs) if (ff.claim) repo.content.decrementRef(ff.claim);
       },
@@ -269,18 +269,30 @@ export class FlowController {
    * that handed it over. Nothing goes to the WAL: the cluster holds the batch until the
    * sessions that take these FlowFiles commit durably.
    */
-  private materialize(batch: IncomingBatch): FlowFileRecord[] {
+  private materialize(batch: IncomingBatch, connectionId: string): FlowFileRecord[] {
     const repo = this.opts.repositories;
     const now = Date.now();
     const out: FlowFileRecord[] = [];
+    const events: ProvenanceEventInput[] = [];
+    const dest = this.connections.get(connectionId)?.destination;
     for (const w of batch.flowFiles) {
       let claim: ContentClaim | null = null;
       if (w.content && w.content.length > 0) {
         claim = repo.content.write(w.content);
         repo.content.incrementRef(claim);
       }
-      out.push(new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, claim, now, w.lineageStartDate, 0, nextSequence()));
+      const ff = new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, claim, now, w.lineageStartDate, 0, nextSequence());
+      out.push(ff);
+      events.push({
+        ...dropEvent(ff, now, connectionId, `received from node ${batch.from} (batch ${batch.id})`),
+        type: "RECEIVE",
+        componentId: dest?.componentId ?? connectionId,
+        componentType: dest?.componentType ?? "Connection",
+        updatedAttributes: ff.attributes as Record<string, string>,
+        transitUri: `sluice-cluster://${this.flow?.id ?? ""}/${connectionId}`,
+      });
     }
+    repo.provenance.register(events);
     return out;
   }
 

@@ -191,7 +191,11 @@ describe("distributed connections", () => {
     const sends = await a.engine.searchProvenance({ type: "SEND", componentId: "src", limit: 10 });
     expect(sends.length).toBeGreaterThan(0);
     expect(sends[0]!.transitUri).toBe("sluice-cluster://f1/c1");
-    void b;
+    // …and RECEIVE where it arrived, under the same uuid: lineage follows it across nodes.
+    const uuid = sends[0]!.flowFileUuid;
+    const received = [...(await a.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid })), ...(await b.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid }))];
+    expect(received.filter((e) => e.transitUri === "sluice-cluster://f1/c1")).toHaveLength(1);
+    expect(received.find((e) => e.transitUri === "sluice-cluster://f1/c1")!.componentId).toBe("mid");
   });
 
   it("keeps per-key order with partition by attribute", async () => {
