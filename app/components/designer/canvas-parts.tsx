@@ -14,6 +14,7 @@ import type { ConfigProblem, ConnectionConfig, ProcessorConfig } from "../../lib
 import { fillColor, formatBytes, formatCount } from "./format";
 import type { ConnectionLive, ProcessorLive } from "../../lib/live";
 import { LiveStore, useBulletins, useConnectionLive, useProcessorLive } from "./live-store";
+import { fieldLabel } from "./problems";
 
 /** The live store of the open flow. */
 export const LiveContext = createContext<LiveStore>(new LiveStore());
@@ -75,8 +76,10 @@ const STATE_STYLE: Record<string, { dot: string; label: string }> = {
   invalid: { dot: "bg-amber-500", label: "Invalid" },
 };
 
+/** A problem as the node's tooltip says it: the field's label (not `relationships.x`), then the message. */
 function describeProblem(p: ConfigProblem): string {
-  return p.property && !p.message.includes(p.property) ? `${p.property}: ${p.message}` : p.message;
+  if (!p.property || p.property.startsWith("relationships.") || p.message.includes(p.property)) return p.message;
+  return `${fieldLabel(p.property, undefined)}: ${p.message}`;
 }
 
 /** "node-a: in 3 (1.2 KB) · out 3 (1.2 KB)" lines for a processor's per-node breakdown. */

@@ -40,7 +40,7 @@ import { ConnectionPanel } from "./connection-panel";
 import { ContextMenu } from "./context-menu";
 import { ConnectDialog, GroupRename, KeyboardHelp, Modal, type ConnectDraft } from "./dialogs";
 import { formatCount } from "./format";
-import { autoLayout } from "./layout";
+import { autoLayout } from "./auto-layout";
 import { LiveStore, useLiveStatus } from "./live-store";
 import { menuFor } from "./menu-items";
 import {
@@ -66,6 +66,7 @@ import { Palette, PALETTE_MIME } from "./palette";
 import { ProblemsList } from "./problems";
 import { useShortcuts } from "./shortcuts";
 import { BulletinBar, ElsewhereNotice } from "./status-bits";
+import { StatusHistoryPanel } from "./status-history";
 import { useColorMode } from "../theme/theme";
 import { buttonClass as btn, Toolbar, type SearchResult } from "./toolbar";
 import { useAutosave } from "./use-autosave";
@@ -87,7 +88,7 @@ export interface DesignerProps {
   clusterMode?: boolean;
 }
 
-type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string; listQueue?: boolean } | { kind: "versions" } | { kind: "history" };
+type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string; listQueue?: boolean } | { kind: "versions" } | { kind: "history" } | { kind: "status-history"; componentId: string };
 
 const CLIPBOARD_KEY = "sluice.clipboard";
 
@@ -276,6 +277,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
   }, []);
   const canvasOptions = useMemo<CanvasOptions>(() => ({ clusterMode, onMenu: openMenu }), [clusterMode, openMenu]);
   const closeMenu = useCallback(() => setMenu(null), []);
+  const onStatusHistory = useCallback((componentId: string) => setPanel({ kind: "status-history", componentId }), []);
   /** Centres the view on a node of the current level (a processor or a group node id). */
   const center = (nodeId: string) => {
     const n = rf.getNode(nodeId);
@@ -302,6 +304,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
           run: (action, ids) => void runControl.run(action, () => ids),
           runOnce: (p) => void runControl.runOnce(p.id, p.name ?? p.type),
           setEnabled: (ids, enabled) => void runControl.setEnabled(ids, enabled),
+          statusHistory: onStatusHistory,
           provenance: (componentId) => {
             void save.flush().then(() => window.location.assign(`/flows/${flowId}/provenance${componentId ? `?component=${encodeURIComponent(componentId)}` : ""}`));
           },
@@ -412,8 +415,9 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
                 addAt(type, { x: p.x - NODE_W / 2, y: p.y - 20 });
               }}
             >
-              {/* Messages float over the top of the canvas instead of pushing it down. */}
-              <div className="pointer-events-none absolute inset-x-0 top-0 z-10 flex flex-col gap-1 p-2" data-testid="canvas-notices">
+              {/* Messages float over the top of the canvas instead of pushing it down, left of the
+                  parameter binding in the top right corner. */}
+              <div className="pointer-events-none absolute top-0 right-60 left-0 z-10 flex flex-col gap-1 p-2" data-testid="canvas-notices">
                 {banner ? (
                   <div className="pointer-events-auto rounded-md shadow">
                     <BannerView banner={banner} reload={save.saveState === "stale"} onDismiss={() => setBanner(null)} />
@@ -552,6 +556,7 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
                   />
                 ) : null}
                 {panel.kind === "history" ? <AuditPanel flowId={flowId} onClose={closePanel} /> : null}
+                {panel.kind === "status-history" ? <StatusHistoryPanel key={panel.componentId} flowId={flowId} componentId={panel.componentId} onClose={closePanel} /> : null}
                 {(panel.kind === "processor" && !panelProcessor) || (panel.kind === "connection" && !panelConnection) ? (
                   <div className="p-4 text-sm text-slate-500">
                     This component no longer exists.{" "}
