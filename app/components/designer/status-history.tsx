@@ -41,6 +41,7 @@ const REFRESH_MS = 10_000;
 const TABLE_MINUTES = 5;
 const CHART_WIDTH = 640;
 const CHART_HEIGHT = 240;
+const HOUR_S = 3600;
 
 const SERIES = [
   { key: "in", label: "In", stroke: "#0284c7" },
@@ -62,7 +63,8 @@ function HistoryChart({ points }: { points: readonly HistoryPoint[] }) {
     const opts: uPlot.Options = {
       width: CHART_WIDTH,
       height: CHART_HEIGHT,
-      scales: { x: { time: true }, count: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, queued: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      // The x axis always spans the last hour up to now, so a few minutes do not fill it.
+      scales: { x: { time: true, range: () => [Date.now() / 1000 - HOUR_S, Date.now() / 1000 + 30] }, count: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, queued: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
       axes: [
         { stroke: "#475569" },
         { scale: "count", label: "FlowFiles / min", stroke: "#475569", values: (_u, vals) => vals.map((v) => formatCount(v)) },
@@ -80,7 +82,11 @@ function HistoryChart({ points }: { points: readonly HistoryPoint[] }) {
   }, []);
 
   useEffect(() => {
-    plot.current?.setData(chartData(points));
+    const u = plot.current;
+    if (!u) return;
+    u.setData(chartData(points));
+    // The legend shows the newest minute until the pointer picks another.
+    if (points.length) u.setLegend({ idx: points.length - 1 });
   }, [points]);
 
   return <div ref={host} data-testid="status-history-chart" data-points={points.length} />;
