@@ -52,6 +52,7 @@ let base = "";
 let cli = "";
 let out = "";
 let onlyAB = "";
+let shared = "";
 let coord: ClusterCoordinator;
 const procs = new Map<string, NodeProc>();
 const children = new Set<ChildProcess>();
@@ -69,7 +70,8 @@ function startNode(name: string, opts: { secret?: string | null; dir?: string } 
   const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_CLUSTER_SECRET: opts.secret ?? SECRET, SLUICE_FILE_ROOTS: roots, SLUICE_ENGINE_LOG_LEVEL: "warn" };
   delete env.SLUICE_REDIS_URL;
   if (opts.secret === null) delete env.SLUICE_CLUSTER_SECRET;
-  const child = spawn(process.execPath, [cli, "node", "--redis", redisUrl(), "--data-dir", opts.dir ?? dataDir(name), "--name", name, "--cluster", CLUSTER], {
+  const args = [cli, "node", "--redis", redisUrl(), "--data-dir", opts.dir ?? dataDir(name), "--name", name, "--cluster", CLUSTER, "--shared-content", shared];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env,
@@ -154,8 +156,10 @@ beforeAll(async () => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-"));
   out = path.join(base, "out");
   onlyAB = path.join(base, "only-ab");
+  shared = path.join(base, "shared");
   fs.mkdirSync(out);
   fs.mkdirSync(onlyAB);
+  fs.mkdirSync(shared);
   const built = execFileSync(
     process.execPath,
     ["--input-type=module", "-e", "const m = await import('./scripts/build-engine.mjs'); process.stdout.write(await m.ensureEngineBuild());"],
@@ -317,6 +321,37 @@ describe("cluster: coordinator and three sluice node processes", () => {
     const lineage = await coord.lineage(FLOW, pick.flowFileUuid);
     expect(lineage.events.every((e) => e.node === "b")).toBe(true);
     expect(lineage.events.map((e) => e.type)).toContain("CREATE");
+  });
+
+  it("lineage follows a FlowFile across nodes through a distributed connection (SEND on one, RECEIVE on another)", async () => {
+    const hop = {
+      sluice: 1,
+      id: "hop",
+      name: "hop",
+      processors: [
+        { id: "src", type: "GenerateFlowFile", properties: { batchSize: "1", totalCount: "30", customText: "h" }, scheduling: { runSchedule: "50 ms", executionNode: "primary" }, state: "running" },
+        { id: "tag", type: "UpdateAttribute", properties: { hopped: "yes" }, autoTerminate: ["success"], state: "running" },
+      ],
+      connections: [{ id: "src-tag", source: "src", relationships: ["success"], destination: "tag", loadBalance: { strategy: "round-robin" } }],
+    } as unknown as FlowDocument;
+    await coord.deploy({ flowId: "hop", revision: 1, snapshot: hop });
+    // A FlowFile created on one node and taken by another.
+    const crossed = await until(
+      () => "a FlowFile received on another node than the one that sent it",
+      60_000,
+      async () => {
+        const { events } = await coord.provenanceSearch("hop", { type: "RECEIVE", limit: 100 });
+        return events.find((e) => !new RegExp(`from node ${e.node} `).test(e.details ?? ""));
+      },
+    );
+    const lineage = await coord.lineage("hop", crossed.flowFileUuid);
+    const byType = new Map(lineage.events.map((e) => [e.type, e.node]));
+    expect(byType.get("CREATE")).toBeDefined();
+    expect(byType.get("SEND")).toBe(byType.get("CREATE"));
+    expect(byType.get("RECEIVE")).toBe(crossed.node);
+    expect(byType.get("RECEIVE")).not.toBe(byType.get("SEND"));
+    expect(new Set(lineage.events.map((e) => e.node)).size).toBe(2);
+    await coord.undeploy("hop", { removeData: true });
   });
 
   it("kill -9 of the primary: disconnected and a new primary within 15 s; restarted, it catches up and recovers its queue; the primary-only generator makes exactly its total", async () => {
