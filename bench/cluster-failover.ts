@@ -39,7 +39,7 @@ import { parseArgs } from "node:util";
 import type { FlowDocument } from "../engine/api/flow-format";
 import type { FlowStatus } from "../engine/api/node-api";
 import { ClusterCoordinator } from "../engine/cluster/coordinator";
-import { deleteClusterKeys, DistributedInspector, inspectorRedis } from "../engine/cluster/inspect";
+import { deleteClusterKeys, DistributedInspector, inspectorRedis, isPending } from "../engine/cluster/inspect";
 import type { DistributedConnectionRef } from "../engine/queue/distributed-queue";
 import { startNode, stopNodes, waitFor, type NodeProcess, type NodeSpec } from "./lib/cluster-node";
 
@@ -190,19 +190,26 @@ async function main(): Promise<void> {
     const heldCount = [...held.values()].reduce((s, ids) => s + ids.length, 0);
     log(`killed ${victimName} (pid ${victim.child.pid}) at ${atKill} delivered, ${((killedAt - t0) / 1000).toFixed(1)} s after deploy; ${heldCount} batches active at the kill`);
 
+    // When each of them was finished (or dead-lettered): the live nodes' at once, the dead node's
+    // after its locks expired and a stall check gave them to another node.
+    const finishedAfter = new Map<string, number>();
     let deadLettered = 0;
     await waitFor(() => "the batches active at the kill to be processed elsewhere", 300_000, async () => {
       let pending = 0;
-      deadLettered = 0;
       for (const [ref, ids] of held) {
-        const t = await inspector.tally(ref, ids);
-        pending += t.pending;
-        deadLettered += t.failed;
+        for (const [id, state] of await inspector.batchStates(ref, ids)) {
+          if (isPending(state)) pending++;
+          else if (!finishedAfter.has(`${ref.connectionId}/${id}`)) {
+            finishedAfter.set(`${ref.connectionId}/${id}`, (Date.now() - killedAt) / 1000);
+            if (state === "failed") deadLettered++;
+          }
+        }
       }
       return pending === 0;
     }, 100);
     const resumeS = (Date.now() - killedAt) / 1000;
-    log(`resume_s=${resumeS.toFixed(1)}${deadLettered > 0 ? ` (${deadLettered} of them dead-lettered)` : ""}`);
+    const times = [...finishedAfter.values()].sort((a, b) => a - b).map((t) => t.toFixed(1));
+    log(`resume_s=${resumeS.toFixed(1)}; batches active at the kill finished after [${times.join(", ")}] s${deadLettered > 0 ? ` (${deadLettered} of them dead-lettered)` : ""}`);
 
     const drain = async (phase: string, live: () => number): Promise<Map<string, number>> => {
       let last = -1;

@@ -1,7 +1,7 @@
 /**
  * cluster-hop: what one distributed connection costs against a local one, on one node.
  *
- * The flow GenerateFlowFile (Total Count N, 1 KB, 1,000 per trigger) → UpdateAttribute →
+ * The flow GenerateFlowFile (Total Count N, 1 KB each unless --size, 1,000 per trigger) → UpdateAttribute →
  * counting sink runs in a durable engine in this process, once with one connection distributed
  * (round-robin over Redis, wired exactly as `sluice node` wires it: a RedisDistributedLink with
  * the default batch size, prefetch, lock and stall settings and a shared content dir) and once
@@ -16,7 +16,9 @@
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
  * thread by part of the code base, bench/lib/cpu-profile.ts: "libraries" is BullMQ, ioredis and
  * msgpackr; "idle" is waiting, mostly for Redis), --only distributed|local (one kind of run,
- * e.g. under `node --cpu-prof`; then no result line).
+ * e.g. under `node --cpu-prof`; then no result line), --size (each FlowFile's content, "1 KB"),
+ * --batch-count / --batch-bytes / --prefetch (the link's batchMax and prefetch instead of its
+ * defaults, to try tuning).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,7 +28,7 @@ import { performance as nodePerformance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Engine } from "../engine/api/engine";
 import { RedisDistributedLink } from "../engine/cluster/distributed";
-import { deleteClusterKeys, inspectorRedis } from "../engine/cluster/inspect";
+import { deleteClusterKeys, inspectorRedis, redisCpuSeconds } from "../engine/cluster/inspect";
 import { ClusterKeys } from "../engine/cluster/keys";
 import { RedisLink } from "../engine/cluster/redis-link";
 import { ClusterKey } from "../engine/cluster/seal";
@@ -70,14 +72,14 @@ const CountingSink = defineProcessor({
   },
 });
 
-function hopFlow(n: number, hop: Hop | null) {
+function hopFlow(n: number, hop: Hop | null, size: string) {
   const lb = (id: Hop) => (hop === id ? { loadBalance: { strategy: "round-robin" } } : {});
   return {
     sluice: 1,
     id: "hop",
     name: "cluster-hop",
     processors: [
-      { id: "gen", type: "GenerateFlowFile", properties: { fileSize: "1 KB", batchSize: "1000", totalCount: String(n) }, scheduling: { runSchedule: "0 sec" }, state: "running" },
+      { id: "gen", type: "GenerateFlowFile", properties: { fileSize: size, batchSize: "1000", totalCount: String(n) }, scheduling: { runSchedule: "0 sec" }, state: "running" },
       { id: "upd", type: "UpdateAttribute", properties: { hop: "upd" }, scheduling: { batchSize: 1000 }, state: "running" },
       { id: "sink", type: "BenchHopSink", properties: {}, scheduling: { batchSize: 1000 }, state: "running" },
     ],
@@ -91,11 +93,19 @@ function hopFlow(n: number, hop: Hop | null) {
 interface RunResult {
   rate: number;
   cpuMs: number;
+  /** CPU the Redis server used meanwhile (it shares the machine; other clients count too). */
+  redisCpuMs: number;
   elu: number;
   profile?: CategoryTime[];
 }
 
-async function once(n: number, hop: Hop | null, redisUrl: string, profile: boolean): Promise<RunResult> {
+/** Overrides of the link's defaults (to try tuning without changing them). */
+interface Tuning {
+  batchMax?: { count: number; bytes: number };
+  prefetch?: number;
+}
+
+async function once(n: number, hop: Hop | null, size: string, redisUrl: string, profile: boolean, tuning: Tuning): Promise<RunResult> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-hop-"));
   const cluster = `bench-hop-${randomBytes(4).toString("hex")}`;
   const composition = compose({ redisUrl: null, extraProcessors: [erase(CountingSink)] });
@@ -110,6 +120,7 @@ async function once(n: number, hop: Hop | null, redisUrl: string, profile: boole
       keys: new ClusterKeys(cluster),
       key: new ClusterKey(randomBytes(24).toString("hex")),
       nodeId: "n1",
+      ...tuning,
       sharedContentDir: path.join(base, "shared"),
       log: (l) => process.stderr.write(`cluster-hop: ${l}\n`),
     });
@@ -119,12 +130,14 @@ async function once(n: number, hop: Hop | null, redisUrl: string, profile: boole
   run.counted = 0;
   run.expected = n;
   const finished = new Promise<void>((resolve) => (run.done = resolve));
-  const engine = Engine.open(hopFlow(n, hop), {
+  const engine = Engine.open(hopFlow(n, hop, size), {
     dataDir: path.join(base, "data"),
     silent: true,
     composition: distributed ? { ...composition, distributed } : composition,
   });
   const profiler = profile ? new CpuProfile() : null;
+  const probe = inspectorRedis(redisUrl);
+  const redis0 = await redisCpuSeconds(probe);
   await profiler?.start();
   const elu0 = nodePerformance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
@@ -137,6 +150,7 @@ async function once(n: number, hop: Hop | null, redisUrl: string, profile: boole
     return {
       rate: n / ((run.last - t0) / 1000),
       cpuMs: (cpu.user + cpu.system) / 1000,
+      redisCpuMs: ((await redisCpuSeconds(probe)) - redis0) * 1000,
       elu: nodePerformance.eventLoopUtilization(elu0).utilization,
       profile: categories,
     };
@@ -144,13 +158,10 @@ async function once(n: number, hop: Hop | null, redisUrl: string, profile: boole
     await engine.shutdown();
     await distributed?.close();
     await link?.close();
-    if (hop) {
-      const redis = inspectorRedis(redisUrl);
-      try {
-        await deleteClusterKeys(redis, cluster);
-      } finally {
-        await redis.quit();
-      }
+    try {
+      if (hop) await deleteClusterKeys(probe, cluster);
+    } finally {
+      await probe.quit();
     }
     fs.rmSync(base, { recursive: true, force: true });
   }
@@ -165,6 +176,10 @@ async function main(): Promise<void> {
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
       only: { type: "string" },
+      size: { type: "string", default: "1 KB" },
+      "batch-count": { type: "string" },
+      "batch-bytes": { type: "string" },
+      prefetch: { type: "string" },
     },
   });
   const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -172,6 +187,12 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds));
   const hop = values.hop as Hop;
   if (!HOPS.includes(hop)) throw new Error(`--hop must be one of ${HOPS.join(", ")}`);
+  const tuning: Tuning = {};
+  if (values["batch-count"] || values["batch-bytes"]) {
+    tuning.batchMax = { count: Number(values["batch-count"] ?? 1000), bytes: Number(values["batch-bytes"] ?? 1024 * 1024) };
+  }
+  if (values.prefetch) tuning.prefetch = Number(values.prefetch);
+  if (Object.keys(tuning).length > 0) process.stderr.write(`cluster-hop: link tuning ${JSON.stringify(tuning)} (not the defaults)\n`);
   let best = 0;
   let bestLocal = 0;
   const load0 = os.loadavg()[0]!;
@@ -181,10 +202,10 @@ async function main(): Promise<void> {
     const order: Array<Hop | null> = r % 2 === 0 ? [hop, null] : [null, hop];
     for (const h of order) {
       if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
-      const res = await once(n, h, redisUrl, values.profile && h !== null);
+      const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, tuning);
       const what = h ? `distributed ${h}` : "local";
       process.stderr.write(
-        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) event_loop_utilization=${res.elu.toFixed(2)}\n`,
+        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}\n`,
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
       if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);

@@ -33,13 +33,6 @@ export function isPending(state: BatchState): boolean {
   return state === "waiting" || state === "active" || state === "delayed" || state === "prioritized" || state === "waiting-children";
 }
 
-/** How many batches a view waits on in the dead-letter list, pending, or done. */
-export interface BatchTally {
-  pending: number;
-  failed: number;
-  done: number;
-}
-
 export class DistributedInspector {
   private readonly keys: ClusterKeys;
   private readonly queues = new Map<string, Queue>();
@@ -103,17 +96,6 @@ export class DistributedInspector {
     return out;
   }
 
-  /** Counts of `ids` by what became of them. */
-  async tally(ref: DistributedConnectionRef, ids: readonly string[]): Promise<BatchTally> {
-    const t: BatchTally = { pending: 0, failed: 0, done: 0 };
-    for (const s of (await this.batchStates(ref, ids)).values()) {
-      if (isPending(s)) t.pending++;
-      else if (s === "failed") t.failed++;
-      else t.done++;
-    }
-    return t;
-  }
-
   /** Closes the queue objects (not the Redis connection, which the caller owns). */
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
@@ -160,4 +142,16 @@ export async function deleteClusterKeys(redis: Redis, cluster: string): Promise<
     if (found.length > 0) removed += await redis.unlink(...found);
   } while (cursor !== "0");
   return removed;
+}
+
+/**
+ * CPU seconds the Redis server has used since it started (INFO cpu: user + system, main thread
+ * and children), so a benchmark can tell what a run cost Redis besides itself. Redis is shared:
+ * other clients' work counts too.
+ */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  let total = 0;
+  for (const m of info.matchAll(/^used_cpu_(?:sys|user):([\d.]+)/gm)) total += Number(m[1]);
+  return total;
 }
