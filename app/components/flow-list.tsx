@@ -63,8 +63,6 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
   const [error, setError] = useState<{ text: string; problems?: Array<{ path: string; message: string }> } | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
-  const nifiRef = useRef<HTMLInputElement>(null);
   const [nifi, setNifi] = useState<{ answer: NifiImportAnswer; fileName: string } | null>(null);
   const [importing, setImporting] = useState(false);
   const runStates = useRunStates();
@@ -141,37 +139,16 @@ export function FlowList({ flows, canWrite }: { flows: FlowRow[]; canWrite: bool
         </div>
         {canWrite ? (
           <div className="flex gap-2">
-            <button type="button" className={btn} onClick={() => fileRef.current?.click()}>
-              Import flow…
-            </button>
-            <button type="button" className={btn} disabled={importing} onClick={() => nifiRef.current?.click()} title="A NiFi flow definition (.json) or a whole instance's flow.json.gz">
-              {importing ? "Importing…" : "Import NiFi flow…"}
-            </button>
-            <input
-              ref={nifiRef}
-              type="file"
+            <FileButton className={btn} label="Import flow…" inputLabel="Import flow file" accept="application/json,.json" testId="import-input" onFile={(f) => void importFile(f)} />
+            <FileButton
+              className={btn}
+              label={importing ? "Importing…" : "Import NiFi flow…"}
+              title="A NiFi flow definition (.json) or a whole instance's flow.json.gz"
+              disabled={importing}
+              inputLabel="Import NiFi flow"
               accept=".json,.gz,application/json,application/gzip"
-              className="hidden"
-              aria-label="Import NiFi flow"
-              data-testid="import-nifi-input"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                e.target.value = "";
-                if (f) void importNifi(f);
-              }}
-            />
-            <input
-              ref={fileRef}
-              type="file"
-              accept="application/json,.json"
-              className="hidden"
-              aria-label="Import flow file"
-              data-testid="import-input"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                e.target.value = "";
-                if (f) void importFile(f);
-              }}
+              testId="import-nifi-input"
+              onFile={(f) => void importNifi(f)}
             />
             <button type="button" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700" onClick={() => setCreating(true)}>
               New flow
@@ -311,5 +288,31 @@ function RunState({ running }: { running: boolean | undefined }) {
     <span data-testid="flow-state" className="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">
       Stopped
     </span>
+  );
+}
+
+/** A button that opens a file picker (a hidden input, which tests fill directly) and hands over the file chosen. */
+function FileButton(props: { className: string; label: string; title?: string; disabled?: boolean; inputLabel: string; accept: string; testId: string; onFile: (file: File) => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" className={props.className} title={props.title} disabled={props.disabled} onClick={() => ref.current?.click()}>
+        {props.label}
+      </button>
+      <input
+        ref={ref}
+        type="file"
+        accept={props.accept}
+        className="hidden"
+        aria-label={props.inputLabel}
+        data-testid={props.testId}
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          // Cleared, so choosing the same file again imports it again.
+          e.target.value = "";
+          if (f) props.onFile(f);
+        }}
+      />
+    </>
   );
 }

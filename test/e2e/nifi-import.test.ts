@@ -74,12 +74,20 @@ describe("Import NiFi flow", () => {
     expect(await flowsNamed("DecompressionCircularFlow2 (2)")).toHaveLength(1);
   });
 
+  it("names a Sluice flow file imported under a name in use \"(2)\" too, and says so", async () => {
+    await page.goto(`${baseUrl}/`);
+    await page.getByTestId("import-input").setInputFiles(path.join(root, "prisma", "seed", "example-flow.json"));
+    await page.getByRole("status").filter({ hasText: "Imported example-flow.json as “Order intake (example) (2)” (a flow named “Order intake (example)” already exists)" }).waitFor();
+    expect(await flowsNamed("Order intake (example) (2)")).toHaveLength(1);
+    expect(await flowsNamed("Order intake (example)")).toHaveLength(1);
+  });
+
   it("imports a gzip flow.json.gz and lists the sensitive value to enter", async () => {
     await page.goto(`${baseUrl}/`);
     await importNifi("mismatched-flows-flow1.json.gz");
     await page.getByTestId("nifi-report").waitFor();
     await expect(page.getByTestId("nifi-report-summary").textContent()).resolves.toMatch(/^NiFi flow\.json \(gzip\): \d+ mapped, \d+ mapped with changes, \d+ not supported, 1 sensitive value to enter\.$/);
-    await expect(page.getByTestId("nifi-report-must-enter").textContent()).resolves.toBe("Count: processors[0].properties.Sensitive (NiFi property “Sensitive”)");
+    await expect(page.getByTestId("nifi-report-must-enter").textContent()).resolves.toBe("Count: processors[0].properties.Sensitive (from NiFi “Sensitive”)");
   });
 
   it("shows what is wrong and where for a file it cannot import, and saves nothing", async () => {

@@ -5,6 +5,7 @@
  * sensitive values to enter, and (folded) what was mapped as is. Read-only.
  */
 import Link from "next/link";
+import type { ReactNode } from "react";
 import type { ImportReport, ReportEntry } from "../../../engine/import/nifi/report";
 
 /** What the import route answers (201). */
@@ -21,6 +22,24 @@ const FORMAT: Record<ImportReport["source"]["format"], string> = {
   "registry-snapshot": "NiFi Registry snapshot",
   "flow-json": "flow.json",
 };
+
+/** One section of the report: a heading with the count, then one list item per entry; nothing when empty. */
+function Section<T>(props: { title: string; tone: string; testId: string; items: readonly T[]; note?: string; children: (item: T) => ReactNode }) {
+  if (!props.items.length) return null;
+  return (
+    <div className="mt-4">
+      <h3 className={`font-semibold ${props.tone}`}>
+        {props.title} ({props.items.length})
+      </h3>
+      {props.note ? <p className="text-slate-500">{props.note}</p> : null}
+      <ul className="mt-1 space-y-1" data-testid={props.testId}>
+        {props.items.map((item, i) => (
+          <li key={i}>{props.children(item)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function EntryHead({ e }: { e: ReportEntry }) {
   return (
@@ -75,48 +94,32 @@ export function NifiImportReport({ answer, fileName, onClose }: { answer: NifiIm
           </button>
         </div>
       </div>
-      {unsupported.length ? (
-        <div className="mt-4">
-          <h3 className="font-semibold text-red-800">Not supported ({unsupported.length})</h3>
-          <ul className="mt-1 space-y-1" data-testid="nifi-report-unsupported">
-            {unsupported.map((e, i) => (
-              <li key={i}>
-                <EntryHead e={e} />: {e.reason} <code className="text-xs text-slate-400">{e.path}</code>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {r.changed.length ? (
-        <div className="mt-4">
-          <h3 className="font-semibold text-amber-800">Mapped with changes ({r.changed.length})</h3>
-          <ul className="mt-1 space-y-1" data-testid="nifi-report-changed">
-            {r.changed.map((e, i) => (
-              <li key={i}>
-                <EntryHead e={e} />
-                <ul className="list-disc pl-6 text-slate-600">
-                  {(e.changes ?? []).map((c, k) => (
-                    <li key={k}>{c}</li>
-                  ))}
-                </ul>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {r.mustEnter.length ? (
-        <div className="mt-4">
-          <h3 className="font-semibold text-slate-800">Sensitive values to enter ({r.mustEnter.length})</h3>
-          <p className="text-slate-500">NiFi exports never carry them; enter each one in the designer.</p>
-          <ul className="mt-1 list-disc pl-6" data-testid="nifi-report-must-enter">
-            {r.mustEnter.map((m, i) => (
-              <li key={i}>
-                {m.component}: <code className="text-xs">{m.path}</code> (NiFi property “{m.nifiProperty}”)
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <Section title="Not supported" tone="text-red-800" testId="nifi-report-unsupported" items={unsupported}>
+        {(e) => (
+          <>
+            <EntryHead e={e} />: {e.reason} <code className="text-xs text-slate-400">{e.path}</code>
+          </>
+        )}
+      </Section>
+      <Section title="Mapped with changes" tone="text-amber-800" testId="nifi-report-changed" items={r.changed}>
+        {(e) => (
+          <>
+            <EntryHead e={e} />
+            <ul className="list-disc pl-6 text-slate-600">
+              {(e.changes ?? []).map((c, k) => (
+                <li key={k}>{c}</li>
+              ))}
+            </ul>
+          </>
+        )}
+      </Section>
+      <Section title="Sensitive values to enter" tone="text-slate-800" testId="nifi-report-must-enter" items={r.mustEnter} note="NiFi exports never carry them; enter each one in the designer (parameters on the Parameter Contexts page).">
+        {(m) => (
+          <>
+            {m.component}: <code className="text-xs">{m.path}</code> (from NiFi “{m.nifiProperty}”)
+          </>
+        )}
+      </Section>
       {r.mapped.length ? (
         <details className="mt-4">
           <summary className="cursor-pointer font-semibold text-emerald-800">Mapped as is ({r.mapped.length})</summary>
