@@ -4,11 +4,14 @@
  * are processed by both, every one arrives exactly once when nothing dies, content above the
  * inline threshold crosses through the shared store, partition by attribute keeps per-key
  * order, a batch whose processor keeps failing lands in the dead-letter list and comes back
- * out, and cluster-wide back pressure holds the source.
+ * out, cluster-wide back pressure holds the source, and a Redis that is unreachable or full
+ * (maxmemory, its own redis-server) makes the handing session roll back, losing nothing.
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/api/engine";
 import { RedisDistributedLink } from "../../engine/cluster/distributed";
@@ -122,8 +125,12 @@ function flow(id: string, opts: { strategy: string; partitionAttribute?: string;
   };
 }
 
-async function node(name: string, doc: unknown, tuning: { attempts?: number; noSharedStore?: boolean } = {}): Promise<{ engine: Engine; link: RedisDistributedLink; redis: RedisLink }> {
-  const redis = new RedisLink(redisUrl(), () => {});
+async function node(
+  name: string,
+  doc: unknown,
+  tuning: { attempts?: number; noSharedStore?: boolean; redisUrl?: string; inlineMax?: number } = {},
+): Promise<{ engine: Engine; link: RedisDistributedLink; redis: RedisLink }> {
+  const redis = new RedisLink(tuning.redisUrl ?? redisUrl(), () => {});
   await redis.ready();
   const link = new RedisDistributedLink({
     link: redis,
@@ -131,7 +138,7 @@ async function node(name: string, doc: unknown, tuning: { attempts?: number; noS
     key,
     nodeId: name,
     sharedContentDir: tuning.noSharedStore ? null : shared,
-    inlineMax: 1024,
+    inlineMax: tuning.inlineMax ?? 1024,
     lockDurationMs: 4000,
     stalledIntervalMs: 2000,
     attempts: tuning.attempts ?? 5,
@@ -236,6 +243,56 @@ describe("distributed connections", () => {
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
   });
 
+  it("hold every node's producers at the cluster-wide threshold, and let them go on below it", async () => {
+    const N = 1500;
+    const doc = (node: string, sinkOn: boolean) => {
+      const d = flow("f6", { strategy: "round-robin", count: N, sourceOn: node === "a", node, threshold: 200 });
+      // `mid` stopped on both nodes: nothing takes from c1 until it starts.
+      d.processors[1]!.state = sinkOn ? "running" : "stopped";
+      return d;
+    };
+    const a = await node("a", doc("a", false));
+    const b = await node("b", doc("b", false));
+    const ref = { flowId: "f6", connectionId: "c1", strategy: "round-robin" as const };
+    await until(() => "c1 to reach its threshold", 30_000, () => a.link.queued(ref).count >= 200);
+    // Held: one session's batch (50) at most over the threshold, and it stays there.
+    const held = a.engine.status().processors.find((p) => p.id === "src")!.stats.out;
+    // Staying held is an absence, so it is observed over a few size refreshes (250 ms each).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(a.link.queued(ref).count).toBeLessThanOrEqual(250);
+    expect(a.engine.status().processors.find((p) => p.id === "src")!.stats.out).toBe(held);
+    expect(b.link.queued(ref).count).toBe(a.link.queued(ref).count);
+    await a.engine.startProcessor("mid");
+    await b.engine.startProcessor("mid");
+    await until(() => `all ${N} at the sinks after the drain (${seen.length})`, 60_000, () => seen.length >= N);
+    expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
+  });
+
+  it("roll back with a bulletin when Redis is full (maxmemory), and lose nothing once it has room", async () => {
+    const port = 16_400 + Math.floor(Math.random() * 500);
+    const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "3mb", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
+    cleanup.push(async () => {
+      server.kill("SIGKILL");
+    });
+    const url = `redis://127.0.0.1:${port}`;
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => {});
+    await until(() => "the maxmemory Redis to answer", 10_000, async () => (await probe.connect().then(() => true).catch(() => false)) || undefined);
+    cleanup.push(() => probe.quit());
+    const N = 200;
+    // 20 KB each, inline: about 5 MB in Redis, more than it may hold.
+    const a = await node("a", flow("f7", { strategy: "round-robin", count: N, size: 20_000, sourceOn: false, node: "a" }), { redisUrl: url, inlineMax: 64 * 1024 });
+    await a.engine.stopProcessor("mid");
+    await a.engine.startProcessor("src");
+    await until(() => "a bulletin naming Redis' refusal", 30_000, () =>
+      a.engine.status().bulletins.some((b) => b.componentId === "src" && /could not hand FlowFiles over to the cluster.*(OOM|maxmemory)/i.test(b.message)),
+    );
+    await probe.config("SET", "maxmemory", "0");
+    await a.engine.startProcessor("mid");
+    await until(() => `all ${N} at the sink once Redis has room (${seen.length})`, 60_000, () => seen.length >= N);
+    expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
+  });
+
   it("moves a batch whose processor keeps failing to the dead-letter list, and retries it from there", async () => {
     const N = 100;
     const a = await node("a", flow("f3", { strategy: "round-robin", count: N, poison: 7, sourceOn: true, node: "a" }), { attempts: 2 });
@@ -250,6 +307,14 @@ describe("distributed connections", () => {
     const poisonBatch = dead[0]!.count;
     await until(() => `the other ${N - poisonBatch} at the sink (${seen.length})`, 30_000, () => seen.length >= N - poisonBatch);
     // Out of the list again: dropped, it is gone for good.
+    // Retried, it fails again and comes back to the list with its attempts counted anew.
+    expect(await a.link.retryDeadLetter(ref, dead[0]!.id)).toBe(true);
+    const again = await until(() => "the retried batch back in the list", 30_000, async () => {
+      const list = await a.link.deadLetters(ref);
+      return list.length === 1 && list[0]!.failedAt > dead[0]!.failedAt ? list : undefined;
+    });
+    expect(again[0]!.id).toBe(dead[0]!.id);
+    expect(again[0]!.attempts).toBe(2);
     const dropped = await a.link.dropDeadLetter(ref, dead[0]!.id);
     expect(dropped).toHaveLength(poisonBatch);
     expect(await a.link.deadLetters(ref)).toHaveLength(0);
