@@ -20,9 +20,10 @@ import os from "node:os";
 import { compileDatePattern, DateError, formatDate, parseDate, resolveZone, UTC, type DatePattern, type Zone } from "./dates";
 import { ElEvaluationError, ElSyntaxError } from "./errors";
 import { escapeCsv, escapeHtml3, escapeHtml4, escapeJson, escapeXml, unescapeCsv, unescapeHtml3, unescapeHtml4, unescapeJson, unescapeXml } from "./escapes";
-import { arithmetic, callMath, compareNumbers, fromRadix, NumberError, toRadix, type Op } from "./numbers";
+import { arithmetic, callMath, compareNumbers, DOUBLE_OPS, fromRadix, NumberError, toRadix, type Op } from "./numbers";
 import { compileJavaRegex, compileJavaReplacement, RegexError, type RegexMode, type SafeRegex } from "./regex";
 import {
+  decimalOf,
   ElDecimal,
   ElInstant,
   intOf,
@@ -263,7 +264,8 @@ function numberError(site: CallSite, e: unknown): never {
 }
 
 /** NiFi's comparison evaluators: false when either side is empty or not a number. */
-function compareFn(test: (c: number) => boolean): Build {
+function compareFn(fast: (l: number, r: number) => boolean): Build {
+  const test = (c: number): boolean => fast(c, 0);
   return (site, subject, args) => {
     const arg = args[0];
     const constant = constantOf(arg, (v) => toNumberValue(v, site));
@@ -276,7 +278,8 @@ function compareFn(test: (c: number) => boolean): Build {
           const v = subject(a, x);
           const l = typeof v === "number" ? v : toNumberValue(v, site);
           if (l === null) return false;
-          return typeof l === "number" ? test(l < r ? -1 : l > r ? 1 : 0) : test(compareNumbers(l, r));
+          // Two plain numbers compare the same as doubles or as longs.
+          return typeof l === "number" ? fast(l, r) : test(compareNumbers(l, r));
         };
       }
       return (a, x) => {
@@ -296,6 +299,8 @@ function compareFn(test: (c: number) => boolean): Build {
 
 /** NiFi's arithmetic evaluators: null when either side is empty or not a number. */
 function mathFn(op: Op): Build {
+  const dop = DOUBLE_OPS[op];
+  const exactInDoubles = op === "plus" || op === "minus" || op === "multiply";
   return (site, subject, args) => {
     const arg = getter(args[0], (v) => toNumberValue(v, site));
     return (a, x) => {
@@ -303,6 +308,14 @@ function mathFn(op: Op): Build {
       if (l === null) return null;
       const r = arg(a, x);
       if (r === null) return null;
+      // Fast path without allocation: two plain numbers (decimals, or whole numbers whose result stays safe).
+      if (typeof l === "number" && typeof r === "number") {
+        if (!Number.isInteger(l) || !Number.isInteger(r)) return decimalOf(dop(l, r));
+        if (exactInDoubles) {
+          const v = dop(l, r);
+          if (Number.isSafeInteger(v)) return v + 0;
+        }
+      }
       try {
         return arithmetic(op, l, r);
       } catch (e) {
@@ -344,7 +357,7 @@ function toDateValue(v: ElValue, site: CallSite): number | null {
   if (v === null) return null;
   if (v instanceof Date) return v.getTime();
   if (v instanceof ElInstant) return v.epochMs;
-  if (typeof v === "number") return v;
+  if (typeof v === "number") return Math.trunc(v);
   if (typeof v === "bigint") return Number(v);
   if (v instanceof ElDecimal) return Math.trunc(v.value);
   if (typeof v === "string") {
@@ -1202,10 +1215,7 @@ const SPECS: FunctionSpec[] = [
     name: "toNumber", subject: "required", params: [], pure: true, returns: "whole number", category: "Numbers",
     summary: "A whole number: text `[+-]digits` or `[+-]0x` hex as is (exact to 64 bits; beyond is an evaluation error), decimal text and decimals truncated toward zero (`1.332` is `1`), dates as epoch millis. Text that is not a number, and a missing subject, give empty.",
     example: ["${literal('1.332'):toNumber()}", "1"],
-    build: (site, subject) => (a, x) => {
-      const v = subject(a, x);
-      return typeof v === "number" ? v : toWholeValue(v, site);
-    },
+    build: (site, subject) => (a, x) => toWholeValue(subject(a, x), site),
   },
   {
     name: "toDecimal", subject: "required", params: [], pure: true, returns: "decimal", category: "Numbers",
@@ -1213,7 +1223,7 @@ const SPECS: FunctionSpec[] = [
     example: ["${literal(16):toDecimal()}", "16.0"],
     build: (site, subject) => (a, x) => {
       const d = toDecimalValue(subject(a, x), site);
-      return d === null ? null : new ElDecimal(d);
+      return d === null ? null : decimalOf(d);
     },
   },
   {
@@ -1251,22 +1261,22 @@ const SPECS: FunctionSpec[] = [
   {
     name: "gt", subject: "required", params: [p("number", "number")], pure: true, returns: "boolean", category: "Numbers",
     summary: "Subject > number (as decimals if either is one, else as whole numbers); false if either is missing or not a number.",
-    build: compareFn((c) => c > 0),
+    build: compareFn((l, r) => l > r),
   },
   {
     name: "ge", subject: "required", params: [p("number", "number")], pure: true, returns: "boolean", category: "Numbers",
     summary: "Subject >= number; false if either is missing or not a number.",
-    build: compareFn((c) => c >= 0),
+    build: compareFn((l, r) => l >= r),
   },
   {
     name: "lt", subject: "required", params: [p("number", "number")], pure: true, returns: "boolean", category: "Numbers",
     summary: "Subject < number; false if either is missing or not a number.",
-    build: compareFn((c) => c < 0),
+    build: compareFn((l, r) => l < r),
   },
   {
     name: "le", subject: "required", params: [p("number", "number")], pure: true, returns: "boolean", category: "Numbers",
     summary: "Subject <= number; false if either is missing or not a number.",
-    build: compareFn((c) => c <= 0),
+    build: compareFn((l, r) => l <= r),
   },
   {
     name: "toRadix", subject: "required", params: [p("radix", "number"), p("width", "number", true)], pure: true, returns: "string", category: "Numbers",

@@ -3,7 +3,7 @@
  * division) and decimals (Java double), and the `math` function's view of java.lang.Math.
  * A result whole number is a safe-integer `number` when it fits, else a `bigint`.
  */
-import { doubleOf, ElDecimal, wholeOf, type ElNumber, type ElWhole } from "./values";
+import { decimalOf, doubleOf, isDecimal, wholeOf, type ElNumber, type ElWhole } from "./values";
 
 /** A failure Java would raise (ArithmeticException, NumberFormatException); the caller adds the position. */
 export class NumberError extends Error {}
@@ -45,30 +45,31 @@ function wholeOp(op: Op, l: ElWhole, r: ElWhole): ElWhole {
   return bigOp(op, BigInt(l), BigInt(r));
 }
 
+/** Each operation on doubles (Java's double arithmetic is IEEE 754, as JavaScript's). */
+export const DOUBLE_OPS: Readonly<Record<Op, (a: number, b: number) => number>> = {
+  plus: (a, b) => a + b,
+  minus: (a, b) => a - b,
+  multiply: (a, b) => a * b,
+  divide: (a, b) => a / b,
+  mod: (a, b) => a % b,
+};
+
 /** NiFi's Plus/Minus/Multiply/Divide/ModEvaluator: decimal when either side is a decimal, else whole. */
 export function arithmetic(op: Op, l: ElNumber, r: ElNumber): ElNumber {
-  if (l instanceof ElDecimal || r instanceof ElDecimal) {
-    const a = doubleOf(l);
-    const b = doubleOf(r);
-    switch (op) {
-      case "plus": return new ElDecimal(a + b);
-      case "minus": return new ElDecimal(a - b);
-      case "multiply": return new ElDecimal(a * b);
-      case "divide": return new ElDecimal(a / b);
-      case "mod": return new ElDecimal(a % b);
-    }
-  }
-  return wholeOp(op, l, r);
+  if (isDecimal(l) || isDecimal(r)) return decimalOf(DOUBLE_OPS[op](doubleOf(l), doubleOf(r)));
+  return wholeOp(op, l as ElWhole, r as ElWhole);
 }
 
 /** -1, 0 or 1 as Java compares: as doubles when either is a decimal, else as longs. */
 export function compareNumbers(l: ElNumber, r: ElNumber): number {
-  if (l instanceof ElDecimal || r instanceof ElDecimal) {
+  if (isDecimal(l) || isDecimal(r)) {
     const a = doubleOf(l);
     const b = doubleOf(r);
     return a < b ? -1 : a > b ? 1 : a === b ? 0 : NaN;
   }
-  return l < r ? -1 : l > r ? 1 : 0;
+  const a = l as ElWhole;
+  const b = r as ElWhole;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Java's Long.toString(n, radix): radix outside 2..36 means 10. */
@@ -186,32 +187,32 @@ const big = (n: ElWhole): bigint => (typeof n === "bigint" ? n : BigInt(n));
  */
 export function callMath(name: string, subject: ElNumber | undefined, arg: ElNumber | undefined): ElNumber {
   if (subject === undefined) {
-    if (name === "random") return new ElDecimal(Math.random());
+    if (name === "random") return decimalOf(Math.random());
     throw new NumberError(`Cannot evaluate 'math' function because no subjectless method was found with the name:'${name}'`);
   }
-  const sd = subject instanceof ElDecimal;
+  const sd = isDecimal(subject);
   if (arg === undefined) {
     if (sd) {
       const d = MATH_D[name];
-      if (d !== undefined) return new ElDecimal(d(subject.value));
+      if (d !== undefined) return decimalOf(d(doubleOf(subject)));
       const w = MATH_D_WHOLE[name];
-      if (w !== undefined) return w(subject.value);
+      if (w !== undefined) return w(doubleOf(subject));
     } else {
       const l = MATH_L[name];
-      if (l !== undefined) return wholeOf(exact(l(big(subject))));
+      if (l !== undefined) return wholeOf(exact(l(big(subject as ElWhole))));
     }
     throw new NumberError(`Cannot evaluate 'math' function because no method was found matching the passed parameters: name:'${name}', one argument of type: '${sd ? "double" : "long"}'`);
   }
-  const ad = arg instanceof ElDecimal;
+  const ad = isDecimal(arg);
   if (sd && ad) {
     const f = MATH_DD[name];
-    if (f !== undefined) return new ElDecimal(f(subject.value, arg.value));
+    if (f !== undefined) return decimalOf(f(doubleOf(subject), doubleOf(arg)));
   } else if (!sd && !ad) {
     const f = MATH_LL[name];
-    if (f !== undefined) return wholeOf(f(big(subject), big(arg as ElWhole)));
+    if (f !== undefined) return wholeOf(f(big(subject as ElWhole), big(arg as ElWhole)));
   } else if (sd && !ad) {
     const f = MATH_DI[name];
-    if (f !== undefined) return new ElDecimal(f(subject.value, Number(BigInt.asIntN(32, big(arg)))));
+    if (f !== undefined) return decimalOf(f(doubleOf(subject), Number(BigInt.asIntN(32, big(arg as ElWhole)))));
   }
   throw new NumberError(
     `Cannot evaluate 'math' function because no method was found matching the passed parameters: name:'${name}', first argument type: '${sd ? "double" : "long"}', second argument type:  '${ad ? "double" : "long"}'`,

@@ -22,7 +22,7 @@
  * Names and arities are checked by the compiler, which knows the function table.
  */
 import { ElSyntaxError } from "./errors";
-import { ElDecimal, wholeOf, type ElWhole } from "./values";
+import { decimalOf, wholeOf, type ElDecimal, type ElWhole } from "./values";
 
 /** `${name}` or `${'quoted name'}`; `name` is a template when the quoted name contains `${`. */
 export interface AttrNode {
@@ -353,7 +353,7 @@ function literalOf(w: string): LiteralValue {
   if (w === "false") return false;
   if (w === "null") return null;
   if (/^[-+]?\d+$/.test(w)) return w.replace(/^[-+]/, "").length <= 15 ? Number(w) : wholeOf(BigInt(w[0] === "+" ? w.slice(1) : w));
-  return new ElDecimal(Number(w));
+  return decimalOf(Number(w));
 }
 
 /** Parses property text. Throws ElSyntaxError with the offset of the problem. */

@@ -5,7 +5,9 @@
  * Representation, chosen so the common cases allocate nothing:
  * - a whole number is a JavaScript `number` holding a safe integer, or a `bigint` when it is
  *   outside ±2^53 (always within the signed 64-bit range; arithmetic wraps as Java's does);
- * - a decimal is an `ElDecimal` box, so `16.0` stays a decimal and prints as Java prints it;
+ * - a decimal is a `number` that is not an integer (2.5), or an `ElDecimal` box when its value
+ *   is integral or not finite (16.0, Infinity, NaN), so it stays a decimal and prints as Java
+ *   prints it; only those decimals allocate;
  * - a missing attribute is `null`; attributes are strings; dates are `Date`; instants (with
  *   nanoseconds) are `ElInstant`.
  * Conversions follow NiFi's cast evaluators: a string that is not a number is "no value" (null),
@@ -30,8 +32,18 @@ export class ElInstant {
 /** A whole number: a safe integer, or a bigint outside ±2^53 (within 64 bits). */
 export type ElWhole = number | bigint;
 
-/** A number: whole or decimal. */
+/** A number: whole, or decimal (a non-integer `number` or an ElDecimal). */
 export type ElNumber = ElWhole | ElDecimal;
+
+/** A double as a decimal value: a plain number when it is not integral, else boxed so it stays a decimal. */
+export function decimalOf(d: number): number | ElDecimal {
+  return Number.isInteger(d) || !Number.isFinite(d) ? new ElDecimal(d) : d;
+}
+
+/** True for a decimal: an ElDecimal or a non-integer number. */
+export function isDecimal(n: ElNumber): boolean {
+  return typeof n === "number" ? !Number.isInteger(n) : n instanceof ElDecimal;
+}
 
 /** A value during evaluation: `null` means "no value" (a missing attribute). */
 export type ElValue = string | number | bigint | boolean | Date | ElDecimal | ElInstant | null;
@@ -95,7 +107,7 @@ function instantText(i: ElInstant): string {
 export function toText(v: ElValue): string {
   if (typeof v === "string") return v;
   if (v === null) return "";
-  if (typeof v === "number") return String(v);
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : javaDouble(v);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "bigint") return v.toString();
   if (v instanceof ElDecimal) return javaDouble(v.value);
@@ -201,12 +213,12 @@ export function parseNumberText(text: string, site: CallSite, wholeOnly: boolean
   if (kind === 1) return Number(s);
   if (kind === 2) {
     const d = Number(s);
-    return wholeOnly ? longOfDouble(d) : new ElDecimal(d);
+    return wholeOnly ? longOfDouble(d) : decimalOf(d);
   }
   if (WHOLE_TEXT.test(s)) return parseJavaLong(s, site);
   if (DECIMAL_TEXT.test(s)) {
     const d = parseJavaDouble(s);
-    return wholeOnly ? longOfDouble(d) : new ElDecimal(d);
+    return wholeOnly ? longOfDouble(d) : decimalOf(d);
   }
   return null;
 }
@@ -228,7 +240,7 @@ export function toNumberValue(v: ElValue, site: CallSite): ElNumber | null {
 
 /** NiFi's WholeNumberCastEvaluator: like toNumberValue, but decimals are truncated to whole numbers. */
 export function toWholeValue(v: ElValue, site: CallSite): ElWhole | null {
-  if (typeof v === "number") return v;
+  if (typeof v === "number") return Number.isInteger(v) ? v : longOfDouble(v);
   if (typeof v === "string") return parseNumberText(v, site, true) as ElWhole | null;
   if (v === null) return null;
   if (typeof v === "bigint") return v;
