@@ -281,6 +281,11 @@ export class Engine {
     return this.controller.emptyQueue(connectionId);
   }
 
+  /** What a distributed connection has waiting in the cluster, dropped (0 for a local one). */
+  emptyWaiting(connectionId: string): Promise<number> {
+    return this.controller.emptyWaiting(connectionId);
+  }
+
   deadLetters(connectionId: string, limit?: number): Promise<DeadLetter[]> {
     return this.controller.deadLetters(connectionId, limit);
   }

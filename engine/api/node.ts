@@ -609,7 +609,10 @@ export class SluiceNode implements NodeApi {
   }
 
   emptyQueue(flowId: string, connectionId: string): Promise<number> {
-    return this.serial(flowId, () => this.require(flowId).engine.emptyQueue(connectionId));
+    return this.serial(flowId, async () => {
+      const engine = this.require(flowId).engine;
+      return engine.emptyQueue(connectionId) + (await engine.emptyWaiting(connectionId));
+    });
   }
 
   async deadLetters(flowId: string, connectionId: string): Promise<DeadLetter[]> {

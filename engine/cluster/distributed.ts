@@ -281,6 +281,35 @@ export class RedisDistributedLink implements DistributedLink {
     return flowFiles;
   }
 
+  async drainWaiting(ref: DistributedConnectionRef): Promise<WireFlowFile[]> {
+    const out: WireFlowFile[] = [];
+    for (const p of this.partitionsOf(ref)) {
+      const q = this.queue(ref, p);
+      for (;;) {
+        const jobs = (await q.getJobs(["waiting", "delayed", "prioritized"], 0, 99)).filter((j): j is Job => Boolean(j));
+        let removed = 0;
+        for (const job of jobs) {
+          const data = job.data as JobData;
+          try {
+            await job.remove();
+          } catch {
+            // Taken by a node meanwhile (locked): it finishes there.
+            continue;
+          }
+          removed++;
+          try {
+            out.push(...this.decode(data, false));
+          } catch {
+            // A batch that does not open is removed all the same.
+          }
+          await this.finished(ref, data);
+        }
+        if (jobs.length < 100 || removed === 0) break;
+      }
+    }
+    return out;
+  }
+
   /** Stops every consumer and closes the queues (batches held go back after their lock expires). */
   async close(): Promise<void> {
     this.closed = true;

@@ -111,6 +111,11 @@ export interface DistributedLink {
   retryDeadLetter(conn: DistributedConnectionRef, id: string): Promise<boolean>;
   /** Removes a dead-lettered batch for good; its FlowFiles (for DROP events), or null when there is no such batch. */
   dropDeadLetter(conn: DistributedConnectionRef, id: string): Promise<WireFlowFile[] | null>;
+  /**
+   * Removes the batches waiting in the cluster (not those a node holds: they finish or come
+   * back); resolves with their FlowFiles (for DROP events). "Empty queue" on every node.
+   */
+  drainWaiting(conn: DistributedConnectionRef): Promise<WireFlowFile[]>;
 }
 
 /** A batch in a distributed connection's dead-letter list. */
@@ -282,6 +287,11 @@ export class DistributedQueue extends ConnectionQueue {
 
   dropDeadLetter(id: string): Promise<WireFlowFile[] | null> {
     return this.link.dropDeadLetter(this.ref, id);
+  }
+
+  /** The batches waiting in the cluster, removed (see DistributedLink.drainWaiting). */
+  drainWaiting(): Promise<WireFlowFile[]> {
+    return this.link.drainWaiting(this.ref);
   }
 
   /** FlowFiles waiting in the cluster for any node (not counting what this node holds). */

@@ -818,6 +818,26 @@ export class FlowController {
   }
 
   /**
+   * Empties what a distributed connection has waiting in the cluster (batches a node holds
+   * finish there), each FlowFile dropped with a DROP event; 0 for a local connection. "Empty
+   * queue" calls it after `emptyQueue`.
+   */
+  async emptyWaiting(connectionId: string): Promise<number> {
+    const conn = this.requireConnection(connectionId);
+    if (!isDistributed(conn.queue)) return 0;
+    const waiting = await conn.queue.drainWaiting();
+    const now = Date.now();
+    this.opts.repositories.provenance.register(
+      waiting.map((w) => ({
+        ...dropEvent(new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, null, w.entryDate, w.lineageStartDate, 0, 0), now, connectionId, "Queue emptied by user (waiting in the cluster)"),
+        fileSize: w.content?.length ?? 0,
+      })),
+    );
+    this.groupCommit();
+    return waiting.length;
+  }
+
+  /**
    * Empties a queue: every queued FlowFile (not those in flight) is dropped with a DROP event,
    * durably. Returns how many were dropped.
    */

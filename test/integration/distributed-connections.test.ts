@@ -268,6 +268,21 @@ describe("distributed connections", () => {
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
   });
 
+  it("empty queue drops the batches waiting in the cluster, with DROP events", async () => {
+    const N = 300;
+    const d = flow("f8", { strategy: "round-robin", count: N, sourceOn: true, node: "a" });
+    d.processors[1]!.state = "stopped";
+    const a = await node("a", d);
+    const ref = { flowId: "f8", connectionId: "c1", strategy: "round-robin" as const };
+    await until(() => `all ${N} waiting in the cluster`, 30_000, () => a.link.queued(ref).count === N);
+    expect(a.engine.emptyQueue("c1") + (await a.engine.emptyWaiting("c1"))).toBe(N);
+    await until(() => "the cluster-wide count at 0", 10_000, () => a.link.queued(ref).count === 0);
+    const drops = await a.engine.searchProvenance({ type: "DROP", componentId: "c1", limit: 1000 });
+    expect(drops).toHaveLength(N);
+    await a.engine.startProcessor("mid");
+    expect(seen).toHaveLength(0);
+  });
+
   it("roll back with a bulletin when Redis is full (maxmemory), and lose nothing once it has room", async () => {
     const port = 16_400 + Math.floor(Math.random() * 500);
     const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "3mb", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
