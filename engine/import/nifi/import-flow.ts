@@ -24,7 +24,7 @@ import { FLOW_FORMAT_VERSION, formatPath, parseFlowDocument, type ConnectionConf
 import { SAFE_ID } from "../../api/node-api";
 import { PARAMETER_NAME } from "../../api/parameters";
 import { parseDataSize, parseDuration } from "../../core/units";
-import { LOAD_BALANCE, PRIORITIZERS, PROCESSOR_MAPPINGS, RUN_DURATION_BATCH_SIZE, SERVICE_MAPPINGS, type ComponentMapping, type PropertyRule } from "./mapping";
+import { LOAD_BALANCE, PRIORITIZERS, PROCESSOR_MAPPINGS, RUN_DURATION_BATCH_SIZE, SERVICE_MAPPINGS, type ComponentMapping, type FoldedService, type PropertyRule } from "./mapping";
 import {
   nifiDataflowSchema,
   nifiDefinitionSchema,
@@ -351,6 +351,40 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
   for (const s of services.values()) s.sluiceId = ids.take(s.svc.identifier);
   const usedServices = new Set<string>();
 
+  /** Services whose settings went into a processor (`fromService`): reported as such, not imported. */
+  const foldedServices = new Map<string, string[]>();
+  /** Sets a processor property from a record reader/writer service's type, and its settings from the service's properties. */
+  const foldService = (
+    svc: ServiceEntry,
+    rule: { to: string; fromService: Readonly<Record<string, FoldedService>> },
+    name: string,
+    out: Record<string, string>,
+    changes: string[],
+    user: string,
+  ) => {
+    const folded = rule.fromService[svc.svc.type];
+    const svcName = svc.svc.name ?? svc.svc.type.split(".").pop() ?? svc.svc.identifier;
+    if (!folded) {
+      changes.push(`"${name}" uses ${svc.svc.type.split(".").pop()} "${svcName}", which Sluice cannot read or write: ${rule.to} is left unset`);
+      return;
+    }
+    out[rule.to] = folded.value;
+    const set = new Set<string>();
+    for (const [k, v] of Object.entries(svc.svc.properties ?? {})) {
+      const r = folded.properties?.[k];
+      if (v === null || v === undefined || r === undefined) continue;
+      if (typeof r === "string") out[r] = v;
+      else {
+        out[r.to] = r.values[v] ?? v;
+        if (r.values[v] === undefined) changes.push(`${svcName}'s "${k}" = "${v}" has no Sluice counterpart in ${r.to}: kept as is`);
+      }
+      set.add(typeof r === "string" ? r : r.to);
+    }
+    for (const [k, v] of Object.entries(folded.defaults ?? {})) if (!set.has(k) && !(k in out)) out[k] = v;
+    changes.push(`controller service "${svcName}" (${svc.svc.type.split(".").pop()}) becomes ${rule.to} = "${folded.value}" and its settings`);
+    foldedServices.set(svc.svc.identifier, [...new Set([...(foldedServices.get(svc.svc.identifier) ?? []), user])]);
+  };
+
   /** Converts one component's NiFi properties through a mapping (or verbatim for a placeholder). */
   const convertProperties = (
     comp: { name: string; path: string; properties?: Record<string, string | null>; propertyDescriptors?: NifiProcessor["propertyDescriptors"]; groupPath: string[] },
@@ -398,6 +432,10 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
         }
         if (svc.groupPath.length && !svc.groupPath.every((gid) => comp.groupPath.includes(gid))) {
           errors.push({ path: valuePath, message: `references controller service "${svc.svc.name ?? raw}" (${svc.path}), which belongs to another process group` });
+          continue;
+        }
+        if (typeof rule === "object" && "fromService" in rule) {
+          foldService(svc, rule, name, out, changes, comp.name);
           continue;
         }
         if (target === undefined || (typeof rule === "object" && "drop" in rule)) {
@@ -456,6 +494,8 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
       if (typeof rule === "string") out[rule] = value;
       else if ("drop" in rule) {
         if (value !== "" && value !== rule.nifiDefault) changes.push(`property "${name}" = "${value}" is dropped: ${rule.drop}`);
+      } else if ("fromService" in rule) {
+        changes.push(`"${name}" = "${value}" is not a controller service id: ${rule.to} is left unset`);
       } else if (rule.convert === "csv-to-regex") {
         const re = csvToRegex(value);
         if (re) {
@@ -745,9 +785,11 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
     else report.mapped.push(entry);
   }
   for (const s of services.values()) {
-    if (!done.has(s.svc.identifier)) {
-      report.unsupported.push({ kind: "controller-service", name: s.svc.name ?? s.svc.identifier, nifiType: s.svc.type, path: s.path, reason: "not imported: no imported processor uses it" });
-    }
+    if (done.has(s.svc.identifier)) continue;
+    const entry: ReportEntry = { kind: "controller-service", name: s.svc.name ?? s.svc.identifier, nifiType: s.svc.type, path: s.path };
+    const users = foldedServices.get(s.svc.identifier);
+    if (users) report.changed.push({ ...entry, changes: [`not imported as a service: its type and settings became properties of ${users.map((u) => `"${u}"`).join(", ")}`] });
+    else report.unsupported.push({ ...entry, reason: "not imported: no imported processor uses it" });
   }
   if (errors.length) throw new NifiImportError("the NiFi flow references controller services that are not in the file", errors);
 

@@ -15,14 +15,29 @@
  * - `{ to, convert: "csv-to-regex" }`: a comma-separated list of names becomes a regular
  *   expression matching exactly those names;
  * - `{ drop, nifiDefault? }`: Sluice has no such setting; a value other than NiFi's default is
- *   reported as a change, with `drop` as the reason.
+ *   reported as a change, with `drop` as the reason;
+ * - `{ to, fromService }`: the property names a controller service (a record reader or writer)
+ *   that Sluice folds into the processor: the service's type gives the value of `to`, and the
+ *   service's own properties map onto the processor's by `properties`. The service itself is
+ *   not imported.
  */
 
 /** How one NiFi property carries over. */
 export type PropertyRule =
   | string
   | { to: string; values?: Readonly<Record<string, string>>; convert?: "csv-to-regex" }
-  | { drop: string; nifiDefault?: string };
+  | { drop: string; nifiDefault?: string }
+  | { to: string; fromService: Readonly<Record<string, FoldedService>> };
+
+/** A controller service type folded into a processor setting (see `fromService`). */
+export interface FoldedService {
+  /** The value the processor property takes. */
+  value: string;
+  /** The service's NiFi properties → the processor's Sluice properties. */
+  properties?: Readonly<Record<string, string | { to: string; values: Readonly<Record<string, string>> }>>;
+  /** Sluice property → value, where the service leaves the NiFi default (which differs from Sluice's). */
+  defaults?: Readonly<Record<string, string>>;
+}
 
 /** How one NiFi processor type (or controller service type) becomes a Sluice one. */
 export interface ComponentMapping {
@@ -43,6 +58,40 @@ const LOG_LEVELS = { trace: "debug", debug: "debug", info: "info", warn: "warn",
 const BOOL = { true: "true", false: "false", True: "true", False: "false", TRUE: "true", FALSE: "false" };
 
 const STANDARD = "org.apache.nifi.processors.standard.";
+
+/** The CSV settings NiFi keeps on a CSV reader or writer service, as ConvertRecord's properties. */
+const CSV_SETTINGS = {
+  "Value Separator": "valueSeparator",
+  "Quote Character": "quoteCharacter",
+  "Escape Character": "escapeCharacter",
+  "Skip Header Line": { to: "treatFirstLineAsHeader", values: BOOL },
+  "Treat First Line as Header": { to: "treatFirstLineAsHeader", values: BOOL },
+  "Trim Fields": { to: "trimFields", values: BOOL },
+  "Record Separator": { to: "recordSeparator", values: { "\\n": "LF", "\\r\\n": "CRLF" } },
+  "Include Header Line": { to: "includeHeaderLine", values: BOOL },
+} as const;
+const JSON_WRITER_SETTINGS = {
+  "Pretty Print JSON": { to: "prettyPrint", values: BOOL },
+  "output-grouping": { to: "outputGrouping", values: { "output-array": "Array", "output-oneline": "One Line Per Object" } },
+  "Output Grouping": { to: "outputGrouping", values: { "output-array": "Array", "output-oneline": "One Line Per Object" } },
+} as const;
+const RECORD_READERS: Readonly<Record<string, FoldedService>> = {
+  "org.apache.nifi.json.JsonTreeReader": { value: "JSON" },
+  "org.apache.nifi.json.JsonPathReader": { value: "JSON" },
+  "org.apache.nifi.csv.CSVReader": {
+    value: "CSV",
+    properties: CSV_SETTINGS,
+    defaults: { valueSeparator: ",", quoteCharacter: '"', escapeCharacter: "\\", treatFirstLineAsHeader: "false", trimFields: "true" },
+  },
+};
+const RECORD_WRITERS: Readonly<Record<string, FoldedService>> = {
+  "org.apache.nifi.json.JsonRecordSetWriter": { value: "JSON", properties: JSON_WRITER_SETTINGS },
+  "org.apache.nifi.csv.CSVRecordSetWriter": {
+    value: "CSV",
+    properties: CSV_SETTINGS,
+    defaults: { valueSeparator: ",", quoteCharacter: '"', escapeCharacter: "\\", includeHeaderLine: "true", recordSeparator: "LF" },
+  },
+};
 
 /** NiFi processor class → Sluice processor. */
 export const PROCESSOR_MAPPINGS: Readonly<Record<string, ComponentMapping>> = {
@@ -304,6 +353,18 @@ export const PROCESSOR_MAPPINGS: Readonly<Record<string, ComponentMapping>> = {
   [`${STANDARD}Base64EncodeContent`]: {
     sluiceType: "Base64EncodeContent",
     properties: { Mode: "mode" },
+  },
+  [`${STANDARD}ConvertRecord`]: {
+    sluiceType: "ConvertRecord",
+    properties: {
+      "record-reader": { to: "recordReader", fromService: RECORD_READERS },
+      "Record Reader": { to: "recordReader", fromService: RECORD_READERS },
+      "record-writer": { to: "recordWriter", fromService: RECORD_WRITERS },
+      "Record Writer": { to: "recordWriter", fromService: RECORD_WRITERS },
+      "include-zero-record-flowfiles": { drop: "Sluice always writes a FlowFile, even with zero records", nifiDefault: "true" },
+      "Include Zero Record FlowFiles": { drop: "Sluice always writes a FlowFile, even with zero records", nifiDefault: "true" },
+    },
+    note: "Sluice's ConvertRecord reads and writes JSON and CSV without a schema (types are inferred when Infer Types is on): NiFi's schema settings are not used",
   },
   [`${STANDARD}CryptographicHashContent`]: {
     sluiceType: "HashContent",

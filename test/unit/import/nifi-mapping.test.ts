@@ -75,6 +75,13 @@ describe("the mapping table", () => {
         const to = typeof rule === "string" ? rule : "to" in rule ? rule.to : undefined;
         if (to !== undefined) expect(props.has(to), `${nifi}.${name} → ${m.sluiceType}.${to}`).toBe(true);
       }
+      for (const rule of Object.values(m.properties)) {
+        if (typeof rule !== "object" || !("fromService" in rule)) continue;
+        for (const folded of Object.values(rule.fromService)) {
+          for (const r of Object.values(folded.properties ?? {})) expect(props.has(typeof r === "string" ? r : r.to)).toBe(true);
+          for (const k of Object.keys(folded.defaults ?? {})) expect(props.has(k)).toBe(true);
+        }
+      }
       const rels = new Set(info?.relationships.map((r) => r.name));
       for (const to of Object.values(m.relationships ?? {})) if (to !== null) expect(rels.has(to)).toBe(true);
       for (const r of m.sluiceOnlyRelationships ?? []) expect(rels.has(r), `${m.sluiceType}.${r}`).toBe(true);
@@ -393,6 +400,48 @@ describe("sensitive values, services and parameters", () => {
       '"Custom Text" references parameter #{a}, which no parameter context of its group defines',
       '"Custom Text" references parameter #{b}, which no parameter context of its group defines',
     ]);
+  });
+
+  it("folds ConvertRecord's record reader and writer services into its properties", () => {
+    const cs = (id: string, type: string, properties: Json) => ({ identifier: id, name: id, type, properties });
+    const { flow, report } = run(
+      definition({
+        controllerServices: [
+          cs("csv-in", "org.apache.nifi.csv.CSVReader", { "Value Separator": ";", "Skip Header Line": "true", "Quote Character": null }),
+          cs("json-out", "org.apache.nifi.json.JsonRecordSetWriter", { "Pretty Print JSON": "true", "output-grouping": "output-oneline" }),
+          cs("avro", "org.apache.nifi.avro.AvroReader", {}),
+        ],
+        processors: [
+          proc("gen", `${S}GenerateFlowFile`),
+          proc("conv", `${S}ConvertRecord`, {
+            properties: { "record-reader": "csv-in", "record-writer": "json-out" },
+            propertyDescriptors: { "record-reader": { identifiesControllerService: true }, "record-writer": { identifiesControllerService: true } },
+            autoTerminatedRelationships: ["success", "failure"],
+          }),
+          proc("conv2", `${S}ConvertRecord`, {
+            properties: { "Record Reader": "avro", "Record Writer": "json-out" },
+            propertyDescriptors: { "Record Reader": { identifiesControllerService: true }, "Record Writer": { identifiesControllerService: true } },
+            autoTerminatedRelationships: ["success", "failure"],
+          }),
+        ],
+        connections: [conn("c1", ["gen", "PROCESSOR"], ["success"], ["conv", "PROCESSOR"]), conn("c2", ["gen", "PROCESSOR"], ["success"], ["conv2", "PROCESSOR"])],
+      }),
+    );
+    expect(flow.services).toEqual([]);
+    expect(flow.processors[1].properties).toEqual({
+      recordReader: "CSV",
+      valueSeparator: ";",
+      treatFirstLineAsHeader: "true",
+      quoteCharacter: '"',
+      escapeCharacter: "\\",
+      trimFields: "true",
+      recordWriter: "JSON",
+      prettyPrint: "true",
+      outputGrouping: "One Line Per Object",
+    });
+    expect(flow.processors[2].properties).toEqual({ recordWriter: "JSON", prettyPrint: "true", outputGrouping: "One Line Per Object" });
+    expect(report.changed.find((e) => e.id === "conv2")?.changes).toContain('"Record Reader" uses AvroReader "avro", which Sluice cannot read or write: recordReader is left unset');
+    expect(report.changed.find((e) => e.name === "json-out")?.changes).toEqual(['not imported as a service: its type and settings became properties of "conv", "conv2"']);
   });
 
   it("refuses a reference to a controller service that is not in the file, naming the property's JSON path", () => {
