@@ -102,14 +102,19 @@ interface ServiceEntry {
   groupPath: string[];
 }
 
+/** One NiFi processor on its way to a Sluice one. */
 interface ProcessorWork {
   nifi: NifiProcessor;
+  /** Where it is in the NiFi file. */
   path: string;
+  /** The Sluice processor being built. */
   config: ProcessorConfig;
+  /** Its row of the table and its Sluice type; both absent for a placeholder. */
   mapping?: ComponentMapping;
   info?: SluiceTypeInfo;
+  /** What differs from NiFi, for the report. */
   changes: string[];
-  /** NiFi relationship names NiFi had connected (for dead-end detection). */
+  /** NiFi ids of the groups from the exported one down to its own (controller service scope). */
   groupIds: string[];
 }
 
@@ -529,6 +534,8 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
     const mapping = PROCESSOR_MAPPINGS[p.type];
     const info = mapping ? catalog.get(mapping.sluiceType) : undefined;
     const supported = mapping !== undefined && info !== undefined;
+    w.mapping = supported ? mapping : undefined;
+    w.info = supported ? info : undefined;
     const name = (p.name ?? p.type.split(".").pop() ?? p.type).slice(0, 200);
     const sluicePath = `processors[${index}]`;
     const { properties, sensitiveDynamic } = convertProperties(
@@ -603,13 +610,11 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
       auto.add(m);
     }
     c.autoTerminate = [...auto];
-    w.mapping = supported ? mapping : undefined;
-    w.info = supported ? info : undefined;
   });
 
   function mapRelationship(w: ProcessorWork, r: string): string | null {
-    if (!w.mapping && !PROCESSOR_MAPPINGS[w.nifi.type]) return r;
-    const m = PROCESSOR_MAPPINGS[w.nifi.type]?.relationships?.[r];
+    if (!w.mapping) return r;
+    const m = w.mapping.relationships?.[r];
     if (m === null) {
       w.changes.push(`relationship "${r}" does not exist in Sluice: its connections are dropped`);
       return null;
@@ -682,9 +687,9 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
       const settings = connectionSettings(c, changes);
       const via = res.via.slice(1).map((h) => nodes.get(h.c.source.id) as Node);
       for (const v of via) {
-        const set = passThroughUse.get(h2key(v)) ?? new Set<string>();
+        const set = passThroughUse.get(v.path) ?? new Set<string>();
         set.add(id);
-        passThroughUse.set(h2key(v), set);
+        passThroughUse.set(v.path, set);
       }
       if (via.length) {
         changes.push(`runs through ${via.map((v) => `${v.kind.replace("-", " ")} "${v.name}" (${v.groupName})`).join(" → ")}: one Sluice connection with the first hop's queue settings`);
@@ -711,7 +716,7 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
   // Ports and funnels: said once each.
   for (const n of nodes.values()) {
     if (n.kind !== "input-port" && n.kind !== "output-port" && n.kind !== "funnel") continue;
-    const used = passThroughUse.get(h2key(n));
+    const used = passThroughUse.get(n.path);
     const kind = n.kind;
     if (used?.size) {
       report.changed.push({
@@ -882,10 +887,6 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
   const checked = parseFlowDocument(doc);
   if (!checked.ok) throw new NifiImportError("the converted flow is not a valid Sluice flow (an importer bug; please report it with the file)", checked.problems);
   return { flow: checked.flow, report };
-}
-
-function h2key(n: Node): string {
-  return n.path;
 }
 
 /** Whether a Sluice type has relationship `r` for this configuration (declared, or a dynamic-property relationship). */
