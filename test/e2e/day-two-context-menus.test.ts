@@ -38,7 +38,7 @@ describe("context menus", () => {
     let menu = await contextMenu(page, processorNode(page, "gen").locator(".processor-type"));
     await expect(menu.getAttribute("aria-label")).resolves.toBe("Make orders");
     expect(await menuLabels(menu)).toEqual(["Configure", "Start", "Stop", "Run once", "Disable", "View data provenance", "View status history", "Center in view", "Copy", "Delete"]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, "context-menu.png"), clip: { x: 0, y: 0, width: 1100, height: 700 } });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "context-menu.png"), clip: { x: 0, y: 0, width: 1100, height: 780 } });
     await page.keyboard.press("Escape");
     await menu.waitFor({ state: "detached" });
 

@@ -270,11 +270,17 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
   );
 
   // ---- context menu ---------------------------------------------------------------------------
-  const openMenu = useCallback((e: ReactMouseEvent | MouseEvent, target: MenuTarget) => {
-    e.preventDefault();
-    e.stopPropagation();
-    setMenu({ x: e.clientX, y: e.clientY, target });
-  }, []);
+  const { selectOnly } = canvas;
+  const openMenu = useCallback(
+    (e: ReactMouseEvent | MouseEvent, target: MenuTarget) => {
+      e.preventDefault();
+      e.stopPropagation();
+      if (target.kind === "processor" || target.kind === "connection") selectOnly(target.id);
+      else if (target.kind === "group") selectOnly(groupNodeId(target.groupId));
+      setMenu({ x: e.clientX, y: e.clientY, target });
+    },
+    [selectOnly],
+  );
   const canvasOptions = useMemo<CanvasOptions>(() => ({ clusterMode, onMenu: openMenu }), [clusterMode, openMenu]);
   const closeMenu = useCallback(() => setMenu(null), []);
   const onStatusHistory = useCallback((componentId: string) => setPanel({ kind: "status-history", componentId }), []);

@@ -13,6 +13,8 @@
  * - `focus(nodeId, level)` shows the node's level (without fitting) and centres on the node,
  *   selecting it alone, once it is on the canvas.
  * - `selectAll()` selects every selectable node and every edge of the level.
+ * - `selectOnly(id)` selects that node or edge alone unless it is already selected (a right
+ *   click, as in NiFi: the menu acts on what is highlighted).
  */
 import { applyEdgeChanges, applyNodeChanges, useReactFlow, type Edge, type EdgeChange, type Node, type NodeChange } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -96,11 +98,16 @@ export function useCanvas(doc: FlowDocument, analysis: FlowAnalysis, onEnterGrou
     setEdges((eds) => eds.map((e) => (e.selected ? e : { ...e, selected: true })));
   }, []);
 
+  const selectOnly = useCallback((id: string) => {
+    setNodes((nds) => (nds.some((n) => n.id === id && n.selected) ? nds : nds.map((n) => (n.selected !== (n.id === id) ? { ...n, selected: n.id === id } : n))));
+    setEdges((eds) => (eds.some((e) => e.id === id && e.selected) ? eds : eds.map((e) => (e.selected !== (e.id === id) ? { ...e, selected: e.id === id } : e))));
+  }, []);
+
   const selection = {
     processors: nodes.filter((n) => n.selected && n.type === "processor").map((n) => n.id),
     groups: nodes.filter((n) => n.selected && n.type === "processGroup").map((n) => (n.data as GroupNodeData).groupId),
     edges: edges.filter((e) => e.selected).map((e) => e.id),
   };
 
-  return { groupId, showLevel, enterGroup, nodes, edges, selection, selectNext, focus, selectAll, onNodesChange, onEdgesChange };
+  return { groupId, showLevel, enterGroup, nodes, edges, selection, selectNext, focus, selectAll, selectOnly, onNodesChange, onEdgesChange };
 }
