@@ -21,7 +21,7 @@ import { catalog, type FlowAnalysis, type FlowDocument, type FlowProblem } from 
 import { decryptValue } from "../../prisma/secret-key.mjs";
 import { secretKey } from "./secret-key";
 import { sensitiveNamesOf } from "./secrets";
-import { boundContextId, boundContextIds, resolveProperties, type ParameterScope, type ParameterValue } from "../../engine/api/parameters";
+import { boundContextIds, resolveFlow, type ParameterScope, type ParameterValue } from "../../engine/api/parameters";
 
 /**
  * The encryption context (additional authenticated data) of a sensitive parameter's value: the
@@ -67,48 +67,21 @@ export async function loadScopes(ids: readonly string[]): Promise<Map<string, Pa
   return out;
 }
 
-const NONE: ParameterScope = { contextName: null, parameters: new Map() };
-
-function referencesSomething(doc: FlowDocument): boolean {
-  const has = (props: Record<string, string>) => Object.values(props).some((v) => v.includes("#{"));
-  return doc.processors.some((p) => has(p.properties)) || doc.services.some((s) => has(s.properties));
-}
-
 /**
- * `doc` as the node runs it (see the file comment). A flow without any `#{` is returned as is
- * (without `parameterContexts`), with no database access.
+ * `doc` as the node runs it (see the file comment): engine/api/parameters.ts's resolveFlow
+ * against the contexts in the store. A flow without any `#{` needs no catalog.
  */
 export async function resolveSnapshot(doc: FlowDocument): Promise<ResolvedSnapshot> {
-  const { parameterContexts: _carried, ...rest } = doc;
-  const base: FlowDocument = rest;
+  const scopes = await loadScopes(boundContextIds(doc));
+  const references = [...doc.processors, ...doc.services].some((c) => Object.values(c.properties).some((v) => v.includes("#{")));
+  const sensitive = references ? (await catalog()).sensitive : {};
+  const r = resolveFlow(doc, scopes, (c) => sensitiveNamesOf(c, sensitive));
   const byProcessor = new Map<string, Array<{ property: string; message: string }>>();
-  const problems: FlowProblem[] = [];
-  const ids = boundContextIds(doc);
-  const scopes = await loadScopes(ids);
-  ids.forEach((id) => {
-    if (scopes.has(id)) return;
-    const at = doc.parameterContext === id ? "parameterContext" : `groups[${doc.groups.findIndex((g) => g.parameterContext === id)}].parameterContext`;
-    problems.push({ path: at, message: `no parameter context with id "${id}" (it was deleted, or the flow came from elsewhere)` });
-  });
-  if (!referencesSomething(doc)) return { flow: base, problems, byProcessor };
-  const sensitive = (await catalog()).sensitive;
-  const scopeOf = (group: string | undefined) => {
-    const id = boundContextId(doc, group);
-    return (id !== undefined && scopes.get(id)) || NONE;
-  };
-  const processors = doc.processors.map((p, i) => {
-    const r = resolveProperties(p.properties, scopeOf(p.group), new Set(sensitiveNamesOf(p, sensitive)));
-    if (r.problems.length === 0) return { ...p, properties: r.properties };
-    byProcessor.set(p.id, r.problems.map((x) => ({ property: x.property, message: x.message })));
-    for (const x of r.problems) problems.push({ path: `processors[${i}].properties.${x.property}`, message: x.message });
-    return { ...p, properties: r.properties, state: p.state === "running" ? ("stopped" as const) : p.state };
-  });
-  const services = doc.services.map((s, i) => {
-    const r = resolveProperties(s.properties, scopeOf(undefined), new Set(sensitiveNamesOf(s, sensitive)));
-    for (const x of r.problems) problems.push({ path: `services[${i}].properties.${x.property}`, message: x.message });
-    return { ...s, properties: r.properties };
-  });
-  return { flow: { ...base, processors, services }, problems, byProcessor };
+  for (const x of r.problems) {
+    if (x.processorId === undefined) continue;
+    byProcessor.set(x.processorId, [...(byProcessor.get(x.processorId) ?? []), { property: x.property ?? "", message: x.message }]);
+  }
+  return { flow: r.flow, problems: r.problems.map(({ path, message }) => ({ path, message })), byProcessor };
 }
 
 /** `analysis` (the node's, of the resolved snapshot) with the parameter problems added. */

@@ -137,3 +137,74 @@ export function boundContextIds(flow: BindableFlow): string[] {
   for (const g of flow.groups) if (g.parameterContext) out.add(g.parameterContext);
   return [...out];
 }
+
+/** The flow document parts `resolveFlow` reads and rewrites (the flow format's, structurally). */
+interface ResolvableFlow extends BindableFlow {
+  processors: ReadonlyArray<{ id: string; type: string; group?: string; state?: string; properties: Record<string, string>; sensitiveDynamicProperties?: string[] }>;
+  services: ReadonlyArray<{ id: string; type: string; properties: Record<string, string> }>;
+  parameterContexts?: ReadonlyArray<{ id: string; name: string; parameters: ReadonlyArray<{ name: string; value?: string; sensitive?: boolean }> }>;
+}
+
+/** One reference that did not resolve, at its JSON path (`processors[2].properties.url`). */
+export interface FlowParameterProblem {
+  path: string;
+  message: string;
+  /** The processor it makes invalid (absent for a controller service or a binding). */
+  processorId?: string;
+  property?: string;
+}
+
+/**
+ * `flow` with every reference of every processor and controller service resolved against the
+ * context bound where it sits (`scopes` by context id; a processor by its group's binding, a
+ * service by the flow's), and every reference that could not be. A processor with such a
+ * problem comes back with state "stopped" when it was "running": it must not run with the text
+ * `#{name}` as its value. `parameterContexts` is left out of the result. `sensitiveOf` names a
+ * component's sensitive properties (declared by its type, plus its sensitive dynamic ones).
+ */
+export function resolveFlow<F extends ResolvableFlow>(
+  flow: F,
+  scopes: ReadonlyMap<string, ParameterScope>,
+  sensitiveOf: (component: { type: string; sensitiveDynamicProperties?: string[] }) => readonly string[],
+): { flow: Omit<F, "parameterContexts">; problems: FlowParameterProblem[] } {
+  const { parameterContexts: _carried, ...rest } = flow;
+  const problems: FlowParameterProblem[] = [];
+  for (const id of boundContextIds(flow)) {
+    if (scopes.has(id)) continue;
+    const at = flow.parameterContext === id ? "parameterContext" : `groups[${flow.groups.findIndex((g) => g.parameterContext === id)}].parameterContext`;
+    problems.push({ path: at, message: `no parameter context with id "${id}" (it was deleted, or the flow came from elsewhere)` });
+  }
+  const has = (props: Record<string, string>) => Object.values(props).some((v) => v.includes("#{"));
+  if (!flow.processors.some((p) => has(p.properties)) && !flow.services.some((s) => has(s.properties))) return { flow: rest, problems };
+  const none: ParameterScope = { contextName: null, parameters: new Map() };
+  const scopeOf = (group: string | undefined) => {
+    const id = boundContextId(flow, group);
+    return (id !== undefined && scopes.get(id)) || none;
+  };
+  const processors = flow.processors.map((p, i) => {
+    if (!has(p.properties)) return p;
+    const r = resolveProperties(p.properties, scopeOf(p.group), new Set(sensitiveOf(p)));
+    for (const x of r.problems) problems.push({ path: `processors[${i}].properties.${x.property}`, message: x.message, processorId: p.id, property: x.property });
+    return { ...p, properties: r.properties, ...(r.problems.length && p.state === "running" ? { state: "stopped" } : {}) };
+  });
+  const services = flow.services.map((s, i) => {
+    if (!has(s.properties)) return s;
+    const r = resolveProperties(s.properties, scopeOf(undefined), new Set(sensitiveOf(s)));
+    for (const x of r.problems) problems.push({ path: `services[${i}].properties.${x.property}`, message: x.message, property: x.property });
+    return { ...s, properties: r.properties };
+  });
+  return { flow: { ...rest, processors, services } as Omit<F, "parameterContexts">, problems };
+}
+
+/**
+ * The scopes a flow file carries (`parameterContexts`), by context id: what `sluice run` and
+ * `sluice validate` resolve a file's references against. A sensitive parameter without a value
+ * (an export) has none: a reference to it is a problem.
+ */
+export function flowFileScopes(flow: Pick<ResolvableFlow, "parameterContexts">): Map<string, ParameterScope> {
+  const out = new Map<string, ParameterScope>();
+  for (const c of flow.parameterContexts ?? []) {
+    out.set(c.id, { contextName: c.name, parameters: new Map(c.parameters.map((p) => [p.name, { name: p.name, value: p.value, sensitive: p.sensitive ?? false }])) });
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 "use client";
 /**
- * The designer's view of the parameter contexts: read once from GET /api/parameter-contexts
- * (sensitive values never included) and again on `reload()`, and the scope that applies to a
+ * The designer's view of the parameter contexts: read from GET /api/parameter-contexts
+ * (sensitive values never included) at first, on `reload()` and when the window gets the focus
+ * back, and the scope that applies to a
  * processor (the binding of its group, else its parent's, up to the flow's).
  */
 import { useCallback, useEffect, useState } from "react";
@@ -31,6 +32,11 @@ export function useParameterContexts(): { contexts: ContextView[] | null; reload
     };
   }, [tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  // A context made or changed in another tab (the Parameter Contexts page) shows on coming back.
+  useEffect(() => {
+    window.addEventListener("focus", reload);
+    return () => window.removeEventListener("focus", reload);
+  }, [reload]);
   return { contexts, reload };
 }
 

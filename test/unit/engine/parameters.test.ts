@@ -1,7 +1,7 @@
 // Parameter references (engine/api/parameters.ts): #{name} resolution, NiFi's ## escapes, missing
 // and sensitive parameters, bindings up the group chain; and the flow format's parameter fields.
 import { describe, expect, it } from "vitest";
-import { boundContextId, boundContextIds, parameterReferences, resolveProperties, type ParameterScope, type ParameterValue } from "../../../engine/api/parameters";
+import { boundContextId, boundContextIds, flowFileScopes, parameterReferences, resolveFlow, resolveProperties, type ParameterScope, type ParameterValue } from "../../../engine/api/parameters";
 import { parseFlowDocument } from "../../../engine/api/flow-format";
 
 function scope(name: string | null, params: ParameterValue[]): ParameterScope {
@@ -95,5 +95,52 @@ describe("flow format parameter fields", () => {
     if (!r.ok) expect(r.problems.map((p) => p.path)).toEqual(["parameterContexts[0].parameters[0].name", "parameterContexts[0].parameters[2].name"]);
     const unbound = parseFlowDocument({ ...base, parameterContext: "c2", parameterContexts: [] });
     expect(unbound.ok ? [] : unbound.problems).toEqual([{ path: "parameterContext", message: 'no parameter context with id "c2" in parameterContexts' }]);
+  });
+});
+
+describe("resolveFlow", () => {
+  const raw = {
+    sluice: 1,
+    id: "f",
+    name: "F",
+    parameterContext: "root",
+    groups: [{ id: "g", name: "G", parameterContext: "inner" }],
+    parameterContexts: [
+      { id: "root", name: "Root", parameters: [{ name: "dir", value: "/in" }, { name: "pw", sensitive: true }] },
+      { id: "inner", name: "Inner", parameters: [{ name: "dir", value: "/inner" }] },
+    ],
+    processors: [
+      { id: "a", type: "GetFile", properties: { inputDirectory: "#{dir}" }, state: "running" },
+      { id: "b", type: "GetFile", group: "g", properties: { inputDirectory: "#{dir}/x" }, state: "running" },
+      { id: "c", type: "PutFile", properties: { directory: "#{nowhere}" }, state: "running" },
+      { id: "d", type: "InvokeHTTP", properties: { password: "#{pw}" }, state: "stopped" },
+    ],
+    services: [{ id: "s", type: "KafkaConnection", properties: { bootstrapServers: "#{dir}" } }],
+    connections: [],
+  };
+  const parsed = parseFlowDocument(raw);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const file = parsed.flow;
+  const sensitiveOf = (c: { type: string }) => (c.type === "InvokeHTTP" ? ["password"] : []);
+
+  it("resolves each component against the context bound where it sits, the flow file's own contexts included", () => {
+    const r = resolveFlow(file, flowFileScopes(file), sensitiveOf);
+    expect(r.flow.processors.map((p) => p.properties)).toEqual([{ inputDirectory: "/in" }, { inputDirectory: "/inner/x" }, { directory: "#{nowhere}" }, { password: "#{pw}" }]);
+    expect(r.flow.services[0]!.properties).toEqual({ bootstrapServers: "/in" });
+    expect("parameterContexts" in r.flow).toBe(false);
+    expect(r.problems).toEqual([
+      { path: "processors[2].properties.directory", message: 'directory references parameter "nowhere", which is not in parameter context "Root"', processorId: "c", property: "directory" },
+      { path: "processors[3].properties.password", message: 'password references parameter "pw", which has no value yet (enter it on the Parameter Contexts page)', processorId: "d", property: "password" },
+    ]);
+  });
+
+  it("stops a running processor whose reference does not resolve; the others keep their states", () => {
+    const r = resolveFlow(file, flowFileScopes(file), sensitiveOf);
+    expect(r.flow.processors.map((p) => p.state)).toEqual(["running", "running", "stopped", "stopped"]);
+  });
+
+  it("names a binding to a context it does not know", () => {
+    const r = resolveFlow({ ...file, parameterContext: "gone", processors: [], services: [] }, flowFileScopes(file), sensitiveOf);
+    expect(r.problems).toEqual([{ path: "parameterContext", message: 'no parameter context with id "gone" (it was deleted, or the flow came from elsewhere)' }]);
   });
 });
