@@ -23,7 +23,10 @@
  *   FlowFile queued, and no file arrived for 5 s. `delivered` = distinct uuids at that point.
  * - The killed node is restarted on the same data dir and everything drains again.
  *   stranded = distinct uuids that arrived only after the restart (work that waited for the
- *   dead node); lost = N − distinct uuids at the end; duplicates = deliveries − distinct.
+ *   dead node); lost = N − distinct uuids at the end (negative when the generators made more
+ *   than N: a source session rolled back after its batches had reached the cluster, see
+ *   stderr); duplicates = deliveries − distinct. On stderr also the cluster-wide size each
+ *   connection's back pressure reads once all is drained (should be 0).
  *
  * Prints one line: `cluster-failover nodes=3 N=<n> lost=<l> duplicates=<d> resume_s=<r> stranded=<s>`
  * (progress and details on stderr). Targets: lost=0, stranded=0, resume_s ≤ 30.
@@ -249,11 +252,15 @@ async function main(): Promise<void> {
     const duplicates = totalOf(after) - after.size;
     const dupsAfterRestart = totalOf(after) - totalOf(before) - stranded;
     let deadLetters = 0;
-    for (const ref of refs) deadLetters += (await inspector.counts(ref)).failed;
+    const sizes: string[] = [];
+    for (const ref of refs) {
+      deadLetters += (await inspector.counts(ref)).failed;
+      sizes.push(`${ref.connectionId}:${(await inspector.clusterSize(ref)).count}`);
+    }
     log(
       `details: delivered_before_restart=${delivered} duplicates_after_restart=${dupsAfterRestart} dead_lettered_batches=${deadLetters}` +
         `${after.size > n ? ` extra_uuids=${after.size - n} (more FlowFiles than generated: a generator over-produced)` : ""}` +
-        ` load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)}`,
+        ` cluster_size_after_drain=${sizes.join(",")} load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)}`,
     );
     process.stdout.write(`cluster-failover nodes=${nodeCount} N=${n} lost=${lost} duplicates=${duplicates} resume_s=${resumeS.toFixed(1)} stranded=${stranded}\n`);
   } finally {

@@ -33,6 +33,10 @@ export function isPending(state: BatchState): boolean {
   return state === "waiting" || state === "active" || state === "delayed" || state === "prioritized" || state === "waiting-children";
 }
 
+/**
+ * Looks at one cluster's distributed connections. Contract: reads only (BullMQ getters); a
+ * connection never used yet reads as empty; ids of finished batches read as "gone".
+ */
 export class DistributedInspector {
   private readonly keys: ClusterKeys;
   private readonly queues = new Map<string, Queue>();
@@ -94,6 +98,16 @@ export class DistributedInspector {
       out.set(id, state);
     }
     return out;
+  }
+
+  /**
+   * The cluster-wide size the nodes' back pressure reads (the per-connection hash distributed.ts
+   * keeps: raised on handover, lowered when a batch finishes). Once nothing is queued it
+   * should read 0; anything else is drift that holds producers back (or lets them overshoot).
+   */
+  async clusterSize(ref: DistributedConnectionRef): Promise<{ count: number; bytes: number }> {
+    const [count, bytes] = await this.redis.hmget(`${this.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:size`, "count", "bytes");
+    return { count: Number(count ?? 0), bytes: Number(bytes ?? 0) };
   }
 
   /** Closes the queue objects (not the Redis connection, which the caller owns). */
