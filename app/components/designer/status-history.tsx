@@ -9,31 +9,13 @@
 import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import type { NodeApi } from "../../lib/engine-client";
 import { api } from "./api-client";
 import { formatBytes, formatCount } from "./format";
 
-/** One minute, as the route answers it (engine/api/node-api.ts StatusHistoryPoint). */
-export interface HistoryPoint {
-  time: number;
-  in: number;
-  inBytes: number;
-  out: number;
-  outBytes: number;
-  queued: number;
-  queuedBytes: number;
-  tasks?: number;
-}
-
-/** The route's answer (engine/api/node-api.ts StatusHistory). */
-export interface HistoryAnswer {
-  componentId: string;
-  kind: "processor" | "connection";
-  name: string;
-  resolutionMs: number;
-  points: HistoryPoint[];
-  nodes?: string[];
-  unavailable?: Array<{ node: string; message: string }>;
-}
+/** The route's answer: the node API's StatusHistory (engine/api/node-api.ts). */
+export type HistoryAnswer = Awaited<ReturnType<NodeApi["statusHistory"]>>;
+type HistoryPoint = HistoryAnswer["points"][number];
 
 /** How often an open panel reads the history again. */
 const REFRESH_MS = 10_000;
@@ -48,6 +30,11 @@ const SERIES = [
   { key: "out", label: "Out", stroke: "#16a34a" },
   { key: "queued", label: "Queued", stroke: "#d97706" },
 ] as const;
+
+/** A y range from 0 to a little above the largest value, so the top point is not on the frame. */
+function upTo(_u: uPlot, _min: number | null, max: number | null): uPlot.Range.MinMax {
+  return [0, Math.max(1, Math.ceil((max ?? 0) * 1.15))];
+}
 
 function chartData(points: readonly HistoryPoint[]): uPlot.AlignedData {
   return [points.map((p) => p.time / 1000), ...SERIES.map((s) => points.map((p) => p[s.key]))];
@@ -64,13 +51,13 @@ function HistoryChart({ points }: { points: readonly HistoryPoint[] }) {
       width: CHART_WIDTH,
       height: CHART_HEIGHT,
       // The x axis always spans the last hour up to now, so a few minutes do not fill it.
-      scales: { x: { time: true, range: () => [Date.now() / 1000 - HOUR_S, Date.now() / 1000 + 30] }, count: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, queued: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      scales: { x: { time: true, range: () => [Date.now() / 1000 - HOUR_S, Date.now() / 1000 + 30] }, count: { auto: true, range: upTo }, queued: { auto: true, range: upTo } },
       axes: [
         { stroke: "#475569" },
         { scale: "count", label: "FlowFiles / min", stroke: "#475569", values: (_u, vals) => vals.map((v) => formatCount(v)) },
         { scale: "queued", side: 1, label: "Queued", stroke: "#b45309", grid: { show: false }, values: (_u, vals) => vals.map((v) => formatCount(v)) },
       ],
-      series: [{ label: "Minute" }, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, scale: s.key === "queued" ? "queued" : "count", points: { show: true, size: 4 } }))],
+      series: [{ label: "Minute" }, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, scale: s.key === "queued" ? "queued" : "count", points: { show: true, size: 6 } }))],
       legend: { live: true },
     };
     const u = new uPlot(opts, chartData([]), host.current);

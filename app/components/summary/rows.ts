@@ -12,6 +12,7 @@
  *   tasks and bulletins of its processors; state counts its processors by state.
  */
 import type { FlowDocument, FlowStatus } from "../../lib/engine-client";
+import { subtreeGroups } from "../designer/model";
 
 export type SummaryKind = "processor" | "connection" | "group";
 
@@ -50,21 +51,6 @@ export interface FlowSummary {
 }
 
 const ZERO = { in: 0, inBytes: 0, out: 0, outBytes: 0 };
-
-/** Every group id in `groupId`'s subtree, itself included. */
-function subtree(doc: FlowDocument, groupId: string): Set<string> {
-  const out = new Set([groupId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const g of doc.groups) {
-      if (g.parent !== undefined && out.has(g.parent) && !out.has(g.id)) {
-        out.add(g.id);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
 
 /** The summary rows of `doc` with the figures of `status` (null: not deployed, all zero). */
 export function summaryRows(doc: FlowDocument, status: FlowStatus | null): SummaryRow[] {
@@ -123,7 +109,7 @@ export function summaryRows(doc: FlowDocument, status: FlowStatus | null): Summa
     });
   }
   for (const g of doc.groups) {
-    const inside = subtree(doc, g.id);
+    const inside = subtreeGroups(doc, g.id);
     const isIn = (procId: string) => {
       const pg = procGroup.get(procId);
       return pg !== undefined && inside.has(pg);
