@@ -508,6 +508,10 @@ export function convertNifiFlow(json: unknown, opts: NifiImportOptions, gzip = f
           changes.push(`"${name}" (a list) becomes the regular expression "${re}"`);
         }
       } else {
+        if (rule.alsoSet && value !== "") {
+          Object.assign(out, rule.alsoSet);
+          changes.push(`"${name}" is set, so ${Object.entries(rule.alsoSet).map(([k, v]) => `${k} = "${v}"`).join(", ")}`);
+        }
         const mapped = rule.values?.[value];
         if (rule.values && mapped === undefined && !value.includes("${") && !value.includes("#{")) changes.push(`"${name}" = "${value}" has no Sluice counterpart in ${rule.to}: kept as is (fix it in the designer)`);
         else if (mapped !== undefined && mapped !== value) changes.push(`"${name}" = "${value}" becomes ${rule.to} = "${mapped}"`);

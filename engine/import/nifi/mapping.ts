@@ -14,6 +14,8 @@
  *   and reported, so the flow's validation names it);
  * - `{ to, convert: "csv-to-regex" }`: a comma-separated list of names becomes a regular
  *   expression matching exactly those names;
+ * - `{ to, alsoSet }`: copied, and when the value is not empty the properties in `alsoSet` are
+ *   set too (a NiFi setting that switches a mode on by being present);
  * - `{ drop, nifiDefault? }`: Sluice has no such setting; a value other than NiFi's default is
  *   reported as a change, with `drop` as the reason;
  * - `{ to, fromService }`: the property names a controller service (a record reader or writer)
@@ -25,7 +27,7 @@
 /** How one NiFi property carries over. */
 export type PropertyRule =
   | string
-  | { to: string; values?: Readonly<Record<string, string>>; convert?: "csv-to-regex" }
+  | { to: string; values?: Readonly<Record<string, string>>; convert?: "csv-to-regex"; alsoSet?: Readonly<Record<string, string>> }
   | { drop: string; nifiDefault?: string }
   | { to: string; fromService: Readonly<Record<string, FoldedService>> };
 
@@ -90,6 +92,61 @@ const RECORD_WRITERS: Readonly<Record<string, FoldedService>> = {
     value: "CSV",
     properties: CSV_SETTINGS,
     defaults: { valueSeparator: ",", quoteCharacter: '"', escapeCharacter: "\\", includeHeaderLine: "true", recordSeparator: "LF" },
+  },
+};
+
+/**
+ * NiFi 1.x's Kafka processors (one per client version) configure the client inline. Sluice's take
+ * inline brokers for plaintext only; security settings belong on a KafkaConnection service.
+ */
+const KAFKA_1X_CLIENT: Readonly<Record<string, PropertyRule>> = {
+  "bootstrap.servers": "bootstrapServers",
+  "security.protocol": { drop: "inline Kafka settings are plaintext in Sluice: add a KafkaConnection service for SASL or SSL and select it", nifiDefault: "PLAINTEXT" },
+  "sasl.mechanism": { drop: "set it on a KafkaConnection service", nifiDefault: "GSSAPI" },
+  "sasl.username": { drop: "set it on a KafkaConnection service" },
+  "sasl.password": { drop: "set it on a KafkaConnection service" },
+  "sasl.kerberos.service.name": { drop: "Kerberos is not available in Sluice" },
+  "kerberos-user-service": { drop: "Kerberos is not available in Sluice" },
+  "ssl.context.service": { drop: "set the certificates on a KafkaConnection service" },
+  "message-header-encoding": { drop: "Sluice reads and writes headers as UTF-8", nifiDefault: "UTF-8" },
+};
+const CONSUME_KAFKA_1X: ComponentMapping = {
+  sluiceType: "ConsumeKafka",
+  properties: {
+    ...KAFKA_1X_CLIENT,
+    topic: "topics",
+    topic_type: { to: "topicFormat", values: { names: "names", pattern: "pattern" } },
+    "group.id": "groupId",
+    "auto.offset.reset": { to: "offsetReset", values: { earliest: "earliest", latest: "latest" } },
+    "key-attribute-encoding": { to: "keyEncoding", values: { "utf-8": "utf-8", hex: "hex", "do-not-add": "utf-8" } },
+    "message-demarcator": { to: "demarcator", alsoSet: { outputStrategy: "demarcated" } },
+    "header-name-regex": "headerPattern",
+    "honor-transactions": { to: "honorTransactions", values: BOOL },
+    "max.poll.records": { drop: "set Max Records per Trigger", nifiDefault: "10000" },
+    "separate-by-key": { drop: "Sluice batches by partition", nifiDefault: "false" },
+    "Commit Offsets": { drop: "Sluice commits offsets once a session is durable", nifiDefault: "true" },
+    "max-uncommit-offset-wait": { drop: "Sluice commits offsets once a session is durable", nifiDefault: "1 secs" },
+    "Communications Timeout": { drop: "set it on a KafkaConnection service", nifiDefault: "60 secs" },
+  },
+};
+const PUBLISH_KAFKA_1X: ComponentMapping = {
+  sluiceType: "PublishKafka",
+  properties: {
+    ...KAFKA_1X_CLIENT,
+    topic: "topic",
+    acks: { to: "acks", values: { all: "all", "1": "1", "0": "0" } },
+    "compression.type": "compression",
+    "kafka-key": "messageKey",
+    "key-attribute-encoding": { to: "keyEncoding", values: { "utf-8": "utf-8", hex: "hex" } },
+    "message-demarcator": { to: "demarcator", alsoSet: { contentFormat: "demarcated" } },
+    "attribute-name-regex": "headerPattern",
+    "use-transactions": { to: "transactional", values: BOOL },
+    "transactional-id-prefix": "transactionalIdPrefix",
+    "max.request.size": "maxRequestSize",
+    "ack.wait.time": "ackWaitTime",
+    partitioner: { drop: "Sluice partitions by key (the client's default)", nifiDefault: "org.apache.kafka.clients.producer.internals.DefaultPartitioner" },
+    partition: { drop: "Sluice partitions by key (the client's default)" },
+    "max.block.ms": { drop: "set the timeouts on a KafkaConnection service", nifiDefault: "5 sec" },
   },
 };
 
@@ -502,6 +559,12 @@ export const PROCESSOR_MAPPINGS: Readonly<Record<string, ComponentMapping>> = {
       "Reuse Mode": { to: "reuseMode", values: { fail: "Fail on Reuse", warn: "Warn on Reuse", reset: "Reset Reuse" } },
     },
   },
+  "org.apache.nifi.processors.kafka.pubsub.ConsumeKafka_2_6": CONSUME_KAFKA_1X,
+  "org.apache.nifi.processors.kafka.pubsub.ConsumeKafka_2_0": CONSUME_KAFKA_1X,
+  "org.apache.nifi.processors.kafka.pubsub.ConsumeKafka_1_0": CONSUME_KAFKA_1X,
+  "org.apache.nifi.processors.kafka.pubsub.PublishKafka_2_6": PUBLISH_KAFKA_1X,
+  "org.apache.nifi.processors.kafka.pubsub.PublishKafka_2_0": PUBLISH_KAFKA_1X,
+  "org.apache.nifi.processors.kafka.pubsub.PublishKafka_1_0": PUBLISH_KAFKA_1X,
   "org.apache.nifi.kafka.processors.ConsumeKafka": {
     sluiceType: "ConsumeKafka",
     properties: {

@@ -74,6 +74,7 @@ describe("the mapping table", () => {
       for (const [name, rule] of Object.entries(m.properties)) {
         const to = typeof rule === "string" ? rule : "to" in rule ? rule.to : undefined;
         if (to !== undefined) expect(props.has(to), `${nifi}.${name} → ${m.sluiceType}.${to}`).toBe(true);
+        if (typeof rule === "object" && "alsoSet" in rule) for (const k of Object.keys(rule.alsoSet ?? {})) expect(props.has(k)).toBe(true);
       }
       for (const rule of Object.values(m.properties)) {
         if (typeof rule !== "object" || !("fromService" in rule)) continue;
@@ -135,6 +136,44 @@ describe("processors", () => {
     expect(logEntry?.changes).toContain('"Log Level" = "trace" becomes logLevel = "debug"');
     expect(logEntry?.changes).toContain('"Attributes to Log" (a list) becomes the regular expression "^(a|b\\.c)$"');
     expect(report.mapped.map((e) => e.kind)).toEqual(["connection"]);
+  });
+
+  it("maps NiFi 1.x's ConsumeKafka_2_6: inline brokers, a demarcator switches to demarcated batches, security goes to a service", () => {
+    const { flow, report } = run(
+      definition({
+        processors: [
+          proc("kafka", "org.apache.nifi.processors.kafka.pubsub.ConsumeKafka_2_6", {
+            properties: {
+              "bootstrap.servers": "k1:9092",
+              topic: "orders",
+              topic_type: "names",
+              "group.id": "g1",
+              "auto.offset.reset": "earliest",
+              "message-demarcator": "\n",
+              "security.protocol": "SASL_SSL",
+              "sasl.password": null,
+              "max.poll.records": "10000",
+            },
+            propertyDescriptors: { "sasl.password": { sensitive: true } },
+            autoTerminatedRelationships: ["success"],
+          }),
+        ],
+      }),
+    );
+    expect(flow.processors[0].type).toBe("ConsumeKafka");
+    expect(flow.processors[0].properties).toEqual({
+      bootstrapServers: "k1:9092",
+      topics: "orders",
+      topicFormat: "names",
+      groupId: "g1",
+      offsetReset: "earliest",
+      demarcator: "\n",
+      outputStrategy: "demarcated",
+    });
+    expect(report.changed.find((e) => e.id === "kafka")?.changes).toEqual([
+      '"message-demarcator" is set, so outputStrategy = "demarcated"',
+      'property "security.protocol" = "SASL_SSL" is dropped: inline Kafka settings are plaintext in Sluice: add a KafkaConnection service for SASL or SSL and select it',
+    ]);
   });
 
   it("keeps NiFi dynamic properties where the Sluice type takes them (RouteOnAttribute's become relationships)", () => {
