@@ -24,9 +24,10 @@
  * - The killed node is restarted on the same data dir and everything drains again.
  *   stranded = distinct uuids that arrived only after the restart (work that waited for the
  *   dead node); lost = N − distinct uuids at the end (negative when the generators made more
- *   than N: a source session rolled back after its batches had reached the cluster, see
- *   stderr); duplicates = deliveries − distinct. On stderr also the cluster-wide size each
- *   connection's back pressure reads once all is drained (should be 0).
+ *   than N: when the primary lease moved while they ran, the new primary repeated the old
+ *   one's last trigger; primary_changes on stderr); duplicates = deliveries − distinct. On
+ *   stderr also the cluster-wide size each connection's back pressure reads once all is
+ *   drained (should be 0).
  *
  * Prints one line: `cluster-failover nodes=3 N=<n> lost=<l> duplicates=<d> resume_s=<r> stranded=<s>`
  * (progress and details on stderr). Targets: lost=0, stranded=0, resume_s ≤ 30.
@@ -42,7 +43,7 @@ import { parseArgs } from "node:util";
 import type { FlowDocument } from "../engine/api/flow-format";
 import type { FlowStatus } from "../engine/api/node-api";
 import { ClusterCoordinator } from "../engine/cluster/coordinator";
-import { deleteClusterKeys, DistributedInspector, inspectorRedis, isPending } from "../engine/cluster/inspect";
+import { deleteClusterKeys, DistributedInspector, inspectorRedis, isPending, primaryTerms } from "../engine/cluster/inspect";
 import type { DistributedConnectionRef } from "../engine/queue/distributed-queue";
 import { startNode, stopNodes, waitFor, type NodeProcess, type NodeSpec } from "./lib/cluster-node";
 
@@ -257,9 +258,13 @@ async function main(): Promise<void> {
       deadLetters += (await inspector.counts(ref)).failed;
       sizes.push(`${ref.connectionId}:${(await inspector.clusterSize(ref)).count}`);
     }
+    // Primary-only state follows the lease at least once: a node that loses the lease while its
+    // generators run (a starved event loop misses renewals) has its last trigger's progress
+    // refused, and the next primary makes that trigger's FlowFiles again.
+    const primaryChanges = (await primaryTerms(redis, cluster)) - 1;
     log(
-      `details: delivered_before_restart=${delivered} duplicates_after_restart=${dupsAfterRestart} dead_lettered_batches=${deadLetters}` +
-        `${after.size > n ? ` extra_uuids=${after.size - n} (more FlowFiles than generated: a generator over-produced)` : ""}` +
+      `details: delivered_before_restart=${delivered} primary_changes=${primaryChanges} duplicates_after_restart=${dupsAfterRestart} dead_lettered_batches=${deadLetters}` +
+        `${after.size > n ? ` extra_uuids=${after.size - n} (more FlowFiles than N; see primary_changes)` : ""}` +
         ` cluster_size_after_drain=${sizes.join(",")} load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)}`,
     );
     process.stdout.write(`cluster-failover nodes=${nodeCount} N=${n} lost=${lost} duplicates=${duplicates} resume_s=${resumeS.toFixed(1)} stranded=${stranded}\n`);

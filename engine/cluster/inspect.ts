@@ -169,3 +169,8 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   for (const m of info.matchAll(/^used_cpu_(?:sys|user):([\d.]+)/gm)) total += Number(m[1]);
   return total;
 }
+
+/** How many times a node took the primary lease in this cluster (its fencing token counter). */
+export async function primaryTerms(redis: Redis, cluster: string): Promise<number> {
+  return Number((await redis.get(new ClusterKeys(cluster).primaryToken)) ?? 0);
+}
