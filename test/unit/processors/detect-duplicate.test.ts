@@ -66,6 +66,6 @@ describe("DetectDuplicate", () => {
 
   it("validates", () => {
     expect(testRunner(DetectDuplicate, { properties: { ageOffDuration: "forever" } }).isValid).toBe(false);
-    expect(testRunner(DetectDuplicate, { properties: { cacheEntryIdentifier: "${unclosed" } }).isValid).toBe(false);
+    expect(testRunner(DetectDuplicate, { properties: { cacheEntryIdentifier: "${unclosed b}" } }).isValid).toBe(false);
   });
 });

@@ -62,7 +62,7 @@ describe("PublishKafka validation", () => {
   });
 
   it("rejects bad Expression Language, idempotence or transactions without acks=all, tiny request sizes", () => {
-    expect(messagesOf(publish({ bootstrapServers: "h:1", topic: "${unclosed" })).join()).toMatch(/Expression Language/);
+    expect(messagesOf(publish({ bootstrapServers: "h:1", topic: "${unclosed b}" })).join()).toMatch(/Expression Language/);
     expect(messagesOf(publish({ bootstrapServers: "h:1", acks: "1", idempotence: "true" }))).toEqual(["idempotence: idempotence needs Delivery Guarantee acks=all"]);
     expect(messagesOf(publish({ bootstrapServers: "h:1", acks: "0", transactional: "true" }))).toEqual(["transactional: transactions need Delivery Guarantee acks=all"]);
     expect(messagesOf(publish({ bootstrapServers: "h:1", maxRequestSize: "100 B" }))).toEqual(["maxRequestSize: must be at least 1 KB"]);

@@ -170,6 +170,6 @@ describe("FetchFile", () => {
 
   it("requires a move destination for Move File", () => {
     expect(testRunner(FetchFile, { properties: { completionStrategy: "Move File" } }).isValid).toBe(false);
-    expect(testRunner(FetchFile, { properties: { fileToFetch: "${unclosed" } }).isValid).toBe(false);
+    expect(testRunner(FetchFile, { properties: { fileToFetch: "${unclosed b}" } }).isValid).toBe(false);
   });
 });

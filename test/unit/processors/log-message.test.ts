@@ -13,7 +13,7 @@ describe("LogMessage", () => {
   });
 
   it("logs an error but still passes the FlowFile when the message cannot be evaluated", async () => {
-    const r = testRunner(LogMessage, { properties: { logMessage: "${n:toNumber()}" } });
+    const r = testRunner(LogMessage, { properties: { logMessage: "${n:format('yyyy')}" } });
     r.enqueue("x", { n: "abc" });
     await r.run();
     r.assertTransferCount("success", 1);

@@ -103,7 +103,7 @@ describe("ReplaceText", () => {
   });
 
   it("routes an Expression Language evaluation error to failure", async () => {
-    const r = await replace({ replacementStrategy: "Always Replace", replacementValue: "${n:toNumber()}" }, "x", { n: "abc" });
+    const r = await replace({ replacementStrategy: "Always Replace", replacementValue: "${n:format('yyyy')}" }, "x", { n: "abc" });
     r.assertTransferCount("failure", 1);
     r.assertTransferCount("success", 0);
   });

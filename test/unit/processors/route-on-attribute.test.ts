@@ -38,7 +38,7 @@ describe("RouteOnAttribute", () => {
   });
 
   it("rolls back and penalizes a FlowFile whose condition fails to evaluate", async () => {
-    const r = testRunner(RouteOnAttribute, { properties: { n: "${v:toNumber():gt(1)}" } });
+    const r = testRunner(RouteOnAttribute, { properties: { n: "${v:format('yyyy'):equals('2024')}" } });
     r.enqueue("", { v: "abc" });
     await r.run();
     expect(r.inputFlowFiles()[0]!.penalized).toBe(true);

@@ -63,7 +63,7 @@ describe("RouteText", () => {
   });
 
   it("routes the input to failure when a condition cannot be evaluated", async () => {
-    const r = testRunner(RouteText, { properties: { matchingStrategy: "Satisfies Expression", n: "${line:toNumber():gt(1)}" } });
+    const r = testRunner(RouteText, { properties: { matchingStrategy: "Satisfies Expression", n: "${line:format('yyyy'):equals('2024')}" } });
     r.enqueue("1\nnot a number\n");
     await r.run();
     r.assertTransferCount("failure", 1);

@@ -60,7 +60,7 @@ describe("InvokeHTTP never shows a header value or URL credentials", () => {
   });
 
   it("a header whose Expression Language fails is named without the message (which quotes the value)", async () => {
-    const r = testRunner(InvokeHTTP, { properties: { url: "http://127.0.0.1:1/", Authorization: `\${literal('${SECRET}'):toNumber()}` }, autoTerminate: ["Original", "Response", "Retry", "No Retry"] });
+    const r = testRunner(InvokeHTTP, { properties: { url: "http://127.0.0.1:1/", Authorization: `\${literal('${SECRET}'):format('yyyy')}` }, autoTerminate: ["Original", "Response", "Retry", "No Retry"] });
     r.enqueue("x");
     await r.run();
     expect(r.flowFiles("Failure")[0]?.attributes["invokehttp.exception.message"]).toMatch(/^request header "Authorization" could not be evaluated/);
