@@ -337,8 +337,12 @@ export class RedisDistributedLink implements DistributedLink {
     });
     w.on("error", (e) => this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`));
     w.on("completed", (job) => void this.finished(ref, job.data as JobData));
-    w.on("failed", (job) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+    w.on("failed", (job, err) => {
+      // Dead-lettered when out of attempts, and also at once on an UnrecoverableError (a batch
+      // that does not open; one that stalled more than maxStalledCount times), which BullMQ
+      // moves to the failed set whatever the attempts left.
+      const unrecoverable = err instanceof UnrecoverableError || err?.name === "UnrecoverableError";
+      if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) {
         this.o.log(`distributed connection ${ref.connectionId}: batch ${job.id} moved to the dead-letter list after ${job.attemptsMade} attempts: ${job.failedReason}`);
         void this.finished(ref, job.data as JobData, false);
       }
