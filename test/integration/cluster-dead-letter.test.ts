@@ -9,12 +9,22 @@
  * and lists them as dead letters. Then, through the coordinator's node API: one is dropped (a
  * DROP event, gone from the list); the expression is fixed by a new revision and the other is
  * retried, and reaches the sink. Every wait is for a condition, with a deadline.
+ *
+ * Beside it, on the link itself: a batch that does not open (sealed with another secret) is
+ * dead-lettered at once, and leaves the cluster-wide count the nodes' back pressure reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../engine/api/flow-format";
 import type { DeadLetter, FlowStatus } from "../../engine/api/node-api";
 import { isNodeError } from "../../engine/api/node-errors";
+import { RedisDistributedLink } from "../../engine/cluster/distributed";
+import { ClusterKeys } from "../../engine/cluster/keys";
+import { RedisLink } from "../../engine/cluster/redis-link";
+import { ClusterKey } from "../../engine/cluster/seal";
+import { uniqueId } from "./helpers/ids";
 import { NodeCluster } from "./helpers/node-cluster";
+import { deleteKeysWithPrefix, testRedis } from "./helpers/redis";
+import { redisUrl } from "./helpers/services";
 import { until } from "./helpers/until";
 
 const FLOW = "dead-letter";
@@ -128,4 +138,50 @@ describe("cluster: a poison FlowFile into the dead-letter list and back out", ()
     expect(atSink.events).toHaveLength(1);
     expect(await coord.deadLetters(FLOW, "in-bad")).toEqual([]);
   }, 240_000);
+});
+
+describe("distributed link: a batch that does not open", () => {
+  it("is dead-lettered on its first try and leaves the cluster-wide count", async () => {
+    const keys = new ClusterKeys(uniqueId("sluice-dl-seal"));
+    const ref = { flowId: "f", connectionId: "c", strategy: "round-robin" as const };
+    const logs: string[] = [];
+    const opened: Array<{ link: RedisLink; dl: RedisDistributedLink }> = [];
+    const link = async (secret: string) => {
+      const l = new RedisLink(redisUrl(), () => {});
+      await l.ready();
+      const dl = new RedisDistributedLink({ link: l, keys, key: new ClusterKey(secret), nodeId: "n", attempts: 5, backoffMs: 50, log: (line) => logs.push(line) });
+      opened.push({ link: l, dl });
+      return dl;
+    };
+    const redis = testRedis();
+    try {
+      const forger = await link("not-the-cluster-secret-0123456789");
+      const node = await link("the-cluster-secret-0123456789abcdef");
+      await forger.handover(ref, [{ id: "forged", partition: 0, bytes: 4, flowFiles: [{ uuid: "u1", attributes: {}, entryDate: 0, lineageStartDate: 0, content: Buffer.from("evil") }] }]);
+      const delivered: string[] = [];
+      node.consume(ref, async (b) => {
+        delivered.push(b.id);
+        return "done";
+      });
+      const [dead] = await until(() => "the forged batch in the dead-letter list", 20_000, async () => {
+        const list = await node.deadLetters(ref);
+        return list.length > 0 && list;
+      });
+      expect(dead).toMatchObject({ id: "forged", attempts: 1, reason: expect.stringContaining("seal does not verify") });
+      expect(delivered).toEqual([]);
+      await until(
+        () => `the cluster-wide count back to 0 (${logs.join(" | ")})`,
+        10_000,
+        async () => (await redis.hget(`${keys.cluster}:dq:f:c:size`, "count")) === "0",
+      );
+      expect(logs).toContainEqual(expect.stringContaining("batch forged moved to the dead-letter list after 1 attempts"));
+    } finally {
+      for (const o of opened) {
+        await o.dl.close();
+        await o.link.close();
+      }
+      await deleteKeysWithPrefix(redis, keys.cluster);
+      await redis.quit();
+    }
+  });
 });
