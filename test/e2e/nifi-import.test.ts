@@ -62,6 +62,13 @@ describe("Import NiFi flow", () => {
     await node.waitFor();
     await expect(node.textContent()).resolves.toContain("nifi:org.apache.nifi.processors.standard.IdentifyMimeType");
     await expect(page.locator(".react-flow__node").count()).resolves.toBe(9);
+    // Its configuration panel says the type is unknown, and its comments name the NiFi type.
+    // (The NiFi positions put the node outside the first view: the event is sent, not clicked.)
+    await node.locator(".processor-type").dispatchEvent("dblclick");
+    const panel = page.getByTestId("config-panel");
+    await panel.waitFor();
+    await expect(panel.textContent()).resolves.toContain("Unknown processor type");
+    await expect(panel.getByLabel("Comments").inputValue()).resolves.toMatch(/^Placeholder for NiFi's org\.apache\.nifi\.processors\.standard\.IdentifyMimeType \(minifi-standard-nar 2\.0\.0-SNAPSHOT\): Sluice has no such processor\./);
   });
 
   it("names a second import of the same flow \"(2)\" and says so", async () => {
