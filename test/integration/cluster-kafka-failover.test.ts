@@ -226,7 +226,10 @@ describe("cluster: Kafka → distributed connection → Kafka while a node dies"
     // Publish failures on the survivors (routed to the retry loop; they would reorder a key).
     const failed = s.connections.find((c) => c.id === "retry")?.stats.in ?? 0;
     const deadLettered = await deadLetterCount(cluster.cluster);
-    // The cluster-wide FlowFile count the nodes' back pressure reads (0 once drained).
+    // The cluster-wide FlowFile count the nodes' back pressure reads. Printed, not asserted: a
+    // node killed between adding a batch and counting it, or between finishing a batch and
+    // uncounting it, leaves it off by that batch (engine/cluster/distributed.ts keeps the count
+    // in a hash beside the queues, not atomically with them).
     const redis = testRedis();
     const sizeHash = await redis.hget(`${cluster.cluster}:dq:${FLOW}:consumed:size`, "count").finally(() => redis.quit());
     console.log(
