@@ -19,6 +19,9 @@ import { DataDirLockedError, Engine, FlowValidationError, checkFlow } from "../a
 import { gatherMetrics, startMetricsServer, type MetricsServerOptions } from "../api/metrics";
 import { isNodeError } from "../api/node-errors";
 import { parseDataSize } from "../core/units";
+import { sensitiveProperties } from "../api/designer-catalog";
+import { parseFlowDocument } from "../api/flow-format";
+import { flowFileScopes, resolveFlow } from "../api/parameters";
 
 const USAGE = `usage:
   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
@@ -54,6 +57,23 @@ function printProblems(file: string, problems: ReadonlyArray<{ path: string; mes
   for (const p of problems) process.stderr.write(`  ${p.path}: ${p.message}\n`);
 }
 
+/**
+ * A flow file with its `#{name}` references resolved against the parameter contexts it carries
+ * (null after printing the references that do not resolve). A file that does not parse comes
+ * back as it is, so validation reports its problems as before.
+ */
+function withParameters(file: string, raw: unknown): unknown {
+  const parsed = parseFlowDocument(raw);
+  if (!parsed.ok) return raw;
+  const sensitive = sensitiveProperties();
+  const r = resolveFlow(parsed.flow, flowFileScopes(parsed.flow), (c) => [...(sensitive[c.type] ?? []), ...(c.sensitiveDynamicProperties ?? [])]);
+  if (r.problems.length) {
+    printProblems(file, r.problems);
+    return null;
+  }
+  return r.flow;
+}
+
 async function run(argv: string[]): Promise<number> {
   // `sluice import-nifi` has its own options and usage (engine/cli/import-nifi.ts).
   if (argv[0] === "import-nifi") return (await import("./import-nifi")).importNifiCommand(argv.slice(1));
@@ -82,7 +102,9 @@ async function run(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === "validate") {
-    const r = checkFlow(readFlow(file));
+    const resolved = withParameters(file as string, readFlow(file));
+    if (resolved === null) return 2;
+    const r = checkFlow(resolved);
     if (!r.ok) {
       printProblems(file as string, r.problems);
       return 2;
@@ -98,7 +120,8 @@ async function run(argv: string[]): Promise<number> {
   if (mode !== "durable" && mode !== "volatile") throw new UsageError(`--mode must be durable or volatile, not "${mode}"`);
   const idleMs = Number(values["idle-ms"]);
   if (!Number.isFinite(idleMs) || idleMs < 0) throw new UsageError("--idle-ms must be a number of milliseconds");
-  const flow = readFlow(file);
+  const flow = withParameters(file as string, readFlow(file));
+  if (flow === null) return 2;
   const dataDir = path.resolve(values["data-dir"]);
   let engine: Engine;
   try {
