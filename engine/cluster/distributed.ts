@@ -68,6 +68,11 @@ export interface RedisDistributedLinkOptions {
   prefetch?: number;
   /** How often cluster-wide sizes are read. @default 250 */
   refreshMs?: number;
+  /**
+   * The size repair (see `sweep`): how often it runs, and how old a counted batch must be
+   * before a missing job uncounts it. @default { everyMs: 30000, ageMs: 60000 }
+   */
+  sweep?: { everyMs: number; ageMs: number };
   log: (line: string) => void;
 }
 
@@ -100,6 +105,7 @@ const DEFAULTS = {
   dedupTtlMs: 3_600_000,
   prefetch: 4,
   refreshMs: 250,
+  sweep: { everyMs: 30_000, ageMs: 60_000 },
 };
 
 export class RedisDistributedLink implements DistributedLink {
@@ -159,6 +165,7 @@ export class RedisDistributedLink implements DistributedLink {
     const byQueue = new Map<Queue, Array<{ name: string; data: JobData; opts: object }>>();
     let count = 0;
     let bytes = 0;
+    const entries: SizeEntry[] = [];
     for (const b of fresh) {
       const data = this.seal(ref, b);
       const q = this.queue(ref, b.partition);
@@ -178,10 +185,12 @@ export class RedisDistributedLink implements DistributedLink {
       byQueue.set(q, list);
       count += b.flowFiles.length;
       for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
+      entries.push({ id: b.id, partition: b.partition, n: data.n, b: data.b });
     }
+    // Counted first, per batch (a crash before the add leaves an entry the janitor removes; a
+    // retried handover does not count a batch twice), then added.
+    await this.count(ref, entries);
     for (const [q, jobs] of byQueue) await q.addBulk(jobs);
-    await redis.hincrby(this.sizeKey(ref), "count", count);
-    await redis.hincrby(this.sizeKey(ref), "bytes", bytes);
     this.bump(ref, count, bytes);
   }
 
@@ -255,9 +264,8 @@ export class RedisDistributedLink implements DistributedLink {
     const job = await this.findFailed(ref, id);
     if (!job) return false;
     const data = job.data as JobData;
+    await this.count(ref, [{ id: String(job.id), partition: partitionOfBatch(String(job.id)), n: data.n, b: data.b }]);
     await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
-    await this.o.link.commands.hincrby(this.sizeKey(ref), "count", data.n);
-    await this.o.link.commands.hincrby(this.sizeKey(ref), "bytes", data.b);
     this.bump(ref, data.n, data.b);
     return true;
   }
@@ -302,7 +310,7 @@ export class RedisDistributedLink implements DistributedLink {
           } catch {
             // A batch that does not open is removed all the same.
           }
-          await this.finished(ref, data);
+          await this.finished(ref, String(job.id), data);
         }
         if (jobs.length < 100 || removed === 0) break;
       }
@@ -336,7 +344,7 @@ export class RedisDistributedLink implements DistributedLink {
       autorun: true,
     });
     w.on("error", (e) => this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`));
-    w.on("completed", (job) => void this.finished(ref, job.data as JobData));
+    w.on("completed", (job) => void this.finished(ref, String(job.id), job.data as JobData));
     w.on("failed", (job, err) => {
       // Dead-lettered when out of attempts, and also at once on an UnrecoverableError (a batch
       // that does not open; one that stalled more than maxStalledCount times), which BullMQ
@@ -344,7 +352,7 @@ export class RedisDistributedLink implements DistributedLink {
       const unrecoverable = err instanceof UnrecoverableError || err?.name === "UnrecoverableError";
       if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) {
         this.o.log(`distributed connection ${ref.connectionId}: batch ${job.id} moved to the dead-letter list after ${job.attemptsMade} attempts: ${job.failedReason}`);
-        void this.finished(ref, job.data as JobData, false);
+        void this.finished(ref, String(job.id), job.data as JobData, false);
       }
     });
     return w;
@@ -383,12 +391,9 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
-  private async finished(ref: DistributedConnectionRef, data: JobData, removeFiles = true): Promise<void> {
+  private async finished(ref: DistributedConnectionRef, id: string, data: JobData, removeFiles = true): Promise<void> {
     try {
-      const redis = this.o.link.commands;
-      await redis.hincrby(this.sizeKey(ref), "count", -data.n);
-      await redis.hincrby(this.sizeKey(ref), "bytes", -data.b);
-      this.bump(ref, -data.n, -data.b);
+      if (await this.uncount(ref, id)) this.bump(ref, -data.n, -data.b);
       if (removeFiles) this.removeFiles(data.f);
     } catch (e) {
       this.o.log(`distributed connection ${ref.connectionId}: could not record a finished batch: ${e instanceof Error ? e.message : String(e)}`);
@@ -490,6 +495,48 @@ export class RedisDistributedLink implements DistributedLink {
     return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:size`;
   }
 
+  /** Per batch id, "count:bytes:countedAt:partition" of every batch the size counts. */
+  private entriesKey(ref: DistributedConnectionRef): string {
+    return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:batches`;
+  }
+
+  /** Counts batches into the cluster-wide size, each at most once (atomic in Redis). */
+  private async count(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    const args = entries.flatMap((e) => [e.id, `${e.n}:${e.b}:${now}:${e.partition}`, String(e.n), String(e.b)]);
+    await this.o.link.commands.eval(COUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), ...args);
+  }
+
+  /** Takes a batch out of the cluster-wide size; false when it was not counted (already out). */
+  private async uncount(ref: DistributedConnectionRef, id: string): Promise<boolean> {
+    return (await this.o.link.commands.eval(UNCOUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), id)) === 1;
+  }
+
+  /**
+   * Repairs the cluster-wide size after a node died between a batch's change and its count
+   * change: an entry counted over a minute ago whose job is gone (finished, or never added) or
+   * finished (dead-lettered) is taken out. Idempotent, so every node may run it.
+   */
+  private async sweep(ref: DistributedConnectionRef): Promise<void> {
+    const redis = this.o.link.commands;
+    const cutoff = Date.now() - this.o.sweep.ageMs;
+    const partitioned = ref.strategy === "partition-by-attribute";
+    let cursor = "0";
+    do {
+      const [next, flat] = await redis.hscan(this.entriesKey(ref), cursor, "COUNT", 200);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const id = flat[i]!;
+        const [, , at, partition] = flat[i + 1]!.split(":");
+        if (Number(at) > cutoff) continue;
+        const jobKey = `${this.o.keys.bullPrefix}:${queueName(ref, Number(partition) || 0, partitioned)}:${id}`;
+        const [exists, finishedOn] = await Promise.all([redis.exists(jobKey), redis.hget(jobKey, "finishedOn")]);
+        if (exists === 0 || finishedOn !== null) await this.uncount(ref, id);
+      }
+    } while (cursor !== "0");
+  }
+
   /** Local estimate until the next refresh: what this node added or finished counts at once. */
   private bump(ref: DistributedConnectionRef, count: number, bytes: number): void {
     const k = refKey(ref);
@@ -508,11 +555,16 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   private refreshing = false;
+  private lastSweep = Date.now();
   private async refresh(): Promise<void> {
     if (this.refreshing || this.o.link.commands.status !== "ready") return;
     this.refreshing = true;
     try {
       const refs = [...this.refs.values()];
+      if (Date.now() - this.lastSweep > this.o.sweep.everyMs) {
+        this.lastSweep = Date.now();
+        for (const r of refs) await this.sweep(r);
+      }
       const pipe = this.o.link.commands.pipeline();
       for (const r of refs) pipe.hmget(this.sizeKey(r), "count", "bytes");
       const res = (await pipe.exec()) ?? [];
@@ -578,6 +630,40 @@ class Consumer {
     }
     throw outcome.failed;
   }
+}
+
+/** A batch as the cluster-wide size counts it. */
+interface SizeEntry {
+  id: string;
+  partition: number;
+  n: number;
+  b: number;
+}
+
+/** KEYS: entries hash, size hash; ARGV: (id, entry, count, bytes)…. Counts each new id once. */
+const COUNT_SCRIPT = `
+for i = 1, #ARGV, 4 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'count', ARGV[i + 2])
+    redis.call('HINCRBY', KEYS[2], 'bytes', ARGV[i + 3])
+  end
+end
+return 1`;
+
+/** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; 1 when it was. */
+const UNCOUNT_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+redis.call('HINCRBY', KEYS[2], 'count', -tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', -tonumber(b))
+return 1`;
+
+/** The partition in a batch id `<key>-<partition>-<n>`. */
+function partitionOfBatch(id: string): number {
+  const parts = id.split("-");
+  return Number(parts[parts.length - 2]) || 0;
 }
 
 /** Batch ids: the handover key (uuid or base64url hash) plus partition and index. */

@@ -283,6 +283,30 @@ describe("distributed connections", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("keep the cluster-wide count true after a node died between counting and adding, or between finishing and uncounting", async () => {
+    const redis = new RedisLink(redisUrl(), () => {});
+    await redis.ready();
+    const link = new RedisDistributedLink({ link: redis, keys, key, nodeId: "sweeper", sharedContentDir: shared, sweep: { everyMs: 200, ageMs: 0 }, log: () => {} });
+    cleanup.push(async () => {
+      await link.close();
+      await redis.close();
+    });
+    const ref = { flowId: "f9", connectionId: "c1", strategy: "round-robin" as const };
+    const batch = (id: string) => ({ id, partition: 0, bytes: 1, flowFiles: [{ uuid: id, attributes: {}, entryDate: 0, lineageStartDate: 0, content: Buffer.from("x") }] });
+    await link.handover(ref, [batch("real-0-0")]);
+    // A counted batch whose job never came (the node died between the two steps)...
+    const k = `${keys.cluster}:dq:f9:c1`;
+    await redis.commands.hset(`${k}:batches`, "ghost-0-0", `7:7:${Date.now() - 1}:0`);
+    await redis.commands.hincrby(`${k}:size`, "count", 7);
+    await redis.commands.hincrby(`${k}:size`, "bytes", 7);
+    // ...is swept; the real one stays counted.
+    await until(() => `the count back to the real batch (${link.queued(ref).count})`, 10_000, async () => (await redis.commands.hget(`${k}:size`, "count")) === "1");
+    expect(await redis.commands.hexists(`${k}:batches`, "ghost-0-0")).toBe(0);
+    // A handover retried after a crash counts the batch once.
+    await link.handover(ref, [batch("real-0-0")]);
+    expect(await redis.commands.hget(`${k}:size`, "count")).toBe("1");
+  });
+
   it("roll back with a bulletin when Redis is full (maxmemory), and lose nothing once it has room", async () => {
     const port = 16_400 + Math.floor(Math.random() * 500);
     const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "3mb", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
