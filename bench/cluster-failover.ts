@@ -24,7 +24,7 @@
  * - The killed node is restarted on the same data dir and everything drains again.
  *   stranded = distinct uuids that arrived only after the restart (work that waited for the
  *   dead node); lost = N − distinct uuids at the end (negative when the generators made more
- *   than N: when the primary lease moved while they ran, the new primary repeated the old
+ *   than N: when the primary lease moves while they run, the new primary can repeat the old
  *   one's last trigger; primary_changes on stderr); duplicates = deliveries − distinct. On
  *   stderr also the cluster-wide size each connection's back pressure reads once all is
  *   drained (should be 0).

@@ -195,6 +195,9 @@ async function main(): Promise<void> {
   if (Object.keys(tuning).length > 0) process.stderr.write(`cluster-hop: link tuning ${JSON.stringify(tuning)} (not the defaults)\n`);
   let best = 0;
   let bestLocal = 0;
+  /** Least CPU per FlowFile (µs) of each kind: steadier than rates on a shared machine. */
+  let cpu = Infinity;
+  let cpuLocal = Infinity;
   const load0 = os.loadavg()[0]!;
   for (let r = 0; r < rounds; r++) {
     // Interleaved, the distributed run first in odd rounds and second in even ones, so neither
@@ -209,9 +212,17 @@ async function main(): Promise<void> {
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
       if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);
-      if (h) best = Math.max(best, res.rate);
-      else bestLocal = Math.max(bestLocal, res.rate);
+      if (h) {
+        best = Math.max(best, res.rate);
+        cpu = Math.min(cpu, (res.cpuMs * 1000) / n);
+      } else {
+        bestLocal = Math.max(bestLocal, res.rate);
+        cpuLocal = Math.min(cpuLocal, (res.cpuMs * 1000) / n);
+      }
     }
+  }
+  if (Number.isFinite(cpu) && Number.isFinite(cpuLocal)) {
+    process.stderr.write(`cluster-hop cpu µs/FlowFile distributed=${cpu.toFixed(1)} local=${cpuLocal.toFixed(1)} cpu_ratio=${(cpuLocal / cpu).toFixed(2)} (this process only; Redis apart)\n`);
   }
   process.stderr.write(`cluster-hop load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)} (${os.cpus().length} cores)\n`);
   if (values.only) return;
