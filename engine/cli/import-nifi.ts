@@ -3,9 +3,9 @@
  * converts a NiFi flow definition, registry snapshot or flow.json(.gz) into a Sluice flow file
  * (engine/import/nifi).
  *
- * Parameters are written into the properties by default ("inline"), because `sluice run` does
- * not resolve `#{name}` references; `--parameters contexts` keeps NiFi's parameter contexts as the
- * flow's `parameterContexts`, for a file to import into the designer (which resolves them).
+ * NiFi's parameter contexts become the flow's `parameterContexts` with their `#{name}` references
+ * (`sluice run` and the designer resolve them); `--parameters inline` writes the values into the
+ * properties instead.
  *
  * With --out the flow is written there (nothing is written when the import fails) and the
  * report goes to stdout; without it the flow goes to stdout and the report to stderr, so
@@ -18,8 +18,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { processorCatalog } from "../api/designer-catalog";
+import { processorCatalog, sensitiveProperties } from "../api/designer-catalog";
 import { checkFlow } from "../api/engine";
+import { flowFileScopes, resolveFlow } from "../api/parameters";
 import { NifiImportError, formatReport, importNifiFile } from "../import/nifi";
 
 export const IMPORT_NIFI_USAGE =
@@ -33,7 +34,7 @@ export async function importNifiCommand(argv: string[], out: { stdout: NodeJS.Wr
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: "string", short: "o" }, name: { type: "string" }, parameters: { type: "string", default: "inline" }, help: { type: "boolean", short: "h" } },
+      options: { out: { type: "string", short: "o" }, name: { type: "string" }, parameters: { type: "string", default: "contexts" }, help: { type: "boolean", short: "h" } },
     }));
   } catch (e) {
     out.stderr.write(`sluice import-nifi: ${(e as Error).message}\n${IMPORT_NIFI_USAGE}\n`);
@@ -69,10 +70,13 @@ export async function importNifiCommand(argv: string[], out: { stdout: NodeJS.Wr
     return 2;
   }
   const text = `${JSON.stringify(result.flow, null, 2)}\n`;
-  const check = checkFlow(result.flow);
+  // What `sluice validate` says: parameters resolved against the contexts the file carries, then the flow checked.
+  const sensitive = sensitiveProperties();
+  const resolved = resolveFlow(result.flow, flowFileScopes(result.flow), (c) => [...(sensitive[c.type] ?? []), ...(c.sensitiveDynamicProperties ?? [])]);
+  const check = resolved.problems.length ? { ok: false as const, problems: resolved.problems } : checkFlow(resolved.flow);
   const validation = check.ok
     ? "The flow validates."
-    : `sluice validate lists ${check.problems.length} problem${check.problems.length === 1 ? "" : "s"} (placeholders and settings to fix):\n${check.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`;
+    : `sluice validate lists ${check.problems.length} problem${check.problems.length === 1 ? "" : "s"} (placeholders, parameters and settings to fix):\n${check.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`;
   const report = `${formatReport(result.report)}\n\n${validation}\n`;
   if (values.out) {
     try {

@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { processorCatalog } from "../../engine/api/designer-catalog";
+import { processorCatalog, sensitiveProperties } from "../../engine/api/designer-catalog";
+import { flowFileScopes, resolveFlow } from "../../engine/api/parameters";
 import { Engine, checkFlow } from "../../engine/api/engine";
 import { importNifiCommand } from "../../engine/cli/import-nifi";
 import { NifiImportError, importNifiFile, isPlaceholderType, type NifiImportResult } from "../../engine/import/nifi";
@@ -144,9 +145,13 @@ describe("real NiFi flows", () => {
 });
 
 describe("end to end", () => {
-  it("the imported GenerateFlowFile → LogAttribute flow runs in a real engine", async () => {
-    const r = load("generate-to-output-port.json");
-    const engine = Engine.open(r.flow, { dataDir: path.join(tmp, "run"), mode: "durable", silent: true });
+  it("the imported GenerateFlowFile → LogAttribute flow runs in a real engine, its parameter resolved as sluice run does", async () => {
+    const r = load("generate-to-output-port.json", "contexts");
+    const sensitive = sensitiveProperties();
+    const resolved = resolveFlow(r.flow, flowFileScopes(r.flow), (c) => sensitive[c.type] ?? []);
+    expect(resolved.problems).toEqual([]);
+    expect(resolved.flow.processors[1].properties.fileSize).toBe("0 B");
+    const engine = Engine.open(resolved.flow, { dataDir: path.join(tmp, "run"), mode: "durable", silent: true });
     try {
       await engine.start();
       const log = r.flow.processors[0].id;

@@ -52,9 +52,9 @@ export interface NifiImportOptions {
   name?: string;
   /**
    * NiFi's parameter contexts: "contexts" (default) keeps them as the flow's `parameterContexts`
-   * with the groups' bindings and the `#{name}` references (the designer resolves them when it
-   * deploys); "inline" writes each referenced value into the property instead, for a flow file
-   * that `sluice run` reads as it is (the engine does not resolve parameters itself).
+   * with the groups' bindings and the `#{name}` references (the designer, `sluice run` and
+   * `sluice validate` resolve them); "inline" writes each referenced value into the property
+   * instead, for a flow with no parameters at all.
    */
   parameters?: "contexts" | "inline";
 }
