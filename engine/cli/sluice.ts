@@ -26,6 +26,8 @@ import { flowFileScopes, resolveFlow } from "../api/parameters";
 const USAGE = `usage:
   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms <ms>] [--sync]
   sluice validate <flow.json>
+  sluice import-nifi <file> [--out <flow.json>] [--name <n>] [--parameters contexts|inline]
+      a NiFi flow definition or flow.json(.gz) → a Sluice flow file, with a report
   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>] [--shared-content <dir>] [--inline-max <size>]
       a worker node of a cluster; needs SLUICE_CLUSTER_SECRET (--redis defaults to SLUICE_REDIS_URL,
       --name to the host name, --cluster to SLUICE_CLUSTER_NAME or "sluice"). --shared-content
