@@ -656,8 +656,9 @@ local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 local n, b = string.match(v, '^(%d+):(%d+):')
-redis.call('HINCRBY', KEYS[2], 'count', -tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', -tonumber(b))
+-- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
 return 1`;
 
 /** The partition in a batch id `<key>-<partition>-<n>`. */
