@@ -11,6 +11,7 @@
  * Load balance (`loadBalance` of the flow format) says whether a cluster shares the queue's
  * FlowFiles; in cluster mode a node-local queue says it is not highly available.
  */
+import { DeadLetters } from "./dead-letters";
 import { useCallback, useContext, useEffect, useState } from "react";
 import type { ConnectionConfig, QueuedFlowFile } from "../../lib/engine-client";
 import { api } from "./api-client";
@@ -288,6 +289,8 @@ export function ConnectionPanel({ flowId, connection, sourceName, destinationNam
             </div>
           ) : null}
           {openUuid && canViewData ? <FlowFileView key={openUuid} flowId={flowId} connectionId={connection.id} uuid={openUuid} onClose={() => setOpenUuid(null)} /> : null}
+          {/* A distributed connection (as saved) has a dead-letter list in the cluster. */}
+          {clusterMode && (connection.loadBalance?.strategy ?? "none") !== "none" ? <DeadLetters flowId={flowId} connectionId={connection.id} canResolve={canEmpty} /> : null}
         </section>
 
         <form
