@@ -22,7 +22,7 @@ function restrict(groups) {
 }
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", ".cache/**", "data/**", "test-results/**", "prisma/generated/**", "next-env.d.ts", "test/fixtures/**"] },
+  { ignores: ["node_modules/**", ".next/**", ".next-*/**", ".cache/**", "data/**", "test-results/**", "prisma/generated/**", "next-env.d.ts", "test/fixtures/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
