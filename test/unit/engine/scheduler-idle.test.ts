@@ -22,12 +22,23 @@ function open(flow: unknown): Engine {
 }
 
 /** Scheduler rounds and process CPU time spent over `ms` of real time. */
-async function measure(e: Engine, ms: number): Promise<{ rounds: number; cpuMs: number }> {
+async function measureOnce(e: Engine, ms: number): Promise<{ rounds: number; cpuMs: number }> {
   const rounds = e.controller.scheduler.rounds;
   const cpu = process.cpuUsage();
   await new Promise((r) => setTimeout(r, ms));
   const used = process.cpuUsage(cpu);
   return { rounds: e.controller.scheduler.rounds - rounds, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Two windows back to back; rounds summed, CPU the lower of the two. Process CPU also counts the
+ * tail of the engine's start (the provenance index worker, GC, compilation), which can land in
+ * one window on a busy machine; a spinning scheduler burns a whole core in both.
+ */
+async function measure(e: Engine, ms: number): Promise<{ rounds: number; cpuMs: number }> {
+  const a = await measureOnce(e, ms);
+  const b = await measureOnce(e, ms);
+  return { rounds: a.rounds + b.rounds, cpuMs: Math.min(a.cpuMs, b.cpuMs) };
 }
 
 const THRESHOLD = 20;
@@ -54,7 +65,7 @@ describe("scheduler when nothing can run", () => {
 
     const idle = await measure(e, 1000);
     // Before: the blocked source counted as due now, so the loop spun (thousands of rounds).
-    expect(idle.rounds).toBeLessThanOrEqual(3);
+    expect(idle.rounds).toBeLessThanOrEqual(6);
     expect(idle.cpuMs).toBeLessThan(300);
     expect(queued()).toBe(THRESHOLD);
 
@@ -71,7 +82,7 @@ describe("scheduler when nothing can run", () => {
     await waitFor("the sink to run", () => e.status().processors.find((p) => p.id === "log")!.state === "running");
 
     const idle = await measure(e, 1000);
-    expect(idle.rounds).toBeLessThanOrEqual(3);
+    expect(idle.rounds).toBeLessThanOrEqual(6);
     expect(idle.cpuMs).toBeLessThan(300);
 
     await e.startProcessor("gen");
