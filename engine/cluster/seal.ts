@@ -102,6 +102,18 @@ export class ClusterKey {
     return createHmac("sha256", this.macKey).update(text).digest("hex");
   }
 
+  /** MAC of some bytes (hex). */
+  macBytes(bytes: Buffer): string {
+    return createHmac("sha256", this.macKey).update(bytes).digest("hex");
+  }
+
+  /** True when `mac` is this key's MAC of `bytes` (constant time). */
+  verifyBytes(bytes: Buffer, mac: string): boolean {
+    const want = Buffer.from(this.macBytes(bytes), "hex");
+    const got = Buffer.from(mac, "hex");
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
   /** True when `mac` is this key's MAC of `text` (constant time). */
   verify(text: string, mac: string): boolean {
     const want = Buffer.from(this.mac(text), "hex");
