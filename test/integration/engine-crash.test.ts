@@ -110,7 +110,7 @@ describe("sluice run survives kill -9", () => {
       processors: [
         { id: "a", type: "NoSuchProcessor" },
         { id: "b", type: "PutFile", properties: {} },
-        { id: "c", type: "UpdateAttribute", properties: { x: "${broken" } },
+        { id: "c", type: "UpdateAttribute", properties: { x: "${a:noSuchFunction()}" } },
         { id: "d", type: "RouteOnAttribute", properties: { r: "${a:equals('x')}" } },
       ],
       connections: [
