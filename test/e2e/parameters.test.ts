@@ -93,9 +93,10 @@ describe("parameter contexts", () => {
     await settings.getByLabel("Parameter 2 value").fill(SECRET);
     await settings.getByRole("button", { name: "Create" }).click();
     await settings.getByTestId("context-message").filter({ hasText: `Created parameter context ${CONTEXT}` }).waitFor();
-    // The sensitive value is write-only: the page shows that it is set, never what it is.
+    // The sensitive value is write-only: once the page shows the stored context, it says the
+    // value is set, never what it is.
+    await expect.poll(() => settings.getByLabel("Parameter 2 value").getAttribute("placeholder"), { timeout: 10_000 }).toBe("Sensitive value set (type to replace)");
     await expect(settings.getByLabel("Parameter 2 value").inputValue()).resolves.toBe("");
-    await expect(settings.getByLabel("Parameter 2 value").getAttribute("placeholder")).resolves.toBe("Sensitive value set (type to replace)");
     expect(await settings.content()).not.toContain(SECRET);
   });
 
