@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { ConfigProblem, ElFunctionInfo, ProcessorConfig, ProcessorTypeInfo, PropertyInfo } from "../../lib/engine-client";
 import { SENSITIVE_PLACEHOLDER } from "../../lib/secrets";
 import { api } from "./api-client";
+import { ElTextarea } from "./el-textarea";
 import { isParameterProblem, mergeParameterProblems, ParameterHint, parameterProblems, resolveForValidation } from "../parameters/panel-parameters";
 import type { PanelParameters } from "../parameters/use-parameter-contexts";
 
@@ -188,7 +189,12 @@ function ElHint({ functions }: { functions: ElFunctionInfo[] }) {
   return (
     <div className="mt-1 rounded-md border border-violet-200 bg-violet-50 p-2 text-xs" data-testid="el-hint">
       <p className="text-violet-900">
-        Expression Language: <code>{"${attribute}"}</code>, <code>{"${filename:toUpper()}"}</code>, <code>{"${now():format('yyyy-MM-dd')}"}</code>. Functions:
+        Expression Language: <code>{"${attribute}"}</code>, <code>{"${filename:toUpper()}"}</code>, <code>{"${now():format('yyyy-MM-dd')}"}</code>. Type <code>:</code> after a
+        subject for function names.{" "}
+        <a href="/docs/expression-language" target="_blank" rel="noreferrer" className="text-violet-800 underline">
+          Full reference
+        </a>
+        . Functions:
       </p>
       <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="Filter functions…" aria-label="Filter EL functions" className="mt-1 w-full rounded border border-violet-200 px-1.5 py-0.5" />
       <ul className="mt-1 max-h-40 overflow-y-auto">
@@ -359,15 +365,14 @@ export function ConfigPanel({
     }
     if (p.kind === "string" && p.expressionLanguage) {
       return (
-        <textarea
+        <ElTextarea
           id={id}
-          aria-label={p.displayName}
-          rows={2}
+          label={p.displayName}
           value={v}
           placeholder={p.defaultValue}
-          onChange={(e) => setProp(p.name, e.target.value)}
+          functions={elFunctions}
+          onChange={(value) => setProp(p.name, value)}
           className={`${inputClass(bad)} font-mono text-xs`}
-          spellCheck={false}
         />
       );
     }
