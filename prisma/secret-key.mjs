@@ -217,8 +217,9 @@ export function encryptedValuesOf(snapshotText) {
 }
 
 /**
- * One encrypted value from the flow store (Flow first, then FlowRevision), or null when there
- * is none, no database, or no tables yet. Read-only.
+ * One encrypted value from the flow store (Flow first, then FlowRevision, then a sensitive
+ * parameter of a parameter context), or null when there is none, no database, or no tables yet.
+ * Read-only. A store whose only secrets are parameters is checked against the key too.
  */
 export function sampleEncryptedValue(databasePath) {
   let db;
@@ -236,6 +237,10 @@ export function sampleEncryptedValue(databasePath) {
         const [first] = encryptedValuesOf(r.snapshot);
         if (first) return first;
       }
+    }
+    if (tables.has("Parameter")) {
+      const row = db.prepare(`SELECT "contextId", "name", "value" FROM "Parameter" WHERE "sensitive" = 1 AND instr("value", ?) = 1 LIMIT 1`).get(ENC_PREFIX);
+      if (row) return { value: row.value, context: JSON.stringify(["parameters", row.contextId, row.name]), path: `parameter "${row.name}"` };
     }
     return null;
   } finally {

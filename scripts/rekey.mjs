@@ -55,28 +55,6 @@ function hasParameterTable(db) {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'Parameter'").get() !== undefined;
 }
 
-/**
- * One encrypted value of the store to tell which key it is under: a flow's (secret-key.mjs), or
- * else a sensitive parameter's, so a store whose only secrets are parameters is recognised too.
- */
-function sampleStoreValue(databasePath) {
-  const flowSample = sampleEncryptedValue(databasePath);
-  if (flowSample) return flowSample;
-  let db;
-  try {
-    db = new Database(databasePath, { readonly: true, fileMustExist: true });
-  } catch {
-    return null;
-  }
-  try {
-    if (!hasParameterTable(db)) return null;
-    const row = db.prepare(`SELECT "contextId", "name", "value" FROM "Parameter" WHERE "sensitive" = 1 AND instr("value", ?) = 1 LIMIT 1`).get(ENC_PREFIX);
-    return row ? { value: row.value, context: parameterContext(row.contextId, row.name), path: `parameter "${row.name}"` } : null;
-  } finally {
-    db.close();
-  }
-}
-
 /** A failure already explained in one line. */
 class RekeyError extends Error {}
 
@@ -134,7 +112,7 @@ function recoverInterrupted(keyFile, databasePath) {
   const backup = `${keyFile}.old`;
   if (!statSync(pending, { throwIfNoEntry: false })) return false;
   const next = readKeyFile(pending);
-  const sample = sampleStoreValue(databasePath);
+  const sample = sampleEncryptedValue(databasePath);
   const current = statSync(keyFile, { throwIfNoEntry: false }) ? readKeyFile(keyFile) : readKeyFile(backup);
   if (!sample || decrypts(current, sample)) {
     rmSync(pending, { force: true });

@@ -174,6 +174,17 @@ describe("prepareSecretKey (start-up)", () => {
     expect(errorOf(() => prepareSecretKey({ env: { SLUICE_SECRET_KEY: other }, dataDir, databasePath }))).toContain("does not decrypt");
   });
 
+  it("checks the key against a sensitive parameter when the flows hold no secret", () => {
+    const key = generateKey();
+    const db = new Database(databasePath);
+    db.exec('CREATE TABLE "Flow" (snapshot TEXT); CREATE TABLE "Parameter" ("contextId" TEXT, "name" TEXT, "value" TEXT, "sensitive" INTEGER)');
+    db.prepare('INSERT INTO "Parameter" VALUES (?, ?, ?, 1)').run("ctx1", "db.password", encryptValue(key, "pw", JSON.stringify(["parameters", "ctx1", "db.password"])));
+    db.close();
+    const other = generateKey().toString("base64");
+    expect(errorOf(() => prepareSecretKey({ env: { SLUICE_SECRET_KEY: other }, dataDir, databasePath }))).toContain("does not decrypt");
+    expect(prepareSecretKey({ env: { SLUICE_SECRET_KEY: key.toString("base64") }, dataDir, databasePath }).key.equals(key)).toBe(true);
+  });
+
   it("accepts the right key for a store with encrypted values", () => {
     const key = generateKey();
     storeWithSecret(key);
