@@ -8,19 +8,11 @@
  * (`queues:empty`) the list is shown without the two actions.
  */
 import { useCallback, useEffect, useState } from "react";
+import type { DeadLetter } from "../../lib/engine-client";
 import { api } from "./api-client";
 
-/** One dead-lettered batch, as GET …/dead-letters answers. */
-export interface DeadLetterBatch {
-  id: string;
-  from: string;
-  count: number;
-  bytes: number;
-  attempts: number;
-  reason: string;
-  failedAt: number;
-  sample: Array<{ uuid: string; filename: string | null }>;
-}
+/** One dead-lettered batch, as GET …/dead-letters answers (the node API's type). */
+type DeadLetterBatch = DeadLetter;
 
 interface Props {
   flowId: string;
