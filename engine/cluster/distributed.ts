@@ -259,13 +259,6 @@ export class RedisDistributedLink implements DistributedLink {
     return out.sort((a, b) => b.failedAt - a.failedAt).slice(0, limit);
   }
 
-  /** Count of dead-lettered batches and their FlowFiles. */
-  async deadLetterCount(ref: DistributedConnectionRef): Promise<number> {
-    let n = 0;
-    for (const p of this.partitionsOf(ref)) n += await this.queue(ref, p).getFailedCount();
-    return n;
-  }
-
   /** Puts a dead-lettered batch back in the queue, attempts reset. False when no such batch. */
   async retryDeadLetter(ref: DistributedConnectionRef, id: string): Promise<boolean> {
     const job = await this.findFailed(ref, id);
@@ -376,11 +369,6 @@ export class RedisDistributedLink implements DistributedLink {
       throw new UnrecoverableError(`batch ${job.id} refused: ${e instanceof Error ? e.message : String(e)}`);
     }
     return { id: String(job.id), from: data.from, flowFiles, attempts: job.attemptsMade };
-  }
-
-  /** @internal */
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   // ---- internals
@@ -512,7 +500,7 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   private sizeKey(ref: DistributedConnectionRef): string {
-    return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:size`;
+    return sizeKeyOf(this.o.keys.cluster, ref);
   }
 
   /** Per batch id, "count:bytes:countedAt:partition" of every batch the size counts. */
@@ -694,7 +682,13 @@ function partitionOfBatch(id: string): number {
 /** Batch ids: the handover key (uuid or base64url hash) plus partition and index. */
 const SAFE_BATCH_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
-function queueName(ref: DistributedConnectionRef, partition: number, partitioned: boolean): string {
+/** The cluster-wide size hash (count, bytes) of a distributed connection. */
+export function sizeKeyOf(cluster: string, ref: DistributedConnectionRef): string {
+  return `${cluster}:dq:${ref.flowId}:${ref.connectionId}:size`;
+}
+
+/** The BullMQ queue of a distributed connection (of one partition, for partition-by-attribute). */
+export function queueName(ref: DistributedConnectionRef, partition: number, partitioned = ref.strategy === "partition-by-attribute"): string {
   if (!SAFE_ID.test(ref.flowId) || !SAFE_ID.test(ref.connectionId)) throw new Error(`unsafe id in distributed connection ${ref.flowId}/${ref.connectionId}`);
   return `dq-${ref.flowId}-${ref.connectionId}${partitioned ? `-p${partition}` : ""}`;
 }

@@ -10,6 +10,7 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { DistributedConnectionRef } from "../queue/distributed-queue";
+import { queueName, sizeKeyOf } from "./distributed";
 import { ClusterKeys } from "./keys";
 
 /** Batches of one distributed connection by BullMQ state, summed over its partitions. */
@@ -106,7 +107,7 @@ export class DistributedInspector {
    * should read 0; anything else is drift that holds producers back (or lets them overshoot).
    */
   async clusterSize(ref: DistributedConnectionRef): Promise<{ count: number; bytes: number }> {
-    const [count, bytes] = await this.redis.hmget(`${this.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:size`, "count", "bytes");
+    const [count, bytes] = await this.redis.hmget(sizeKeyOf(this.keys.cluster, ref), "count", "bytes");
     return { count: Number(count ?? 0), bytes: Number(bytes ?? 0) };
   }
 
@@ -120,7 +121,7 @@ export class DistributedInspector {
     const parts = ref.strategy === "partition-by-attribute" ? this.partitions : 1;
     const out: Queue[] = [];
     for (let p = 0; p < parts; p++) {
-      const name = distributedQueueName(ref, p);
+      const name = queueName(ref, p);
       let q = this.queues.get(name);
       if (!q) {
         q = new Queue(name, { connection: this.redis, prefix: this.keys.bullPrefix });
@@ -130,14 +131,6 @@ export class DistributedInspector {
     }
     return out;
   }
-}
-
-/**
- * The BullMQ queue of a distributed connection's partition. Why a copy: distributed.ts keeps
- * its `queueName` private; the two must name queues alike (`dq-<flow>-<connection>[-p<n>]`).
- */
-function distributedQueueName(ref: DistributedConnectionRef, partition: number): string {
-  return `dq-${ref.flowId}-${ref.connectionId}${ref.strategy === "partition-by-attribute" ? `-p${partition}` : ""}`;
 }
 
 /** A Redis connection for a DistributedInspector (BullMQ needs maxRetriesPerRequest: null). */
