@@ -44,10 +44,11 @@ const handed = { batches: 0, flowFiles: 0 };
 
 /** The link `sluice node` uses, counting the batches it hands over. */
 class CountingLink extends RedisDistributedLink {
-  override async handover(ref: Parameters<RedisDistributedLink["handover"]>[0], batches: Parameters<RedisDistributedLink["handover"]>[1]): Promise<void> {
+  override async handover(...args: Parameters<RedisDistributedLink["handover"]>): Promise<void> {
+    const batches = args[1];
     handed.batches += batches.length;
     for (const b of batches) handed.flowFiles += b.flowFiles.length;
-    return super.handover(ref, batches);
+    return super.handover(...args);
   }
 }
 

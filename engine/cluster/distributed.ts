@@ -152,7 +152,7 @@ export class RedisDistributedLink implements DistributedLink {
     return this.primary;
   }
 
-  async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[]): Promise<void> {
+  async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string) => void): Promise<void> {
     if (batches.length === 0) return;
     this.track(ref);
     const redis = this.o.link.commands;
@@ -170,10 +170,13 @@ export class RedisDistributedLink implements DistributedLink {
     let count = 0;
     let bytes = 0;
     const entries: SizeEntry[] = [];
-    const payloads = redis.pipeline();
+    // Sent one by one, not as a pipeline: ioredis joins a pipeline's commands into one more
+    // copy of the (megabyte-sized) payloads before writing them.
+    const payloads: Array<Promise<unknown>> = [];
     for (const b of fresh) {
       const { data, packed } = this.seal(ref, b);
-      payloads.set(data.k, packed);
+      payloads.push(redis.set(data.k, packed));
+      sealed?.(b.id, data.m);
       const q = this.queue(ref, b.partition);
       const list = byQueue.get(q) ?? [];
       list.push({
@@ -195,15 +198,19 @@ export class RedisDistributedLink implements DistributedLink {
     }
     // The packed batches first, then counted, per batch (a crash before the add leaves an entry
     // the janitor removes with its payload; a retried handover counts a batch once), then added.
-    for (const [err] of (await payloads.exec()) ?? []) if (err) throw err;
+    await Promise.all(payloads);
     await this.count(ref, entries);
     for (const [q, jobs] of byQueue) await q.addBulk(jobs);
     this.bump(ref, count, bytes);
   }
 
-  consume(ref: DistributedConnectionRef, deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">): DistributedConsumer {
+  consume(
+    ref: DistributedConnectionRef,
+    deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">,
+    kept?: (id: string, seal: string) => boolean,
+  ): DistributedConsumer {
     this.track(ref);
-    const c = new Consumer(this, ref, deliver);
+    const c = new Consumer(this, ref, deliver, kept);
     this.consumers.add(c);
     c.sync();
     return {
@@ -359,9 +366,15 @@ export class RedisDistributedLink implements DistributedLink {
     return w;
   }
 
-  /** @internal Decodes a job into a batch; UnrecoverableError when it does not open. */
-  async batchOf(job: Job): Promise<IncomingBatch> {
+  /**
+   * @internal Decodes a job into a batch; UnrecoverableError when it does not open. When
+   * `kept(id, seal)` says this node holds the very batch, nothing is read (`kept: true`).
+   */
+  async batchOf(job: Job, kept?: (id: string, seal: string) => boolean): Promise<IncomingBatch> {
     const data = job.data as JobData;
+    if (kept && data?.v === 2 && typeof data.m === "string" && kept(String(job.id), data.m)) {
+      return { id: String(job.id), from: data.from, flowFiles: [], attempts: job.attemptsMade, kept: true };
+    }
     let flowFiles: WireFlowFile[];
     try {
       flowFiles = await this.decode(data, true);
@@ -609,6 +622,7 @@ class Consumer {
     private readonly link: RedisDistributedLink,
     private readonly ref: DistributedConnectionRef,
     private readonly deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">,
+    private readonly kept: ((id: string, seal: string) => boolean) | undefined,
   ) {}
 
   /** Runs the workers when this node should take batches, closes them otherwise. */
@@ -632,7 +646,7 @@ class Consumer {
   }
 
   private async process(job: Job, token: string | undefined): Promise<void> {
-    const batch = await this.link.batchOf(job);
+    const batch = await this.link.batchOf(job, this.kept);
     const outcome = await this.deliver(batch);
     if (outcome === "done") return;
     if (outcome === "released") {

@@ -37,6 +37,11 @@ export interface WireFlowFile {
   readonly lineageStartDate: number;
   /** Null when the FlowFile has no content. */
   readonly content: Buffer | null;
+  /**
+   * Engine-internal, never sent: the claim in this node's content repository that `content`
+   * was read from, on what a node keeps of a batch it handed over (see DistributedQueue).
+   */
+  readonly claim?: ContentClaim | null;
 }
 
 /** Where one distributed connection lives in the cluster. */
@@ -62,10 +67,17 @@ export interface IncomingBatch {
   readonly id: string;
   /** The node that handed it over. */
   readonly from: string;
+  /** The batch's FlowFiles, read from the cluster and verified (empty when `kept`). */
   readonly flowFiles: readonly WireFlowFile[];
   /** How many times it was taken before (stalls and failures). */
   readonly attempts: number;
+  /**
+   * True when the consumer's `kept` said this node still holds this very batch (same id, same
+   * seal): nothing was read, and the node uses what it kept.
+   */
+  readonly kept?: boolean;
 }
+
 
 /**
  * How a batch this node holds ends. `settle` is awaited by the link before it tells the cluster
@@ -81,12 +93,17 @@ export interface BatchOutcome {
  * engine holds no Redis client: only engine/cluster imports bullmq and ioredis. Contract:
  *
  * - `handover` resolves only once every batch is durable in the cluster; a batch whose id is
- *   already there (or was finished recently) is not added again. It rejects (and may have added
- *   some of the batches) when the cluster cannot take them; the caller rolls back.
+ *   already there (or was finished recently) is not added again. For each batch it is about to
+ *   add it first calls `sealed(id, seal)` (the seal is a MAC of the batch's bytes: equal seals,
+ *   equal FlowFiles), before any node can take it. It rejects (and may have added some of the
+ *   batches) when the cluster cannot take them; the caller rolls back.
  * - `consume` starts taking batches for the connection on this node and calls `deliver` for
  *   each (in order per partition for partition-by-attribute). The returned promise settles
  *   when the batch is finished, failed or released, and the link acts on it. `stop` stops
- *   taking new batches; batches delivered and not settled are released.
+ *   taking new batches; batches delivered and not settled are released. Before reading a
+ *   batch's FlowFiles from the cluster it asks `kept(id, seal)`: true means this node still
+ *   holds the very batch it handed over, and `deliver` gets it with `kept: true` (no
+ *   read, no decode: NiFi keeps a load-balanced connection's local share local too).
  * - `queued` is the cluster-wide count and bytes of FlowFiles waiting or being processed in
  *   this connection, as of the last refresh (cheap; never a Redis round trip).
  * - `inlineMax` is the largest content carried inline; larger content goes to the shared
@@ -100,8 +117,12 @@ export interface DistributedLink {
   readonly sharedStore: boolean;
   /** Largest number of FlowFiles and bytes (inline) in one batch. */
   readonly batchMax: { count: number; bytes: number };
-  handover(conn: DistributedConnectionRef, batches: readonly OutgoingBatch[]): Promise<void>;
-  consume(conn: DistributedConnectionRef, deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">): DistributedConsumer;
+  handover(conn: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string) => void): Promise<void>;
+  consume(
+    conn: DistributedConnectionRef,
+    deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">,
+    kept?: (id: string, seal: string) => boolean,
+  ): DistributedConsumer;
   queued(conn: DistributedConnectionRef): QueueSize;
   /** Called when `queued` may have gone down (so producers held back can look again). */
   onQueuedChange(conn: DistributedConnectionRef, listener: () => void): () => void;
@@ -175,6 +196,15 @@ export interface DistributedQueueOptions extends QueueOptions {
    */
   materialize(batch: IncomingBatch, connectionId: string): FlowFileRecord[];
   release(flowFiles: readonly FlowFileRecord[]): void;
+  /**
+   * Adds (+1) or removes (-1) one reference to each content claim. With it, the queue keeps
+   * what it hands over (up to `keepMax`), holding a reference to the content, so that when this
+   * node takes the same batch back it neither reads nor decodes it; `materialize` then gets
+   * FlowFiles with their `claim` set. Without it, every batch is read from the cluster.
+   */
+  retain?(claims: readonly ContentClaim[], delta: 1 | -1): void;
+  /** Batches and inline bytes kept at most (the oldest go first). @default { count: 32, bytes: 32 MiB } */
+  keepMax?: { count: number; bytes: number };
   /** Low watermark as a fraction of the thresholds: once full, full until below it. @default 0.9 */
   lowWatermark?: number;
 }
@@ -205,8 +235,13 @@ export class DistributedQueue extends ConnectionQueue {
   readonly distributed = true;
   private readonly link: DistributedLink;
   readonly ref: DistributedConnectionRef;
-  private readonly materialize: (batch: IncomingBatch, connectionId: string) => FlowFileRecord[];
+  private readonly materialize: DistributedQueueOptions["materialize"];
   private readonly releaseRecords: (ffs: readonly FlowFileRecord[]) => void;
+  private readonly retain: DistributedQueueOptions["retain"];
+  private readonly keepMax: { count: number; bytes: number };
+  /** Batches handed over from here, by id, oldest first (see DistributedQueueOptions.retain). */
+  private readonly kept = new Map<string, { seal: string; flowFiles: readonly WireFlowFile[]; bytes: number }>();
+  private keptBytes = 0;
   private readonly low: number;
   /** Units delivered and not yet fully polled, in delivery order, with what is left of each. */
   private readonly ready: Array<{ unit: BatchUnit; rest: FlowFileRecord[]; next: number }> = [];
@@ -226,6 +261,8 @@ export class DistributedQueue extends ConnectionQueue {
     this.ref = opts.ref;
     this.materialize = opts.materialize;
     this.releaseRecords = opts.release;
+    this.retain = opts.retain?.bind(opts);
+    this.keepMax = opts.keepMax ?? { count: 32, bytes: 32 * 1024 * 1024 };
     this.low = opts.lowWatermark ?? 0.9;
     this.wakeUp = opts.wake;
     this.unsubscribe = this.link.onQueuedChange(this.ref, () => {
@@ -260,16 +297,44 @@ export class DistributedQueue extends ConnectionQueue {
         const content = ff.claim ? read(ff.claim) : null;
         const inline = content && content.length <= link.inlineMax ? content.length : 0;
         if (current.length > 0 && (current.length >= link.batchMax.count || bytes + inline > link.batchMax.bytes)) flush();
-        current.push({ uuid: ff.uuid, attributes: ff.attributes, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content });
+        current.push({ uuid: ff.uuid, attributes: ff.attributes, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content, claim: ff.claim });
         bytes += inline;
       }
       if (current.length > 0) flush();
     }
+    // A batch already in the cluster holds what an earlier handover put there, which need not
+    // be what this one built: only what is added now is kept, from before this node's own
+    // consumer can take it.
+    const byId = this.retain ? new Map(batches.map((b) => [b.id, b])) : null;
+    if (byId) for (const id of byId.keys()) this.forget(id);
+    const sealed = byId ? (id: string, seal: string) => this.keep(byId.get(id)!, seal) : undefined;
     try {
-      await link.handover(this.ref, batches);
+      await link.handover(this.ref, batches, sealed);
     } catch (e) {
+      if (byId) for (const id of byId.keys()) this.forget(id);
       throw e instanceof HandoverError ? e : new HandoverError(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  private keep(b: OutgoingBatch | undefined, seal: string): void {
+    if (!b || b.bytes > this.keepMax.bytes) return;
+    this.forget(b.id);
+    this.retain!(claimsOf(b.flowFiles), 1);
+    this.kept.set(b.id, { seal, flowFiles: b.flowFiles, bytes: b.bytes });
+    this.keptBytes += b.bytes;
+    for (const [id] of this.kept) {
+      if (this.kept.size <= this.keepMax.count && this.keptBytes <= this.keepMax.bytes) break;
+      this.forget(id);
+    }
+  }
+
+  /** Drops what was kept of batch `id` (if anything) and its content references. */
+  private forget(id: string): void {
+    const k = this.kept.get(id);
+    if (!k) return;
+    this.kept.delete(id);
+    this.keptBytes -= k.bytes;
+    this.retain!(claimsOf(k.flowFiles), -1);
   }
 
   override requeue(ff: FlowFileRecord, now: number): void {
@@ -410,7 +475,11 @@ export class DistributedQueue extends ConnectionQueue {
   /** Starts taking batches from the cluster (the destination runs here). Idempotent. */
   startConsuming(): void {
     if (this.consumer) return;
-    this.consumer = this.link.consume(this.ref, (batch) => this.deliver(batch));
+    this.consumer = this.link.consume(
+      this.ref,
+      (batch) => this.deliver(batch),
+      this.retain ? (id, seal) => this.kept.get(id)?.seal === seal : undefined,
+    );
   }
 
   /** Stops taking batches; units not fully polled go back to the cluster. */
@@ -433,6 +502,7 @@ export class DistributedQueue extends ConnectionQueue {
   async close(): Promise<void> {
     this.unsubscribe();
     await this.stopConsuming();
+    for (const id of [...this.kept.keys()]) this.forget(id);
   }
 
   override list(limit = 100): FlowFileRecord[] {
@@ -451,16 +521,23 @@ export class DistributedQueue extends ConnectionQueue {
     return undefined;
   }
 
-  private deliver(batch: IncomingBatch): Promise<"done" | { failed: Error } | "released"> {
+  private deliver(incoming: IncomingBatch): Promise<"done" | { failed: Error } | "released"> {
     return new Promise((resolve) => {
+      let batch = incoming;
+      // This node's own batch, kept since its handover (the link checked the seal). Forgotten
+      // since the link asked (a handover meanwhile made room): back to the cluster untouched,
+      // to be read from there next time.
+      const k = batch.kept ? this.kept.get(batch.id) : undefined;
+      if (batch.kept) batch = { ...batch, flowFiles: k?.flowFiles ?? [] };
       const unit = new BatchUnit(batch, resolve);
-      if (!this.consumer) {
+      if (!this.consumer || (batch.kept && !k)) {
         unit.settle("released");
         return;
       }
       let records: FlowFileRecord[];
       try {
         records = this.materialize(batch, this.id);
+        if (k) this.forget(batch.id);
       } catch (e) {
         unit.settle({ failed: e instanceof Error ? e : new Error(String(e)) });
         return;
@@ -490,6 +567,12 @@ export class DistributedQueue extends ConnectionQueue {
     }
     this.releaseRecords(left);
   }
+}
+
+function claimsOf(flowFiles: readonly WireFlowFile[]): ContentClaim[] {
+  const out: ContentClaim[] = [];
+  for (const ff of flowFiles) if (ff.claim) out.push(ff.claim);
+  return out;
 }
 
 export function isDistributed(q: ConnectionQueue): q is DistributedQueue {

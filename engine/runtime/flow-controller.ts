@@ -238,6 +238,10 @@ export class FlowController {
       release: (ffs) => {
         for (const ff of ffs) if (ff.claim) repo.content.decrementRef(ff.claim);
       },
+      retain: (claims, delta) => {
+        for (const claim of claims) if (delta > 0) repo.content.incrementRef(claim);
+        else repo.content.decrementRef(claim);
+      },
     });
   }
 
@@ -265,9 +269,10 @@ export class FlowController {
 
   /**
    * A batch's FlowFiles as local records: content written to this node's content repository
-   * with one reference each (as a queued FlowFile holds), and a RECEIVE event naming the node
-   * that handed it over. Nothing goes to the WAL: the cluster holds the batch until the
-   * sessions that take these FlowFiles commit durably.
+   * (or, for a batch this node handed over and kept, the claim it came from) with one reference
+   * each (as a queued FlowFile holds), and a RECEIVE event naming the node that handed it over.
+   * Nothing goes to the WAL: the cluster holds the batch until the sessions that take these
+   * FlowFiles commit durably.
    */
   private materialize(batch: IncomingBatch, connectionId: string): FlowFileRecord[] {
     const repo = this.opts.repositories;
@@ -275,21 +280,41 @@ export class FlowController {
     const out: FlowFileRecord[] = [];
     const events: ProvenanceEventInput[] = [];
     const dest = this.connections.get(connectionId)?.destination;
+    // The same for every FlowFile of the batch: built once (a batch holds up to thousands).
+    const componentId = dest?.componentId ?? connectionId;
+    const componentType = dest?.componentType ?? "Connection";
+    const details = `received from node ${batch.from} (batch ${batch.id})`;
+    const transitUri = `sluice-cluster://${this.flow?.id ?? ""}/${connectionId}`;
     for (const w of batch.flowFiles) {
       let claim: ContentClaim | null = null;
-      if (w.content && w.content.length > 0) {
-        claim = repo.content.write(w.content);
-        repo.content.incrementRef(claim);
-      }
-      const ff = new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, claim, now, w.lineageStartDate, 0, nextSequence());
+      if (w.claim) claim = w.claim;
+      else if (w.content && w.content.length > 0) claim = repo.content.write(w.content);
+      if (claim) repo.content.incrementRef(claim);
+      // Attribute maps are never changed in place (a session makes new ones), so a kept
+      // FlowFile's map, which holds its uuid already, is shared rather than copied.
+      const attributes = w.attributes.uuid === w.uuid ? w.attributes : { ...w.attributes, uuid: w.uuid };
+      const ff = new FlowFileRecord(w.uuid, attributes, claim, now, w.lineageStartDate, 0, nextSequence());
       out.push(ff);
       events.push({
-        ...dropEvent(ff, now, connectionId, `received from node ${batch.from} (batch ${batch.id})`),
         type: "RECEIVE",
-        componentId: dest?.componentId ?? connectionId,
-        componentType: dest?.componentType ?? "Connection",
-        updatedAttributes: ff.attributes as Record<string, string>,
-        transitUri: `sluice-cluster://${this.flow?.id ?? ""}/${connectionId}`,
+        timestamp: now,
+        flowFileUuid: ff.uuid,
+        fileSize: ff.size,
+        lineageStartDate: ff.lineageStartDate,
+        componentId,
+        componentType,
+        parentUuids: NO_UUIDS,
+        childUuids: NO_UUIDS,
+        previousAttributes: NO_ATTRIBUTES,
+        updatedAttributes: attributes as Record<string, string>,
+        attributes: attributes as Record<string, string>,
+        // The claim serves as its own reference, as in the session's events.
+        previousClaim: claim,
+        currentClaim: claim,
+        relationship: null,
+        details,
+        transitUri,
+        sourceQueueId: connectionId,
       });
     }
     repo.provenance.register(events);
@@ -947,6 +972,10 @@ export class FlowController {
 export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
+
+/** Shared empty parts of events (the provenance path never changes an event's lists or maps). */
+const NO_UUIDS: string[] = [];
+const NO_ATTRIBUTES: Record<string, string | null> = {};
 
 function dropEvent(ff: FlowFileRecord, now: number, queueId: string, details: string): ProvenanceEventInput {
   return {

@@ -32,7 +32,7 @@ let shared = "";
 const cleanup: Array<() => Promise<unknown>> = [];
 
 /** What each sink saw, per test run id: node id + uuid + the `key`/`seq` attributes. */
-const seen: Array<{ node: string; uuid: string; key: string; seq: number; size: number }> = [];
+const seen: Array<{ node: string; uuid: string; key: string; seq: number; size: number; text: string }> = [];
 
 const Sink = defineProcessor({
   type: "TestDqSink",
@@ -42,7 +42,7 @@ const Sink = defineProcessor({
   relationships: { success: relationship("Everything.") },
   onTrigger({ session, config }) {
     for (const ff of session.getBatch()) {
-      seen.push({ node: config.node, uuid: ff.uuid, key: ff.attributes.key ?? "", seq: Number(ff.attributes.seq ?? -1), size: ff.size });
+      seen.push({ node: config.node, uuid: ff.uuid, key: ff.attributes.key ?? "", seq: Number(ff.attributes.seq ?? -1), size: ff.size, text: ff.size <= 1024 ? session.readText(ff) : "" });
       session.remove(ff);
     }
   },
@@ -203,6 +203,30 @@ describe("distributed connections", () => {
     const received = [...(await a.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid })), ...(await b.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid }))];
     expect(received.filter((e) => e.transitUri === "sluice-cluster://f1/c1")).toHaveLength(1);
     expect(received.find((e) => e.transitUri === "sluice-cluster://f1/c1")!.componentId).toBe("mid");
+  });
+
+  it("take a node's own batches back from what it kept, without reading them from Redis, content intact", async () => {
+    const N = 500;
+    const a = await node("a", flow("f9", { strategy: "round-robin", count: N, size: 40, sourceOn: true, node: "a" }));
+    const taken = { kept: 0, read: 0 };
+    const batchOf = a.link.batchOf.bind(a.link);
+    a.link.batchOf = async (...args) => {
+      const batch = await batchOf(...args);
+      if (batch.kept) taken.kept++;
+      else taken.read++;
+      return batch;
+    };
+    await until(() => `all ${N} at the sink (${seen.length})`, 60_000, () => seen.length >= N);
+    expect(new Set(seen.map((s) => s.uuid)).size).toBe(N);
+    // Every FlowFile has the content its source wrote (40 × the letter of its seq).
+    for (const s of seen) expect(s.text, `content of seq ${s.seq}`).toBe(String.fromCharCode(97 + (s.seq % 26)).repeat(40));
+    // Both hops' batches came back to the node that handed them over, and none was read.
+    expect(taken.kept).toBeGreaterThan(0);
+    expect(taken.read).toBe(0);
+    // The RECEIVE events say where from.
+    const received = await a.engine.searchProvenance({ type: "RECEIVE", componentId: "mid", limit: 5 });
+    expect(received.length).toBeGreaterThan(0);
+    expect(received[0]!.details).toMatch(/^received from node a \(batch /);
   });
 
   it("keeps per-key order with partition by attribute", async () => {
