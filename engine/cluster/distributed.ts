@@ -173,8 +173,9 @@ export class RedisDistributedLink implements DistributedLink {
     // Sent one by one, not as a pipeline: ioredis joins a pipeline's commands into one more
     // copy of the (megabyte-sized) payloads before writing them.
     const payloads: Array<Promise<unknown>> = [];
-    for (const b of fresh) {
-      const { data, packed } = this.seal(ref, b);
+    const packs = await Promise.all(fresh.map((b) => this.seal(ref, b)));
+    for (const [i, b] of fresh.entries()) {
+      const { data, packed } = packs[i]!;
       payloads.push(redis.set(data.k, packed));
       sealed?.(b.id, data.m);
       const q = this.queue(ref, b.partition);
@@ -419,21 +420,25 @@ export class RedisDistributedLink implements DistributedLink {
     for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
   }
 
-  private seal(ref: DistributedConnectionRef, b: OutgoingBatch): { data: JobData; packed: Buffer } {
+  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch): Promise<{ data: JobData; packed: Buffer }> {
     const files: string[] = [];
+    const writes: Array<Promise<void>> = [];
     const entries: WireEntry[] = b.flowFiles.map((ff, i) => {
       let content: WireEntry[4] = null;
       if (ff.content && ff.content.length > this.inlineMax) {
-        const rel = this.writeShared(ref, b.id, i, ff.content);
+        const rel = this.sharedPath(ref, b.id, i, ff.content.length);
+        writes.push(this.writeShared(rel, ff.content));
         files.push(rel);
         content = { f: rel, l: ff.content.length };
       } else if (ff.content) content = ff.content;
       return [ff.uuid, ff.attributes as Record<string, string>, ff.entryDate, ff.lineageStartDate, content];
     });
+    await Promise.all(writes);
     const packed = pack(entries) as Buffer;
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id), m: this.o.key.macBytes(packed), f: files }, packed };
+    const mac = await this.o.key.macBytesAsync(packed);
+    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id), m: mac, f: files }, packed };
   }
 
   private async open(data: JobData): Promise<WireEntry[]> {
@@ -441,7 +446,7 @@ export class RedisDistributedLink implements DistributedLink {
     if (!data.k.startsWith(`${this.o.keys.cluster}:dq:`)) throw new Error("batch payload key outside this cluster");
     const packed = await this.o.link.commands.getBuffer(data.k);
     if (packed === null) throw new Error("batch payload is gone from Redis");
-    if (!this.o.key.verifyBytes(packed, data.m)) throw new Error("batch seal does not verify with this cluster's secret");
+    if (!(await this.o.key.verifyBytesAsync(packed, data.m))) throw new Error("batch seal does not verify with this cluster's secret");
     const entries = unpack(packed) as WireEntry[];
     if (!Array.isArray(entries)) throw new Error("batch payload is not a list");
     return entries;
@@ -460,22 +465,28 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /** Writes content to the shared store (durably: fsync, then an atomic rename). */
-  private writeShared(ref: DistributedConnectionRef, batchId: string, index: number, content: Buffer): string {
-    const dir = this.o.sharedContentDir;
-    if (!dir) throw new Error(`content of ${content.length} bytes is above the inline threshold (${this.inlineMax}) and node ${this.nodeId} has no shared content store`);
-    const rel = path.join(this.o.keys.cluster, ref.flowId, ref.connectionId, `${batchId}-${index}`);
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+  /** Where content of a batch goes in the shared store (relative); throws when there is none. */
+  private sharedPath(ref: DistributedConnectionRef, batchId: string, index: number, length: number): string {
+    if (!this.o.sharedContentDir) throw new Error(`content of ${length} bytes is above the inline threshold (${this.inlineMax}) and node ${this.nodeId} has no shared content store`);
+    return path.join(this.o.keys.cluster, ref.flowId, ref.connectionId, `${batchId}-${index}`);
+  }
+
+  /**
+   * Writes content to the shared store durably (fsync, then an atomic rename), on libuv's
+   * thread pool: a megabyte's fsync would otherwise stop this node's event loop.
+   */
+  private async writeShared(rel: string, content: Buffer): Promise<void> {
+    const file = path.join(this.o.sharedContentDir!, rel);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;
-    const fd = fs.openSync(tmp, "w");
+    const handle = await fs.promises.open(tmp, "w");
     try {
-      fs.writeSync(fd, content);
-      fs.fsyncSync(fd);
+      await handle.writeFile(content);
+      await handle.sync();
     } finally {
-      fs.closeSync(fd);
+      await handle.close();
     }
-    fs.renameSync(tmp, file);
-    return rel;
+    await fs.promises.rename(tmp, file);
   }
 
   private readShared(rel: string, length: number): Buffer {
