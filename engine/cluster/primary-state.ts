@@ -7,7 +7,11 @@
  * node's lease value, so a node that lost the primary (and may not know yet) cannot overwrite
  * what the new primary wrote. Guarantee: the state follows the primary as of the last commit
  * whose save reached Redis; a crash between a commit and its save (a few microseconds; the
- * save is sent in the same tick) repeats that commit's work on the next primary (at least once).
+ * save is sent in the same tick), or a lease that moved in between (a starved node), repeats
+ * that commit's work on the next primary (at least once). A source's handovers to distributed
+ * connections are named after the state they started from (engine/runtime/source-handover.ts,
+ * whose marker file travels here with the processor's own), so the cluster adds the batches of
+ * such a repeat once.
  */
 import type { Redis } from "ioredis";
 import type { PrimaryStateStore } from "../api/node";

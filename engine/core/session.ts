@@ -40,6 +40,15 @@ export interface SessionHost {
    * the cluster (`commitAsync`). False keeps the commit synchronous with no extra check.
    */
   readonly distributedOut?: boolean;
+  /**
+   * The batch-id key of a handover by a session that took no FlowFiles (a source); undefined
+   * gives a fresh one. `handover` is what the session hands over, per distributed connection,
+   * in order; `onCommitted` adds a callback for when the session's commit is durable (after the
+   * processor's own). Contract: two sessions get the same key only when the second one's
+   * FlowFiles are a repeat of the first one's (the cluster adds their batches once), never for
+   * different work, which would be lost. @default fresh keys
+   */
+  sourceHandoverKey?(handover: ReadonlyMap<DistributedQueue, readonly FlowFileRecord[]>, onCommitted: (callback: () => void) => void): string | undefined;
   /** Relationship → target, or undefined when the processor has no such relationship. */
   route(relationship: string): RouteTarget | undefined;
   connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
@@ -400,7 +409,7 @@ export class StandardProcessSession implements ProcessSession<string> {
     // sessions commit meanwhile), so its records are written once the handover is durable.
     const recorder = new RecordingRepository();
     this.stage(now, staged, recorder);
-    const key = handoverKey(host.componentId, this.records);
+    const key = handoverKey(host.componentId, this.records) ?? host.sourceHandoverKey?.(staged.handover, (cb) => this.committed.push(cb)) ?? newUuid();
     for (const [q, ffs] of staged.handover) await q.handover(ffs, key, (claim) => host.content.read(claim));
     const wal = host.flowFiles;
     wal.beginCommit();
@@ -841,14 +850,15 @@ function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /**
- * The key a session's handover batches are named after. Derived from what the session took
+ * The key a session's handover batches are named after, derived from what the session took
  * (the same inputs processed again, on any node, after a crash give the same batch ids, which
- * the cluster adds once); a session that took nothing (a source) gets a fresh one.
+ * the cluster adds once); null for a session that took nothing (a source: its host names it,
+ * see SessionHost.sourceHandoverKey).
  */
-function handoverKey(componentId: string, records: readonly Rec[]): string {
+function handoverKey(componentId: string, records: readonly Rec[]): string | null {
   const inputs: string[] = [];
   for (const r of records) if (r.original) inputs.push(r.original.uuid);
-  if (inputs.length === 0) return newUuid();
+  if (inputs.length === 0) return null;
   inputs.sort();
   return createHash("sha256").update(componentId).update("\u0000").update(inputs.join(",")).digest("base64url").slice(0, 24);
 }

@@ -19,7 +19,9 @@ import type { ContentRepository } from "../core/content-claim";
 import type { FlowFileRepository } from "../core/flowfile-repository";
 import type { ProvenanceRepository } from "../core/provenance";
 import type { ConnectionQueue } from "../queue/connection-queue";
-import { HandoverError, isDistributed } from "../queue/distributed-queue";
+import { HandoverError, isDistributed, type DistributedQueue } from "../queue/distributed-queue";
+import type { FlowFileRecord } from "../core/flowfile";
+import { SourceHandoverChain } from "./source-handover";
 import type { Schedulable } from "../scheduler/scheduler";
 import type { RunState, TriggerView } from "../scheduler/trigger";
 
@@ -104,6 +106,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
   /** Relationship → target, rebuilt by wire(); the session looks one up per FlowFile. */
   private readonly routes = new Map<string, RouteTarget>();
   private readonly fileRoots: FileRoots;
+  /** Handover keys of a primary-only source, loaded when it is scheduled (see source-handover.ts). */
+  private sourceChain: SourceHandoverChain | null = null;
 
   constructor(
     readonly def: AnyProcessorDefinition,
@@ -260,6 +264,9 @@ export class ProcessorNode implements Schedulable, SessionHost {
   }
   afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void {
     this.env.afterDurable(onCommitted, onFailure);
+  }
+  sourceHandoverKey(handover: ReadonlyMap<DistributedQueue, readonly FlowFileRecord[]>, onCommitted: (callback: () => void) => void): string | undefined {
+    return this.sourceChain?.next(handover, onCommitted);
   }
   now(): number {
     return Date.now();
@@ -463,6 +470,11 @@ export class ProcessorNode implements Schedulable, SessionHost {
   private async schedule(): Promise<void> {
     this.state = "starting";
     this.abort = new AbortController();
+    // Read with the state the processor's onScheduled reads: the state dir the previous primary
+    // left (a cluster node restores it before starting a primary-only processor).
+    const s = this.spec.scheduling;
+    this.sourceChain =
+      s.executionNode === "primary" && s.concurrentTasks === 1 ? SourceHandoverChain.load(this.context.stateDir, this.componentId, this.def.type, this.spec.properties) : null;
     const scheduling = (async () => {
       this.userState = this.def.onScheduled ? await this.def.onScheduled({ config: this.config, context: this.context }) : undefined;
     })();
