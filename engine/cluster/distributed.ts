@@ -5,7 +5,7 @@
  * - One BullMQ queue per distributed connection (`dq-<flow>-<connection>`); partition by
  *   attribute uses one queue per partition (`…-p<n>`) with a global concurrency of 1, so one
  *   batch of a partition is processed at a time in the whole cluster and per-key order holds.
- * - A job is a batch of FlowFiles: attributes and small content inline (msgpack, HMAC-sealed
+ * - A job is a batch of FlowFiles: attributes and small content inline (batch-codec.ts, HMAC-sealed
  *   with the cluster key so no process without the secret can inject FlowFiles), larger
  *   content in the shared content store (a directory every node mounts), named after the
  *   batch. Job ids are the batch ids, and BullMQ's deduplication keeps an id for an hour after
@@ -23,7 +23,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { pack, unpack } from "msgpackr";
+import { unpack } from "msgpackr";
 import { SAFE_ID } from "../api/node-api";
 import type {
   DeadLetter,
@@ -35,6 +35,7 @@ import type {
   WireFlowFile,
 } from "../queue/distributed-queue";
 import type { QueueSize } from "../queue/connection-queue";
+import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
 import type { RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
@@ -77,9 +78,9 @@ export interface RedisDistributedLinkOptions {
 }
 
 /**
- * Job data: the batch's summary and where its packed FlowFiles are. The packed batch (msgpack
- * of WireEntry[]) is a binary Redis value beside the job, not inside its JSON: as base64 in the
- * job it cost a third of a node's CPU (stringify, parse, base64 both ways) in cluster-hop.
+ * Job data: the batch's summary and where its packed FlowFiles are. The packed batch
+ * (batch-codec.ts) is a binary Redis value beside the job, not inside its JSON: as base64 in
+ * the job it cost a third of a node's CPU (stringify, parse, base64 both ways) in cluster-hop.
  */
 interface JobData {
   v: 2;
@@ -94,7 +95,7 @@ interface JobData {
   f: string[];
 }
 
-/** One FlowFile in a packed batch: uuid, attributes, entryDate, lineageStartDate, content. */
+/** One FlowFile in a format-2 (msgpack) batch: uuid, attributes, entryDate, lineageStartDate, content. */
 type WireEntry = [string, Record<string, string>, number, number, Buffer | { f: string; l: number } | null];
 
 const DEFAULTS = {
@@ -248,7 +249,7 @@ export class RedisDistributedLink implements DistributedLink {
         try {
           sample = (await this.open(data))
             .slice(0, 5)
-            .map((e) => ({ uuid: e[0], filename: e[1].filename ?? null }));
+            .map((e) => ({ uuid: e.uuid, filename: e.attributes.filename ?? null }));
         } catch {
           // A batch that does not open (tampered) is listed without its sample.
         }
@@ -423,37 +424,39 @@ export class RedisDistributedLink implements DistributedLink {
   private async seal(ref: DistributedConnectionRef, b: OutgoingBatch): Promise<{ data: JobData; packed: Buffer }> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
-    const entries: WireEntry[] = b.flowFiles.map((ff, i) => {
-      let content: WireEntry[4] = null;
+    const entries: BatchEntry[] = b.flowFiles.map((ff, i) => {
+      let content: BatchEntry["content"] = null;
       if (ff.content && ff.content.length > this.inlineMax) {
         const rel = this.sharedPath(ref, b.id, i, ff.content.length);
         writes.push(this.writeShared(rel, ff.content));
         files.push(rel);
         content = { f: rel, l: ff.content.length };
       } else if (ff.content) content = ff.content;
-      return [ff.uuid, ff.attributes as Record<string, string>, ff.entryDate, ff.lineageStartDate, content];
+      return { uuid: ff.uuid, attributes: ff.attributes as Record<string, string>, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content };
     });
     await Promise.all(writes);
-    const packed = pack(entries) as Buffer;
+    const packed = encodeBatch(entries);
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const mac = await this.o.key.macBytesAsync(packed);
     return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id), m: mac, f: files }, packed };
   }
 
-  private async open(data: JobData): Promise<WireEntry[]> {
+  private async open(data: JobData): Promise<BatchEntry[]> {
     if (data?.v !== 2 || typeof data.k !== "string" || typeof data.m !== "string") throw new Error("not a Sluice batch");
     if (!data.k.startsWith(`${this.o.keys.cluster}:dq:`)) throw new Error("batch payload key outside this cluster");
     const packed = await this.o.link.commands.getBuffer(data.k);
     if (packed === null) throw new Error("batch payload is gone from Redis");
     if (!(await this.o.key.verifyBytesAsync(packed, data.m))) throw new Error("batch seal does not verify with this cluster's secret");
+    if (packed[0] === BATCH_FORMAT) return decodeBatch(packed);
+    // Format 2 (msgpack), from a node of an earlier version; its first byte is an array's.
     const entries = unpack(packed) as WireEntry[];
     if (!Array.isArray(entries)) throw new Error("batch payload is not a list");
-    return entries;
+    return entries.map(([uuid, attributes, entryDate, lineageStartDate, content]) => ({ uuid, attributes, entryDate, lineageStartDate, content }));
   }
 
   private async decode(data: JobData, withContent: boolean): Promise<WireFlowFile[]> {
-    return (await this.open(data)).map(([uuid, attributes, entryDate, lineageStartDate, c]) => {
+    return (await this.open(data)).map(({ uuid, attributes, entryDate, lineageStartDate, content: c }) => {
       let content: Buffer | null = null;
       if (c && withContent) {
         if (Buffer.isBuffer(c)) content = c;
@@ -464,7 +467,6 @@ export class RedisDistributedLink implements DistributedLink {
     });
   }
 
-  /** Writes content to the shared store (durably: fsync, then an atomic rename). */
   /** Where content of a batch goes in the shared store (relative); throws when there is none. */
   private sharedPath(ref: DistributedConnectionRef, batchId: string, index: number, length: number): string {
     if (!this.o.sharedContentDir) throw new Error(`content of ${length} bytes is above the inline threshold (${this.inlineMax}) and node ${this.nodeId} has no shared content store`);
