@@ -281,8 +281,34 @@ export interface NodeApi {
   subscribe(flowId: string, listener: (event: NodeEvent) => void): Unsubscribe;
 }
 
-/** How a cluster sees one of its nodes: "decommissioned" is set by the coordinator and wins. */
-export type MemberState = "connected" | "disconnected" | "decommissioned";
+/**
+ * How a cluster sees one of its nodes. The coordinator's decommission wins over the heartbeat:
+ * "decommissioning" while the node moves its queued FlowFiles to the other nodes (or waits to,
+ * see `ClusterMember.offload`, or is down before it finished), "decommissioned" once it reported
+ * that nothing is queued on it any more and it runs nothing. Otherwise "connected" while its
+ * heartbeat is current, "disconnected" after three missed heartbeats.
+ */
+export type MemberState = "connected" | "disconnected" | "decommissioning" | "decommissioned";
+
+/**
+ * A decommissioned node moving its queued FlowFiles to the other nodes (NiFi's "offload"), as
+ * its heartbeat reports it:
+ * - "offloading": its flows are stopped and it is moving what they hold;
+ * - "waiting": some FlowFiles cannot move now (`reasons`, e.g. no other connected node runs
+ *   the flow); the node tries again every few seconds, and they stay on its disk meanwhile;
+ * - "offloaded": nothing is queued on the node any more and it runs no flow.
+ */
+export interface OffloadStatus {
+  state: "offloading" | "waiting" | "offloaded";
+  /** The time of the decommission this report is about (the coordinator's flag). */
+  since: number;
+  /** FlowFiles this node process moved off since then. */
+  moved: number;
+  /** FlowFiles still queued on the node's disk, in the flows it has open. */
+  remaining: number;
+  /** While "waiting": why, one line per flow. */
+  reasons?: string[];
+}
 
 /** One node of a cluster, from its last signed heartbeat. */
 export interface ClusterMember {
@@ -306,6 +332,8 @@ export interface ClusterMember {
   /** CPU used by the node process over the last heartbeat interval, in percent of one core. */
   cpuPercent: number;
   heap: { usedBytes: number; totalBytes: number };
+  /** While decommissioning or decommissioned: the node's move of its queued FlowFiles. */
+  offload?: OffloadStatus;
 }
 
 /** A cluster as `info().cluster` describes it. */
@@ -326,9 +354,16 @@ export interface ClusterApi extends NodeApi {
   members(): Promise<ClusterMember[]>;
   /** Forgets a disconnected node. "invalid-state" while it is connected; "not-found" if unknown. */
   removeNode(id: string): Promise<void>;
-  /** Marks a node decommissioned: it undeploys its flows (keeping their data) and takes no deploys. */
+  /**
+   * Decommissions a node (NiFi: disconnect, offload): it stops its flows, moves the FlowFiles
+   * queued in them to the other nodes running the same flows, then undeploys them, and takes no
+   * deploys. Its state is "decommissioning", then "decommissioned" (see MemberState).
+   */
   decommission(id: string): Promise<void>;
-  /** Ends a decommission: the node runs the flows targeted at it again. */
+  /**
+   * Ends a decommission: a move in progress stops (FlowFiles already moved stay where they
+   * went) and the node runs the flows targeted at it again.
+   */
   recommission(id: string): Promise<void>;
   /** searchProvenance, plus the nodes that did not answer in time. */
   provenanceSearch(flowId: string, query: ProvenanceQuery): Promise<{ events: ProvenanceEvent[]; unavailable: NodeFailure[] }>;

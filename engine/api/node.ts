@@ -19,6 +19,9 @@ import { ContentNotFoundError } from "../core/content-claim";
 import { HISTORY_SLOT_MS } from "../core/stats";
 import { compose, defaultComposition, type Composition, type CompositionOptions } from "../runtime/composition-root";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "../runtime/data-dir-lock";
+import type { FlowController } from "../runtime/flow-controller";
+import type { QueueSize } from "../queue/connection-queue";
+import type { IncomingBatch } from "../queue/distributed-queue";
 import { analyzeFlow, dataSizeProblem, durationProblem, elFunctions, processorCatalog, sensitiveProperties, validateProcessorConfig, type ConfigProblem } from "./designer-catalog";
 import { Engine, FlowValidationError, NotFoundError, type EngineStatus } from "./engine";
 import type { FlowDocument, FlowProblem } from "./flow-format";
@@ -623,6 +626,31 @@ export class SluiceNode implements NodeApi {
     if (action !== "retry" && action !== "drop") return Promise.reject(new NodeError("bad-request", `action must be "retry" or "drop", not ${JSON.stringify(action)}`));
     if (typeof batchId !== "string" || !/^[A-Za-z0-9_.-]{1,200}$/.test(batchId)) return Promise.reject(new NodeError("bad-request", `batch id ${JSON.stringify(batchId)} is not a batch id`));
     return this.serial(flowId, () => this.require(flowId).engine.resolveDeadLetter(connectionId, batchId, action));
+  }
+
+  // ---- decommission (a cluster node moving its queued FlowFiles away: engine/cluster/offload.ts)
+
+  /** What a deployed flow has queued on this node's disk (FlowController.localQueued). */
+  async localQueued(flowId: string): Promise<QueueSize> {
+    return this.guard(() => this.require(flowId).engine.controller.localQueued());
+  }
+
+  /**
+   * One step of moving a stopped flow's queued FlowFiles off this node (FlowController
+   * .offloadQueued: `send` makes them durable elsewhere first); resolves with how many moved,
+   * 0 when none is left. Runs after every earlier call for the flow.
+   */
+  offloadQueued(flowId: string, max: number, maxBytes: number, send: Parameters<FlowController["offloadQueued"]>[2]): Promise<number> {
+    return this.serial(flowId, () => this.require(flowId).engine.controller.offloadQueued(max, maxBytes, send));
+  }
+
+  /**
+   * Queues, durably, FlowFiles another node moved off itself into `connectionId` of the flow
+   * (FlowController.acceptOffloaded). Runs after every earlier call for the flow; NodeError
+   * "not-deployed" when the flow is not here, "not-found" when it has no such connection.
+   */
+  acceptOffloaded(flowId: string, connectionId: string, batch: IncomingBatch): Promise<void> {
+    return this.serial(flowId, () => this.require(flowId).engine.controller.acceptOffloaded(connectionId, batch));
   }
 
   // ---- provenance

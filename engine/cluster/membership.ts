@@ -6,7 +6,9 @@
  * - A member is a node with an entry in the members hash whose heartbeat opens with the
  *   cluster key and names the same id. It is "connected" while its `node:<id>` key exists (and
  *   opens); "disconnected" once that key expired: no heartbeat for three intervals, at most
- *   15 s. A "decommissioned" flag (set by the coordinator) wins over both.
+ *   15 s. A "decommissioned" flag (set by the coordinator) wins over both: the member is
+ *   "decommissioning" until its heartbeat reports, for that very flag (its time), that it
+ *   offloaded everything, and "decommissioned" from then on (MemberState says what they mean).
  * - An entry or key that does not open (a rogue process with another secret, or tampering) is
  *   no member: it is shown nowhere, and reported with one log line per id.
  * - `removeMember` forgets a disconnected node; it comes back if it heartbeats again.
@@ -26,7 +28,7 @@ export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
  * What a node says about itself every heartbeat (sealed, kind "heartbeat"): the member fields
  * it knows, and when it sent it (`at`, its clock).
  */
-export type Heartbeat = Pick<ClusterMember, "id" | "host" | "pid" | "startedAt" | "dataDir" | "flows" | "queued" | "cpuPercent" | "heap"> & { at: number };
+export type Heartbeat = Pick<ClusterMember, "id" | "host" | "pid" | "startedAt" | "dataDir" | "flows" | "queued" | "cpuPercent" | "heap" | "offload"> & { at: number };
 
 /** The coordinator's flag on a node (sealed, kind "flag"). */
 export interface MemberFlag {
@@ -128,7 +130,10 @@ export async function readMembers(redis: Redis, keys: ClusterKeys, key: ClusterK
       }
     }
     const alive = current !== null;
-    const state: MemberState = flag?.state === "decommissioned" ? "decommissioned" : alive ? "connected" : "disconnected";
+    // A report about an earlier decommission (recommissioned since, then decommissioned again) does not count.
+    const offload = flag?.state === "decommissioned" && hb.offload?.since === flag.at ? hb.offload : undefined;
+    let state: MemberState = alive ? "connected" : "disconnected";
+    if (flag?.state === "decommissioned") state = offload?.state === "offloaded" ? "decommissioned" : "decommissioning";
     out.push({
       id,
       host: hb.host,
@@ -144,6 +149,7 @@ export async function readMembers(redis: Redis, keys: ClusterKeys, key: ClusterK
       queued: hb.queued,
       cpuPercent: hb.cpuPercent,
       heap: hb.heap,
+      ...(offload ? { offload } : {}),
     });
   });
   return out;

@@ -7,7 +7,10 @@
  *   changes, and when Redis answers again after an outage; it never opens the flow store;
  * - competes for the primary lease (primary-lease.ts) and runs primary-only processors while
  *   it holds it, their state following the lease (primary-state.ts);
- * - stops its flows (keeping their data) while the coordinator marks it decommissioned.
+ * - while the coordinator marks it decommissioned: stops its flows, moves the FlowFiles queued
+ *   in them to the other nodes running the same flows, and undeploys each flow it emptied
+ *   (offload.ts); its heartbeat reports how far it got (OffloadStatus);
+ * - takes the FlowFiles a decommissioned node moves into the flows it runs (offload.ts).
  *
  * Refusals, each a thrown error whose message is one line: a missing or short secret
  * (ClusterSecretError, naming SLUICE_CLUSTER_SECRET), a secret other than the cluster's
@@ -16,14 +19,15 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { SAFE_ID } from "../api/node-api";
+import { SAFE_ID, type OffloadStatus } from "../api/node-api";
 import { SluiceNode } from "../api/node";
 import { compose, type Composition } from "../runtime/composition-root";
 import { RedisDistributedCache } from "./redis-cache";
 import { RedisDistributedLink, type RedisDistributedLinkOptions } from "./distributed";
-import { DesiredState, reconcile } from "./desired-state";
+import { DesiredState, reconcile, type DesiredFlow } from "./desired-state";
 import { ClusterKeys } from "./keys";
-import { checkNodeId, clearHeartbeat, HEARTBEAT_MS, readFlag, writeHeartbeat, type Heartbeat } from "./membership";
+import { checkNodeId, clearHeartbeat, HEARTBEAT_MS, readFlag, readMembers, writeHeartbeat, type Heartbeat, type MemberFlag } from "./membership";
+import { OffloadInbox, Offloader, type OffloaderOptions } from "./offload";
 import { PrimaryLease } from "./primary-lease";
 import { RedisPrimaryState } from "./primary-state";
 import { RedisLink, redactUrl } from "./redis-link";
@@ -58,6 +62,10 @@ export interface WorkerNodeOptions {
   inlineMax?: number;
   /** Tuning of distributed connections (tests, benchmarks). */
   distributed?: Partial<Omit<RedisDistributedLinkOptions, "link" | "keys" | "key" | "nodeId" | "log" | "sharedContentDir" | "inlineMax">>;
+  /** How often the node reads its flag and the desired state (tests make it shorter). @default 5000 */
+  reconcileMs?: number;
+  /** Tuning of a decommission's move of queued FlowFiles (tests). */
+  offload?: Pick<OffloaderOptions, "step" | "pauseMs">;
 }
 
 export interface WorkerNode {
@@ -138,6 +146,8 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
     node = opened;
     await checkNodeId(link.commands, keys, key, id, opened.dataDir);
 
+    const inbox = new OffloadInbox(distributed, (flowId, connectionId, batch) => opened.acceptOffloaded(flowId, connectionId, batch));
+    const offloader = new Offloader({ ...o.offload, node: opened, link: distributed, nodeId: id, log });
     const server = new RedisNodeServer(opened, { id, keys, key, link, log });
     await server.start();
     lease = new PrimaryLease({
@@ -184,15 +194,57 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
         queued,
         cpuPercent,
         heap: { usedBytes: mem.heapUsed, totalBytes: mem.heapTotal },
+        ...(decommissioned && offload ? { offload } : {}),
       };
       await writeHeartbeat(link.commands, keys, key, hb);
     };
 
     let decommissioned = false;
+    /** The move of queued FlowFiles while decommissioned, as the last offload round left it. */
+    let offload: OffloadStatus | null = null;
     let lastVersion: string | null | undefined;
     let failing = new Map<string, string>();
     let round = 0;
     const refused = new Set<string>();
+    const readDesired = async (): Promise<Map<string, DesiredFlow>> =>
+      desired.all((flowId) => {
+        if (refused.has(flowId)) return;
+        refused.add(flowId);
+        log(`ignored the desired state of flow ${flowId}: it does not open with the cluster secret`);
+      });
+    const reconcileNow = async (version: string | null): Promise<void> => {
+      const flows = await readDesired();
+      const report = await reconcile(opened, id, flows, await desired.removed(), decommissioned);
+      lastVersion = version;
+      for (const flowId of report.deployed) log(`deployed flow ${flowId} at revision ${flows.get(flowId)?.revision}`);
+      for (const flowId of report.undeployed) log(`undeployed flow ${flowId}`);
+      for (const [flowId, message] of report.failed) if (failing.get(flowId) !== message) log(`flow ${flowId} could not be brought to its desired state: ${message}`);
+      failing = report.failed;
+    };
+
+    /** The desired state as of `version`, read again only when it changed (snapshots are decrypted). */
+    let desiredCache: { version: string | null; flows: Map<string, DesiredFlow>; removed: Set<string> } | null = null;
+    /** One round of a decommission (offload.ts); the heartbeat says at once when its state changed. */
+    const offloadRound = async (flag: MemberFlag, force: boolean): Promise<void> => {
+      const version = await desired.version();
+      if (desiredCache?.version !== version) desiredCache = { version, flows: await readDesired(), removed: await desired.removed() };
+      const members = await readMembers(link.commands, keys, key, null, () => {});
+      const serving = members.filter((m) => m.id !== id && m.alive && m.state === "connected");
+      const status = await offloader.round({
+        since: flag.at,
+        desired: desiredCache.flows,
+        removed: desiredCache.removed,
+        servedElsewhere: (flowId) => serving.some((m) => m.flows.some((f) => f.flowId === flowId)),
+        stillDecommissioned: async () => !closed && (await readFlag(link.commands, keys, key, id))?.at === flag.at,
+      });
+      const changed = JSON.stringify(status) !== JSON.stringify(offload);
+      offload = status;
+      // Emptied: what reconciling a decommissioned node does besides (deleting the data of
+      // flows removed with it) is safe now.
+      if (status.state === "offloaded" && (changed || force || version !== lastVersion)) await reconcileNow(version);
+      if (changed) void beat(true);
+    };
+
     const sync = async (force: boolean): Promise<void> => {
       round++;
       // The coordinator may have been set up again with another secret.
@@ -201,23 +253,25 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
       const nowDecommissioned = flag?.state === "decommissioned";
       if (nowDecommissioned !== decommissioned) {
         decommissioned = nowDecommissioned;
-        log(decommissioned ? "this node is decommissioned: stopping its flows (their data stays)" : "this node is back in service");
+        log(decommissioned ? "this node is decommissioned: stopping its flows and moving their queued FlowFiles to the other nodes" : "this node is back in service");
         await lease!.pause(decommissioned);
+        if (!decommissioned) {
+          // Stopped for the move: undeployed (data kept), so reconciling runs them as desired.
+          for (const flowId of await offloader.end()) await opened.undeploy(flowId).catch((e: unknown) => log(`flow ${flowId} stays stopped: it could not be undeployed to run again (${e instanceof Error ? e.message : String(e)})`));
+          offload = null;
+        }
         force = true;
       }
+      if (decommissioned) {
+        // Takes no FlowFiles, not even its own back.
+        await inbox.sync([], false);
+        await offloadRound(flag!, force);
+        return;
+      }
       const version = await desired.version();
-      if (!force && version === lastVersion && !(failing.size > 0 && round % RETRY_EVERY === 0)) return;
-      const flows = await desired.all((flowId) => {
-        if (refused.has(flowId)) return;
-        refused.add(flowId);
-        log(`ignored the desired state of flow ${flowId}: it does not open with the cluster secret`);
-      });
-      const report = await reconcile(opened, id, flows, await desired.removed(), decommissioned);
-      lastVersion = version;
-      for (const flowId of report.deployed) log(`deployed flow ${flowId} at revision ${flows.get(flowId)?.revision}`);
-      for (const flowId of report.undeployed) log(`undeployed flow ${flowId}`);
-      for (const [flowId, message] of report.failed) if (failing.get(flowId) !== message) log(`flow ${flowId} could not be brought to its desired state: ${message}`);
-      failing = report.failed;
+      if (force || version !== lastVersion || (failing.size > 0 && round % RETRY_EVERY === 0)) await reconcileNow(version);
+      const deployed = (await opened.deployments()).map((d) => d.flowId);
+      await inbox.sync(deployed, (await link.commands.hlen(keys.flags)) > 0);
     };
 
     /** Runs `fn` unless the previous run is still going; a failure (Redis down) waits for the next round. */
@@ -255,7 +309,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
     await beat();
     await reconcileRound(true);
     lease.start();
-    const timers = [setInterval(() => void beat(), HEARTBEAT_MS), setInterval(() => void reconcileRound(), HEARTBEAT_MS)];
+    const timers = [setInterval(() => void beat(), HEARTBEAT_MS), setInterval(() => void reconcileRound(), o.reconcileMs ?? HEARTBEAT_MS)];
     link.onReady(() => {
       void beat();
       void reconcileRound(true);
@@ -271,6 +325,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
         closed = true;
         for (const t of timers) clearInterval(t);
         await lease!.stop();
+        await inbox.close();
         await server.close();
         await opened.shutdown();
         await clearHeartbeat(link.commands, keys, id).catch(() => {});

@@ -14,7 +14,7 @@ import { fromClaimRef, toClaimRef } from "../core/provenance";
 import type { StandardProcessSession } from "../core/session";
 import { BulletinBoard, CONNECTION_FIELDS, RollingStats, type ConnectionField, type ProcessorField } from "../core/stats";
 import { parseDataSize, parseDuration } from "../core/units";
-import { ConnectionQueue, type PrioritizerName, type QueueSettings, type SwapListener } from "../queue/connection-queue";
+import { ConnectionQueue, type PrioritizerName, type QueueSettings, type QueueSize, type SwapListener } from "../queue/connection-queue";
 import { DistributedQueue, isDistributed, type DeadLetter, type DistributedLink, type IncomingBatch } from "../queue/distributed-queue";
 import type { FileSwapStore } from "../repository/flowfile/swap-store";
 import { Scheduler } from "../scheduler/scheduler";
@@ -131,6 +131,11 @@ export class FlowController {
   private pendingFailures: Array<(e: Error) => void> = [];
   private nodeList: ProcessorNode[] = [];
   private lastCleanup = Date.now();
+  /**
+   * FlowFiles `offloadQueued` took out of their queue and has not settled yet: checkpoints keep
+   * them (they are still this node's until they are durable elsewhere).
+   */
+  private readonly offloading = new Set<{ queueId: string; flowFiles: readonly FlowFileRecord[] }>();
   /** Time of the last commit that moved data; idle detection reads it. */
   lastDataActivity = Date.now();
   /** What the last load recovered from the repositories, and how long it took. */
@@ -687,6 +692,7 @@ export class FlowController {
         inFlight.set(queue.id, list);
       }
     }
+    for (const o of this.offloading) inFlight.set(o.queueId, [...(inFlight.get(o.queueId) ?? []), ...o.flowFiles]);
     return [...this.connections.values()].map((c) => ({
       id: c.id,
       flowFiles: [...c.queue.inMemory(), ...(inFlight.get(c.id) ?? [])],
@@ -919,6 +925,149 @@ export class FlowController {
       })),
     );
     this.groupCommit();
+  }
+
+  // ---- offload (a decommissioned cluster node; engine/cluster/offload.ts)
+
+  /**
+   * What waits on this node's disk: the FlowFiles of local connections (in flight included) and
+   * the local part of distributed ones (not the batches a node holds: those are the cluster's).
+   */
+  localQueued(): QueueSize {
+    const out = { count: 0, bytes: 0 };
+    for (const c of this.connections.values()) {
+      const s = isDistributed(c.queue) ? c.queue.localSize() : c.queue.size();
+      out.count += s.count;
+      out.bytes += s.bytes;
+    }
+    return out;
+  }
+
+  /**
+   * Moves FlowFiles queued on this node off it. Takes up to `max` FlowFiles (and about
+   * `maxBytes` of content) from the first connection holding local ones, penalized and expired
+   * ones too (the taker applies expiration again), and passes them to `send` with a reader of
+   * their content. Only once `send` resolved (they are durable elsewhere) are they removed
+   * here, in one durable commit with a SEND event each (`send` says where to); until then a
+   * crash leaves them here, so a crash at any point gives at-least-once, never loss. When
+   * `send` rejects they go back to their queue, in order, and the rejection is passed on.
+   * Resolves with how many moved: 0 when nothing local is queued. For a stopped flow: what
+   * running sessions hold is not taken.
+   */
+  async offloadQueued(
+    max: number,
+    maxBytes: number,
+    send: (conn: Connection, flowFiles: readonly FlowFileRecord[], read: (claim: ContentClaim) => Buffer) => Promise<{ details: string; transitUri: string }>,
+  ): Promise<number> {
+    const repo = this.opts.repositories;
+    const conn = [...this.connections.values()].find((c) => (isDistributed(c.queue) ? c.queue.localSize().count : c.queue.count) > 0);
+    if (!conn) return 0;
+    const q = conn.queue;
+    const taken: FlowFileRecord[] = [];
+    let bytes = 0;
+    const expired: FlowFileRecord[] = [];
+    // "Now" far ahead: penalized FlowFiles are released too (a penalty does not cross nodes).
+    while (taken.length < max && bytes < maxBytes) {
+      const got = q.poll(1, Number.MAX_SAFE_INTEGER, expired);
+      got.push(...expired.splice(0));
+      if (got.length === 0) break;
+      for (const ff of got) {
+        taken.push(ff);
+        bytes += ff.size;
+      }
+    }
+    if (taken.length === 0) return 0;
+    const entry = { queueId: conn.id, flowFiles: taken };
+    this.offloading.add(entry);
+    const giveBack = (e: unknown): never => {
+      this.offloading.delete(entry);
+      const now = Date.now();
+      // Last first: each goes back to the head of a FIFO queue without a scan.
+      for (let i = taken.length - 1; i >= 0; i--) q.requeue(taken[i]!, now);
+      throw e;
+    };
+    let where: { details: string; transitUri: string };
+    try {
+      where = await send(conn, taken, (claim) => repo.content.read(claim));
+    } catch (e) {
+      return giveBack(e);
+    }
+    const now = Date.now();
+    repo.flowFiles.beginCommit();
+    for (const ff of taken) repo.flowFiles.delete(ff.uuid);
+    repo.flowFiles.endCommit();
+    repo.provenance.register(taken.map((ff) => ({ ...dropEvent(ff, now, conn.id, where.details), type: "SEND" as const, transitUri: where.transitUri })));
+    try {
+      await this.commitDurably(() => {
+        // Before the group commit's checkpoint: it must not write these FlowFiles again.
+        this.offloading.delete(entry);
+        q.acknowledge(taken.length, bytes);
+        for (const ff of taken) if (ff.claim) repo.content.decrementRef(ff.claim);
+      });
+    } catch (e) {
+      // They are in the cluster already; kept here too, a retry hands the same batches over
+      // (a no-op there) and removes them then.
+      giveBack(e);
+    }
+    return taken.length;
+  }
+
+  /**
+   * Takes FlowFiles another node moved off itself into connection `connectionId`, durably
+   * (content, WAL, a RECEIVE event each naming the node), keeping their uuid, attributes and
+   * dates; resolves once they are durable and queued. NotFoundError when the flow has no such
+   * connection (another revision).
+   */
+  async acceptOffloaded(connectionId: string, batch: IncomingBatch): Promise<void> {
+    const conn = this.requireConnection(connectionId);
+    const wire = batch.flowFiles;
+    // Null only for a batch a consumer kept (DistributedLink.consume's `kept`); offload keeps none.
+    if (!wire) throw new Error(`offload batch ${batch.id} came without its FlowFiles`);
+    const repo = this.opts.repositories;
+    const now = Date.now();
+    const records = wire.map((w) => {
+      let claim: ContentClaim | null = null;
+      if (w.claim) claim = w.claim;
+      else if (w.content && w.content.length > 0) claim = repo.content.write(w.content);
+      if (claim) repo.content.incrementRef(claim);
+      return new FlowFileRecord(w.uuid, { ...w.attributes, uuid: w.uuid }, claim, w.entryDate, w.lineageStartDate, 0, nextSequence());
+    });
+    repo.flowFiles.beginCommit();
+    for (const ff of records) repo.flowFiles.upsert(conn.id, ff, undefined);
+    repo.flowFiles.endCommit();
+    repo.provenance.register(
+      records.map((ff) => ({
+        ...dropEvent(ff, now, conn.id, `received from node ${batch.from}, which was decommissioned (batch ${batch.id})`),
+        type: "RECEIVE" as const,
+        componentId: conn.destination.componentId,
+        componentType: conn.destination.componentType,
+        updatedAttributes: ff.attributes as Record<string, string>,
+        transitUri: `sluice-cluster://${this.flow?.id ?? ""}/${conn.id}`,
+      })),
+    );
+    try {
+      await this.commitDurably(() => {
+        for (const ff of records) conn.queue.put(ff, now);
+      });
+    } catch (e) {
+      for (const ff of records) if (ff.claim) repo.content.decrementRef(ff.claim);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs the group commit now; resolves once what was staged is durable, after `onDurable`
+   * (which runs before the commit's checkpoint), and rejects when the repositories failed.
+   */
+  private commitDurably(onDurable: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingCommitted.push(() => {
+        onDurable();
+        resolve();
+      });
+      this.pendingFailures.push(reject);
+      this.groupCommit();
+    });
   }
 
   /**

@@ -5,8 +5,12 @@
  * age, flows with their revisions, queued count and size, CPU and heap; outside cluster mode,
  * the local node the designer runs.
  *
+ * A decommissioning node shows how far its move of queued FlowFiles got (moved, left) and, when
+ * some cannot move now, why.
+ *
  * Actions (`canManage`, i.e. cluster:manage): Remove for a node that is not alive,
- * Decommission for one that is not decommissioned, Recommission for one that is. Each is a
+ * Decommission for one that is not decommissioning or decommissioned, Recommission for one that
+ * is. Each is a
  * POST /api/cluster/nodes/:id/<action>; a refusal shows the server's message (e.g. 409 when the
  * node is connected), and the list is read again at once after any answer.
  */
@@ -25,6 +29,7 @@ type Action = "remove" | "decommission" | "recommission";
 const STATE_STYLE: Record<Member["state"], string> = {
   connected: "bg-emerald-100 text-emerald-800",
   disconnected: "bg-red-100 text-red-800",
+  decommissioning: "bg-amber-100 text-amber-800",
   decommissioned: "bg-slate-200 text-slate-700",
 };
 
@@ -33,7 +38,8 @@ const ACTION_LABEL: Record<Action, string> = { remove: "Remove", decommission: "
 /** What asking before an action says; undefined: no question. */
 const CONFIRM: Partial<Record<Action, (id: string) => string>> = {
   remove: (id) => `Remove node ${id} from the cluster? It shows again if it sends a heartbeat.`,
-  decommission: (id) => `Decommission node ${id}? It stops its flows (keeping their data) and takes no deploys until recommissioned.`,
+  decommission: (id) =>
+    `Decommission node ${id}? It stops its flows, moves the FlowFiles queued in them to the other nodes running the same flows, then undeploys them, and takes no deploys until recommissioned.`,
 };
 
 function seconds(ms: number): string {
@@ -58,8 +64,23 @@ function FlowList({ flows, names }: { flows: Array<{ flowId: string; revision: n
   );
 }
 
+/** How far a decommissioned node's move of its queued FlowFiles got, and why some wait. */
+function OffloadLine({ offload }: { offload: NonNullable<Member["offload"]> }) {
+  return (
+    <div data-testid="node-offload" data-offload={offload.state} className="mt-1 max-w-64 text-xs text-slate-500">
+      {formatCount(offload.moved)} FlowFiles moved, {formatCount(offload.remaining)} left
+      {offload.reasons?.map((r) => (
+        <div key={r} className="text-amber-800">
+          {r}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function MemberRow({ m, names, canManage, busy, onAction }: { m: Member; names: Record<string, string>; canManage: boolean; busy: boolean; onAction: (id: string, a: Action) => void }) {
-  const actions: Action[] = [...(m.alive ? [] : (["remove"] as const)), m.state === "decommissioned" ? "recommission" : "decommission"];
+  const leaving = m.state === "decommissioning" || m.state === "decommissioned";
+  const actions: Action[] = [...(m.alive ? [] : (["remove"] as const)), leaving ? "recommission" : "decommission"];
   return (
     <tr
       data-testid={`cluster-node-${m.id}`}
@@ -81,8 +102,9 @@ function MemberRow({ m, names, canManage, busy, onAction }: { m: Member; names: 
       <td className="py-2 pr-3">
         <span data-testid="node-state" className={`rounded-full px-2 py-0.5 text-xs ${STATE_STYLE[m.state]}`}>
           {m.state}
-          {m.state === "decommissioned" && !m.alive ? " (down)" : ""}
+          {leaving && !m.alive ? " (down)" : ""}
         </span>
+        {m.offload ? <OffloadLine offload={m.offload} /> : null}
       </td>
       <td className="py-2 pr-3 tabular-nums" data-testid="node-heartbeat">
         {seconds(m.heartbeatAgeMs)} ago
