@@ -180,23 +180,51 @@ export function doubleOf(n: ElNumber): number {
   return n.value;
 }
 
+/** 10^0 .. 10^15, each exact as a double. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
 /**
- * Fast classification of plain decimal text (`[+-]digits[.digits]`): 1 whole, 2 decimal, 0 other.
- * Most numeric attributes look like this; the regexes handle the rest.
+ * The value of plain number text, `[+-]digits[.digits]` with at most 15 digits in all, read in
+ * one pass; NaN for any other text (the general path decides) and for an integral decimal such
+ * as `16.0`, which needs a box. Most numeric attributes look like this. Why no `Number(s)`: it
+ * is a call into V8's runtime, and was most of the cost of `${amount:toNumber():gt(50)}`.
+ * Exactness: the digits form an integer M < 10^15 and 10^k is exact, so M / 10^k is one
+ * correctly rounded division, the same double Java's Double.valueOf gives. Truncated
+ * (`wholeOnly`), the integer part is the answer: with at most 15 digits the nearest double
+ * is never rounded up to the next whole number (it is within 10^15 * 2^-53 * 10^-k < 10^-k).
  */
-function plainKind(s: string): number {
+function plainNumber(s: string, wholeOnly: boolean): number {
   const n = s.length;
   let i = 0;
-  let c = s.charCodeAt(0);
-  if (c === 43 || c === 45) i = 1;
+  const c = s.charCodeAt(0);
+  const neg = c === 45;
+  if (neg || c === 43) i = 1;
   const start = i;
-  while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
-  if (i === start) return 0;
-  if (i === n) return n - start <= 15 ? 1 : 0;
-  if (c !== 46) return 0;
+  let m = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    m = m * 10 + d;
+  }
+  const intDigits = i - start;
+  if (intDigits === 0 || intDigits > 15) return NaN;
+  // 0 - m: a whole "-0" is Java's long 0, not JavaScript's -0.
+  if (i === n) return neg ? 0 - m : m;
+  if (s.charCodeAt(i) !== 46) return NaN;
   const dot = ++i;
-  while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
-  return i === n && i > dot ? 2 : 0;
+  let f = m;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    f = f * 10 + d;
+  }
+  const fracDigits = i - dot;
+  if (i !== n || fracDigits === 0 || intDigits + fracDigits > 15) return NaN;
+  if (wholeOnly) return neg ? 0 - m : m;
+  const scale = POW10[fracDigits];
+  if (f === m * scale) return NaN;
+  const d = f / scale;
+  return neg ? -d : d;
 }
 
 /**
@@ -204,16 +232,16 @@ function plainKind(s: string): number {
  * decimal, anything else null. `wholeOnly` truncates a decimal (toNumber, whole arguments).
  */
 export function parseNumberText(text: string, site: CallSite, wholeOnly: boolean): ElNumber | null {
-  let s = text;
-  let kind = plainKind(s);
-  if (kind === 0) {
-    s = text.trim();
-    kind = plainKind(s);
-  }
-  if (kind === 1) return Number(s);
-  if (kind === 2) {
-    const d = Number(s);
-    return wholeOnly ? longOfDouble(d) : decimalOf(d);
+  const plain = plainNumber(text, wholeOnly);
+  return plain === plain ? plain : parseOtherNumberText(text, site, wholeOnly);
+}
+
+/** parseNumberText for text that is not plain: surrounding whitespace, hex, exponents, long digit runs. */
+function parseOtherNumberText(text: string, site: CallSite, wholeOnly: boolean): ElNumber | null {
+  const s = text.trim();
+  if (s !== text) {
+    const trimmed = plainNumber(s, wholeOnly);
+    if (trimmed === trimmed) return trimmed;
   }
   if (WHOLE_TEXT.test(s)) return parseJavaLong(s, site);
   if (DECIMAL_TEXT.test(s)) {
@@ -241,7 +269,11 @@ export function toNumberValue(v: ElValue, site: CallSite): ElNumber | null {
 /** NiFi's WholeNumberCastEvaluator: like toNumberValue, but decimals are truncated to whole numbers. */
 export function toWholeValue(v: ElValue, site: CallSite): ElWhole | null {
   if (typeof v === "number") return Number.isInteger(v) ? v : longOfDouble(v);
-  if (typeof v === "string") return parseNumberText(v, site, true) as ElWhole | null;
+  if (typeof v === "string") {
+    // The common case first, one call deep: it is what runs until the JIT has inlined this.
+    const plain = plainNumber(v, true);
+    return plain === plain ? plain : (parseOtherNumberText(v, site, true) as ElWhole | null);
+  }
   if (v === null) return null;
   if (typeof v === "bigint") return v;
   if (v instanceof ElDecimal) return longOfDouble(v.value);
