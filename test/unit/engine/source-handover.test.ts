@@ -121,6 +121,9 @@ describe("SourceHandoverChain", () => {
     const base = keyFor(output(3));
     expect(keyFor(output(3))).toBe(base);
     for (const other of [output(2), output(4), output(3, { attrs: { n: "1" } }), output(3, { size: 11 }), output(3, { connection: "c2" })]) expect(keyFor(other)).not.toBe(base);
+    // Values that one text encoding would make alike: two lone surrogates, a shifted boundary.
+    expect(keyFor(output(3, { attrs: { n: "\uD800" } }))).not.toBe(keyFor(output(3, { attrs: { n: "\uDC00" } })));
+    expect(keyFor(output(3, { attrs: { ab: "c" } }))).not.toBe(keyFor(output(3, { attrs: { a: "bc" } })));
   });
 
   it("gives another configuration another key", () => {
