@@ -424,7 +424,9 @@ export class RedisDistributedLink implements DistributedLink {
   private async seal(ref: DistributedConnectionRef, b: OutgoingBatch): Promise<{ data: JobData; packed: Buffer }> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
-    const entries: BatchEntry[] = b.flowFiles.map((ff, i) => {
+    // A WireFlowFile is a BatchEntry already when its content is inline (most batches).
+    const inline = b.flowFiles.every((ff) => !ff.content || ff.content.length <= this.inlineMax);
+    const entries: readonly BatchEntry[] = inline ? (b.flowFiles as readonly BatchEntry[]) : b.flowFiles.map((ff, i) => {
       let content: BatchEntry["content"] = null;
       if (ff.content && ff.content.length > this.inlineMax) {
         const rel = this.sharedPath(ref, b.id, i, ff.content.length);

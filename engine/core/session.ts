@@ -777,8 +777,8 @@ export class StandardProcessSession implements ProcessSession<string> {
 
   /** SEND: the FlowFile left this node for a distributed connection. */
   private handoverEvent(ff: FlowFileRecord, now: number, q: DistributedQueue, relationship: string | null, sourceQueueId: string | null): ProvenanceEventInput {
-    const e = this.event("SEND", ff, now, relationship, ff, `handed over to distributed connection ${q.id}`, sourceQueueId);
-    e.transitUri = `sluice-cluster://${q.ref.flowId}/${q.id}`;
+    const e = this.event("SEND", ff, now, relationship, ff, q.sendDetails, sourceQueueId);
+    e.transitUri = q.transitUri;
     return e;
   }
 

@@ -233,6 +233,9 @@ export function batchUnitOf(ff: FlowFileRecord): BatchUnit | undefined {
 
 export class DistributedQueue extends ConnectionQueue {
   readonly distributed = true;
+  /** Provenance of the hop (SEND and RECEIVE events): built once, not once per FlowFile. */
+  readonly transitUri: string;
+  readonly sendDetails: string;
   private readonly link: DistributedLink;
   readonly ref: DistributedConnectionRef;
   private readonly materialize: DistributedQueueOptions["materialize"];
@@ -259,6 +262,8 @@ export class DistributedQueue extends ConnectionQueue {
     super(id, opts);
     this.link = opts.link;
     this.ref = opts.ref;
+    this.transitUri = `sluice-cluster://${opts.ref.flowId}/${id}`;
+    this.sendDetails = `handed over to distributed connection ${id}`;
     this.materialize = opts.materialize;
     this.releaseRecords = opts.release;
     this.retain = opts.retain?.bind(opts);
