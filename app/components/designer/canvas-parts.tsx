@@ -7,10 +7,17 @@
  * Processor and group nodes carry `nopan` themselves: React Flow marks only draggable nodes so,
  * and on a read-only canvas (nodes not draggable) the pane's zoom would otherwise take the
  * double click that opens a node's settings (and zoom in instead).
+ *
+ * Level of detail (as NiFi's canvas does): below DETAIL_ZOOM the text of a node or a connection
+ * label would be a pixel or two high, so processors show only their state, name and problem or
+ * bulletin marks, in a box of the same size, and connections only their line. A big flow fitted
+ * into view then costs a fraction of the DOM, style, layout and paint (bench/canvas-300.ts: 300
+ * processors fit at about 0.13). Zooming in past DETAIL_ZOOM shows everything again.
  */
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Handle, Position, type Edge, type EdgeProps, type Node, type NodeProps } from "@xyflow/react";
 import { createContext, memo, useContext, useSyncExternalStore, type MouseEvent } from "react";
 import type { ConfigProblem, ConnectionConfig, ProcessorConfig } from "../../lib/engine-client";
+import { NODE_H, NODE_W } from "./canvas-projection";
 import { fillColor, formatBytes, formatCount } from "./format";
 import type { ConnectionLive, ProcessorLive } from "../../lib/live";
 import { LiveStore, useBulletins, useConnectionLive, useProcessorLive } from "./live-store";
@@ -18,6 +25,15 @@ import { fieldLabel } from "./problems";
 
 /** The live store of the open flow. */
 export const LiveContext = createContext<LiveStore>(new LiveStore());
+
+/** A processor node's fixed size: the detailed and the compact view measure the same. */
+const NODE_SIZE = { width: NODE_W, height: NODE_H };
+
+/** The zoom from which nodes and connection labels show their details. */
+export const DETAIL_ZOOM = 0.4;
+
+/** True while the canvas is zoomed in far enough for details (zoom ≥ DETAIL_ZOOM). */
+export const DetailContext = createContext(true);
 
 /** What a context menu was opened on (React Flow node ids for nodes). */
 export type MenuTarget = { kind: "processor"; id: string } | { kind: "group"; groupId: string } | { kind: "connection"; id: string } | { kind: "canvas" };
@@ -94,6 +110,7 @@ function queueNodeLines(nodes: NonNullable<ConnectionLive["nodes"]>): string[] {
 
 function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>) {
   const store = useContext(LiveContext);
+  const detailed = useContext(DetailContext);
   const live = useProcessorLive(store, id);
   const bulletins = useBulletins(store, id);
   const p = data.proc;
@@ -103,14 +120,25 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
   const style = STATE_STYLE[state] ?? STATE_STYLE.stopped;
   const name = p.name ?? p.type;
   const lastBulletin = bulletins?.at(-1);
+  // What both levels of detail share: the test id, state, label, size and the two handles.
+  const box = { "data-testid": `processor-node-${id}`, "data-state": state, "aria-label": `Processor ${name} (${p.type})`, style: NODE_SIZE };
+  const border = selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300";
+  const target = <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />;
+  const source = <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-sky-600" />;
+  if (!detailed) {
+    return (
+      <div {...box} title={name} className={`nopan flex items-center gap-3 rounded-lg border bg-white px-4 ${!selected && problems.length ? "border-amber-500" : border}`}>
+        {target}
+        <span className={`h-7 w-7 shrink-0 rounded-full ${style.dot}`} data-testid="run-state" aria-label={`state ${style.label}`} />
+        <span className="min-w-0 flex-1 truncate text-[28px] leading-9 font-semibold text-slate-900">{name}</span>
+        {lastBulletin ? <span className={`h-7 w-7 shrink-0 rounded ${lastBulletin.level === "error" ? "bg-red-600" : "bg-amber-500"}`} data-testid="bulletin-icon" /> : null}
+        {source}
+      </div>
+    );
+  }
   return (
-    <div
-      data-testid={`processor-node-${id}`}
-      data-state={state}
-      aria-label={`Processor ${name} (${p.type})`}
-      className={`nopan group/node w-60 rounded-lg border bg-white px-3 py-2.5 ${selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300"}`}
-    >
-      <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />
+    <div {...box} className={`nopan group/node rounded-lg border bg-white px-3 py-2.5 ${border}`}>
+      {target}
       <div className="flex items-center gap-2">
         <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${style.dot}`} title={style.label} data-testid="run-state" aria-label={`state ${style.label}`} />
         <span className="processor-name min-w-0 flex-1 truncate font-semibold text-slate-900" title={name}>
@@ -175,7 +203,7 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
           </ul>
         ) : null}
       </div>
-      <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-sky-600" />
+      {source}
     </div>
   );
 }
@@ -279,15 +307,18 @@ export function isNodeLocal(c: ConnectionConfig): boolean {
 function ConnectionEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, markerEnd, selected, data }: EdgeProps<ConnectionFlowEdge>) {
   const store = useContext(LiveContext);
   const { clusterMode, onMenu } = useContext(CanvasContext);
+  const detailed = useContext(DetailContext);
   const live = useConnectionLive(store, id);
   const loop = source === target;
   const [path, labelX, labelY] = loop ? selfLoopPath(sourceX, sourceY, targetX, targetY) : getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
   const c = data?.connection;
   const fill = live?.fill ?? 0;
   const label = c ? (c.name ? `${c.name}: ${c.relationships.join(", ")}` : c.relationships.join(", ")) : "";
+  const line = <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />;
+  if (!detailed) return line;
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />
+      {line}
       <EdgeLabelRenderer>
         <div
           className={`sluice-edge-label nodrag nopan absolute rounded-md border bg-white px-2 py-1 text-[11px] ${selected ? "border-sky-500" : "border-slate-300"}`}

@@ -10,8 +10,11 @@
  *   and edges), so React Flow re-renders only what an edit touched.
  * - Live numbers (states, counters, queue sizes) are not part of the projection: nodes and edges
  *   read them from the LiveStore one by one, so a status frame never re-projects the canvas.
+ * - Processor nodes carry their size (`initialWidth`/`initialHeight`, NODE_W × NODE_H, which is
+ *   what they render at): React Flow then shows them in the first render instead of hiding them
+ *   until measured, and their measured size changes nothing (see canvas-parts.tsx).
  */
-import { MarkerType, type Edge, type Node } from "@xyflow/react";
+import { getNodesBounds, getViewportForBounds, MarkerType, type Edge, type Node, type Viewport } from "@xyflow/react";
 import type { FlowAnalysis, FlowDocument } from "../../lib/engine-client";
 import type { ConnectionEdgeData, GroupNodeData, PortNodeData, ProcessorNodeData } from "./canvas-parts";
 import { groupNodeId, IN_PORT, OUT_PORT, subtreeGroups, type LevelView } from "./model";
@@ -34,6 +37,27 @@ export interface EdgeProjectionInput {
   analysis: FlowAnalysis;
   /** Put into edges' data: opens a connection's panel. */
   onOpen: (connectionId: string) => void;
+}
+
+/** Size of a processor node (fixed, whatever its level of detail). */
+export const NODE_W = 240;
+export const NODE_H = 94;
+
+/** How the canvas fits a level into view (the `fitView` prop and every fit after a level change). */
+export const FIT_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
+
+/** About the size of group and port nodes, for framing them before React Flow measured them. */
+const ESTIMATED: Record<string, { width: number; height: number }> = { processGroup: { width: 256, height: 100 }, port: { width: 140, height: 44 } };
+
+/**
+ * The viewport that fits `nodes` into a pane of `width` × `height` as React Flow's fitView with
+ * FIT_OPTIONS does, before any node was measured: processor nodes by their fixed size, group
+ * and port nodes by an estimate. Null when there is nothing to fit or no pane yet.
+ */
+export function frameNodes(nodes: readonly Node[], width: number, height: number, minZoom: number): Viewport | null {
+  if (!nodes.length || !width || !height) return null;
+  const sized = nodes.map((n) => (n.measured?.width || n.initialWidth ? n : { ...n, ...ESTIMATED[n.type ?? ""] }));
+  return getViewportForBounds(getNodesBounds(sized), width, height, minZoom, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding);
 }
 
 /** Where a processor without a stored position goes: a grid of four columns. */
@@ -69,7 +93,7 @@ export function projectNodes(prev: readonly Node[], input: NodeProjectionInput):
       out.push(old);
       return;
     }
-    out.push({ ...old, id: p.id, type: "processor", position, selected, data: { proc: p, problems } satisfies ProcessorNodeData });
+    out.push({ ...old, id: p.id, type: "processor", position, selected, initialWidth: NODE_W, initialHeight: NODE_H, data: { proc: p, problems } satisfies ProcessorNodeData });
   });
   view.groups.forEach((g, i) => {
     const id = groupNodeId(g.id);

@@ -23,16 +23,16 @@
  * restricted processor type (catalog `restrictions`) is refused on drop or paste, and its
  * settings are read-only, unless the user holds `restricted:<kind>` for each of its kinds.
  */
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Connection, type Edge, type Node } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Connection, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
+import { useCallback, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from "react";
 import type { ElFunctionInfo, ProcessorTypeInfo } from "../../lib/engine-client";
 import type { EditorFlow } from "../../lib/flow-service";
 import { describeRestrictions, designerPermissions, missingRestrictions, restrictedPermission, restrictionsOf } from "../auth/permissions";
 import { AuditPanel } from "./audit-panel";
 import { BannerView, type Banner } from "./banner";
 import { api } from "./api-client";
-import { CanvasContext, edgeTypes, LiveContext, nodeTypes, type CanvasOptions, type GroupNodeData, type MenuTarget } from "./canvas-parts";
+import { CanvasContext, DETAIL_ZOOM, DetailContext, edgeTypes, LiveContext, nodeTypes, type CanvasOptions, type GroupNodeData, type MenuTarget } from "./canvas-parts";
 import { ConfigPanel } from "./config-panel";
 import { ParameterBinding } from "../parameters/binding-select";
 import { scopeFor, useParameterContexts } from "../parameters/use-parameter-contexts";
@@ -70,7 +70,7 @@ import { StatusHistoryPanel } from "./status-history";
 import { useColorMode } from "../theme/theme";
 import { buttonClass as btn, Toolbar, type SearchResult } from "./toolbar";
 import { useAutosave } from "./use-autosave";
-import { NODE_H, NODE_W, useCanvas } from "./use-canvas";
+import { FIT_OPTIONS, MIN_ZOOM, NODE_H, NODE_W, useCanvas } from "./use-canvas";
 import { useDocumentHistory } from "./use-history";
 import { useRunControl } from "./use-run-control";
 import { VersionsPanel } from "./versions-panel";
@@ -91,6 +91,19 @@ export interface DesignerProps {
 type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string; listQueue?: boolean } | { kind: "versions" } | { kind: "history" } | { kind: "status-history"; componentId: string };
 
 const CLIPBOARD_KEY = "sluice.clipboard";
+
+// Constant React Flow props (a new array or object per render would update its store each time).
+/** Left button pans on the empty pane, the middle button pans anywhere (over nodes too). */
+const PAN_BUTTONS = [0, 1];
+const MULTI_SELECTION_KEYS = ["Meta", "Control", "Shift"];
+const PRO_OPTIONS = { hideAttribution: true };
+const miniMapColor = (n: Node) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8");
+
+/** Tells the canvas parts whether to show details; re-renders them only when the zoom crosses DETAIL_ZOOM. */
+function DetailLevel({ children }: { children: ReactNode }) {
+  const detailed = useStore((s) => s.transform[2] >= DETAIL_ZOOM);
+  return <DetailContext.Provider value={detailed}>{children}</DetailContext.Provider>;
+}
 
 export function Designer(props: DesignerProps) {
   return (
@@ -282,6 +295,27 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
     [selectOnly],
   );
   const canvasOptions = useMemo<CanvasOptions>(() => ({ clusterMode, onMenu: openMenu }), [clusterMode, openMenu]);
+  // React Flow hands its event props to every node and edge: a new function per render would
+  // re-render all 300 of them on each selection click (bench/canvas-300.ts).
+  const { enterGroup } = canvas;
+  const onNodeDoubleClick = useCallback(
+    (_e: ReactMouseEvent, n: Node) => {
+      if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
+      else if (n.type === "processGroup") enterGroup((n.data as GroupNodeData).groupId);
+    },
+    [enterGroup],
+  );
+  const onEdgeDoubleClick = useCallback((_e: ReactMouseEvent, edge: Edge) => setPanel({ kind: "connection", id: edge.id }), []);
+  const onNodeContextMenu = useCallback(
+    (e: ReactMouseEvent, n: Node) => {
+      if (n.type === "processor") openMenu(e, { kind: "processor", id: n.id });
+      else if (n.type === "processGroup") openMenu(e, { kind: "group", groupId: (n.data as GroupNodeData).groupId });
+      else e.preventDefault();
+    },
+    [openMenu],
+  );
+  const onEdgeContextMenu = useCallback((e: ReactMouseEvent, edge: Edge) => openMenu(e, { kind: "connection", id: edge.id }), [openMenu]);
+  const onCanvasContextMenu = useCallback((e: ReactMouseEvent | MouseEvent) => openMenu(e, { kind: "canvas" }), [openMenu]);
   const closeMenu = useCallback(() => setMenu(null), []);
   const onStatusHistory = useCallback((componentId: string) => setPanel({ kind: "status-history", componentId }), []);
   /** Centres the view on a node of the current level (a processor or a group node id). */
@@ -455,50 +489,44 @@ function DesignerInner({ initial, types, elFunctions, sensitive, permissions, cl
                   </div>
                 ) : null}
               </div>
-              <ReactFlow
-                nodes={nodes}
-                edges={edges}
-                nodeTypes={nodeTypes}
-                edgeTypes={edgeTypes}
-                onNodesChange={canvas.onNodesChange}
-                onEdgesChange={canvas.onEdgesChange}
-                onNodeDragStop={onNodeDragStop}
-                onConnect={onConnect}
-                isValidConnection={isValidConnection}
-                nodesDraggable={!readOnly}
-                nodesConnectable={!readOnly}
-                onNodeDoubleClick={(_e, n) => {
-                  if (n.type === "processor") setPanel({ kind: "processor", id: n.id });
-                  else if (n.type === "processGroup") canvas.enterGroup((n.data as GroupNodeData).groupId);
-                }}
-                onEdgeDoubleClick={(_e, edge) => setPanel({ kind: "connection", id: edge.id })}
-                onNodeContextMenu={(e, n) => {
-                  if (n.type === "processor") openMenu(e, { kind: "processor", id: n.id });
-                  else if (n.type === "processGroup") openMenu(e, { kind: "group", groupId: (n.data as GroupNodeData).groupId });
-                  else e.preventDefault();
-                }}
-                onEdgeContextMenu={(e, edge) => openMenu(e, { kind: "connection", id: edge.id })}
-                onPaneContextMenu={(e) => openMenu(e, { kind: "canvas" })}
-                onSelectionContextMenu={(e) => openMenu(e, { kind: "canvas" })}
-                colorMode={colorMode}
-                deleteKeyCode={null}
-                // Left button pans on the empty pane, the middle button pans anywhere (over nodes too).
-                panOnDrag={[0, 1]}
-                selectionKeyCode="Shift"
-                multiSelectionKeyCode={["Meta", "Control", "Shift"]}
-                connectionRadius={40}
-                // Fit only a flow that has something to show: on an empty canvas React Flow would
-                // fit (and zoom right in on) the first processor dropped.
-                fitView={initial.document.processors.length > 0}
-                fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
-                minZoom={0.05}
-                proOptions={{ hideAttribution: true }}
-              >
-                <Background gap={20} />
-                {/* A side panel narrows the canvas: the minimap would then cover the nodes. */}
-                {panel ? null : <MiniMap pannable zoomable nodeColor={(n) => (n.type === "processGroup" ? "#a5b4fc" : "#94a3b8")} nodeBorderRadius={6} />}
-                <Controls showInteractive={false} />
-              </ReactFlow>
+              <DetailLevel>
+                <ReactFlow
+                  nodes={nodes}
+                  edges={edges}
+                  nodeTypes={nodeTypes}
+                  edgeTypes={edgeTypes}
+                  onNodesChange={canvas.onNodesChange}
+                  onEdgesChange={canvas.onEdgesChange}
+                  onNodeDragStop={onNodeDragStop}
+                  onConnect={onConnect}
+                  isValidConnection={isValidConnection}
+                  nodesDraggable={!readOnly}
+                  nodesConnectable={!readOnly}
+                  onNodeDoubleClick={onNodeDoubleClick}
+                  onEdgeDoubleClick={onEdgeDoubleClick}
+                  onNodeContextMenu={onNodeContextMenu}
+                  onEdgeContextMenu={onEdgeContextMenu}
+                  onPaneContextMenu={onCanvasContextMenu}
+                  onSelectionContextMenu={onCanvasContextMenu}
+                  colorMode={colorMode}
+                  deleteKeyCode={null}
+                  panOnDrag={PAN_BUTTONS}
+                  selectionKeyCode="Shift"
+                  multiSelectionKeyCode={MULTI_SELECTION_KEYS}
+                  connectionRadius={40}
+                  // Fit only a flow that has something to show: on an empty canvas React Flow would
+                  // fit (and zoom right in on) the first processor dropped.
+                  fitView={initial.document.processors.length > 0}
+                  fitViewOptions={FIT_OPTIONS}
+                  minZoom={MIN_ZOOM}
+                  proOptions={PRO_OPTIONS}
+                >
+                  <Background gap={20} />
+                  {/* A side panel narrows the canvas: the minimap would then cover the nodes. */}
+                  {panel ? null : <MiniMap pannable zoomable nodeColor={miniMapColor} nodeBorderRadius={6} />}
+                  <Controls showInteractive={false} />
+                </ReactFlow>
+              </DetailLevel>
               <ParameterBinding doc={doc} groupId={groupId} contexts={parameterContexts.contexts} readOnly={readOnly} onChange={commit} />
               {nodes.length === 0 ? (
                 <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-400">

@@ -16,16 +16,17 @@
  * - `selectOnly(id)` selects that node or edge alone unless it is already selected (a right
  *   click, as in NiFi: the menu acts on what is highlighted).
  */
-import { applyEdgeChanges, applyNodeChanges, useReactFlow, type Edge, type EdgeChange, type Node, type NodeChange } from "@xyflow/react";
+import { applyEdgeChanges, applyNodeChanges, useReactFlow, useStoreApi, type Edge, type EdgeChange, type Node, type NodeChange } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { FlowAnalysis, FlowDocument } from "../../lib/engine-client";
 import type { GroupNodeData } from "./canvas-parts";
-import { projectEdges, projectNodes } from "./canvas-projection";
+import { FIT_OPTIONS, frameNodes, NODE_H, NODE_W, projectEdges, projectNodes } from "./canvas-projection";
 import { levelView } from "./model";
 
-/** Default size of a processor node (before React Flow measured it). */
-export const NODE_W = 240;
-export const NODE_H = 90;
+export { FIT_OPTIONS, NODE_H, NODE_W };
+
+/** The canvas's smallest zoom. */
+export const MIN_ZOOM = 0.05;
 
 /** The canvas of `doc` with `analysis`; `onEnterGroup` / `onOpenConnection` are put into node and edge data. */
 export function useCanvas(doc: FlowDocument, analysis: FlowAnalysis, onEnterGroup: (groupId: string) => void, onOpenConnection: (connectionId: string) => void) {
@@ -53,18 +54,29 @@ export function useCanvas(doc: FlowDocument, analysis: FlowAnalysis, onEnterGrou
   useEffect(() => {
     if (fitState.current !== "built" || nodes.some((n) => !n.measured?.width)) return;
     fitState.current = "idle";
-    void rf.fitView({ padding: 0.2, maxZoom: 1.2, duration: 200 });
+    void rf.fitView({ ...FIT_OPTIONS, duration: 200 });
   }, [nodes, rf]);
 
+  // The first projection is framed before it renders: React Flow's `fitView` waits until the
+  // nodes are measured, so they would first render at zoom 1 (in full detail, see DETAIL_ZOOM)
+  // and then again at the zoom they are seen at. Processor nodes carry their fixed size, so the
+  // frame computed from it is what the fit after measuring finds too.
+  const store = useStoreApi();
+  const framed = useRef(false);
   useEffect(() => {
-    setNodes((prev) => {
-      const out = projectNodes(prev, { doc, view, analysis, select: selectNextRef.current, onEnter: enterGroup });
-      selectNextRef.current = null;
-      if (fitState.current === "level-changed") fitState.current = "built";
-      return out;
-    });
+    const input = { doc, view, analysis, select: selectNextRef.current, onEnter: enterGroup };
+    selectNextRef.current = null;
+    if (!framed.current) {
+      framed.current = true;
+      const first = projectNodes([], input);
+      const { width, height, minZoom } = store.getState();
+      const viewport = frameNodes(first, width, height, minZoom);
+      if (viewport) void rf.setViewport(viewport);
+      setNodes(first);
+    } else setNodes((prev) => projectNodes(prev, input));
+    if (fitState.current === "level-changed") fitState.current = "built";
     setEdges((prev) => projectEdges(prev, { view, analysis, onOpen: onOpenConnection }));
-  }, [view, analysis, doc, enterGroup, onOpenConnection]);
+  }, [view, analysis, doc, enterGroup, onOpenConnection, rf, store]);
 
   // Centre on a component found by search once its level is shown.
   useEffect(() => {
