@@ -18,7 +18,7 @@
  * - Cluster-wide size: a hash per connection (count, bytes) raised when a batch is added and
  *   lowered when it finishes or is dead-lettered, read by every node every `refreshMs`.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
@@ -171,13 +171,14 @@ export class RedisDistributedLink implements DistributedLink {
     let count = 0;
     let bytes = 0;
     const entries: SizeEntry[] = [];
-    // Sent one by one, not as a pipeline: ioredis joins a pipeline's commands into one more
-    // copy of the (megabyte-sized) payloads before writing them.
-    const payloads: Array<Promise<unknown>> = [];
-    const packs = await Promise.all(fresh.map((b) => this.seal(ref, b)));
+    // Payloads and shared files are named after this handover, not only the batch id: two
+    // handovers of one id can both get past the check above (a stalled batch redone while the
+    // stalled node wakes), and one's payload must not replace what the other's job was sealed
+    // over. The add that loses to the other is found below and its leftovers removed.
+    const nonce = randomBytes(6).toString("hex");
+    const packs = await Promise.all(fresh.map((b) => this.seal(ref, b, nonce)));
     for (const [i, b] of fresh.entries()) {
-      const { data, packed } = packs[i]!;
-      payloads.push(redis.set(data.k, packed));
+      const { data } = packs[i]!;
       sealed?.(b.id, data.m);
       const q = this.queue(ref, b.partition);
       const list = byQueue.get(q) ?? [];
@@ -196,13 +197,16 @@ export class RedisDistributedLink implements DistributedLink {
       byQueue.set(q, list);
       count += b.flowFiles.length;
       for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-      entries.push({ id: b.id, partition: b.partition, n: data.n, b: data.b });
+      entries.push({ id: b.id, partition: b.partition, n: data.n, b: data.b, nonce });
     }
-    // The packed batches first, then counted, per batch (a crash before the add leaves an entry
-    // the janitor removes with its payload; a retried handover counts a batch once), then added.
-    await Promise.all(payloads);
+    // Counted first, per batch (a retried handover counts a batch once; a crash before the add
+    // leaves an entry the janitor removes with its payload), then the packed batches, sent one
+    // by one rather than as a pipeline (ioredis would join the megabyte payloads into one more
+    // copy), then added.
     await this.count(ref, entries);
+    await Promise.all(packs.map(({ data, packed }) => redis.set(data.k, packed)));
     for (const [q, jobs] of byQueue) await q.addBulk(jobs);
+    await this.dropLosers(ref, packs.map((p) => p.data), fresh);
     this.bump(ref, count, bytes);
   }
 
@@ -273,7 +277,7 @@ export class RedisDistributedLink implements DistributedLink {
     const job = await this.findFailed(ref, id);
     if (!job) return false;
     const data = job.data as JobData;
-    await this.count(ref, [{ id: String(job.id), partition: partitionOfBatch(String(job.id)), n: data.n, b: data.b }]);
+    await this.count(ref, [{ id: String(job.id), partition: partitionOfBatch(String(job.id)), n: data.n, b: data.b, nonce: keyNonce(data.k) }]);
     await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
     this.bump(ref, data.n, data.b);
     return true;
@@ -294,7 +298,7 @@ export class RedisDistributedLink implements DistributedLink {
       // Dropped all the same.
     }
     await job.remove();
-    await this.o.link.commands.del(this.payloadKey(ref, String(job.id)));
+    await this.o.link.commands.del(data.k);
     this.removeFiles(data.f);
     return flowFiles;
   }
@@ -404,10 +408,14 @@ export class RedisDistributedLink implements DistributedLink {
   /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
   private async finished(ref: DistributedConnectionRef, id: string, data: JobData, removeFiles = true): Promise<void> {
     try {
-      if (await this.uncount(ref, id)) this.bump(ref, -data.n, -data.b);
+      const entry = await this.uncount(ref, id);
+      if (entry) this.bump(ref, -data.n, -data.b);
       if (removeFiles) {
-        // Done: its payload goes too (a dead-lettered batch keeps it for retry).
-        await this.o.link.commands.del(this.payloadKey(ref, id));
+        // Done: its payload goes too (a dead-lettered batch keeps it for retry), and the one
+        // its count entry names when that was another handover's (one that crashed before its
+        // add, whose payload nothing else would remove).
+        const keys = new Set([data.k, ...(entry ? [this.payloadKey(ref, id, entryNonce(entry))] : [])]);
+        await this.o.link.commands.del(...keys);
         this.removeFiles(data.f);
       }
     } catch (e) {
@@ -421,7 +429,7 @@ export class RedisDistributedLink implements DistributedLink {
     for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
   }
 
-  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch): Promise<{ data: JobData; packed: Buffer }> {
+  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<{ data: JobData; packed: Buffer }> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
     // A WireFlowFile is a BatchEntry already when its content is inline (most batches).
@@ -429,7 +437,7 @@ export class RedisDistributedLink implements DistributedLink {
     const entries: readonly BatchEntry[] = inline ? (b.flowFiles as readonly BatchEntry[]) : b.flowFiles.map((ff, i) => {
       let content: BatchEntry["content"] = null;
       if (ff.content && ff.content.length > this.inlineMax) {
-        const rel = this.sharedPath(ref, b.id, i, ff.content.length);
+        const rel = this.sharedPath(ref, `${b.id}.${nonce}`, i, ff.content.length);
         writes.push(this.writeShared(rel, ff.content));
         files.push(rel);
         content = { f: rel, l: ff.content.length };
@@ -441,7 +449,7 @@ export class RedisDistributedLink implements DistributedLink {
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const mac = await this.o.key.macBytesAsync(packed);
-    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id), m: mac, f: files }, packed };
+    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id, nonce), m: mac, f: files }, packed };
   }
 
   private async open(data: JobData): Promise<BatchEntry[]> {
@@ -522,9 +530,34 @@ export class RedisDistributedLink implements DistributedLink {
     return `${this.o.keys.bullPrefix}:${queueName(ref, partition, ref.strategy === "partition-by-attribute")}:de:${id}`;
   }
 
-  /** Where a batch's packed FlowFiles live until it is done. */
-  private payloadKey(ref: DistributedConnectionRef, id: string): string {
-    return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:p:${id}`;
+  /** Where a batch's packed FlowFiles live until it is done (nonce "": before handovers had one). */
+  private payloadKey(ref: DistributedConnectionRef, id: string, nonce: string): string {
+    return `${this.o.keys.cluster}:dq:${ref.flowId}:${ref.connectionId}:p:${id}${nonce ? `.${nonce}` : ""}`;
+  }
+
+  /**
+   * After an add: a batch whose job holds another handover's payload (that handover's add came
+   * first; BullMQ kept its job) leaves this handover's payload and shared files behind, which
+   * nothing else would remove.
+   */
+  private async dropLosers(ref: DistributedConnectionRef, datas: readonly JobData[], batches: readonly OutgoingBatch[]): Promise<void> {
+    const redis = this.o.link.commands;
+    const pipe = redis.pipeline();
+    for (const b of batches) pipe.hget(`${this.o.keys.bullPrefix}:${queueName(ref, b.partition)}:${b.id}`, "data");
+    const got = (await pipe.exec()) ?? [];
+    for (const [i, data] of datas.entries()) {
+      const [err, text] = got[i] ?? [null, null];
+      if (err || typeof text !== "string") continue;
+      let k: unknown;
+      try {
+        k = (JSON.parse(text) as Partial<JobData>).k;
+      } catch {
+        continue;
+      }
+      if (k === data.k) continue;
+      await redis.del(data.k);
+      this.removeFiles(data.f);
+    }
   }
 
   private sizeKey(ref: DistributedConnectionRef): string {
@@ -540,13 +573,14 @@ export class RedisDistributedLink implements DistributedLink {
   private async count(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const now = Date.now();
-    const args = entries.flatMap((e) => [e.id, `${e.n}:${e.b}:${now}:${e.partition}`, String(e.n), String(e.b)]);
+    const args = entries.flatMap((e) => [e.id, `${e.n}:${e.b}:${now}:${e.partition}:${e.nonce}`, String(e.n), String(e.b)]);
     await this.o.link.commands.eval(COUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), ...args);
   }
 
-  /** Takes a batch out of the cluster-wide size; false when it was not counted (already out). */
-  private async uncount(ref: DistributedConnectionRef, id: string): Promise<boolean> {
-    return (await this.o.link.commands.eval(UNCOUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), id)) === 1;
+  /** Takes a batch out of the cluster-wide size: its count entry, or null when it was not counted (already out). */
+  private async uncount(ref: DistributedConnectionRef, id: string): Promise<string | null> {
+    const entry = await this.o.link.commands.eval(UNCOUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), id);
+    return typeof entry === "string" ? entry : null;
   }
 
   /**
@@ -569,9 +603,9 @@ export class RedisDistributedLink implements DistributedLink {
         const jobKey = `${this.o.keys.bullPrefix}:${queueName(ref, Number(partition) || 0, partitioned)}:${id}`;
         const [exists, finishedOn] = await Promise.all([redis.exists(jobKey), redis.hget(jobKey, "finishedOn")]);
         if (exists === 0 || finishedOn !== null) {
-          await this.uncount(ref, id);
+          const entry = await this.uncount(ref, id);
           // Gone: finished (its payload may have outlived a crash) or never added.
-          if (exists === 0) await redis.del(this.payloadKey(ref, id));
+          if (exists === 0 && entry) await redis.del(this.payloadKey(ref, id, entryNonce(entry)));
         }
       }
     } while (cursor !== "0");
@@ -679,6 +713,20 @@ interface SizeEntry {
   partition: number;
   n: number;
   b: number;
+  /** The handover's nonce, which names its payload (see handover). */
+  nonce: string;
+}
+
+/** The nonce in a count entry `n:b:at:partition:nonce` ("" for an entry written before nonces). */
+function entryNonce(entry: string): string {
+  const nonce = entry.split(":")[4] ?? "";
+  return /^[0-9a-f]{12}$/.test(nonce) ? nonce : "";
+}
+
+/** The nonce a job's payload key ends with ("" for a key written before nonces). */
+function keyNonce(key: string): string {
+  const m = /\.([0-9a-f]{12})$/.exec(key);
+  return m ? m[1]! : "";
 }
 
 /** KEYS: entries hash, size hash; ARGV: (id, entry, count, bytes)…. Counts each new id once. */
@@ -691,7 +739,7 @@ for i = 1, #ARGV, 4 do
 end
 return 1`;
 
-/** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; 1 when it was. */
+/** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
 const UNCOUNT_SCRIPT = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
@@ -700,7 +748,7 @@ local n, b = string.match(v, '^(%d+):(%d+):')
 -- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
 redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
 redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
-return 1`;
+return v`;
 
 /** The partition in a batch id `<key>-<partition>-<n>`. */
 function partitionOfBatch(id: string): number {

@@ -331,6 +331,52 @@ describe("distributed connections", () => {
     expect(await redis.commands.hget(`${k}:size`, "count")).toBe("1");
   });
 
+  it("deliver one intact batch when two handovers of the same batch id race, and leave no payload behind", async () => {
+    const links: RedisDistributedLink[] = [];
+    for (const name of ["racer-1", "racer-2"]) {
+      const redis = new RedisLink(redisUrl(), () => {});
+      await redis.ready();
+      const link = new RedisDistributedLink({ link: redis, keys, key, nodeId: name, sharedContentDir: shared, inlineMax: 8, log: () => {} });
+      links.push(link);
+      cleanup.push(async () => {
+        await link.close();
+        await redis.close();
+      });
+    }
+    const ref = { flowId: "f10", connectionId: "c1", strategy: "round-robin" as const };
+    // The same id, different bytes (a stalled batch redone elsewhere while its node wakes up):
+    // one inline FlowFile and one through the shared store in each.
+    const batch = (text: string) => ({
+      id: "race-0-0",
+      partition: 0,
+      bytes: 4,
+      flowFiles: [
+        { uuid: "r1", attributes: { text }, entryDate: 0, lineageStartDate: 0, content: Buffer.from(text.slice(0, 4)) },
+        { uuid: "r2", attributes: { text }, entryDate: 0, lineageStartDate: 0, content: Buffer.from(text.repeat(10)) },
+      ],
+    });
+    // Both get past the "already there?" check: neither has added when the other looks.
+    await Promise.all([links[0]!.handover(ref, [batch("from-one")]), links[1]!.handover(ref, [batch("from-two")])]);
+    const redis = testRedis();
+    cleanup.push(() => redis.quit());
+    const payloads = () => redis.keys(`${keys.cluster}:dq:f10:c1:p:*`);
+    // The losing handover removed its payload: one is left, the one the job was sealed over.
+    expect(await payloads()).toHaveLength(1);
+    const got: Array<{ text: string; contents: string[] }> = [];
+    links[0]!.consume(ref, async (b) => {
+      got.push({ text: b.flowFiles[0]!.attributes.text!, contents: b.flowFiles.map((f) => f.content!.toString()) });
+      return "done";
+    });
+    await until(() => `the batch delivered (${JSON.stringify(got)})`, 20_000, () => got.length === 1);
+    const text = got[0]!.text;
+    expect(["from-one", "from-two"]).toContain(text);
+    // The bytes are the winner's own, inline and shared alike.
+    expect(got[0]!.contents).toEqual([text.slice(0, 4), text.repeat(10)]);
+    expect(await links[0]!.deadLetters(ref)).toEqual([]);
+    await until(() => "the payload removed once the batch is done", 10_000, async () => (await payloads()).length === 0);
+    await until(() => "the cluster-wide count back to 0", 10_000, async () => (await redis.hget(`${keys.cluster}:dq:f10:c1:size`, "count")) === "0");
+  });
+
   it("roll back with a bulletin when Redis is full (maxmemory), and lose nothing once it has room", async () => {
     const port = 16_400 + Math.floor(Math.random() * 500);
     const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "3mb", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
