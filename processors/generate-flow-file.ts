@@ -80,6 +80,11 @@ export const GenerateFlowFile = defineProcessor({
     if (config.totalCount !== undefined) {
       state.emitted += n;
       const emitted = state.emitted;
+      // A session that rolls back (a handover the cluster refused) made nothing: its share of
+      // the count is given back, or Total Count would come up short.
+      session.onFailure(() => {
+        state.emitted -= n;
+      });
       session.onCommitted(() => {
         fs.mkdirSync(path.dirname(state.stateFile), { recursive: true });
         fs.writeFileSync(state.stateFile, JSON.stringify({ emitted }));

@@ -267,6 +267,31 @@ describe("distributed connections", () => {
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
   });
 
+  it("make GenerateFlowFile's Total Count whole after handovers that rolled back", async () => {
+    const N = 120;
+    const doc = {
+      sluice: 1,
+      id: "f11",
+      name: "f11",
+      processors: [
+        { id: "gen", type: "GenerateFlowFile", properties: { fileSize: "10 B", batchSize: "40", totalCount: String(N) }, scheduling: { runSchedule: "0 sec" }, state: "stopped" },
+        { id: "sink", type: "TestDqSink", properties: { node: "a" }, autoTerminate: ["success"], state: "running" },
+      ],
+      connections: [{ id: "c1", source: "gen", relationships: ["success"], destination: "sink", loadBalance: { strategy: "round-robin" } }],
+    };
+    const a = await node("a", doc);
+    a.redis.commands.disconnect();
+    await a.engine.startProcessor("gen");
+    await until(() => "a bulletin about the handover", 20_000, () =>
+      a.engine.status().bulletins.some((b) => b.componentId === "gen" && /could not hand FlowFiles over to the cluster/.test(b.message)),
+    );
+    await a.redis.commands.connect();
+    await until(() => `all ${N} at the sink after Redis is back (${seen.length})`, 30_000, () => seen.length >= N);
+    // Nothing more comes: the count the rolled-back triggers had taken was given back, not skipped.
+    await until(() => "gen to have nothing left to do", 10_000, () => a.engine.status().processors.find((p) => p.id === "gen")!.stats.out >= N);
+    expect(seen).toHaveLength(N);
+  });
+
   it("hold every node's producers at the cluster-wide threshold, and let them go on below it", async () => {
     const N = 1500;
     const doc = (node: string, sinkOn: boolean) => {
