@@ -8,9 +8,10 @@
  * - A job is a batch of FlowFiles: attributes and small content inline (batch-codec.ts, HMAC-sealed
  *   with the cluster key so no process without the secret can inject FlowFiles), larger
  *   content in the shared content store (a directory every node mounts), named after the
- *   batch. Job ids are the batch ids, and BullMQ's deduplication keeps an id for an hour after
- *   its job finished, so a batch handed over again (a crash between handover and local
- *   commit, a stalled batch processed again) is not added twice within that window.
+ *   batch and the handover. Job ids are the batch ids, and BullMQ's deduplication keeps an id
+ *   for an hour from its add (past the job's end: a deduplication key with a TTL outlives its
+ *   job), so a batch handed over again (a crash between handover and local commit, a stalled
+ *   batch processed again) is not added twice within that window.
  * - Lock and stall: a node that dies holding batches loses their locks after `lockDurationMs`;
  *   a live worker's stall check (every `stalledIntervalMs`) puts them back at the head of the
  *   queue. A batch that stalls more than `maxStalledCount` times, or whose processing fails
