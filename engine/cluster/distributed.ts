@@ -158,27 +158,27 @@ export class RedisDistributedLink implements DistributedLink {
     if (batches.length === 0) return;
     this.track(ref);
     const redis = this.o.link.commands;
-    // Which batches are already in the cluster (or finished within the dedupe window)?
-    const pipe = redis.pipeline();
-    for (const b of batches) pipe.exists(this.dedupKey(ref, b.partition, b.id));
-    const exists = (await pipe.exec()) ?? [];
-    const fresh = batches.filter((_b, i) => {
-      const [err, n] = exists[i] ?? [null, 0];
-      if (err) throw err;
-      return n === 0;
+    // Payloads and shared files are named after this handover, not only the batch id: two
+    // handovers of one id can both get past the check below (a stalled batch redone while the
+    // stalled node wakes), and one's payload must not replace what the other's job was sealed
+    // over. The add that loses to the other is found afterwards and its leftovers removed.
+    const nonce = randomBytes(6).toString("hex");
+    const entries: SizeEntry[] = batches.map((b) => {
+      let bytes = 0;
+      for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
+      return { id: b.id, partition: b.partition, n: b.flowFiles.length, b: bytes, nonce };
     });
-    if (fresh.length === 0) return;
+    // One round trip: which batches are new to the cluster (not added, nor finished within the
+    // dedup window), each counted once in the cluster-wide size (a retried handover counts a
+    // batch once; a crash before the add leaves an entry the janitor removes with its payload).
+    const fresh = await this.claim(ref, entries);
+    if (fresh.size === 0) return;
+    const todo = batches.filter((b) => fresh.has(b.id));
+    const packs = await Promise.all(todo.map((b) => this.seal(ref, b, nonce)));
     const byQueue = new Map<Queue, Array<{ name: string; data: JobData; opts: object }>>();
     let count = 0;
     let bytes = 0;
-    const entries: SizeEntry[] = [];
-    // Payloads and shared files are named after this handover, not only the batch id: two
-    // handovers of one id can both get past the check above (a stalled batch redone while the
-    // stalled node wakes), and one's payload must not replace what the other's job was sealed
-    // over. The add that loses to the other is found below and its leftovers removed.
-    const nonce = randomBytes(6).toString("hex");
-    const packs = await Promise.all(fresh.map((b) => this.seal(ref, b, nonce)));
-    for (const [i, b] of fresh.entries()) {
+    for (const [i, b] of todo.entries()) {
       const { data } = packs[i]!;
       sealed?.(b.id, data.m);
       const q = this.queue(ref, b.partition);
@@ -196,19 +196,20 @@ export class RedisDistributedLink implements DistributedLink {
         },
       });
       byQueue.set(q, list);
-      count += b.flowFiles.length;
-      for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-      entries.push({ id: b.id, partition: b.partition, n: data.n, b: data.b, nonce });
+      count += data.n;
+      bytes += data.b;
     }
-    // Counted first, per batch (a retried handover counts a batch once; a crash before the add
-    // leaves an entry the janitor removes with its payload), then the packed batches, sent one
-    // by one rather than as a pipeline (ioredis would join the megabyte payloads into one more
-    // copy), then added.
-    await this.count(ref, entries);
+    // The packed batches, sent one by one rather than as a pipeline (ioredis would join the
+    // megabyte payloads into one more copy), all in Redis before any job names them; then added.
     await Promise.all(packs.map(({ data, packed }) => redis.set(data.k, packed)));
-    for (const [q, jobs] of byQueue) await q.addBulk(jobs);
-    await this.dropLosers(ref, packs.map((p) => p.data), fresh);
+    await Promise.all([...byQueue].map(([q, jobs]) => q.addBulk(jobs)));
     this.bump(ref, count, bytes);
+    // Cleanup only: nothing the caller waits for.
+    void this.dropLosers(
+      ref,
+      packs.map((p) => p.data),
+      todo,
+    ).catch((e: unknown) => this.o.log(`distributed connection ${ref.connectionId}: could not check a handover's adds: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   consume(
@@ -571,6 +572,15 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /** Counts batches into the cluster-wide size, each at most once (atomic in Redis). */
+  /** The ids of the batches not in the cluster (nor recently finished), each counted once (CLAIM_SCRIPT). */
+  private async claim(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<Set<string>> {
+    const now = Date.now();
+    const keys = [this.entriesKey(ref), this.sizeKey(ref), ...entries.map((e) => this.dedupKey(ref, e.partition, e.id))];
+    const args = entries.flatMap((e) => [e.id, `${e.n}:${e.b}:${now}:${e.partition}:${e.nonce}`, String(e.n), String(e.b)]);
+    const fresh = (await this.o.link.commands.eval(CLAIM_SCRIPT, keys.length, ...keys, ...args)) as number[];
+    return new Set(entries.filter((_e, i) => fresh[i] === 1).map((e) => e.id));
+  }
+
   private async count(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const now = Date.now();
@@ -739,6 +749,27 @@ for i = 1, #ARGV, 4 do
   end
 end
 return 1`;
+
+/**
+ * KEYS: entries hash, size hash, then each batch's dedup key; ARGV: (id, entry, count, bytes)….
+ * For each batch: 0 when its dedup key exists (added, or finished within the window); else 1,
+ * counted unless an entry is there already.
+ */
+const CLAIM_SCRIPT = `
+local out = {}
+for i = 1, #ARGV / 4 do
+  local a = (i - 1) * 4 + 1
+  if redis.call('EXISTS', KEYS[i + 2]) == 1 then
+    out[i] = 0
+  else
+    out[i] = 1
+    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
+      redis.call('HINCRBY', KEYS[2], 'count', ARGV[a + 2])
+      redis.call('HINCRBY', KEYS[2], 'bytes', ARGV[a + 3])
+    end
+  end
+end
+return out`;
 
 /** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
 const UNCOUNT_SCRIPT = `
