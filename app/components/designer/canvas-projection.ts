@@ -10,9 +10,12 @@
  *   and edges), so React Flow re-renders only what an edit touched.
  * - Live numbers (states, counters, queue sizes) are not part of the projection: nodes and edges
  *   read them from the LiveStore one by one, so a status frame never re-projects the canvas.
- * - Processor nodes carry their size (`initialWidth`/`initialHeight`, NODE_W × NODE_H, which is
- *   what they render at): React Flow then shows them in the first render instead of hiding them
- *   until measured, and their measured size changes nothing (see canvas-parts.tsx).
+ * - A processor node is NODE_W × NODE_H whatever it shows (canvas-parts.tsx), so a new one comes
+ *   with that as its `measured` size: React Flow shows it in its first render instead of hiding
+ *   it until measured, fits the view without waiting, and measuring it (handle positions) finds
+ *   the size unchanged, so no dimension change goes round through the document's nodes and
+ *   re-renders them all. React Flow still measures every node; a size that did differ comes
+ *   back as a dimension change and is kept.
  */
 import { getNodesBounds, getViewportForBounds, MarkerType, type Edge, type Node, type Viewport } from "@xyflow/react";
 import type { FlowAnalysis, FlowDocument } from "../../lib/engine-client";
@@ -42,6 +45,7 @@ export interface EdgeProjectionInput {
 /** Size of a processor node (fixed, whatever its level of detail). */
 export const NODE_W = 240;
 export const NODE_H = 94;
+const PROCESSOR_SIZE = { width: NODE_W, height: NODE_H };
 
 /** How the canvas fits a level into view (the `fitView` prop and every fit after a level change). */
 export const FIT_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
@@ -51,12 +55,12 @@ const ESTIMATED: Record<string, { width: number; height: number }> = { processGr
 
 /**
  * The viewport that fits `nodes` into a pane of `width` × `height` as React Flow's fitView with
- * FIT_OPTIONS does, before any node was measured: processor nodes by their fixed size, group
- * and port nodes by an estimate. Null when there is nothing to fit or no pane yet.
+ * FIT_OPTIONS does, before React Flow measured any node: processor nodes by their fixed size,
+ * group and port nodes by an estimate. Null when there is nothing to fit or no pane yet.
  */
 export function frameNodes(nodes: readonly Node[], width: number, height: number, minZoom: number): Viewport | null {
   if (!nodes.length || !width || !height) return null;
-  const sized = nodes.map((n) => (n.measured?.width || n.initialWidth ? n : { ...n, ...ESTIMATED[n.type ?? ""] }));
+  const sized = nodes.map((n) => (n.measured?.width ? n : { ...n, ...ESTIMATED[n.type ?? ""] }));
   return getViewportForBounds(getNodesBounds(sized), width, height, minZoom, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding);
 }
 
@@ -93,7 +97,7 @@ export function projectNodes(prev: readonly Node[], input: NodeProjectionInput):
       out.push(old);
       return;
     }
-    out.push({ ...old, id: p.id, type: "processor", position, selected, initialWidth: NODE_W, initialHeight: NODE_H, data: { proc: p, problems } satisfies ProcessorNodeData });
+    out.push({ ...old, id: p.id, type: "processor", position, selected, measured: old?.measured ?? PROCESSOR_SIZE, data: { proc: p, problems } satisfies ProcessorNodeData });
   });
   view.groups.forEach((g, i) => {
     const id = groupNodeId(g.id);
