@@ -25,18 +25,16 @@
  */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Connection, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
+import dynamic from "next/dynamic";
 import { useCallback, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from "react";
 import type { ElFunctionInfo, ProcessorTypeInfo } from "../../lib/engine-client";
 import type { EditorFlow } from "../../lib/flow-service";
 import { describeRestrictions, designerPermissions, missingRestrictions, restrictedPermission, restrictionsOf } from "../auth/permissions";
-import { AuditPanel } from "./audit-panel";
 import { BannerView, type Banner } from "./banner";
 import { api } from "./api-client";
 import { CanvasContext, DETAIL_ZOOM, DetailContext, edgeTypes, LiveContext, nodeTypes, type CanvasOptions, type GroupNodeData, type MenuTarget } from "./canvas-parts";
-import { ConfigPanel } from "./config-panel";
 import { ParameterBinding } from "../parameters/binding-select";
 import { scopeFor, useParameterContexts } from "../parameters/use-parameter-contexts";
-import { ConnectionPanel } from "./connection-panel";
 import { ContextMenu } from "./context-menu";
 import { ConnectDialog, GroupRename, KeyboardHelp, Modal, type ConnectDraft } from "./dialogs";
 import { formatCount } from "./format";
@@ -66,14 +64,12 @@ import { Palette, PALETTE_MIME } from "./palette";
 import { ProblemsList } from "./problems";
 import { useShortcuts } from "./shortcuts";
 import { BulletinBar, ElsewhereNotice } from "./status-bits";
-import { StatusHistoryPanel } from "./status-history";
 import { useColorMode } from "../theme/theme";
 import { buttonClass as btn, Toolbar, type SearchResult } from "./toolbar";
 import { useAutosave } from "./use-autosave";
 import { FIT_OPTIONS, MIN_ZOOM, NODE_H, NODE_W, useCanvas } from "./use-canvas";
 import { useDocumentHistory } from "./use-history";
 import { useRunControl } from "./use-run-control";
-import { VersionsPanel } from "./versions-panel";
 
 /** Props: the flow as loaded on the server, and the catalog (processor types, EL functions). */
 export interface DesignerProps {
@@ -91,6 +87,18 @@ export interface DesignerProps {
 type Panel = { kind: "processor"; id: string } | { kind: "connection"; id: string; listQueue?: boolean } | { kind: "versions" } | { kind: "history" } | { kind: "status-history"; componentId: string };
 
 const CLIPBOARD_KEY = "sluice.clipboard";
+
+// The side panels load when first opened (with what only they use: uPlot, the EL editor, the
+// queue listing): the canvas needs none of them to show or be clicked, and evaluating them
+// delayed the first render of a big flow.
+function PanelLoading() {
+  return <p className="p-4 text-sm text-slate-500">Loading…</p>;
+}
+const ConfigPanel = dynamic(() => import("./config-panel").then((m) => m.ConfigPanel), { ssr: false, loading: PanelLoading });
+const ConnectionPanel = dynamic(() => import("./connection-panel").then((m) => m.ConnectionPanel), { ssr: false, loading: PanelLoading });
+const VersionsPanel = dynamic(() => import("./versions-panel").then((m) => m.VersionsPanel), { ssr: false, loading: PanelLoading });
+const AuditPanel = dynamic(() => import("./audit-panel").then((m) => m.AuditPanel), { ssr: false, loading: PanelLoading });
+const StatusHistoryPanel = dynamic(() => import("./status-history").then((m) => m.StatusHistoryPanel), { ssr: false, loading: PanelLoading });
 
 // Constant React Flow props (a new array or object per render would update its store each time).
 /** Left button pans on the empty pane, the middle button pans anywhere (over nodes too). */
