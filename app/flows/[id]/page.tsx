@@ -3,17 +3,18 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { pageUser } from "../../components/auth/page-user";
 import { Designer } from "../../components/designer/designer";
+import { getDb } from "../../lib/db";
 import { catalog, clusterMode } from "../../lib/engine-client";
 import { ApiError, getEditorFlow } from "../../lib/flow-service";
-import { getFlowView } from "../../lib/flows";
 
 interface Props {
   params: Promise<{ id: string }>;
 }
 
+/** The title is the flow's name, read alone: the page loads, checks and analyses the document itself. */
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const view = await getFlowView((await params).id);
-  return { title: view ? view.name : "Flow not found" };
+  const row = await getDb().flow.findUnique({ where: { id: (await params).id }, select: { name: true } });
+  return { title: row ? row.name : "Flow not found" };
 }
 
 /**
