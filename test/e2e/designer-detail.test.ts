@@ -1,6 +1,6 @@
 // The canvas's level of detail: a flow too wide to read when fitted into view shows compact
-// processors (state and name) and bare connection lines; zooming in past DETAIL_ZOOM brings back
-// the types, counters and connection labels, in nodes of the same size.
+// processors (state and name, no handles) and bare connection lines; zooming in past DETAIL_ZOOM
+// brings back the types, counters, handles and connection labels, in nodes of the same size.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { importFlow, openDesigner, rig, type Rig } from "./day-two-helpers";
 import { processorNode } from "./helpers";
@@ -42,6 +42,7 @@ describe("level of detail", () => {
     await expect(node.locator(".processor-type").count()).resolves.toBe(0);
     await expect(page.locator("[data-testid^=connection-label-]").count()).resolves.toBe(0);
     await expect(page.locator(".react-flow__edge").count()).resolves.toBe(11);
+    await expect(node.locator(".react-flow__handle").first().isVisible()).resolves.toBe(false);
     const compact = (await node.boundingBox())!;
     const compactZoom = await zoom(page);
 
@@ -51,6 +52,7 @@ describe("level of detail", () => {
     await expect(page.locator("[data-testid^=connection-label-]").count()).resolves.toBe(11);
     await expect(node.locator(".processor-type").textContent()).resolves.toBe("UpdateAttribute");
     await expect(node.getByTestId("stat-in").textContent()).resolves.toContain("In 0");
+    await expect(node.locator(".react-flow__handle").first().isVisible()).resolves.toBe(true);
     // Same node size at both levels: nothing is re-measured, no edge moves.
     const detailed = (await node.boundingBox())!;
     const detailedZoom = await zoom(page);

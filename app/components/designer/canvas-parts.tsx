@@ -123,8 +123,10 @@ function ProcessorNodeView({ id, data, selected }: NodeProps<ProcessorFlowNode>)
   // What both levels of detail share: the test id, state, label, size and the two handles.
   const box = { "data-testid": `processor-node-${id}`, "data-state": state, "aria-label": `Processor ${name} (${p.type})`, style: NODE_SIZE };
   const border = selected ? "border-sky-500 ring-2 ring-sky-300" : "border-slate-300";
-  const target = <Handle type="target" position={Position.Top} className="!h-3 !w-3 !border-2 !border-white !bg-slate-500" />;
-  const source = <Handle type="source" position={Position.Bottom} className="!h-3 !w-3 !border-2 !border-white !bg-sky-600" />;
+  // Compact nodes keep their handles (React Flow measures them to draw the connections), unseen.
+  const handle = `!h-3 !w-3 !border-2 !border-white${detailed ? "" : " invisible"}`;
+  const target = <Handle type="target" position={Position.Top} className={`${handle} !bg-slate-500`} />;
+  const source = <Handle type="source" position={Position.Bottom} className={`${handle} !bg-sky-600`} />;
   if (!detailed) {
     return (
       <div {...box} title={name} className={`nopan flex items-center gap-3 rounded-lg border bg-white px-4 ${!selected && problems.length ? "border-amber-500" : border}`}>
@@ -314,7 +316,8 @@ function ConnectionEdgeView({ id, source, target, sourceX, sourceY, targetX, tar
   const c = data?.connection;
   const fill = live?.fill ?? 0;
   const label = c ? (c.name ? `${c.name}: ${c.relationships.join(", ")}` : c.relationships.join(", ")) : "";
-  const line = <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />;
+  // A bare line has no wider invisible twin to catch the pointer: at that zoom it would be as thin.
+  const line = <BaseEdge id={id} path={path} markerEnd={markerEnd} interactionWidth={detailed ? undefined : 0} style={{ stroke: selected ? "#0284c7" : "#64748b", strokeWidth: selected ? 2.5 : 1.5 }} />;
   if (!detailed) return line;
   return (
     <>
