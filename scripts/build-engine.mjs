@@ -21,6 +21,8 @@ const ENTRIES = [
   // The cluster coordinator, for the designer in cluster mode (SLUICE_REDIS_URL).
   "engine/cluster/coordinator.ts",
   "engine/repository/provenance/index-worker.ts",
+  // RedisDistributedLink's payload writer thread (started beside whichever bundle uses it).
+  "engine/cluster/payload-worker.ts",
   "bench/linear-5.ts",
   "bench/kafka-relay.ts",
   "bench/provenance.ts",

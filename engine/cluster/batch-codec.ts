@@ -18,7 +18,8 @@
  *   content: u8 kind, then kind 0: none · kind 1: varint length + the bytes ·
  *     kind 2: string path in the shared content store + varint length
  *
- * Contract: `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
+ * Contract: `encodeBatch` returns a Buffer at offset 0 of an ArrayBuffer of its own (not Node's
+ * shared pool), so it can be transferred to another thread. `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
  * as views of the input, not copies). `decodeBatch` throws BatchFormatError on any input that is
  * not exactly one well-formed batch; it never reads outside its input.
  */
@@ -144,7 +145,9 @@ class Writer {
   private readonly buf: Buffer;
   private pos = 0;
   constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+    // Its own memory, never a slice of Node's shared pool: the payload writer moves it to
+    // another thread.
+    this.buf = Buffer.allocUnsafeSlow(size);
   }
   u8(v: number): void {
     this.buf[this.pos++] = v;

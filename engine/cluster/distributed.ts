@@ -38,7 +38,8 @@ import type {
 import type { QueueSize } from "../queue/connection-queue";
 import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
-import type { RedisLink } from "./redis-link";
+import { PayloadWriter } from "./payload-writer";
+import { COMMAND_TIMEOUT_MS, type RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
 
 export interface RedisDistributedLinkOptions {
@@ -128,6 +129,8 @@ export class RedisDistributedLink implements DistributedLink {
   private readonly consumers = new Set<Consumer>();
   private refresher: NodeJS.Timeout | null = null;
   private bullConnection: Redis | null = null;
+  /** Stores payloads from its own thread; started with the first handover. */
+  private writer: PayloadWriter | null = null;
   private primary = false;
   private closed = false;
 
@@ -157,7 +160,6 @@ export class RedisDistributedLink implements DistributedLink {
   async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string) => void): Promise<void> {
     if (batches.length === 0) return;
     this.track(ref);
-    const redis = this.o.link.commands;
     // Payloads and shared files are named after this handover, not only the batch id: two
     // handovers of one id can both get past the check below (a stalled batch redone while the
     // stalled node wakes), and one's payload must not replace what the other's job was sealed
@@ -199,9 +201,7 @@ export class RedisDistributedLink implements DistributedLink {
       count += data.n;
       bytes += data.b;
     }
-    // The packed batches, sent one by one rather than as a pipeline (ioredis would join the
-    // megabyte payloads into one more copy), all in Redis before any job names them; then added.
-    await Promise.all(packs.map(({ data, packed }) => redis.set(data.k, packed)));
+    // The packed batches are in Redis (seal stored them) before any job names them; then added.
     await Promise.all([...byQueue].map(([q, jobs]) => q.addBulk(jobs)));
     this.bump(ref, count, bytes);
     // Cleanup only: nothing the caller waits for.
@@ -343,6 +343,8 @@ export class RedisDistributedLink implements DistributedLink {
     this.consumers.clear();
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
     this.queues.clear();
+    await this.writer?.close();
+    this.writer = null;
   }
 
   // ---- used by Consumer
@@ -431,7 +433,8 @@ export class RedisDistributedLink implements DistributedLink {
     for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
   }
 
-  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<{ data: JobData; packed: Buffer }> {
+  /** Packs a batch, signs it and stores the payload in Redis (on the payload writer thread). */
+  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<{ data: JobData }> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
     // A WireFlowFile is a BatchEntry already when its content is inline (most batches).
@@ -450,8 +453,10 @@ export class RedisDistributedLink implements DistributedLink {
     const packed = encodeBatch(entries);
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-    const mac = await this.o.key.macBytesAsync(packed);
-    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k: this.payloadKey(ref, b.id, nonce), m: mac, f: files }, packed };
+    const k = this.payloadKey(ref, b.id, nonce);
+    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS);
+    const mac = await this.writer.write(k, packed);
+    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, m: mac, f: files } };
   }
 
   private async open(data: JobData): Promise<BatchEntry[]> {

@@ -11,7 +11,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 
 /** How long a command on the command connection may wait for its reply. */
-const COMMAND_TIMEOUT_MS = 5_000;
+export const COMMAND_TIMEOUT_MS = 5_000;
 
 /** The URL with its password replaced, for log lines. */
 export function redactUrl(url: string): string {

@@ -105,6 +105,14 @@ export class ClusterKey {
   private webKey: Promise<webcrypto.CryptoKey> | null = null;
 
   /**
+   * A copy of the key `macBytesAsync` uses, for the payload writer thread of this same process
+   * (payload-writer.ts), which signs batches the same way. Never logged or sent anywhere.
+   */
+  macKeyBytes(): Uint8Array {
+    return new Uint8Array(this.macKey);
+  }
+
+  /**
    * HMAC-SHA256 of some bytes (hex), computed on libuv's thread pool (WebCrypto) instead of the
    * calling thread: a megabyte batch costs a node's event loop a copy, not the hash.
    */

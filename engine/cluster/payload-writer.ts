@@ -1,0 +1,93 @@
+/**
+ * Stores batch payloads in Redis from a worker thread (payload-worker.ts), for
+ * RedisDistributedLink's handover.
+ *
+ * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
+ * copies inside ioredis and the socket write; the thread does all three on the other core, and
+ * the payload's memory is moved to it, not copied.
+ *
+ * Contract: `write(key, bytes)` takes ownership of `bytes`' ArrayBuffer (`bytes` must start it,
+ * and nothing else may use it: `Buffer.allocUnsafeSlow`, or a view at its start; the caller must
+ * not use it again) and resolves with
+ * the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, the same as
+ * ClusterKey.macBytesAsync) once Redis holds it; it rejects when Redis refuses or does not
+ * answer, or when the thread failed. `close()` ends the thread; writes in flight reject.
+ */
+import { Worker } from "node:worker_threads";
+
+interface Pending {
+  resolve: (mac: string) => void;
+  reject: (e: Error) => void;
+}
+
+export class PayloadWriter {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly macKey: Uint8Array,
+    private readonly commandTimeoutMs: number,
+  ) {}
+
+  write(key: string, bytes: Buffer): Promise<string> {
+    if (this.closed) return Promise.reject(new Error("the distributed link is closed"));
+    if (bytes.byteOffset !== 0) throw new Error("a payload must start its own ArrayBuffer");
+    const worker = this.start();
+    const id = this.seq++;
+    return new Promise<string>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) worker.ref();
+      const buffer = bytes.buffer as ArrayBuffer;
+      worker.postMessage({ id, key, bytes: buffer, offset: 0, length: bytes.length }, [buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = null;
+    this.fail(new Error("the distributed link is closed"));
+    if (!w) return;
+    const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+    w.postMessage({ close: true });
+    // A thread that does not end on its own (Redis hung) is stopped.
+    const timer = setTimeout(() => void w.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const here = import.meta.url;
+    // Under tsx or vitest this module is TypeScript source, and so is the thread; the engine
+    // bundle has both entries flat beside it (scripts/build-engine.mjs).
+    const source = here.endsWith(".ts");
+    const entry = new URL(`./payload-worker${source ? ".ts" : ".js"}`, here).href;
+    const loader = new URL(source ? "../repository/provenance/worker-entry.mjs" : "./worker-entry.mjs", here);
+    const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs } } });
+    w.unref();
+    w.on("message", (m: { id: number; mac?: string; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.unref();
+      if (m.error !== undefined || m.mac === undefined) p.reject(new Error(m.error ?? "no MAC"));
+      else p.resolve(m.mac);
+    });
+    w.on("error", (e) => this.fail(e));
+    w.once("exit", () => {
+      if (this.worker === w) this.worker = null;
+      this.fail(new Error("the payload writer thread ended"));
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private fail(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
