@@ -8,6 +8,7 @@
  *   measuring) apply to them directly.
  * - `selectNext(ids)` makes the next projection select exactly `ids` (a new processor, a paste,
  *   a new group); otherwise a projection keeps the selection.
+ * - The level first shown is framed as fitView will frame it before its nodes first render.
  * - `showLevel(gid)` shows another level and fits it into view once its nodes are measured;
  *   entering a group from its node does the same and then calls `onEnterGroup`.
  * - `focus(nodeId, level)` shows the node's level (without fitting) and centres on the node,
@@ -57,10 +58,11 @@ export function useCanvas(doc: FlowDocument, analysis: FlowAnalysis, onEnterGrou
     void rf.fitView({ ...FIT_OPTIONS, duration: 200 });
   }, [nodes, rf]);
 
-  // The first projection is framed before it renders: React Flow's `fitView` waits until the
-  // nodes are measured, so they would first render at zoom 1 (in full detail, see DETAIL_ZOOM)
-  // and then again at the zoom they are seen at. Processor nodes carry their fixed size, so the
-  // frame computed from it is what the fit after measuring finds too.
+  // The first projection is framed before it renders: React Flow's `fitView` waits until every
+  // node has a size, which group and port nodes only get once measured, so a level with any of
+  // them would first render at zoom 1 (in full detail, see DETAIL_ZOOM) and then again at the
+  // zoom it is seen at. Processor nodes carry their fixed size, so for them the frame computed
+  // here is what the fit after measuring finds too.
   const store = useStoreApi();
   const framed = useRef(false);
   useEffect(() => {
