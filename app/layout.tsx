@@ -31,40 +31,42 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
       </head>
       <body className="flex min-h-screen flex-col bg-slate-50 text-slate-900 antialiased">
+        {/* Header links do not prefetch: on a big flow's page the router work of prefetching six routes
+            landed before the canvas was interactive (canvas-300); these pages load on click. */}
         <header className="theme-invariant border-b border-slate-800 bg-slate-900 text-white dark:border-slate-700">
           <div className="flex h-14 items-center gap-6 px-6">
-            <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
+            <Link prefetch={false} href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               Sluice
             </Link>
             {user ? (
               <>
                 <nav className="flex gap-4 text-sm text-slate-300" aria-label="Main">
-                  <Link href="/" className={link}>
+                  <Link prefetch={false} href="/" className={link}>
                     Flows
                   </Link>
-                  <Link href="/docs/processors" className={link}>
+                  <Link prefetch={false} href="/docs/processors" className={link}>
                     Processors
                   </Link>
                   {can(user.permissions, "audit:read") ? (
-                    <Link href="/audit" className={link}>
+                    <Link prefetch={false} href="/audit" className={link}>
                       Audit trail
                     </Link>
                   ) : null}
                   <ClusterNavLink permissions={user.permissions} className={link} />
                   {can(user.permissions, "flows:read") ? (
-                    <Link href="/parameter-contexts" className={link}>
+                    <Link prefetch={false} href="/parameter-contexts" className={link}>
                       Parameters
                     </Link>
                   ) : null}
                   {can(user.permissions, "users:manage") || can(user.permissions, "tokens:manage") ? (
-                    <Link href="/admin/users" className={link}>
+                    <Link prefetch={false} href="/admin/users" className={link}>
                       Users
                     </Link>
                   ) : null}
                 </nav>
                 <div className="ml-auto flex items-center gap-3 text-sm text-slate-300">
-                  <Link href="/account" className={link} data-testid="current-user" title="Your account and password">
+                  <Link prefetch={false} href="/account" className={link} data-testid="current-user" title="Your account and password">
                     {user.username} <span className="rounded bg-slate-700 px-1.5 py-0.5 text-xs text-slate-200">{user.role}</span>
                   </Link>
                   <LogoutButton />

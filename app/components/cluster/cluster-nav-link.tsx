@@ -6,7 +6,7 @@ import { can } from "../auth/permissions";
 export function ClusterNavLink({ permissions, className }: { permissions: readonly string[]; className: string }) {
   if (!clusterMode() || !can(permissions, "flows:read")) return null;
   return (
-    <Link href="/cluster" className={className}>
+    <Link prefetch={false} href="/cluster" className={className}>
       Cluster
     </Link>
   );
