@@ -320,7 +320,10 @@ export class FlowController {
         details,
         transitUri,
         sourceQueueId: connectionId,
-      });
+        // The session's events carry it too: one object shape keeps the encoder's property
+        // reads monomorphic (a second shape made every event's encoding slower).
+        eventId: -1,
+      } as ProvenanceEventInput);
     }
     repo.provenance.register(events);
     return out;

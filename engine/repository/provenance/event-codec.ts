@@ -70,6 +70,9 @@ export class EventEncoder {
   /** Scratch for writing float64s byte by byte (cheaper than Buffer#writeDoubleLE per call). */
   private readonly float = new Float64Array(1);
   private readonly floatBytes = new Uint8Array(this.float.buffer);
+  /** The last details and transit URI written literally (see `repeated`). */
+  private lastDetails: string | null = null;
+  private lastTransitUri: string | null = null;
 
   constructor(initialBytes = 1024 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -146,8 +149,8 @@ export class EventEncoder {
     this.claim(e.previousClaim);
     this.claim(e.currentClaim);
     this.optionalSymbol(e.relationship);
-    this.optionalLiteral(e.details);
-    this.optionalLiteral(e.transitUri);
+    this.lastDetails = this.repeated(e.details, this.lastDetails);
+    this.lastTransitUri = this.repeated(e.transitUri, this.lastTransitUri);
     this.optionalSymbol(e.sourceQueueId);
     this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
   }
@@ -284,9 +287,20 @@ export class EventEncoder {
     else this.symbol(s);
   }
 
-  private optionalLiteral(s: string | null): void {
-    if (s === null || s === undefined) this.special(SPECIAL_NULL);
+  /**
+   * Details and transit URIs are mostly one-offs, which would only crowd the dictionary, but a
+   * hop to a distributed connection gives every FlowFile of a batch the same long two (SEND,
+   * RECEIVE): a value equal to the previous event's goes to the dictionary, so a batch writes it
+   * once. Returns the new "previous" value.
+   */
+  private repeated(s: string | null, previous: string | null): string | null {
+    if (s === null || s === undefined) {
+      this.special(SPECIAL_NULL);
+      return previous;
+    }
+    if (s === previous || this.dict.has(s)) this.symbol(s);
     else this.literal(s);
+    return s;
   }
 
   private list(items: readonly string[]): void {

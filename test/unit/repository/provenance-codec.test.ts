@@ -120,6 +120,33 @@ describe("provenance record codec", () => {
     });
   });
 
+  it("writes a details or transit URI that repeats the previous event's once, and one-offs literally", () => {
+    const encoder = new EventEncoder();
+    const transitUri = "sluice-cluster://flow-1/connection-with-a-long-id-0123456789abcdef";
+    const details = "received from node n2 (batch 3f2a9c-0-0), a string long enough to matter";
+    const inputs = Array.from({ length: 50 }, (_, i) =>
+      event({ type: "RECEIVE", details: i === 20 ? `one-off ${i}` : details, transitUri: i === 30 ? null : transitUri }),
+    );
+    inputs.forEach((e, i) => encoder.encode(e, i));
+    const bytes = Buffer.from(encoder.bytes());
+    expect(decodeAll(bytes)).toEqual(inputs.map((e, i) => ({ ...e, eventId: i })));
+    // Written in full at most twice each (the first time literally, then once defined).
+    const text = bytes.toString("latin1");
+    expect(text.split(details).length - 1).toBe(2);
+    expect(text.split(transitUri).length - 1).toBe(2);
+    // A value that changes every event never enters the dictionary.
+    const oneOffs = new EventEncoder();
+    for (let i = 0; i < 10; i++) oneOffs.encode(event({ details: `unique ${i}` }), i);
+    const dict: string[] = [];
+    const all = oneOffs.bytes();
+    for (let pos = 0; pos < all.length; ) {
+      const length = all.readUInt32LE(pos);
+      decodeRecord(all, pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length, dict);
+      pos += RECORD_HEADER_BYTES + length;
+    }
+    expect(dict.some((s) => s.startsWith("unique"))).toBe(false);
+  });
+
   it("rejects a truncated record", () => {
     const encoder = new EventEncoder();
     encoder.encode(event(), 0);
