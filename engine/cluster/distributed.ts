@@ -129,7 +129,7 @@ export class RedisDistributedLink implements DistributedLink {
   private readonly consumers = new Set<Consumer>();
   private refresher: NodeJS.Timeout | null = null;
   private bullConnection: Redis | null = null;
-  /** Stores payloads from its own thread; started with the first handover. */
+  /** Stores payloads from its own thread; started with the first distributed connection tracked. */
   private writer: PayloadWriter | null = null;
   private primary = false;
   private closed = false;
@@ -433,6 +433,11 @@ export class RedisDistributedLink implements DistributedLink {
     for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
   }
 
+  private payloadWriter(): PayloadWriter {
+    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS);
+    return this.writer;
+  }
+
   /** Packs a batch, signs it and stores the payload in Redis (on the payload writer thread). */
   private async seal(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<{ data: JobData }> {
     const files: string[] = [];
@@ -454,8 +459,7 @@ export class RedisDistributedLink implements DistributedLink {
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const k = this.payloadKey(ref, b.id, nonce);
-    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS);
-    const mac = await this.writer.write(k, packed);
+    const mac = await this.payloadWriter().write(k, packed);
     return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, m: mac, f: files } };
   }
 
@@ -637,7 +641,12 @@ export class RedisDistributedLink implements DistributedLink {
 
   private track(ref: DistributedConnectionRef): void {
     const k = refKey(ref);
-    if (!this.refs.has(k)) this.refs.set(k, ref);
+    if (!this.refs.has(k)) {
+      this.refs.set(k, ref);
+      // The first distributed connection this node opens: the payload writer is started now,
+      // so that the first handover does not wait for the thread to load.
+      if (!this.closed) this.payloadWriter().warm();
+    }
     if (!this.refresher && !this.closed) {
       this.refresher = setInterval(() => void this.refresh(), this.o.refreshMs);
       this.refresher.unref();
