@@ -4,7 +4,8 @@
  * The flow GenerateFlowFile (Total Count N, 1 KB each unless --size, 1,000 per trigger) → UpdateAttribute →
  * counting sink runs in a durable engine in this process, once with one connection distributed
  * (round-robin over Redis, wired exactly as `sluice node` wires it: a RedisDistributedLink with
- * the default batch size, prefetch, lock and stall settings and a shared content dir) and once
+ * the default batch size, prefetch, lock and stall settings and a shared content dir, ready
+ * before the flow opens) and once
  * with both connections local. Each run has its own data dir; the distributed one its own
  * cluster namespace in Redis. A run's rate is N / (time of the N-th FlowFile at the sink −
  * start of the engine).
@@ -125,6 +126,8 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
       sharedContentDir: path.join(base, "shared"),
       log: (l) => process.stderr.write(`cluster-hop: ${l}\n`),
     });
+    // As `sluice node` does before it opens any flow.
+    await distributed.ready();
   }
   handed.batches = 0;
   handed.flowFiles = 0;

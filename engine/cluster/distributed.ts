@@ -129,7 +129,7 @@ export class RedisDistributedLink implements DistributedLink {
   private readonly consumers = new Set<Consumer>();
   private refresher: NodeJS.Timeout | null = null;
   private bullConnection: Redis | null = null;
-  /** Stores payloads from its own thread; started with the first distributed connection tracked. */
+  /** Stores payloads from its own thread; started by `ready()` or the first handover. */
   private writer: PayloadWriter | null = null;
   private primary = false;
   private closed = false;
@@ -145,6 +145,16 @@ export class RedisDistributedLink implements DistributedLink {
     this.inlineMax = this.o.inlineMax;
     this.batchMax = this.o.batchMax;
     this.sharedStore = this.o.sharedContentDir !== null;
+  }
+
+  /**
+   * Resolves once the link can hand over without a start-up wait: its payload writer thread is
+   * loaded and connected to Redis (or `timeoutMs` passed). A node awaits it as it starts, so the
+   * first handover of a flow does not wait ~100 ms for the thread.
+   */
+  ready(timeoutMs = 5_000): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.payloadWriter().ready(timeoutMs);
   }
 
   /** The node became (or stopped being) the primary: single-node connections follow it. */
@@ -641,12 +651,7 @@ export class RedisDistributedLink implements DistributedLink {
 
   private track(ref: DistributedConnectionRef): void {
     const k = refKey(ref);
-    if (!this.refs.has(k)) {
-      this.refs.set(k, ref);
-      // The first distributed connection this node opens: the payload writer is started now,
-      // so that the first handover does not wait for the thread to load.
-      if (!this.closed) this.payloadWriter().warm();
-    }
+    if (!this.refs.has(k)) this.refs.set(k, ref);
     if (!this.refresher && !this.closed) {
       this.refresher = setInterval(() => void this.refresh(), this.o.refreshMs);
       this.refresher.unref();

@@ -4,7 +4,8 @@
  * nor the megabyte copies and socket writes of the SET.
  *
  * Messages in: { id, key, bytes: ArrayBuffer (transferred), offset, length }, or { close: true }.
- * Messages out: { id, mac } once Redis acknowledged the SET, or { id, error }.
+ * Messages out: { id, mac } once Redis acknowledged the SET, or { id, error }; { ready: true }
+ * each time its connection to Redis is ready.
  */
 import { createHmac } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -33,6 +34,8 @@ const macKey = Buffer.from(init.macKey);
 const redis = new Redis(init.url, { enableReadyCheck: true, maxRetriesPerRequest: 1, commandTimeout: init.commandTimeoutMs });
 // Errors reach the caller through the failed SET; the node's RedisLink logs outages.
 redis.on("error", () => {});
+// Connected (again): PayloadWriter.ready waits for the first.
+redis.on("ready", () => port.postMessage({ ready: true }));
 
 port.on("message", (m: WriteRequest | { close: true }) => {
   if ("close" in m) {

@@ -25,6 +25,9 @@ export class PayloadWriter {
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private closed = false;
+  /** The thread's Redis connection was ready once. */
+  private connected = false;
+  private readonly readyWaiters = new Set<() => void>();
 
   constructor(
     private readonly url: string,
@@ -50,6 +53,7 @@ export class PayloadWriter {
     const w = this.worker;
     this.worker = null;
     this.fail(new Error("the distributed link is closed"));
+    for (const done of [...this.readyWaiters]) done();
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
     w.postMessage({ close: true });
@@ -60,11 +64,26 @@ export class PayloadWriter {
   }
 
   /**
-   * Starts the thread now rather than with the first write. Why: loading it and connecting to
-   * Redis takes ~100 ms, which the first handover of a flow would otherwise wait for.
+   * Starts the thread now rather than with the first write, and resolves once its connection to
+   * Redis is ready, or after `timeoutMs` (a write then waits or fails as it would have anyway).
+   * Why: loading the thread and connecting take ~100 ms, which the first handover of a flow
+   * would otherwise wait for.
    */
-  warm(): void {
-    if (!this.closed) this.start();
+  ready(timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.start();
+    if (this.connected) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      const waiters = this.readyWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
   }
 
   private start(): Worker {
@@ -77,7 +96,12 @@ export class PayloadWriter {
     const loader = new URL(source ? "../repository/provenance/worker-entry.mjs" : "./worker-entry.mjs", here);
     const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs } } });
     w.unref();
-    w.on("message", (m: { id: number; mac?: string; error?: string }) => {
+    w.on("message", (m: { id: number; mac?: string; error?: string } | { ready: true }) => {
+      if ("ready" in m) {
+        this.connected = true;
+        for (const done of [...this.readyWaiters]) done();
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);

@@ -126,6 +126,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
   };
   try {
     await link.ready();
+    await distributed.ready();
     // Nothing is done before the secret is known to be the cluster's: a node with another
     // secret must not even compete for the primary lease.
     if (!(await checkSecret(link, keys, key))) {
