@@ -36,6 +36,11 @@ export interface FileProvenanceRepositoryOptions {
    * @default "worker"
    */
   indexThread?: "worker" | "main";
+  /**
+   * Index worker only: how long newly flushed events may wait to be indexed together while no
+   * query waits (a query never waits for it). Default 250 ms.
+   */
+  indexBatchDelayMs?: number;
 }
 
 export const DEFAULT_INDEXED_ATTRIBUTES: readonly string[] = ["filename", "mime.type", "kafka.topic", "kafka.key", "http.request.uri"];
@@ -112,6 +117,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
       indexedAttributes: [...(options.indexedAttributes ?? DEFAULT_INDEXED_ATTRIBUTES)],
       files: this.files.map(({ firstId, size }) => ({ firstId, size })),
       nextId: this.nextId,
+      batchDelayMs: options.indexBatchDelayMs,
     };
     this.index = options.indexThread === "main" ? new InlineIndexClient(init, onWarning) : new WorkerIndexClient(init, onWarning);
   }

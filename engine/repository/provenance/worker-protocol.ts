@@ -16,6 +16,8 @@ export interface IndexWorkerInit {
   files: LogFileExtent[];
   /** Next event id after recovery; index rows at or above it are stale (log tail lost). */
   nextId: number;
+  /** How long newly written records may wait to be indexed together when no query waits (default 250 ms). */
+  batchDelayMs?: number;
 }
 
 export type IndexRequest =

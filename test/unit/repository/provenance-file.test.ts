@@ -80,6 +80,19 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     expect(logFiles(dir).length).toBe(3);
   });
 
+  it("answers a query with everything flushed before it, whatever the index's batch delay", async () => {
+    // A delay no test waits out: a query that waited for it would time out.
+    const repo = repository({ dir: tempDir(), indexBatchDelayMs: 3_600_000 });
+    for (let i = 0; i < 5; i++) {
+      repo.register([event("CREATE", `f${i}`), event("DROP", `f${i}`)]);
+      repo.flush();
+      expect((await repo.search({ flowFileUuid: `f${i}` })).map((e) => e.type)).toEqual(["DROP", "CREATE"]);
+    }
+    repo.register([event("CREATE", "late")]);
+    repo.flush();
+    expect((await repo.search({ type: "CREATE", limit: 100 })).map((e) => e.flowFileUuid)).toEqual(["late", "f4", "f3", "f2", "f1", "f0"]);
+  });
+
   it("does not write when nothing was registered", async () => {
     const dir = tempDir();
     const repo = repository({ dir });
