@@ -133,6 +133,9 @@ export class RedisDistributedLink implements DistributedLink {
   private writer: PayloadWriter | null = null;
   private primary = false;
   private closed = false;
+  /** Batches added since the last `checkAdds`, and the timer that runs it. */
+  private readonly addedBatches: Array<{ ref: DistributedConnectionRef; partition: number; id: string; data: JobData }> = [];
+  private loserTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: RedisDistributedLinkOptions) {
     this.o = {
@@ -214,12 +217,13 @@ export class RedisDistributedLink implements DistributedLink {
     // The packed batches are in Redis (seal stored them) before any job names them; then added.
     await Promise.all([...byQueue].map(([q, jobs]) => q.addBulk(jobs)));
     this.bump(ref, count, bytes);
-    // Cleanup only: nothing the caller waits for.
-    void this.dropLosers(
-      ref,
-      packs.map((p) => p.data),
-      todo,
-    ).catch((e: unknown) => this.o.log(`distributed connection ${ref.connectionId}: could not check a handover's adds: ${e instanceof Error ? e.message : String(e)}`));
+    // Cleanup only, and checked for several handovers at once: nothing the caller waits for.
+    for (const [i, b] of todo.entries()) this.addedBatches.push({ ref, partition: b.partition, id: b.id, data: packs[i]!.data });
+    if (this.addedBatches.length >= LOSER_CHECK_BATCHES) void this.checkAdds();
+    else if (this.loserTimer === null && !this.closed) {
+      this.loserTimer = setTimeout(() => void this.checkAdds(), LOSER_CHECK_DELAY_MS);
+      this.loserTimer.unref();
+    }
   }
 
   consume(
@@ -351,6 +355,7 @@ export class RedisDistributedLink implements DistributedLink {
     this.refresher = null;
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
+    await this.checkAdds();
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
     this.queues.clear();
     await this.writer?.close();
@@ -422,16 +427,17 @@ export class RedisDistributedLink implements DistributedLink {
   /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
   private async finished(ref: DistributedConnectionRef, id: string, data: JobData, removeFiles = true): Promise<void> {
     try {
-      const entry = await this.uncount(ref, id);
-      if (entry) this.bump(ref, -data.n, -data.b);
+      let entry: string | null;
       if (removeFiles) {
         // Done: its payload goes too (a dead-lettered batch keeps it for retry), and the one
         // its count entry names when that was another handover's (one that crashed before its
-        // add, whose payload nothing else would remove).
-        const keys = new Set([data.k, ...(entry ? [this.payloadKey(ref, id, entryNonce(entry))] : [])]);
-        await this.o.link.commands.del(...keys);
+        // add, whose payload nothing else would remove). One script: a round trip per batch
+        // less on the node's event loop.
+        const done = await this.o.link.commands.eval(FINISH_SCRIPT, 3, this.entriesKey(ref), this.sizeKey(ref), data.k, id, this.payloadKey(ref, id, ""));
+        entry = typeof done === "string" ? done : null;
         this.removeFiles(data.f);
-      }
+      } else entry = await this.uncount(ref, id);
+      if (entry) this.bump(ref, -data.n, -data.b);
     } catch (e) {
       this.o.log(`distributed connection ${ref.connectionId}: could not record a finished batch: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -557,27 +563,41 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /**
-   * After an add: a batch whose job holds another handover's payload (that handover's add came
-   * first; BullMQ kept its job) leaves this handover's payload and shared files behind, which
-   * nothing else would remove.
+   * After adds: a batch whose job does not hold this handover's payload lost to another handover
+   * of its id (whose add came first, so BullMQ kept that job), and leaves this handover's payload
+   * and shared files behind, which nothing else would remove. A job that is gone finished: its
+   * payload is deleted already, unless it was the other handover's, and deleting again is
+   * harmless. Why in batches: one round trip for many handovers, off the handover's path.
    */
-  private async dropLosers(ref: DistributedConnectionRef, datas: readonly JobData[], batches: readonly OutgoingBatch[]): Promise<void> {
+  private async checkAdds(): Promise<void> {
+    if (this.loserTimer !== null) clearTimeout(this.loserTimer);
+    this.loserTimer = null;
+    const added = this.addedBatches.splice(0);
+    if (added.length === 0) return;
     const redis = this.o.link.commands;
-    const pipe = redis.pipeline();
-    for (const b of batches) pipe.hget(`${this.o.keys.bullPrefix}:${queueName(ref, b.partition)}:${b.id}`, "data");
-    const got = (await pipe.exec()) ?? [];
-    for (const [i, data] of datas.entries()) {
-      const [err, text] = got[i] ?? [null, null];
-      if (err || typeof text !== "string") continue;
-      let k: unknown;
-      try {
-        k = (JSON.parse(text) as Partial<JobData>).k;
-      } catch {
-        continue;
+    try {
+      const pipe = redis.pipeline();
+      for (const a of added) pipe.hget(`${this.o.keys.bullPrefix}:${queueName(a.ref, a.partition)}:${a.id}`, "data");
+      const got = (await pipe.exec()) ?? [];
+      const lost: JobData[] = [];
+      for (const [i, a] of added.entries()) {
+        const [err, text] = got[i] ?? [null, null];
+        if (err) continue;
+        let k: unknown = null;
+        if (typeof text === "string") {
+          try {
+            k = (JSON.parse(text) as Partial<JobData>).k;
+          } catch {
+            continue;
+          }
+        }
+        if (k !== a.data.k) lost.push(a.data);
       }
-      if (k === data.k) continue;
-      await redis.del(data.k);
-      this.removeFiles(data.f);
+      if (lost.length === 0) return;
+      await redis.del(...lost.map((d) => d.k));
+      for (const d of lost) this.removeFiles(d.f);
+    } catch (e) {
+      this.o.log(`could not check the adds of ${added.length} handed-over batches: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -800,6 +820,32 @@ local n, b = string.match(v, '^(%d+):(%d+):')
 redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
 redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
 return v`;
+
+/**
+ * KEYS: entries hash, size hash, the finished job's payload key; ARGV: id, the batch's payload
+ * key without a nonce. UNCOUNT_SCRIPT, then deletes the job's payload and the one the count
+ * entry names (`<key>.<nonce>`, or the key alone for an entry from before nonces). Returns the
+ * entry, or 0 when the batch was not counted.
+ */
+const FINISH_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[3])
+if not v then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
+if nonce and string.len(nonce) == 12 then
+  redis.call('DEL', ARGV[2] .. '.' .. nonce)
+else
+  redis.call('DEL', ARGV[2])
+end
+return v`;
+
+/** Adds checked together for a lost race (see checkAdds), and the longest a check waits. */
+const LOSER_CHECK_BATCHES = 64;
+const LOSER_CHECK_DELAY_MS = 500;
 
 /** The partition in a batch id `<key>-<partition>-<n>`. */
 function partitionOfBatch(id: string): number {
