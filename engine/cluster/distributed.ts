@@ -38,6 +38,7 @@ import type {
 import type { QueueSize } from "../queue/connection-queue";
 import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
+import type { HandoverBatch } from "./handover-protocol";
 import { PayloadWriter } from "./payload-writer";
 import { COMMAND_TIMEOUT_MS, type RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
@@ -134,7 +135,7 @@ export class RedisDistributedLink implements DistributedLink {
   private primary = false;
   private closed = false;
   /** Batches added since the last `checkAdds`, and the timer that runs it. */
-  private readonly addedBatches: Array<{ ref: DistributedConnectionRef; partition: number; id: string; data: JobData }> = [];
+  private readonly addedBatches: Array<{ ref: DistributedConnectionRef; partition: number; id: string; k: string; f: string[] }> = [];
   private loserTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: RedisDistributedLinkOptions) {
@@ -170,57 +171,50 @@ export class RedisDistributedLink implements DistributedLink {
     return this.primary;
   }
 
-  async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string) => void): Promise<void> {
+  async handover(ref: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string | null) => void): Promise<void> {
     if (batches.length === 0) return;
     this.track(ref);
     // Payloads and shared files are named after this handover, not only the batch id: two
-    // handovers of one id can both get past the check below (a stalled batch redone while the
+    // handovers of one id can both get past the claim (a stalled batch redone while the
     // stalled node wakes), and one's payload must not replace what the other's job was sealed
     // over. The add that loses to the other is found afterwards and its leftovers removed.
     const nonce = randomBytes(6).toString("hex");
-    const entries: SizeEntry[] = batches.map((b) => {
-      let bytes = 0;
-      for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-      return { id: b.id, partition: b.partition, n: b.flowFiles.length, b: bytes, nonce };
+    const now = Date.now();
+    const packs = await Promise.all(batches.map((b) => this.pack(ref, b, nonce)));
+    // Kept before anything is added: this node's own consumer can take a job before the thread
+    // answers. The seal a consumer compares is the payload key, which names this very handover.
+    for (const p of packs) sealed?.(p.id, p.data.k);
+    const claimKeys = [this.entriesKey(ref), this.sizeKey(ref), ...batches.map((b) => this.dedupKey(ref, b.partition, b.id))];
+    const claimArgs = packs.flatMap((p, i) => [p.id, `${p.data.n}:${p.data.b}:${now}:${batches[i]!.partition}:${nonce}`, String(p.data.n), String(p.data.b)]);
+    // One message: the thread claims the batches (which are new to the cluster, not added nor
+    // finished within the dedup window; each counted once in the cluster-wide size), stores
+    // the new ones' payloads and adds their jobs. A crash before the add leaves a count entry
+    // and payload that the sweep removes.
+    const added = await this.payloadWriter().handover({
+      claimKeys,
+      claimArgs,
+      batches: packs,
+      jobOptions: { removeOnComplete: true, removeOnFail: false, attempts: this.o.attempts, backoff: { type: "fixed", delay: this.o.backoffMs } },
+      dedupTtlMs: this.o.dedupTtlMs,
     });
-    // One round trip: which batches are new to the cluster (not added, nor finished within the
-    // dedup window), each counted once in the cluster-wide size (a retried handover counts a
-    // batch once; a crash before the add leaves an entry the janitor removes with its payload).
-    const fresh = await this.claim(ref, entries);
-    if (fresh.size === 0) return;
-    const todo = batches.filter((b) => fresh.has(b.id));
-    const packs = await Promise.all(todo.map((b) => this.seal(ref, b, nonce)));
-    const byQueue = new Map<Queue, Array<{ name: string; data: JobData; opts: object }>>();
     let count = 0;
     let bytes = 0;
-    for (const [i, b] of todo.entries()) {
-      const { data } = packs[i]!;
-      sealed?.(b.id, data.m);
-      const q = this.queue(ref, b.partition);
-      const list = byQueue.get(q) ?? [];
-      list.push({
-        name: "batch",
-        data,
-        opts: {
-          jobId: b.id,
-          deduplication: { id: b.id, ttl: this.o.dedupTtlMs },
-          removeOnComplete: true,
-          removeOnFail: false,
-          attempts: this.o.attempts,
-          backoff: { type: "fixed", delay: this.o.backoffMs },
-        },
-      });
-      byQueue.set(q, list);
-      count += data.n;
-      bytes += data.b;
+    for (const [i, p] of packs.entries()) {
+      if (added[i] === null || added[i] === undefined) {
+        // In the cluster already, from an earlier handover: nothing of this one was written
+        // but its shared files, which nothing names.
+        sealed?.(p.id, null);
+        this.removeFiles(p.data.f);
+        continue;
+      }
+      count += p.data.n;
+      bytes += p.data.b;
+      // Cleanup only, and checked for several handovers at once: nothing the caller waits for.
+      this.addedBatches.push({ ref, partition: batches[i]!.partition, id: p.id, k: p.data.k, f: p.data.f });
     }
-    // The packed batches are in Redis (seal stored them) before any job names them; then added.
-    await Promise.all([...byQueue].map(([q, jobs]) => q.addBulk(jobs)));
     this.bump(ref, count, bytes);
-    // Cleanup only, and checked for several handovers at once: nothing the caller waits for.
-    for (const [i, b] of todo.entries()) this.addedBatches.push({ ref, partition: b.partition, id: b.id, data: packs[i]!.data });
     if (this.addedBatches.length >= LOSER_CHECK_BATCHES) void this.checkAdds();
-    else if (this.loserTimer === null && !this.closed) {
+    else if (this.addedBatches.length > 0 && this.loserTimer === null && !this.closed) {
       this.loserTimer = setTimeout(() => void this.checkAdds(), LOSER_CHECK_DELAY_MS);
       this.loserTimer.unref();
     }
@@ -397,7 +391,7 @@ export class RedisDistributedLink implements DistributedLink {
    */
   async batchOf(job: Job, kept?: (id: string, seal: string) => boolean): Promise<IncomingBatch> {
     const data = job.data as JobData;
-    if (kept && data?.v === 2 && typeof data.m === "string" && kept(String(job.id), data.m)) {
+    if (kept && data?.v === 2 && typeof data.k === "string" && kept(String(job.id), data.k)) {
       return { id: String(job.id), from: data.from, flowFiles: [], attempts: job.attemptsMade, kept: true };
     }
     let flowFiles: WireFlowFile[];
@@ -450,12 +444,12 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   private payloadWriter(): PayloadWriter {
-    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS);
+    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS, this.o.keys.bullPrefix);
     return this.writer;
   }
 
-  /** Packs a batch, signs it and stores the payload in Redis (on the payload writer thread). */
-  private async seal(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<{ data: JobData }> {
+  /** Packs a batch for the handover thread (content above the inline threshold goes to the shared store first). */
+  private async pack(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<HandoverBatch> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
     // A WireFlowFile is a BatchEntry already when its content is inline (most batches).
@@ -472,11 +466,18 @@ export class RedisDistributedLink implements DistributedLink {
     });
     await Promise.all(writes);
     const packed = encodeBatch(entries);
+    if (packed.byteOffset !== 0) throw new Error("a packed batch must start its own ArrayBuffer");
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const k = this.payloadKey(ref, b.id, nonce);
-    const mac = await this.payloadWriter().write(k, packed);
-    return { data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, m: mac, f: files } };
+    return {
+      id: b.id,
+      queue: queueName(ref, b.partition),
+      ordered: ref.strategy === "partition-by-attribute",
+      bytes: packed.buffer as ArrayBuffer,
+      length: packed.length,
+      data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, f: files },
+    };
   }
 
   private async open(data: JobData): Promise<BatchEntry[]> {
@@ -579,7 +580,7 @@ export class RedisDistributedLink implements DistributedLink {
       const pipe = redis.pipeline();
       for (const a of added) pipe.hget(`${this.o.keys.bullPrefix}:${queueName(a.ref, a.partition)}:${a.id}`, "data");
       const got = (await pipe.exec()) ?? [];
-      const lost: JobData[] = [];
+      const lost: Array<{ k: string; f: string[] }> = [];
       for (const [i, a] of added.entries()) {
         const [err, text] = got[i] ?? [null, null];
         if (err) continue;
@@ -591,7 +592,7 @@ export class RedisDistributedLink implements DistributedLink {
             continue;
           }
         }
-        if (k !== a.data.k) lost.push(a.data);
+        if (k !== a.k) lost.push(a);
       }
       if (lost.length === 0) return;
       await redis.del(...lost.map((d) => d.k));
@@ -611,15 +612,6 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /** Counts batches into the cluster-wide size, each at most once (atomic in Redis). */
-  /** The ids of the batches not in the cluster (nor recently finished), each counted once (CLAIM_SCRIPT). */
-  private async claim(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<Set<string>> {
-    const now = Date.now();
-    const keys = [this.entriesKey(ref), this.sizeKey(ref), ...entries.map((e) => this.dedupKey(ref, e.partition, e.id))];
-    const args = entries.flatMap((e) => [e.id, `${e.n}:${e.b}:${now}:${e.partition}:${e.nonce}`, String(e.n), String(e.b)]);
-    const fresh = (await this.o.link.commands.eval(CLAIM_SCRIPT, keys.length, ...keys, ...args)) as number[];
-    return new Set(entries.filter((_e, i) => fresh[i] === 1).map((e) => e.id));
-  }
-
   private async count(ref: DistributedConnectionRef, entries: readonly SizeEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const now = Date.now();
@@ -789,26 +781,6 @@ for i = 1, #ARGV, 4 do
 end
 return 1`;
 
-/**
- * KEYS: entries hash, size hash, then each batch's dedup key; ARGV: (id, entry, count, bytes)….
- * For each batch: 0 when its dedup key exists (added, or finished within the window); else 1,
- * counted unless an entry is there already.
- */
-const CLAIM_SCRIPT = `
-local out = {}
-for i = 1, #ARGV / 4 do
-  local a = (i - 1) * 4 + 1
-  if redis.call('EXISTS', KEYS[i + 2]) == 1 then
-    out[i] = 0
-  else
-    out[i] = 1
-    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
-      redis.call('HINCRBY', KEYS[2], 'count', ARGV[a + 2])
-      redis.call('HINCRBY', KEYS[2], 'bytes', ARGV[a + 3])
-    end
-  end
-end
-return out`;
 
 /** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
 const UNCOUNT_SCRIPT = `

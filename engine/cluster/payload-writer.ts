@@ -1,22 +1,27 @@
 /**
- * Stores batch payloads in Redis from a worker thread (payload-worker.ts), for
- * RedisDistributedLink's handover.
+ * Does RedisDistributedLink's handovers from a worker thread (payload-worker.ts): the claim,
+ * each new batch's signed payload and its job.
  *
  * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
- * copies inside ioredis and the socket write; the thread does all three on the other core, and
- * the payload's memory is moved to it, not copied.
+ * copies inside ioredis and the socket write, and every Redis command costs the event loop far
+ * more wall time than its bytes (its write wakes Redis; on two cores the woken side often runs
+ * on the node's core). The thread does all of it, and each payload's memory is moved to it, not
+ * copied.
  *
- * Contract: `write(key, bytes)` takes ownership of `bytes`' ArrayBuffer (`bytes` must start it,
- * and nothing else may use it: `Buffer.allocUnsafeSlow`, or a view at its start; the caller must
- * not use it again) and resolves with
- * the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, the same as
- * ClusterKey.macBytesAsync) once Redis holds it; it rejects when Redis refuses or does not
- * answer, or when the thread failed. `close()` ends the thread; writes in flight reject.
+ * Contract: `handover(request)` takes ownership of each batch's `bytes` ArrayBuffer (the caller
+ * must not use it again: `Buffer.allocUnsafeSlow`, or a view at its start) and resolves, once
+ * every batch new to the cluster has its payload and its job in Redis, with one entry per
+ * batch: the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, as
+ * ClusterKey.macBytesAsync), or null for a batch that was in the cluster already (nothing was
+ * written for it). It rejects when Redis refuses or does not answer, or when the thread failed;
+ * some of the batches may then have been added. `close()` ends the thread; handovers in flight
+ * reject.
  */
 import { Worker } from "node:worker_threads";
+import type { HandoverRequest } from "./handover-protocol";
 
 interface Pending {
-  resolve: (mac: string) => void;
+  resolve: (added: Array<string | null>) => void;
   reject: (e: Error) => void;
 }
 
@@ -33,18 +38,17 @@ export class PayloadWriter {
     private readonly url: string,
     private readonly macKey: Uint8Array,
     private readonly commandTimeoutMs: number,
+    private readonly bullPrefix: string,
   ) {}
 
-  write(key: string, bytes: Buffer): Promise<string> {
+  handover(request: Omit<HandoverRequest, "id">): Promise<Array<string | null>> {
     if (this.closed) return Promise.reject(new Error("the distributed link is closed"));
-    if (bytes.byteOffset !== 0) throw new Error("a payload must start its own ArrayBuffer");
     const worker = this.start();
     const id = this.seq++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Array<string | null>>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      const buffer = bytes.buffer as ArrayBuffer;
-      worker.postMessage({ id, key, bytes: buffer, offset: 0, length: bytes.length }, [buffer]);
+      worker.postMessage({ ...request, id } satisfies HandoverRequest, request.batches.map((b) => b.bytes));
     });
   }
 
@@ -94,9 +98,9 @@ export class PayloadWriter {
     const source = here.endsWith(".ts");
     const entry = new URL(`./payload-worker${source ? ".ts" : ".js"}`, here).href;
     const loader = new URL(source ? "../repository/provenance/worker-entry.mjs" : "./worker-entry.mjs", here);
-    const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs } } });
+    const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs, bullPrefix: this.bullPrefix } } });
     w.unref();
-    w.on("message", (m: { id: number; mac?: string; error?: string } | { ready: true }) => {
+    w.on("message", (m: { id: number; added?: Array<string | null>; error?: string } | { ready: true }) => {
       if ("ready" in m) {
         this.connected = true;
         for (const done of [...this.readyWaiters]) done();
@@ -106,8 +110,8 @@ export class PayloadWriter {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref();
-      if (m.error !== undefined || m.mac === undefined) p.reject(new Error(m.error ?? "no MAC"));
-      else p.resolve(m.mac);
+      if (m.error !== undefined || m.added === undefined) p.reject(new Error(m.error ?? "no answer"));
+      else p.resolve(m.added);
     });
     w.on("error", (e) => this.fail(e));
     w.once("exit", () => {

@@ -93,10 +93,11 @@ export interface BatchOutcome {
  * engine holds no Redis client: only engine/cluster imports bullmq and ioredis. Contract:
  *
  * - `handover` resolves only once every batch is durable in the cluster; a batch whose id is
- *   already there (or was finished recently) is not added again. For each batch it is about to
- *   add it first calls `sealed(id, seal)` (the seal is a MAC of the batch's bytes: equal seals,
- *   equal FlowFiles), before any node can take it. It rejects (and may have added some of the
- *   batches) when the cluster cannot take them; the caller rolls back.
+ *   already there (or was finished recently) is not added again. For each batch it first calls
+ *   `sealed(id, seal)`, before any node can take it (the seal names this very handover of the
+ *   batch: equal seals, equal FlowFiles), and `sealed(id, null)` once it knows the batch was not
+ *   added (already there). It rejects (and may have added some of the batches) when the cluster
+ *   cannot take them; the caller rolls back.
  * - `consume` starts taking batches for the connection on this node and calls `deliver` for
  *   each (in order per partition for partition-by-attribute). The returned promise settles
  *   when the batch is finished, failed or released, and the link acts on it. `stop` stops
@@ -117,7 +118,7 @@ export interface DistributedLink {
   readonly sharedStore: boolean;
   /** Largest number of FlowFiles and bytes (inline) in one batch. */
   readonly batchMax: { count: number; bytes: number };
-  handover(conn: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string) => void): Promise<void>;
+  handover(conn: DistributedConnectionRef, batches: readonly OutgoingBatch[], sealed?: (id: string, seal: string | null) => void): Promise<void>;
   consume(
     conn: DistributedConnectionRef,
     deliver: (batch: IncomingBatch) => Promise<"done" | { failed: Error } | "released">,
@@ -312,7 +313,7 @@ export class DistributedQueue extends ConnectionQueue {
     // consumer can take it.
     const byId = this.retain ? new Map(batches.map((b) => [b.id, b])) : null;
     if (byId) for (const id of byId.keys()) this.forget(id);
-    const sealed = byId ? (id: string, seal: string) => this.keep(byId.get(id)!, seal) : undefined;
+    const sealed = byId ? (id: string, seal: string | null) => (seal === null ? this.forget(id) : this.keep(byId.get(id)!, seal)) : undefined;
     try {
       await link.handover(this.ref, batches, sealed);
     } catch (e) {

@@ -125,6 +125,26 @@ function flow(id: string, opts: { strategy: string; partitionAttribute?: string;
   };
 }
 
+/**
+ * A Redis server of the test's own on a free port: `pause` stops the process (SIGSTOP: every
+ * connection of every thread hangs, as with a host that stopped answering), `resume` lets it go
+ * on. Killed at cleanup.
+ */
+async function ownRedis(args: string[] = []): Promise<{ url: string; probe: Redis; pause: () => void; resume: () => void }> {
+  const port = 16_400 + Math.floor(Math.random() * 500);
+  const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", ...args], { stdio: "ignore" });
+  cleanup.push(async () => {
+    server.kill("SIGCONT");
+    server.kill("SIGKILL");
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on("error", () => {});
+  await until(() => "the test's own Redis to answer", 10_000, async () => (await probe.connect().then(() => true).catch(() => false)) || undefined);
+  cleanup.push(() => probe.quit());
+  return { url, probe, pause: () => server.kill("SIGSTOP"), resume: () => server.kill("SIGCONT") };
+}
+
 async function node(
   name: string,
   doc: unknown,
@@ -255,14 +275,15 @@ describe("distributed connections", () => {
 
   it("roll back and yield with a bulletin while Redis is unreachable, then deliver everything once it is back", async () => {
     const N = 300;
-    const a = await node("a", flow("f5", { strategy: "round-robin", count: N, sourceOn: false, node: "a" }));
-    a.redis.commands.disconnect();
+    const redis = await ownRedis();
+    const a = await node("a", flow("f5", { strategy: "round-robin", count: N, sourceOn: false, node: "a" }), { redisUrl: redis.url });
+    redis.pause();
     await a.engine.startProcessor("src");
     await until(() => "a bulletin about the handover", 20_000, () =>
       a.engine.status().bulletins.some((b) => b.componentId === "src" && /could not hand FlowFiles over to the cluster/.test(b.message)),
     );
     expect(seen).toHaveLength(0);
-    await a.redis.commands.connect();
+    redis.resume();
     await until(() => `all ${N} at the sink after Redis is back (${seen.length})`, 60_000, () => seen.length >= N);
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
   });
@@ -279,13 +300,14 @@ describe("distributed connections", () => {
       ],
       connections: [{ id: "c1", source: "gen", relationships: ["success"], destination: "sink", loadBalance: { strategy: "round-robin" } }],
     };
-    const a = await node("a", doc);
-    a.redis.commands.disconnect();
+    const redis = await ownRedis();
+    const a = await node("a", doc, { redisUrl: redis.url });
+    redis.pause();
     await a.engine.startProcessor("gen");
     await until(() => "a bulletin about the handover", 20_000, () =>
       a.engine.status().bulletins.some((b) => b.componentId === "gen" && /could not hand FlowFiles over to the cluster/.test(b.message)),
     );
-    await a.redis.commands.connect();
+    redis.resume();
     await until(() => `all ${N} at the sink after Redis is back (${seen.length})`, 30_000, () => seen.length >= N);
     // Nothing more comes: the count the rolled-back triggers had taken was given back, not skipped.
     await until(() => "gen to have nothing left to do", 10_000, () => a.engine.status().processors.find((p) => p.id === "gen")!.stats.out >= N);
@@ -409,16 +431,7 @@ describe("distributed connections", () => {
   });
 
   it("roll back with a bulletin when Redis is full (maxmemory), and lose nothing once it has room", async () => {
-    const port = 16_400 + Math.floor(Math.random() * 500);
-    const server = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxmemory", "3mb", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
-    cleanup.push(async () => {
-      server.kill("SIGKILL");
-    });
-    const url = `redis://127.0.0.1:${port}`;
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on("error", () => {});
-    await until(() => "the maxmemory Redis to answer", 10_000, async () => (await probe.connect().then(() => true).catch(() => false)) || undefined);
-    cleanup.push(() => probe.quit());
+    const { url, probe } = await ownRedis(["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
     const N = 200;
     // 20 KB each, inline: about 5 MB in Redis, more than it may hold.
     const a = await node("a", flow("f7", { strategy: "round-robin", count: N, size: 20_000, sourceOn: false, node: "a" }), { redisUrl: url, inlineMax: 64 * 1024 });
