@@ -11,7 +11,7 @@ import { newUuid } from "./uuid";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
-import { batchUnitOf, isDistributed, type DistributedQueue } from "../queue/distributed-queue";
+import { HandoverError, batchUnitOf, isDistributed, type DistributedQueue } from "../queue/distributed-queue";
 import type { ContentClaim, ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
@@ -49,6 +49,11 @@ export interface SessionHost {
    * different work, which would be lost. @default fresh keys
    */
   sourceHandoverKey?(handover: ReadonlyMap<DistributedQueue, readonly FlowFileRecord[]>, onCommitted: (callback: () => void) => void): string | undefined;
+  /**
+   * Told before a processor commits inside onTrigger (`commit()`); throws when that cannot be
+   * done now (an earlier commit of the processor is still in flight and must land first).
+   */
+  explicitCommit?(): void;
   /** Relationship → target, or undefined when the processor has no such relationship. */
   route(relationship: string): RouteTarget | undefined;
   connectionStats(queueId: string): RollingStats<ConnectionField> | undefined;
@@ -56,6 +61,9 @@ export interface SessionHost {
   afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void;
   now(): number;
 }
+
+/** Why a session rolls back after an earlier one of its processor did (see commitAsync's `after`). */
+const EARLIER_ROLLED_BACK = "an earlier session of this processor rolled back; this one follows it";
 
 type CreationType = "CREATE" | "FORK" | "JOIN" | "CLONE" | null;
 
@@ -116,6 +124,7 @@ export class StandardProcessSession implements ProcessSession<string> {
   readonly provenance: ProvenanceReporter;
   /** FlowFiles committed by this session so far (idle detection reads it). */
   committedCount = 0;
+  private pipelinableHandover = false;
 
   constructor(private readonly host: SessionHost) {
     const explicit = (type: ProvenanceEventType) => (ff: FlowFile, arg: string, details?: string) => {
@@ -362,6 +371,7 @@ export class StandardProcessSession implements ProcessSession<string> {
    * here (nothing changes) and must be left to the framework (`commitAsync`).
    */
   commit(): void {
+    this.host.explicitCommit?.();
     if (this.host.distributedOut && this.handsOver()) {
       throw new FlowFileHandlingError(
         `${this.host.componentType} ${this.host.componentId}: session.commit() inside onTrigger cannot hand FlowFiles over to a distributed connection; return from onTrigger and the framework commits`,
@@ -376,14 +386,32 @@ export class StandardProcessSession implements ProcessSession<string> {
    * only then does the local commit land (the session's inputs are acknowledged): a crash in
    * between sends them again (at-least-once; the batch ids make a retry within the dedupe window
    * a no-op), never loses them. A failed handover rejects and changes nothing here; the caller
-   * rolls back.
+   * rolls back. `after`: an earlier commit of the same processor still in flight (true once it
+   * committed, false once it rolled back); this commit lands after it, and rejects with a
+   * HandoverError, changing nothing here, when it rolled back.
    */
-  commitAsync(): void | Promise<void> {
+  commitAsync(after?: Promise<boolean>): void | Promise<void> {
     if (!this.host.distributedOut || !this.handsOver()) {
-      this.commitLocal();
-      return;
+      if (!after) {
+        this.commitLocal();
+        return;
+      }
+      return after.then((ok) => {
+        if (!ok) throw new HandoverError(EARLIER_ROLLED_BACK);
+        this.commitLocal();
+      });
     }
-    return this.commitWithHandover();
+    return this.commitWithHandover(after);
+  }
+
+  /**
+   * True when this session's commit hands FlowFiles over to distributed connections of
+   * unordered strategies only (not partition by attribute): its batches may reach the cluster
+   * in any order relative to the next session's (see ProcessorNode's pipelined handovers).
+   * Meaningful once `commitAsync` has started.
+   */
+  get pipelinable(): boolean {
+    return this.pipelinableHandover;
   }
 
   /** True when some FlowFile is transferred to a relationship that leads to a distributed connection. */
@@ -400,7 +428,7 @@ export class StandardProcessSession implements ProcessSession<string> {
     return false;
   }
 
-  private async commitWithHandover(): Promise<void> {
+  private async commitWithHandover(after?: Promise<boolean>): Promise<void> {
     const host = this.host;
     this.checkAccounted();
     const now = host.now();
@@ -409,8 +437,14 @@ export class StandardProcessSession implements ProcessSession<string> {
     // sessions commit meanwhile), so its records are written once the handover is durable.
     const recorder = new RecordingRepository();
     this.stage(now, staged, recorder);
+    this.pipelinableHandover = true;
+    for (const q of staged.handover.keys()) if (q.ref.strategy === "partition-by-attribute") this.pipelinableHandover = false;
     const key = handoverKey(host.componentId, this.records) ?? host.sourceHandoverKey?.(staged.handover, (cb) => this.committed.push(cb)) ?? newUuid();
     for (const [q, ffs] of staged.handover) await q.handover(ffs, key, (claim) => host.content.read(claim));
+    // Commits land in trigger order: an earlier session of this processor still committing is
+    // waited for, and one that rolled back rolls this one back too (what this one handed over
+    // stays in the cluster; the retry hands it over again: at least once).
+    if (after && !(await after)) throw new HandoverError(EARLIER_ROLLED_BACK);
     const wal = host.flowFiles;
     wal.beginCommit();
     try {

@@ -10,6 +10,7 @@ import { fileRootsFromEnv, type FileRoots } from "../sdk/file-roots";
 import type { ProcessorConfig } from "../api/flow-format";
 import { SAFE_ID } from "../api/node-api";
 import { resolveConfig, type ValidationProblem } from "../sdk/property";
+import { FlowFileHandlingError } from "../sdk/errors";
 import { compile } from "../core/el";
 import { processorProblems, relationshipsOf } from "./validate-flow";
 import { parseDuration } from "../core/units";
@@ -70,6 +71,9 @@ function dynamicProperty(name: string, raw: string, el: boolean): DynamicPropert
   };
 }
 
+/** `complete`'s answer for a session whose commit goes on after its task ended. */
+const RELEASED = Symbol("released");
+
 export class ProcessorNode implements Schedulable, SessionHost {
   readonly componentId: string;
   readonly componentType: string;
@@ -84,6 +88,12 @@ export class ProcessorNode implements Schedulable, SessionHost {
   problems: ValidationProblem[] = [];
   state: RunState = "stopped";
   activeTasks = 0;
+  /** Commits in flight of sessions that gave their task slot back (see `complete`). */
+  committing = 0;
+  /** The last asynchronous commit: true once committed, false once rolled back; null when none is in flight. */
+  private commitTail: Promise<boolean> | null = null;
+  /** Set once the processor committed inside onTrigger (see `explicitCommit`). */
+  private noPipelining = false;
   /** Next time the run schedule or CRON allows a trigger. */
   nextRunAt = 0;
   /** Yield (or failure back-off) in force until then; `context.wake()` lifts it. */
@@ -265,6 +275,14 @@ export class ProcessorNode implements Schedulable, SessionHost {
   afterDurable(onCommitted: ReadonlyArray<() => void | Promise<void>>, onFailure: ReadonlyArray<(e: Error) => void>): void {
     this.env.afterDurable(onCommitted, onFailure);
   }
+  explicitCommit(): void {
+    // A processor that commits inside onTrigger commits synchronously, which could land before
+    // a pipelined commit of its own: it is not pipelined from now on.
+    this.noPipelining = true;
+    if (this.committing > 0) {
+      throw new FlowFileHandlingError(`${this.def.type} ${this.componentId}: session.commit() inside onTrigger while an earlier commit of this processor is still handing FlowFiles over; it will not happen again`);
+    }
+  }
   sourceHandoverKey(handover: ReadonlyMap<DistributedQueue, readonly FlowFileRecord[]>, onCommitted: (callback: () => void) => void): string | undefined {
     return this.sourceChain?.next(handover, onCommitted);
   }
@@ -335,7 +353,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
     if (result && typeof (result as Promise<void>).then === "function") {
       return (result as Promise<void>).then(
         () => {
-          const committing = this.complete(session);
+          const committing = this.complete(session, now);
+          if (committing === RELEASED) return;
           if (committing) return committing.then(() => this.finish(session, now));
           this.finish(session, now);
         },
@@ -345,21 +364,60 @@ export class ProcessorNode implements Schedulable, SessionHost {
         },
       );
     }
-    const committing = this.complete(session);
+    const committing = this.complete(session, now);
+    if (committing === RELEASED) return;
     if (committing) return committing.then(() => this.finish(session, now));
     this.finish(session, now);
   }
 
-  /** Commits (a promise while FlowFiles are handed over to the cluster); a failure rolls back. */
-  private complete(session: StandardProcessSession): Promise<void> | undefined {
+  /**
+   * Commits (a promise while FlowFiles are handed over to the cluster); a failure rolls back.
+   *
+   * Pipelined handovers: a session whose commit waits for a handover to unordered distributed
+   * connections gives its task slot back at once (undefined here: the trigger ends), so the
+   * next trigger of this processor runs while the cluster stores the batches, as NiFi's
+   * `commitAsync` lets it. At most `concurrentTasks` such commits are in flight. Every later
+   * commit of this processor waits for the earlier ones and rolls back when one of them rolled
+   * back: commits land in trigger order, and a source never acknowledges (a Kafka offset, a
+   * count) work behind work that failed. What such a rolled-back session had handed over stays
+   * in the cluster and comes again with the retry (at least once, never lost). Why only
+   * unordered connections: two batches in flight may reach the cluster in either order, which
+   * partition by attribute must not allow; a primary-only source's chained batch keys need the
+   * previous commit first as well.
+   */
+  private complete(session: StandardProcessSession, started: number): Promise<void> | typeof RELEASED | undefined {
     let r: void | Promise<void>;
+    const after = this.commitTail ?? undefined;
     try {
-      r = session.commitAsync();
+      r = session.commitAsync(after);
     } catch (e) {
       this.fail(session, e);
       return undefined;
     }
-    return r ? r.catch((e: unknown) => this.fail(session, e)) : undefined;
+    if (!r) return undefined;
+    const settled = r.then(
+      () => true,
+      (e: unknown) => {
+        this.fail(session, e);
+        return false;
+      },
+    );
+    this.commitTail = settled;
+    void settled.then(() => {
+      if (this.commitTail === settled) this.commitTail = null;
+    });
+    if (session.pipelinable && !this.noPipelining && this.sourceChain === null && this.committing < this.spec.scheduling.concurrentTasks) {
+      this.committing++;
+      void settled.then(() => {
+        this.committing--;
+        this.env.sessionClosed(session);
+        this.env.wake();
+      });
+      this.activeTasks--;
+      this.stats.addMany({ tasks: 1, taskMs: Date.now() - started }, started);
+      return RELEASED;
+    }
+    return settled.then(() => undefined);
   }
 
   private fail(session: StandardProcessSession, e: unknown): void {
@@ -443,7 +501,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
     const consumers = this.syncConsumers();
     this.stopping = (async () => {
       if (scheduling) await scheduling.catch(() => {});
-      while (this.activeTasks > 0) await new Promise((r) => setTimeout(r, 5));
+      while (this.activeTasks > 0 || this.committing > 0) await new Promise((r) => setTimeout(r, 5));
       await consumers;
       await this.unschedule();
       this.stopping = null;
@@ -463,6 +521,8 @@ export class ProcessorNode implements Schedulable, SessionHost {
     await this.schedule();
     if (!this.stillStarting()) return;
     await this.trigger(Date.now());
+    // A pipelined commit goes on after the trigger (see `complete`).
+    while (this.committing > 0) await this.commitTail;
     if (this.stillStarting()) await this.unschedule();
   }
 

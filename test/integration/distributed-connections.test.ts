@@ -148,7 +148,14 @@ async function ownRedis(args: string[] = []): Promise<{ url: string; probe: Redi
 async function node(
   name: string,
   doc: unknown,
-  tuning: { attempts?: number; noSharedStore?: boolean; redisUrl?: string; inlineMax?: number } = {},
+  tuning: {
+    attempts?: number;
+    noSharedStore?: boolean;
+    redisUrl?: string;
+    inlineMax?: number;
+    /** Stands in for the link's handover (the real one is `handover`), to hold or fail one. */
+    handover?: (handover: RedisDistributedLink["handover"], ...args: Parameters<RedisDistributedLink["handover"]>) => Promise<void>;
+  } = {},
 ): Promise<{ engine: Engine; link: RedisDistributedLink; redis: RedisLink }> {
   const redis = new RedisLink(tuning.redisUrl ?? redisUrl(), () => {});
   await redis.ready();
@@ -165,6 +172,11 @@ async function node(
     backoffMs: 100,
     log: () => {},
   });
+  const hook = tuning.handover;
+  if (hook) {
+    const real = link.handover.bind(link);
+    link.handover = (...args) => hook(real, ...args);
+  }
   const composition = { ...compose({ redisUrl: null, extraProcessors: [erase(Sink), erase(Picky), erase(Burst)] }), distributed: link };
   const engine = Engine.open(doc, { dataDir: fs.mkdtempSync(path.join(base, `${name}-`)), silent: true, composition });
   cleanup.push(async () => {
@@ -286,6 +298,38 @@ describe("distributed connections", () => {
     redis.resume();
     await until(() => `all ${N} at the sink after Redis is back (${seen.length})`, 60_000, () => seen.length >= N);
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
+  });
+
+  it("start a source's next trigger while its handover is in flight, and roll both back in order when the first fails", async () => {
+    const N = 200;
+    let calls = 0;
+    let pipelined = false;
+    let releaseFirst: () => void = () => {};
+    const secondStarted = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const a = await node("a", flow("f12", { strategy: "round-robin", count: N, sourceOn: false, node: "a" }), {
+      handover: async (real, ...args) => {
+        const call = ++calls;
+        if (call === 1) {
+          // Held until the source's next session hands over too (or 15 s: then it did not).
+          pipelined = await Promise.race([secondStarted.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+          throw new Error("the first handover fails");
+        }
+        if (call === 2) releaseFirst();
+        return real(...args);
+      },
+    });
+    await a.engine.startProcessor("src");
+    await until(() => `all ${N} numbers at the sink (${seen.length})`, 60_000, () => new Set(seen.map((x) => x.seq)).size >= N);
+    expect(pipelined).toBe(true);
+    // The second session's batch reached the cluster before it rolled back behind the first:
+    // its numbers came twice (at least once), and none is missing.
+    expect(new Set(seen.map((x) => x.seq))).toEqual(new Set(Array.from({ length: N }, (_, i) => i)));
+    expect(seen.filter((x) => x.seq >= 50 && x.seq < 100)).toHaveLength(100);
+    // Only commits that landed count: each number once.
+    await until(() => "the source's count", 10_000, () => a.engine.status().processors.find((p) => p.id === "src")!.stats.out === N);
+    const bulletins = a.engine.status().bulletins.filter((b) => b.componentId === "src").map((b) => b.message);
+    expect(bulletins.some((m) => /the first handover fails/.test(m))).toBe(true);
+    expect(bulletins.some((m) => /an earlier session of this processor rolled back/.test(m))).toBe(true);
   });
 
   it("make GenerateFlowFile's Total Count whole after handovers that rolled back", async () => {
