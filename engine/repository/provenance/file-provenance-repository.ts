@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -283,6 +284,8 @@ class WorkerIndexClient implements IndexClient {
   private error: Error | null = null;
   private readonly exited: Promise<void>;
   private closed = false;
+  /** The worker's thread id while it runs in the background (SCHED_IDLE), else null. */
+  private background: number | null = null;
 
   constructor(init: IndexWorkerInit, private readonly onWarning: (message: string) => void) {
     const here = import.meta.url;
@@ -312,11 +315,21 @@ class WorkerIndexClient implements IndexClient {
     if (this.error !== null) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("provenance repository closed"));
     const id = this.requestSeq++;
+    const background = this.background;
     return new Promise<IndexResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive while an answer is due; an idle worker must not.
       if (this.pending.size === 1) this.worker.ref();
-      this.post({ kind: "query", id, request });
+      if (background === null) {
+        this.post({ kind: "query", id, request });
+        return;
+      }
+      // SCHED_IDLE until now: to the foreground first (the thread itself might wait long for
+      // the CPU to do it), keeping its nice value. It goes back once nothing waits.
+      this.background = null;
+      execFile("chrt", ["--other", "-p", "0", String(background)], { timeout: 2_000 }, (error) => {
+        this.post({ kind: "query", id, request, foreground: error === null });
+      });
     });
   }
 
@@ -335,6 +348,10 @@ class WorkerIndexClient implements IndexClient {
   private onMessage(message: FromIndexWorker): void {
     if (message.kind === "warning") {
       this.onWarning(message.message);
+      return;
+    }
+    if (message.kind === "background") {
+      this.background = message.idle ? message.tid : null;
       return;
     }
     const pending = this.pending.get(message.id);

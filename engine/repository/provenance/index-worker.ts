@@ -2,6 +2,7 @@
  * The provenance index worker thread (loaded through worker-entry.mjs): runs a `LogIndexer`
  * and speaks the protocol of worker-protocol.ts with `FileProvenanceRepository`.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
@@ -9,28 +10,89 @@ import { LogIndexer, type LogPosition } from "./log-indexer";
 import type { FromIndexWorker, IndexRequest, IndexWorkerInit, ToIndexWorker } from "./worker-protocol";
 
 /**
- * Lowers this thread's scheduling priority (Linux: a thread id is a valid setpriority target).
- * Why: indexing is catch-up work; at full priority it took the second core from the engine's
- * garbage-collector helper threads and slowed the flow itself. Queries still wait for the index
- * to catch up, so nothing is lost but freshness under load. No-op where unsupported.
+ * This thread's scheduling (Linux; elsewhere it indexes at normal priority). In the background
+ * it runs SCHED_IDLE: on CPU time nothing else wants. Why not only a lower nice value (which it
+ * keeps, 10): a core that runs only SCHED_IDLE work counts as idle when the kernel places a
+ * thread that wakes up (Redis, the handover thread, the garbage collector's helpers), so those
+ * no longer land on the engine's core and take turns with it; in cluster-hop the engine's
+ * thread waited 10-25% of a run for its core before. It comes to the foreground (SCHED_OTHER,
+ * nice 10, as before) while a query waits and while records have waited more than
+ * `FOREGROUND_AFTER_MS` to be indexed, so queries are answered as promptly as before and a
+ * sustained load cannot starve the index; it stays there at least `FOREGROUND_MIN_MS`.
+ * The policy is set with util-linux's `chrt` (Node has no call for it); without it, nice 10.
  */
-function lowerPriority(): void {
-  try {
-    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
-  } catch {
-    // Not Linux, or not permitted: index at normal priority.
+class IndexPriority {
+  private readonly tid: number | null;
+  private idle = false;
+  private canIdle = true;
+  private foregroundUntil = 0;
+
+  constructor(private readonly report: (tid: number, idle: boolean) => void) {
+    let tid: number | null = null;
+    try {
+      tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+      if (!Number.isInteger(tid) || tid <= 0) tid = null;
+      else os.setPriority(tid, 10);
+    } catch {
+      // Not Linux, or not permitted: index at normal priority.
+      tid = null;
+    }
+    this.tid = tid;
+    this.background(0);
+  }
+
+  /** When the foreground's minimum time ends (0: never in the foreground). */
+  get foregroundEndsAt(): number {
+    return this.idle ? 0 : this.foregroundUntil;
+  }
+
+  /** SCHED_IDLE, unless in the foreground for less than FOREGROUND_MIN_MS. */
+  background(now: number): void {
+    if (this.idle || !this.canIdle || this.tid === null || now < this.foregroundUntil) return;
+    this.idle = this.chrt("--idle");
+    if (!this.idle) this.canIdle = false;
+    else this.report(this.tid, true);
+  }
+
+  /**
+   * To the foreground for at least FOREGROUND_MIN_MS. `done`: the repository has set the policy
+   * already (it does before it posts a query).
+   */
+  foreground(now: number, done = false): void {
+    this.foregroundUntil = now + FOREGROUND_MIN_MS;
+    if (!this.idle || this.tid === null) return;
+    // Back to SCHED_OTHER; the nice value set above stays.
+    if (done || this.chrt("--other")) {
+      this.idle = false;
+      this.report(this.tid, false);
+    }
+  }
+
+  private chrt(policy: "--idle" | "--other"): boolean {
+    try {
+      execFileSync("chrt", [policy, "-p", "0", String(this.tid)], { stdio: "ignore", timeout: 2_000 });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
+
+/** Records older than this (not indexed yet) bring the index thread to the foreground. */
+const FOREGROUND_AFTER_MS = 10_000;
+/** Once in the foreground, it stays there at least this long (each switch runs `chrt`). */
+const FOREGROUND_MIN_MS = 5_000;
 
 /** How long newly written records may wait to be indexed together when no query waits. */
 const INDEX_BATCH_DELAY_MS = 250;
 
 function main(): void {
-  lowerPriority();
+  /** Since when records reported written wait to be indexed (null: none waits). */
+  let backlogSince: number | null = null;
   const port = parentPort;
   if (port === null) throw new Error("index-worker must run in a worker thread");
   const post = (message: FromIndexWorker): void => port.postMessage(message);
+  const priority = new IndexPriority((tid, idle) => post({ kind: "background", tid, idle }));
   const init = (workerData as { init: IndexWorkerInit }).init;
   const indexer = new LogIndexer(init, (message) => post({ kind: "warning", message }));
   // Each query waits for the log end as it was when the query arrived, not for a moving end:
@@ -53,6 +115,21 @@ function main(): void {
       }
     }
   };
+  /** Foreground while a query waits or records wait too long, else background (see IndexPriority). */
+  let settleTimer: NodeJS.Timeout | null = null;
+  const settlePriority = (): void => {
+    const now = Date.now();
+    if (waiting.length > 0 || (backlogSince !== null && now - backlogSince > FOREGROUND_AFTER_MS)) priority.foreground(now);
+    else priority.background(now);
+    // Back to the background once the foreground's minimum is over, even with nothing to do.
+    if (priority.foregroundEndsAt > now && settleTimer === null && !closed) {
+      settleTimer = setTimeout(() => {
+        settleTimer = null;
+        settlePriority();
+      }, priority.foregroundEndsAt - now + 10);
+      settleTimer.unref();
+    }
+  };
   const batchDelayMs = init.batchDelayMs ?? INDEX_BATCH_DELAY_MS;
   let lastPass = 0;
   /** A pass is queued with setImmediate. */
@@ -63,9 +140,12 @@ function main(): void {
     immediate = false;
     if (closed) return;
     lastPass = Date.now();
+    settlePriority();
     // One batch per turn, so new messages (sizes, queries, close) are seen between batches.
     const caughtUp = indexer.indexSome();
     answerReached();
+    if (caughtUp) backlogSince = null;
+    settlePriority();
     if (!caughtUp) schedule(true);
   };
   /**
@@ -97,6 +177,7 @@ function main(): void {
     switch (message.kind) {
       case "written":
         indexer.written(message.file, message.size);
+        backlogSince ??= Date.now();
         schedule();
         break;
       case "retain":
@@ -104,11 +185,14 @@ function main(): void {
         break;
       case "query":
         waiting.push({ id: message.id, request: message.request, target: indexer.target() });
+        priority.foreground(Date.now(), message.foreground === true);
+        settlePriority();
         schedule();
         break;
       case "close":
         closed = true;
         if (timer !== null) clearTimeout(timer);
+        if (settleTimer !== null) clearTimeout(settleTimer);
         for (const { id } of waiting.splice(0)) post({ kind: "failed", id, message: "provenance repository closed" });
         indexer.close();
         port.close();

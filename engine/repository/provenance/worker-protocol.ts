@@ -37,8 +37,8 @@ export type ToIndexWorker =
   | { kind: "written"; file: number; size: number }
   /** Log files holding ids below `minEventId` were deleted (retention). */
   | { kind: "retain"; minEventId: number }
-  /** Answered once everything reported as written before it has been indexed. */
-  | { kind: "query"; id: number; request: IndexRequest }
+  /** Answered once everything reported as written before it has been indexed. `foreground`: the repository brought the thread to the foreground for it. */
+  | { kind: "query"; id: number; request: IndexRequest; foreground?: boolean }
   /** Commit, close the index and exit; a tail not indexed yet is indexed at the next start. */
   | { kind: "close" };
 
@@ -46,4 +46,10 @@ export type FromIndexWorker =
   | { kind: "result"; id: number; result: IndexResult }
   | { kind: "failed"; id: number; message: string }
   /** Indexing hit a problem it stepped over (e.g. a corrupt record; the rest of that file is skipped). */
-  | { kind: "warning"; message: string };
+  | { kind: "warning"; message: string }
+  /**
+   * The thread now runs in the background (SCHED_IDLE; see index-worker.ts) or not. While it
+   * does, the repository brings it to the foreground itself before it posts a query: a thread
+   * that only gets CPU time nothing else wants could take long to do so under load.
+   */
+  | { kind: "background"; tid: number; idle: boolean };

@@ -9,6 +9,7 @@ import {
   type FileProvenanceRepositoryOptions,
 } from "../../../engine/repository/provenance/file-provenance-repository";
 import { event as contractEvent } from "./provenance-repository.contract";
+import { until } from "../../integration/helpers/until";
 
 const HOUR = 3_600_000;
 const dirs: string[] = [];
@@ -91,6 +92,27 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     repo.register([event("CREATE", "late")]);
     repo.flush();
     expect((await repo.search({ type: "CREATE", limit: 100 })).map((e) => e.flowFileUuid)).toEqual(["late", "f4", "f3", "f2", "f1", "f0"]);
+  });
+
+  it.runIf(thread === "worker" && process.platform === "linux")("indexes in the background (SCHED_IDLE, nice 10) while no query waits, and still answers queries", async () => {
+    const repo = repository({ dir: tempDir() });
+    repo.register([event("CREATE", "bg")]);
+    repo.flush();
+    expect(await repo.search({ flowFileUuid: "bg" })).toHaveLength(1);
+    // /proc/<pid>/task/<tid>/stat: field 19 is the nice value, field 41 the policy (5 = SCHED_IDLE).
+    const idleThreads = () =>
+      fs.readdirSync("/proc/self/task").filter((tid) => {
+        try {
+          const fields = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+          return fields[41 - 3] === "5" && fields[19 - 3] === "10";
+        } catch {
+          return false;
+        }
+      });
+    await until(() => "the index thread in the background", 10_000, () => idleThreads().length >= 1);
+    repo.register([event("DROP", "bg")]);
+    repo.flush();
+    expect((await repo.search({ flowFileUuid: "bg" })).map((e) => e.type)).toEqual(["DROP", "CREATE"]);
   });
 
   it("does not write when nothing was registered", async () => {
