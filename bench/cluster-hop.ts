@@ -11,7 +11,8 @@
  * start of the engine).
  *
  * Prints one line: `cluster-hop flowfiles/s=<x> local_flowfiles/s=<y> ratio=<x/y>` (the best
- * of `--rounds` interleaved runs of each; every run on stderr). Target: ratio ≥ 0.5.
+ * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 1),
+ * which compile the hot paths; every run on stderr). Target: ratio ≥ 0.5.
  * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
  * --rounds (2), --hop gen-upd|upd-sink (which connection is distributed; default gen-upd, the
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
       redis: { type: "string" },
       n: { type: "string", default: "100000" },
       rounds: { type: "string", default: "2" },
+      warmup: { type: "string", default: "1" },
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
       only: { type: "string" },
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? process.env.SLUICE_REDIS_URL ?? "redis://127.0.0.1:6379";
   const n = Number(values.n);
   const rounds = Math.max(1, Number(values.rounds));
+  const warmups = Math.max(0, Number(values.warmup));
   const hop = values.hop as Hop;
   if (!HOPS.includes(hop)) throw new Error(`--hop must be one of ${HOPS.join(", ")}`);
   const tuning: Tuning = {};
@@ -203,6 +206,16 @@ async function main(): Promise<void> {
   let cpu = Infinity;
   let cpuLocal = Infinity;
   const load0 = os.loadavg()[0]!;
+  // Warm-up runs, one of each kind, not counted. Why: the first run in a process pays for
+  // compiling the hot paths (and, distributed, for Redis loading BullMQ's scripts); without
+  // them the distributed run, which goes first, had one warm sample against the local run's two.
+  for (let w = 0; w < warmups; w++) {
+    for (const h of [hop, null]) {
+      if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
+      const res = await once(n, h, values.size, redisUrl, false, tuning);
+      process.stderr.write(`cluster-hop warm-up ${h ? `distributed ${h}` : "local"}: flowfiles/s=${Math.round(res.rate)} (not counted)\n`);
+    }
+  }
   for (let r = 0; r < rounds; r++) {
     // Interleaved, the distributed run first in odd rounds and second in even ones, so neither
     // always gets the warmer JIT.
