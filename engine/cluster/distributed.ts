@@ -22,7 +22,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { Queue, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { unpack } from "msgpackr";
 import { SAFE_ID } from "../api/node-api";
@@ -38,7 +38,7 @@ import type {
 import type { QueueSize } from "../queue/connection-queue";
 import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
-import type { HandoverBatch } from "./handover-protocol";
+import { FINISH_SCRIPT, UNCOUNT_SCRIPT, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
 import { PayloadWriter } from "./payload-writer";
 import { COMMAND_TIMEOUT_MS, type RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
@@ -358,38 +358,47 @@ export class RedisDistributedLink implements DistributedLink {
 
   // ---- used by Consumer
 
-  /** @internal */
-  workerFor(ref: DistributedConnectionRef, partition: number, process: (job: Job, token: string | undefined) => Promise<void>): Worker {
+  /**
+   * @internal Takes batches of one queue of `ref` on the handover thread (its BullMQ worker);
+   * `process` settles each job it is given. Finished and dead-lettered batches leave the
+   * cluster-wide count there; this node's estimate and shared files follow here.
+   */
+  remoteWorker(ref: DistributedConnectionRef, partition: number, process: (job: ConsumedJob) => Promise<JobSettlement["outcome"]>): { stop: () => Promise<void> } {
     const partitioned = ref.strategy === "partition-by-attribute";
-    const w = new Worker(queueName(ref, partition, partitioned), process, {
-      connection: this.o.link.bull(),
-      prefix: this.o.keys.bullPrefix,
-      concurrency: partitioned ? 1 : this.o.prefetch,
-      lockDuration: this.o.lockDurationMs,
-      stalledInterval: this.o.stalledIntervalMs,
-      maxStalledCount: this.o.maxStalledCount,
-      autorun: true,
-    });
-    w.on("error", (e) => this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`));
-    w.on("completed", (job) => void this.finished(ref, String(job.id), job.data as JobData));
-    w.on("failed", (job, err) => {
-      // Dead-lettered when out of attempts, and also at once on an UnrecoverableError (a batch
-      // that does not open; one that stalled more than maxStalledCount times), which BullMQ
-      // moves to the failed set whatever the attempts left.
-      const unrecoverable = err instanceof UnrecoverableError || err?.name === "UnrecoverableError";
-      if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) {
-        this.o.log(`distributed connection ${ref.connectionId}: batch ${job.id} moved to the dead-letter list after ${job.attemptsMade} attempts: ${job.failedReason}`);
-        void this.finished(ref, String(job.id), job.data as JobData, false);
-      }
-    });
-    return w;
+    const writer = this.payloadWriter();
+    return writer.consume(
+      {
+        queue: queueName(ref, partition, partitioned),
+        concurrency: partitioned ? 1 : this.o.prefetch,
+        lockDurationMs: this.o.lockDurationMs,
+        stalledIntervalMs: this.o.stalledIntervalMs,
+        maxStalledCount: this.o.maxStalledCount,
+        entriesKey: this.entriesKey(ref),
+        sizeKey: this.sizeKey(ref),
+        payloadPrefix: this.payloadKey(ref, "", ""),
+      },
+      (job) => {
+        void process(job).then(
+          (outcome) => writer.settle(job.jid, outcome),
+          (e: unknown) => writer.settle(job.jid, { failed: e instanceof Error ? e.message : String(e), unrecoverable: false }),
+        );
+      },
+      (e) => {
+        if (e.kind === "finished" || e.kind === "deadLettered") {
+          const data = e.data as Partial<JobData> | null;
+          if (e.entry) this.bump(ref, -(data?.n ?? 0), -(data?.b ?? 0));
+          if (e.kind === "finished") this.removeFiles(Array.isArray(data?.f) ? data.f : []);
+          else this.o.log(`distributed connection ${ref.connectionId}: batch ${e.id} moved to the dead-letter list after ${e.attemptsMade} attempts: ${e.reason}`);
+        } else if (e.kind === "consumerError") this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`);
+      },
+    );
   }
 
   /**
    * @internal Decodes a job into a batch; UnrecoverableError when it does not open. When
    * `kept(id, seal)` says this node holds the very batch, nothing is read (`kept: true`).
    */
-  async batchOf(job: Job, kept?: (id: string, seal: string) => boolean): Promise<IncomingBatch> {
+  async batchOf(job: Pick<Job, "id" | "data" | "attemptsMade">, kept?: (id: string, seal: string) => boolean): Promise<IncomingBatch> {
     const data = job.data as JobData;
     if (kept && data?.v === 2 && typeof data.k === "string" && kept(String(job.id), data.k)) {
       return { id: String(job.id), from: data.from, flowFiles: [], attempts: job.attemptsMade, kept: true };
@@ -706,7 +715,7 @@ export class RedisDistributedLink implements DistributedLink {
  * only while this node is the primary.
  */
 class Consumer {
-  private workers: Worker[] = [];
+  private workers: Array<{ stop: () => Promise<void> }> = [];
   private stopped = false;
 
   constructor(
@@ -721,7 +730,7 @@ class Consumer {
     const want = !this.stopped && (this.ref.strategy !== "single-node" || this.link.isPrimary);
     if (want && this.workers.length === 0) {
       const parts = this.ref.strategy === "partition-by-attribute" ? this.link.partitions : 1;
-      for (let p = 0; p < parts; p++) this.workers.push(this.link.workerFor(this.ref, p, (job, token) => this.process(job, token)));
+      for (let p = 0; p < parts; p++) this.workers.push(this.link.remoteWorker(this.ref, p, (job) => this.process(job)));
     } else if (!want && this.workers.length > 0) void this.closeWorkers();
   }
 
@@ -733,19 +742,19 @@ class Consumer {
   private async closeWorkers(): Promise<void> {
     const ws = this.workers;
     this.workers = [];
-    await Promise.all(ws.map((w) => w.close().catch(() => {})));
+    await Promise.all(ws.map((w) => w.stop().catch(() => {})));
   }
 
-  private async process(job: Job, token: string | undefined): Promise<void> {
-    const batch = await this.link.batchOf(job, this.kept);
-    const outcome = await this.deliver(batch);
-    if (outcome === "done") return;
-    if (outcome === "released") {
-      // Back to the head of the queue, no attempt counted (this node stops taking batches).
-      await job.moveToWait(token);
-      throw new WaitingError();
+  private async process(job: ConsumedJob): Promise<JobSettlement["outcome"]> {
+    let batch: IncomingBatch;
+    try {
+      batch = await this.link.batchOf(job, this.kept);
+    } catch (e) {
+      return { failed: e instanceof Error ? e.message : String(e), unrecoverable: e instanceof UnrecoverableError };
     }
-    throw outcome.failed;
+    const outcome = await this.deliver(batch);
+    if (outcome === "done" || outcome === "released") return outcome;
+    return { failed: outcome.failed.message, unrecoverable: false };
   }
 }
 
@@ -782,38 +791,7 @@ end
 return 1`;
 
 
-/** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
-const UNCOUNT_SCRIPT = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local n, b = string.match(v, '^(%d+):(%d+):')
--- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
-redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
-return v`;
 
-/**
- * KEYS: entries hash, size hash, the finished job's payload key; ARGV: id, the batch's payload
- * key without a nonce. UNCOUNT_SCRIPT, then deletes the job's payload and the one the count
- * entry names (`<key>.<nonce>`, or the key alone for an entry from before nonces). Returns the
- * entry, or 0 when the batch was not counted.
- */
-const FINISH_SCRIPT = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[3])
-if not v then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local n, b = string.match(v, '^(%d+):(%d+):')
-redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
-local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
-if nonce and string.len(nonce) == 12 then
-  redis.call('DEL', ARGV[2] .. '.' .. nonce)
-else
-  redis.call('DEL', ARGV[2])
-end
-return v`;
 
 /** Adds checked together for a lost race (see checkAdds), and the longest a check waits. */
 const LOSER_CHECK_BATCHES = 64;

@@ -1,6 +1,6 @@
 /**
- * What RedisDistributedLink hands to its handover thread (payload-writer.ts, payload-worker.ts),
- * and the claim script that thread runs.
+ * What RedisDistributedLink and its handover thread (payload-writer.ts, payload-worker.ts) say
+ * to each other, and the scripts that thread runs.
  */
 
 /** One batch of a handover: its packed FlowFiles and its job. */
@@ -55,3 +55,87 @@ for i = 1, #ARGV / 4 do
   end
 end
 return out`;
+
+
+/**
+ * Starts a BullMQ worker in the thread for one queue (`cid` names it in later messages). Each job
+ * it takes is posted as a `ConsumedJob`; the job ends as its `JobSettlement` says. A finished job
+ * is uncounted and its payloads deleted there (FINISH_SCRIPT), a dead-lettered one uncounted
+ * (UNCOUNT_SCRIPT), and the link is told (`ConsumerEvent`).
+ */
+export interface ConsumeRequest {
+  kind: "consume";
+  cid: number;
+  queue: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  /** The connection's count entries and size hashes, and its payload key prefix (`…:p:`). */
+  entriesKey: string;
+  sizeKey: string;
+  payloadPrefix: string;
+}
+
+/** Ends the worker `cid` (once its active jobs are settled); answered with `{ kind: "stopped", cid }`. */
+export interface StopConsumeRequest {
+  kind: "stopConsume";
+  cid: number;
+}
+
+/** A job taken by the worker `cid`, waiting for its settlement `jid`. */
+export interface ConsumedJob {
+  kind: "job";
+  cid: number;
+  jid: number;
+  id: string;
+  data: unknown;
+  attemptsMade: number;
+}
+
+/** How job `jid` ends: done, failed (dead-lettered at once when `unrecoverable`), or back to the head of the queue. */
+export interface JobSettlement {
+  kind: "settle";
+  jid: number;
+  outcome: "done" | "released" | { failed: string; unrecoverable: boolean };
+}
+
+/** Something the worker `cid` did that the link acts on or logs. */
+export type ConsumerEvent =
+  | { kind: "finished"; cid: number; id: string; data: unknown; entry: string | null }
+  | { kind: "deadLettered"; cid: number; id: string; data: unknown; attemptsMade: number; reason: string; entry: string | null }
+  | { kind: "consumerError"; cid: number; message: string }
+  | { kind: "stopped"; cid: number };
+
+/**
+ * KEYS: entries hash, size hash, the finished job's payload key; ARGV: id, the batch's payload
+ * key without a nonce. UNCOUNT_SCRIPT, then deletes the job's payload and the one the count
+ * entry names (`<key>.<nonce>`, or the key alone for an entry from before nonces). Returns the
+ * entry, or 0 when the batch was not counted.
+ */
+export const FINISH_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[3])
+if not v then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
+if nonce and string.len(nonce) == 12 then
+  redis.call('DEL', ARGV[2] .. '.' .. nonce)
+else
+  redis.call('DEL', ARGV[2])
+end
+return v`;
+
+/** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
+export const UNCOUNT_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+-- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+return v`;

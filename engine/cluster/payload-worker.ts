@@ -1,19 +1,32 @@
 /**
- * The handover thread (see payload-writer.ts): for each handover it is given, claims the
+ * The handover thread (see payload-writer.ts). For each handover it is given, it claims the
  * batches in the cluster (CLAIM_SCRIPT), signs and stores the payload of each batch that is new
- * to the cluster, then adds their BullMQ jobs, all on its own Redis connection, so that a node's
- * event loop does none of the hashing, the megabyte copies or the three round trips.
+ * to the cluster, then adds their BullMQ jobs. For each distributed connection the node takes
+ * batches from, it runs the BullMQ worker: posts each job to the node and ends it as the node
+ * settles it, finishes it in the cluster's count. All on its own Redis connections, so that a
+ * node's event loop does none of the hashing, the megabyte copies or the round trips.
  *
- * Messages in: a `HandoverRequest` (payload bytes transferred), or { close: true }.
+ * Messages in: a `HandoverRequest` (payload bytes transferred), `ConsumeRequest`,
+ * `StopConsumeRequest`, `JobSettlement`, or { close: true }.
  * Messages out: { id, added: (mac | null)[] } once every new batch's job is added (null: the
- * batch was in the cluster already, nothing was done for it), or { id, error }; { ready: true }
- * each time its connection to Redis is ready.
+ * batch was in the cluster already, nothing was done for it), or { id, error }; `ConsumedJob`
+ * and `ConsumerEvent`s; { ready: true } each time its connection to Redis is ready.
  */
 import { createHmac } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
-import { Queue } from "bullmq";
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { CLAIM_SCRIPT, type HandoverRequest } from "./handover-protocol";
+import {
+  CLAIM_SCRIPT,
+  FINISH_SCRIPT,
+  UNCOUNT_SCRIPT,
+  type ConsumeRequest,
+  type ConsumerEvent,
+  type ConsumedJob,
+  type HandoverRequest,
+  type JobSettlement,
+  type StopConsumeRequest,
+} from "./handover-protocol";
 
 interface Init {
   url: string;
@@ -73,12 +86,94 @@ async function handover(m: HandoverRequest): Promise<Array<string | null>> {
   return macs;
 }
 
-port.on("message", (m: HandoverRequest | { close: true }) => {
+/** Workers by consumer id, and the jobs they wait on the node to settle. */
+const workers = new Map<number, Worker>();
+const settling = new Map<number, (s: JobSettlement["outcome"]) => void>();
+let jobSeq = 0;
+const post = (m: ConsumedJob | ConsumerEvent): void => port.postMessage(m);
+
+function consume(m: ConsumeRequest): void {
+  // BullMQ's workers want a connection that retries for ever (maxRetriesPerRequest null); it
+  // makes a blocking one of its own from it.
+  const connection = new Redis(init.url, { enableReadyCheck: true, maxRetriesPerRequest: null });
+  connection.on("error", () => {});
+  const w = new Worker(
+    m.queue,
+    async (job: Job, token?: string) => {
+      const jid = jobSeq++;
+      const outcome = await new Promise<JobSettlement["outcome"]>((resolve) => {
+        settling.set(jid, resolve);
+        post({ kind: "job", cid: m.cid, jid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade });
+      });
+      if (outcome === "done") return;
+      if (outcome === "released") {
+        // Back to the head of the queue, no attempt counted (the node stops taking batches).
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      throw outcome.unrecoverable ? new UnrecoverableError(outcome.failed) : new Error(outcome.failed);
+    },
+    {
+      connection,
+      prefix: init.bullPrefix,
+      concurrency: m.concurrency,
+      lockDuration: m.lockDurationMs,
+      stalledInterval: m.stalledIntervalMs,
+      maxStalledCount: m.maxStalledCount,
+      autorun: true,
+    },
+  );
+  w.on("error", (e) => post({ kind: "consumerError", cid: m.cid, message: e.message }));
+  w.on("completed", (job) => {
+    const data = job.data as { k?: unknown };
+    const k = typeof data?.k === "string" ? data.k : "";
+    redis.eval(FINISH_SCRIPT, 3, m.entriesKey, m.sizeKey, k, String(job.id), `${m.payloadPrefix}${String(job.id)}`).then(
+      (entry) => post({ kind: "finished", cid: m.cid, id: String(job.id), data: job.data, entry: typeof entry === "string" ? entry : null }),
+      (e: unknown) => post({ kind: "consumerError", cid: m.cid, message: `could not record finished batch ${String(job.id)}: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  });
+  w.on("failed", (job, err) => {
+    // Dead-lettered when out of attempts, and also at once on an UnrecoverableError (a batch
+    // that does not open; one that stalled more than maxStalledCount times), which BullMQ
+    // moves to the failed set whatever the attempts left.
+    const unrecoverable = err instanceof UnrecoverableError || err?.name === "UnrecoverableError";
+    if (!job || !(unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) return;
+    redis.eval(UNCOUNT_SCRIPT, 2, m.entriesKey, m.sizeKey, String(job.id)).then(
+      (entry) =>
+        post({ kind: "deadLettered", cid: m.cid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade, reason: job.failedReason, entry: typeof entry === "string" ? entry : null }),
+      (e: unknown) => post({ kind: "consumerError", cid: m.cid, message: `could not uncount dead-lettered batch ${String(job.id)}: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  });
+  workers.set(m.cid, w);
+}
+
+async function stopConsuming(cid: number): Promise<void> {
+  const w = workers.get(cid);
+  workers.delete(cid);
+  if (w) {
+    await w.close().catch(() => {});
+    await (w.opts.connection as Redis).quit().catch(() => {});
+  }
+  post({ kind: "stopped", cid });
+}
+
+port.on("message", (m: HandoverRequest | ConsumeRequest | StopConsumeRequest | JobSettlement | { close: true }) => {
   if ("close" in m) {
-    void Promise.all([...queues.values()].map((q) => q.then((queue) => queue.close()).catch(() => {})))
+    void Promise.all([...workers.keys()].map((cid) => stopConsuming(cid)))
+      .then(() => Promise.all([...queues.values()].map((q) => q.then((queue) => queue.close()).catch(() => {}))))
       .then(() => redis.quit())
       .catch(() => redis.disconnect())
       .finally(() => port.close());
+    return;
+  }
+  if ("kind" in m) {
+    if (m.kind === "consume") consume(m);
+    else if (m.kind === "stopConsume") void stopConsuming(m.cid);
+    else {
+      const settle = settling.get(m.jid);
+      settling.delete(m.jid);
+      settle?.(m.outcome);
+    }
     return;
   }
   handover(m).then(

@@ -1,6 +1,7 @@
 /**
- * Does RedisDistributedLink's handovers from a worker thread (payload-worker.ts): the claim,
- * each new batch's signed payload and its job.
+ * RedisDistributedLink's Redis work on a worker thread (payload-worker.ts): its handovers (the
+ * claim, each new batch's signed payload and its job) and the BullMQ workers that take batches
+ * for this node (`consume`: each job is posted here and settled from here).
  *
  * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
  * copies inside ioredis and the socket write, and every Redis command costs the event loop far
@@ -18,7 +19,7 @@
  * reject.
  */
 import { Worker } from "node:worker_threads";
-import type { HandoverRequest } from "./handover-protocol";
+import type { ConsumeRequest, ConsumedJob, ConsumerEvent, HandoverRequest, JobSettlement } from "./handover-protocol";
 
 interface Pending {
   resolve: (added: Array<string | null>) => void;
@@ -33,6 +34,9 @@ export class PayloadWriter {
   /** The thread's Redis connection was ready once. */
   private connected = false;
   private readonly readyWaiters = new Set<() => void>();
+  /** Consumers running in the thread, by id. */
+  private readonly consumers = new Map<number, { onJob: (job: ConsumedJob) => void; onEvent: (e: ConsumerEvent) => void; stopped: (() => void) | null }>();
+  private consumerSeq = 0;
 
   constructor(
     private readonly url: string,
@@ -47,9 +51,43 @@ export class PayloadWriter {
     const id = this.seq++;
     return new Promise<Array<string | null>>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) worker.ref();
+      this.updateRef();
       worker.postMessage({ ...request, id } satisfies HandoverRequest, request.batches.map((b) => b.bytes));
     });
+  }
+
+  /**
+   * Runs a BullMQ worker for `request.queue` in the thread: `onJob` gets each job it takes, which
+   * must be answered with `settle`; `onEvent` gets what it did (finished, dead-lettered, errors).
+   * `stop()` ends it once its active jobs are settled.
+   */
+  consume(
+    request: Omit<ConsumeRequest, "kind" | "cid">,
+    onJob: (job: ConsumedJob) => void,
+    onEvent: (e: ConsumerEvent) => void,
+  ): { stop: () => Promise<void> } {
+    const cid = this.consumerSeq++;
+    const worker = this.start();
+    this.consumers.set(cid, { onJob, onEvent, stopped: null });
+    this.updateRef();
+    worker.postMessage({ ...request, kind: "consume", cid } satisfies ConsumeRequest);
+    return {
+      stop: () =>
+        new Promise<void>((resolve) => {
+          const c = this.consumers.get(cid);
+          if (!c || !this.worker) {
+            this.consumers.delete(cid);
+            resolve();
+            return;
+          }
+          c.stopped = resolve;
+          this.worker.postMessage({ kind: "stopConsume", cid });
+        }),
+    };
+  }
+
+  settle(jid: number, outcome: JobSettlement["outcome"]): void {
+    this.worker?.postMessage({ kind: "settle", jid, outcome } satisfies JobSettlement);
   }
 
   async close(): Promise<void> {
@@ -100,16 +138,27 @@ export class PayloadWriter {
     const loader = new URL(source ? "../repository/provenance/worker-entry.mjs" : "./worker-entry.mjs", here);
     const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs, bullPrefix: this.bullPrefix } } });
     w.unref();
-    w.on("message", (m: { id: number; added?: Array<string | null>; error?: string } | { ready: true }) => {
+    w.on("message", (m: { id: number; added?: Array<string | null>; error?: string } | { ready: true } | ConsumedJob | ConsumerEvent) => {
       if ("ready" in m) {
         this.connected = true;
         for (const done of [...this.readyWaiters]) done();
         return;
       }
+      if ("kind" in m) {
+        const c = this.consumers.get(m.cid);
+        if (!c) return;
+        if (m.kind === "job") c.onJob(m);
+        else if (m.kind === "stopped") {
+          this.consumers.delete(m.cid);
+          this.updateRef();
+          c.stopped?.();
+        } else c.onEvent(m);
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (this.pending.size === 0) w.unref();
+      this.updateRef();
       if (m.error !== undefined || m.added === undefined) p.reject(new Error(m.error ?? "no answer"));
       else p.resolve(m.added);
     });
@@ -122,8 +171,21 @@ export class PayloadWriter {
     return w;
   }
 
+  /** The thread keeps the process alive while a handover is due or a consumer runs in it. */
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.pending.size > 0 || this.consumers.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
   private fail(e: Error): void {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    // Consumers end with the thread: their jobs come back to the cluster when the locks expire.
+    for (const c of this.consumers.values()) {
+      c.onEvent({ kind: "consumerError", cid: -1, message: `the handover thread ended: ${e.message}` });
+      c.stopped?.();
+    }
+    this.consumers.clear();
   }
 }
