@@ -18,8 +18,9 @@
  *   content: u8 kind, then kind 0: none · kind 1: varint length + the bytes ·
  *     kind 2: string path in the shared content store + varint length
  *
- * Contract: `encodeBatch` returns a Buffer at offset 0 of an ArrayBuffer of its own (not Node's
- * shared pool), so it can be transferred to another thread. `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
+ * Contract: `encodeBatch` returns a view at the start of the buffer `alloc(size)` gave it (at
+ * least `size` bytes; by default a `Buffer.allocUnsafeSlow`, an ArrayBuffer of its own rather
+ * than Node's shared pool, so that it can be transferred to another thread). `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
  * as views of the input, not copies). `decodeBatch` throws BatchFormatError on any input that is
  * not exactly one well-formed batch; it never reads outside its input.
  */
@@ -44,7 +45,7 @@ function strBound(s: string): number {
   return s.length * 3 + 5;
 }
 
-export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
+export function encodeBatch(entries: readonly BatchEntry[], alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafeSlow(size)): Buffer {
   let size = 6;
   for (const e of entries) {
     size += strBound(e.uuid) + 16 + 5 + 6;
@@ -53,7 +54,7 @@ export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
     if (Buffer.isBuffer(c)) size += c.length;
     else if (c) size += strBound(c.f) + 5;
   }
-  const w = new Writer(size);
+  const w = new Writer(alloc(size));
   w.u8(BATCH_FORMAT);
   w.varint(entries.length);
   const names = new Map<string, number>();
@@ -144,10 +145,8 @@ export function decodeBatch(buf: Buffer): BatchEntry[] {
 class Writer {
   private readonly buf: Buffer;
   private pos = 0;
-  constructor(size: number) {
-    // Its own memory, never a slice of Node's shared pool: the payload writer moves it to
-    // another thread.
-    this.buf = Buffer.allocUnsafeSlow(size);
+  constructor(buf: Buffer) {
+    this.buf = buf;
   }
   u8(v: number): void {
     this.buf[this.pos++] = v;

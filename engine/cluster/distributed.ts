@@ -474,8 +474,8 @@ export class RedisDistributedLink implements DistributedLink {
       return { uuid: ff.uuid, attributes: ff.attributes as Record<string, string>, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content };
     });
     await Promise.all(writes);
-    const packed = encodeBatch(entries);
-    if (packed.byteOffset !== 0) throw new Error("a packed batch must start its own ArrayBuffer");
+    const writer = this.payloadWriter();
+    const packed = encodeBatch(entries, (size) => writer.buffer(size));
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const k = this.payloadKey(ref, b.id, nonce);
@@ -483,7 +483,8 @@ export class RedisDistributedLink implements DistributedLink {
       id: b.id,
       queue: queueName(ref, b.partition),
       ordered: ref.strategy === "partition-by-attribute",
-      bytes: packed.buffer as ArrayBuffer,
+      bytes: packed.buffer,
+      offset: packed.byteOffset,
       length: packed.length,
       data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, f: files },
     };

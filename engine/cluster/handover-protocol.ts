@@ -14,8 +14,14 @@ export interface HandoverBatch {
    * order); the thread sets the queue's global concurrency to 1 before its first add to it.
    */
   ordered: boolean;
-  /** The packed batch (transferred; bytes 0 to `length`). */
-  bytes: ArrayBuffer;
+  /**
+   * The packed batch: bytes `offset` to `offset + length` of `bytes`, either a slot of the
+   * SharedArrayBuffer the node packs batches in (not to be touched once the thread answered
+   * with an error: a write of it may still be on its way) or an ArrayBuffer of its own
+   * (transferred).
+   */
+  bytes: ArrayBuffer | SharedArrayBuffer;
+  offset: number;
   length: number;
   /** The job's data without its MAC `m`, which the thread computes; `data.k` is the payload key. */
   data: { v: 2; from: string; n: number; b: number; k: string; f: string[] };

@@ -69,11 +69,11 @@ async function handover(m: HandoverRequest): Promise<Array<string | null>> {
   const fresh = await claim(m.claimKeys.length, ...m.claimKeys, ...m.claimArgs);
   const macs = m.batches.map((b, i) => {
     if (fresh[i] !== 1) return null;
-    const bytes = Buffer.from(b.bytes, 0, b.length);
+    const bytes = Buffer.from(b.bytes, b.offset, b.length);
     return createHmac("sha256", macKey).update(bytes).digest("hex");
   });
   // The payloads are in Redis before any job names them.
-  await Promise.all(m.batches.map((b, i) => (macs[i] === null ? null : redis.set(b.data.k, Buffer.from(b.bytes, 0, b.length)))));
+  await Promise.all(m.batches.map((b, i) => (macs[i] === null ? null : redis.set(b.data.k, Buffer.from(b.bytes, b.offset, b.length)))));
   const byQueue = new Map<string, { ordered: boolean; jobs: Array<{ name: string; data: object; opts: object }> }>();
   m.batches.forEach((b, i) => {
     const mac = macs[i];

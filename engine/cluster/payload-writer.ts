@@ -9,8 +9,9 @@
  * on the node's core). The thread does all of it, and each payload's memory is moved to it, not
  * copied.
  *
- * Contract: `handover(request)` takes ownership of each batch's `bytes` ArrayBuffer (the caller
- * must not use it again: `Buffer.allocUnsafeSlow`, or a view at its start) and resolves, once
+ * Contract: `handover(request)` takes ownership of each batch's bytes (a slot that `buffer()`
+ * gave, or an ArrayBuffer of its own, transferred; the caller must not use either again) and
+ * resolves, once
  * every batch new to the cluster has its payload and its job in Redis, with one entry per
  * batch: the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, as
  * ClusterKey.macBytesAsync), or null for a batch that was in the cluster already (nothing was
@@ -20,6 +21,15 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ConsumeRequest, ConsumedJob, ConsumerEvent, HandoverRequest, JobSettlement } from "./handover-protocol";
+
+/**
+ * The shared packing buffer: slots for the batches of handovers in flight (a batch holds 1 MiB
+ * of inline content by default, plus its attributes), and how long a slot of a failed
+ * handover waits before it is used again (longer than a Redis command may take).
+ */
+const SLOT_COUNT = 8;
+const SLOT_BYTES = 2 * 1024 * 1024;
+const SLOT_QUARANTINE_MS = 60_000;
 
 interface Pending {
   resolve: (added: Array<string | null>) => void;
@@ -37,6 +47,9 @@ export class PayloadWriter {
   /** Consumers running in the thread, by id. */
   private readonly consumers = new Map<number, { onJob: (job: ConsumedJob) => void; onEvent: (e: ConsumerEvent) => void; stopped: (() => void) | null }>();
   private consumerSeq = 0;
+  /** The shared packing buffer, SLOT_COUNT slots of SLOT_BYTES, and its free slots. */
+  private readonly slots = new SharedArrayBuffer(SLOT_COUNT * SLOT_BYTES);
+  private readonly freeSlots: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => SLOT_COUNT - 1 - i);
 
   constructor(
     private readonly url: string,
@@ -45,15 +58,55 @@ export class PayloadWriter {
     private readonly bullPrefix: string,
   ) {}
 
+  /**
+   * A buffer of at least `size` bytes to pack a batch in: a free slot of the shared packing
+   * buffer when it fits, else a new buffer of its own. Either way `handover` takes it over.
+   * Why a shared buffer: a new megabyte buffer per batch, moved to the thread, made the thread
+   * run a full garbage collection every ten or so batches (external memory), whose helper
+   * threads then took turns with the engine's thread on two cores.
+   */
+  buffer(size: number): Buffer {
+    const slot = size <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
+    if (slot === undefined) return Buffer.allocUnsafeSlow(size);
+    return Buffer.from(this.slots, slot * SLOT_BYTES, SLOT_BYTES);
+  }
+
   handover(request: Omit<HandoverRequest, "id">): Promise<Array<string | null>> {
-    if (this.closed) return Promise.reject(new Error("the distributed link is closed"));
+    const slots = request.batches.filter((b) => b.bytes === this.slots).map((b) => b.offset / SLOT_BYTES);
+    if (this.closed) {
+      this.releaseSlots(slots, true);
+      return Promise.reject(new Error("the distributed link is closed"));
+    }
     const worker = this.start();
     const id = this.seq++;
     return new Promise<Array<string | null>>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, {
+        resolve: (added) => {
+          this.releaseSlots(slots, true);
+          resolve(added);
+        },
+        reject: (e) => {
+          this.releaseSlots(slots, false);
+          reject(e);
+        },
+      });
       this.updateRef();
-      worker.postMessage({ ...request, id } satisfies HandoverRequest, request.batches.map((b) => b.bytes));
+      const own = request.batches.filter((b) => b.bytes !== this.slots).map((b) => b.bytes as ArrayBuffer);
+      worker.postMessage({ ...request, id } satisfies HandoverRequest, own);
     });
+  }
+
+  /**
+   * Slots of a handover become free once the thread answered. After a failure, a write of one
+   * may still be on its way in the thread: its slot waits a while before it is used again.
+   */
+  private releaseSlots(slots: readonly number[], done: boolean): void {
+    if (slots.length === 0) return;
+    if (done) {
+      this.freeSlots.push(...slots);
+      return;
+    }
+    setTimeout(() => this.freeSlots.push(...slots), SLOT_QUARANTINE_MS).unref();
   }
 
   /**
