@@ -245,6 +245,8 @@ export class DistributedQueue extends ConnectionQueue {
   private readonly keepMax: { count: number; bytes: number };
   /** Batches handed over from here, by id, oldest first (see DistributedQueueOptions.retain). */
   private readonly kept = new Map<string, { seal: string; flowFiles: readonly WireFlowFile[]; bytes: number }>();
+  /** FlowFiles of handovers in flight from this node (see isFull). */
+  private readonly handingOver = { count: 0, bytes: 0 };
   private keptBytes = 0;
   private readonly low: number;
   /** Units delivered and not yet fully polled, in delivery order, with what is left of each. */
@@ -281,6 +283,19 @@ export class DistributedQueue extends ConnectionQueue {
    * they are durable there. Rejects with HandoverError when the cluster does not take them.
    */
   async handover(flowFiles: readonly FlowFileRecord[], key: string, read: (claim: ContentClaim) => Buffer): Promise<void> {
+    let bytes = 0;
+    for (const ff of flowFiles) bytes += ff.size;
+    this.handingOver.count += flowFiles.length;
+    this.handingOver.bytes += bytes;
+    try {
+      await this.handoverBatches(flowFiles, key, read);
+    } finally {
+      this.handingOver.count -= flowFiles.length;
+      this.handingOver.bytes -= bytes;
+    }
+  }
+
+  private async handoverBatches(flowFiles: readonly FlowFileRecord[], key: string, read: (claim: ContentClaim) => Buffer): Promise<void> {
     const link = this.link;
     const byPartition = new Map<number, FlowFileRecord[]>();
     const attr = this.ref.strategy === "partition-by-attribute" ? this.ref.partitionAttribute : undefined;
@@ -391,8 +406,10 @@ export class DistributedQueue extends ConnectionQueue {
   override isFull(): boolean {
     const cluster = this.link.queued(this.ref);
     const local = super.size();
-    const count = cluster.count + local.count;
-    const bytes = cluster.bytes + local.bytes;
+    // FlowFiles on their way to the cluster count too: a producer's pipelined commits (several
+    // of its sessions in flight) must not all pass the threshold before the first one lands.
+    const count = cluster.count + local.count + this.handingOver.count;
+    const bytes = cluster.bytes + local.bytes + this.handingOver.bytes;
     const factor = this.fullLatch ? this.low : 1;
     const full = count >= this.objectThreshold * factor || bytes >= this.bytesThreshold * factor;
     this.fullLatch = full;
