@@ -47,8 +47,10 @@ export function ParameterBinding({
   const nameOf = (id: string | undefined) => (id === undefined ? undefined : (contexts?.find((c) => c.id === id)?.name ?? id));
   const label = group ? `Parameter context of group ${group.name}` : "Parameter context of the flow";
   return (
-    <div className="absolute top-2 right-2 z-20 flex items-center gap-1.5 rounded-md border border-slate-200 bg-white/95 px-2 py-1 text-xs shadow-sm" data-testid="parameter-binding">
-      <label htmlFor="parameter-binding" className="text-slate-600">
+    // At most 14.5rem wide: the designer keeps the canvas's top right 15rem free of banners for
+    // it (a wider select, from a long context name, covered a banner's Dismiss button).
+    <div className="absolute top-2 right-2 z-20 flex max-w-[14.5rem] items-center gap-1.5 rounded-md border border-slate-200 bg-white/95 px-2 py-1 text-xs shadow-sm" data-testid="parameter-binding">
+      <label htmlFor="parameter-binding" className="min-w-0 truncate text-slate-600">
         <Link href="/parameter-contexts" className="hover:underline" title="Parameter contexts">
           Parameters
         </Link>
@@ -60,7 +62,7 @@ export function ParameterBinding({
         disabled={readOnly || contexts === null}
         value={own ?? ""}
         onChange={(e) => onChange(bindContext(doc, groupId, e.target.value || undefined))}
-        className="max-w-48 rounded border border-slate-300 bg-white px-1 py-0.5"
+        className="min-w-0 max-w-32 rounded border border-slate-300 bg-white px-1 py-0.5"
       >
         <option value="">{group ? `Inherit${parent ? ` (${nameOf(parent)})` : " (none)"}` : "None"}</option>
         {(contexts ?? []).map((c) => (
