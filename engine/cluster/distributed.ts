@@ -428,19 +428,17 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
-  private async finished(ref: DistributedConnectionRef, id: string, data: JobData, removeFiles = true): Promise<void> {
+  /**
+   * A batch finished here on the event loop (emptied from the queue; batches a worker takes
+   * finish on the handover thread): uncounted, its payloads and files deleted.
+   */
+  private async finished(ref: DistributedConnectionRef, id: string, data: JobData): Promise<void> {
     try {
-      let entry: string | null;
-      if (removeFiles) {
-        // Done: its payload goes too (a dead-lettered batch keeps it for retry), and the one
-        // its count entry names when that was another handover's (one that crashed before its
-        // add, whose payload nothing else would remove). One script: a round trip per batch
-        // less on the node's event loop.
-        const done = await this.o.link.commands.eval(FINISH_SCRIPT, 3, this.entriesKey(ref), this.sizeKey(ref), data.k, id, this.payloadKey(ref, id, ""));
-        entry = typeof done === "string" ? done : null;
-        this.removeFiles(data.f);
-      } else entry = await this.uncount(ref, id);
-      if (entry) this.bump(ref, -data.n, -data.b);
+      // Its payload goes, and the one its count entry names when that was another handover's
+      // (one that crashed before its add, whose payload nothing else would remove).
+      const done = await this.o.link.commands.eval(FINISH_SCRIPT, 3, this.entriesKey(ref), this.sizeKey(ref), data.k, id, this.payloadKey(ref, id, ""));
+      if (typeof done === "string") this.bump(ref, -data.n, -data.b);
+      this.removeFiles(data.f);
     } catch (e) {
       this.o.log(`distributed connection ${ref.connectionId}: could not record a finished batch: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -46,8 +46,16 @@ const redis = new Redis(init.url, { enableReadyCheck: true, maxRetriesPerRequest
 redis.on("error", () => {});
 // Connected (again): PayloadWriter.ready waits for the first.
 redis.on("ready", () => port.postMessage({ ready: true }));
+// As commands, so that each call sends the script's hash (EVALSHA), not its text.
 redis.defineCommand("sluiceClaim", { lua: CLAIM_SCRIPT });
-const claim = (redis as unknown as { sluiceClaim(numKeys: number, ...args: string[]): Promise<number[]> }).sluiceClaim.bind(redis);
+redis.defineCommand("sluiceFinish", { lua: FINISH_SCRIPT, numberOfKeys: 3 });
+redis.defineCommand("sluiceUncount", { lua: UNCOUNT_SCRIPT, numberOfKeys: 2 });
+const scripts = redis as unknown as {
+  sluiceClaim(numKeys: number, ...args: string[]): Promise<number[]>;
+  sluiceFinish(...keysAndArgs: string[]): Promise<string | number>;
+  sluiceUncount(...keysAndArgs: string[]): Promise<string | number>;
+};
+const claim = scripts.sluiceClaim.bind(redis);
 
 /** Queues by name, each ready once an ordered one's global concurrency is set. */
 const queues = new Map<string, Promise<Queue>>();
@@ -127,7 +135,7 @@ function consume(m: ConsumeRequest): void {
   w.on("completed", (job) => {
     const data = job.data as { k?: unknown };
     const k = typeof data?.k === "string" ? data.k : "";
-    redis.eval(FINISH_SCRIPT, 3, m.entriesKey, m.sizeKey, k, String(job.id), `${m.payloadPrefix}${String(job.id)}`).then(
+    scripts.sluiceFinish(m.entriesKey, m.sizeKey, k, String(job.id), `${m.payloadPrefix}${String(job.id)}`).then(
       (entry) => post({ kind: "finished", cid: m.cid, id: String(job.id), data: job.data, entry: typeof entry === "string" ? entry : null }),
       (e: unknown) => post({ kind: "consumerError", cid: m.cid, message: `could not record finished batch ${String(job.id)}: ${e instanceof Error ? e.message : String(e)}` }),
     );
@@ -138,7 +146,7 @@ function consume(m: ConsumeRequest): void {
     // moves to the failed set whatever the attempts left.
     const unrecoverable = err instanceof UnrecoverableError || err?.name === "UnrecoverableError";
     if (!job || !(unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) return;
-    redis.eval(UNCOUNT_SCRIPT, 2, m.entriesKey, m.sizeKey, String(job.id)).then(
+    scripts.sluiceUncount(m.entriesKey, m.sizeKey, String(job.id)).then(
       (entry) =>
         post({ kind: "deadLettered", cid: m.cid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade, reason: job.failedReason, entry: typeof entry === "string" ? entry : null }),
       (e: unknown) => post({ kind: "consumerError", cid: m.cid, message: `could not uncount dead-lettered batch ${String(job.id)}: ${e instanceof Error ? e.message : String(e)}` }),

@@ -411,16 +411,16 @@ export class ProcessorNode implements Schedulable, SessionHost {
       },
     );
     this.commitTail = settled;
+    const pipelined = session.pipelinable && !this.noPipelining && this.sourceChain === null && this.committing < PIPELINED_PER_TASK * this.spec.scheduling.concurrentTasks;
+    if (pipelined) this.committing++;
     void settled.then(() => {
       if (this.commitTail === settled) this.commitTail = null;
+      if (!pipelined) return;
+      this.committing--;
+      this.env.sessionClosed(session);
+      this.env.wake();
     });
-    if (session.pipelinable && !this.noPipelining && this.sourceChain === null && this.committing < PIPELINED_PER_TASK * this.spec.scheduling.concurrentTasks) {
-      this.committing++;
-      void settled.then(() => {
-        this.committing--;
-        this.env.sessionClosed(session);
-        this.env.wake();
-      });
+    if (pipelined) {
       this.activeTasks--;
       this.stats.addMany({ tasks: 1, taskMs: Date.now() - started }, started);
       return RELEASED;
