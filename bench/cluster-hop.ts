@@ -96,6 +96,8 @@ function hopFlow(n: number, hop: Hop | null, size: string) {
 interface RunResult {
   rate: number;
   cpuMs: number;
+  /** The engine thread's own CPU and its wait for a core (null off Linux). */
+  engineThread: { cpuMs: number; waitMs: number } | null;
   /** CPU the Redis server used meanwhile (it shares the machine; other clients count too). */
   redisCpuMs: number;
   elu: number;
@@ -106,6 +108,21 @@ interface RunResult {
 interface Tuning {
   batchMax?: { count: number; bytes: number };
   prefetch?: number;
+}
+
+/**
+ * The engine thread's (this process's main thread) time on a core and waiting for one, from
+ * /proc/self/task/<pid>/schedstat (nanoseconds). Why: on a shared two-core machine the rates
+ * swing by half from minute to minute; what the engine thread itself spent per run is steadier,
+ * and its wait tells how much the run's other threads (and Redis) took its core.
+ */
+function engineThreadTimes(): { cpuMs: number; waitMs: number } | null {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ").map(Number);
+    return run === undefined || wait === undefined ? null : { cpuMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return null;
+  }
 }
 
 async function once(n: number, hop: Hop | null, size: string, redisUrl: string, profile: boolean, tuning: Tuning): Promise<RunResult> {
@@ -145,6 +162,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
   const redis0 = await redisCpuSeconds(probe);
   await profiler?.start();
   const elu0 = nodePerformance.eventLoopUtilization();
+  const thread0 = engineThreadTimes();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
@@ -152,7 +170,9 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
     await finished;
     const categories = await profiler?.stop();
     const cpu = process.cpuUsage(cpu0);
+    const thread1 = engineThreadTimes();
     return {
+      engineThread: thread0 && thread1 ? { cpuMs: thread1.cpuMs - thread0.cpuMs, waitMs: thread1.waitMs - thread0.waitMs } : null,
       rate: n / ((run.last - t0) / 1000),
       cpuMs: (cpu.user + cpu.system) / 1000,
       redisCpuMs: ((await redisCpuSeconds(probe)) - redis0) * 1000,
@@ -225,7 +245,7 @@ async function main(): Promise<void> {
       const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, tuning);
       const what = h ? `distributed ${h}` : "local";
       process.stderr.write(
-        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}\n`,
+        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}\n`,
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
       if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);

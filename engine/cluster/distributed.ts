@@ -473,7 +473,7 @@ export class RedisDistributedLink implements DistributedLink {
     });
     await Promise.all(writes);
     const writer = this.payloadWriter();
-    const packed = encodeBatch(entries, (size) => writer.buffer(size));
+    const packed = writer.place(encodeBatch(entries, (size) => writer.scratch(size)));
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     const k = this.payloadKey(ref, b.id, nonce);
@@ -481,9 +481,7 @@ export class RedisDistributedLink implements DistributedLink {
       id: b.id,
       queue: queueName(ref, b.partition),
       ordered: ref.strategy === "partition-by-attribute",
-      bytes: packed.buffer,
-      offset: packed.byteOffset,
-      length: packed.length,
+      ...packed,
       data: { v: 2, from: this.nodeId, n: b.flowFiles.length, b: bytes, k, f: files },
     };
   }
