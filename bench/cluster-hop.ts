@@ -96,6 +96,8 @@ function hopFlow(n: number, hop: Hop | null, size: string) {
 interface RunResult {
   rate: number;
   cpuMs: number;
+  /** Share of the machine's CPU time the hypervisor gave to others meanwhile ("steal"; null off Linux). */
+  steal: number | null;
   /** The engine thread's own CPU and its wait for a core (null off Linux). */
   engineThread: { cpuMs: number; waitMs: number } | null;
   /** CPU the Redis server used meanwhile (it shares the machine; other clients count too). */
@@ -120,6 +122,16 @@ function engineThreadTimes(): { cpuMs: number; waitMs: number } | null {
   try {
     const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ").map(Number);
     return run === undefined || wait === undefined ? null : { cpuMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+/** The machine's CPU time and its steal time so far (/proc/stat, in ticks). */
+function cpuStat(): { total: number; steal: number } | null {
+  try {
+    const fields = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
   } catch {
     return null;
   }
@@ -163,6 +175,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
   await profiler?.start();
   const elu0 = nodePerformance.eventLoopUtilization();
   const thread0 = engineThreadTimes();
+  const stat0 = cpuStat();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
@@ -171,7 +184,9 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
     const categories = await profiler?.stop();
     const cpu = process.cpuUsage(cpu0);
     const thread1 = engineThreadTimes();
+    const stat1 = cpuStat();
     return {
+      steal: stat0 && stat1 && stat1.total > stat0.total ? (stat1.steal - stat0.steal) / (stat1.total - stat0.total) : null,
       engineThread: thread0 && thread1 ? { cpuMs: thread1.cpuMs - thread0.cpuMs, waitMs: thread1.waitMs - thread0.waitMs } : null,
       rate: n / ((run.last - t0) / 1000),
       cpuMs: (cpu.user + cpu.system) / 1000,
@@ -245,7 +260,7 @@ async function main(): Promise<void> {
       const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, tuning);
       const what = h ? `distributed ${h}` : "local";
       process.stderr.write(
-        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}\n`,
+        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}${res.steal !== null ? ` steal=${(res.steal * 100).toFixed(0)}%` : ""}\n`,
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
       if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);

@@ -14,11 +14,15 @@
  * starts with an empty dictionary, so files are independent.
  *
  * Payload, in order (num = non-negative integer as varint(v + 1), or 0 then a float64):
- *   num eventId, u8 type, num timestamp, str flowFileUuid, num fileSize, num lineageStartDate,
+ *   num eventId, u8 type (bits 0-5 the type, bits 6-7 flags, below), num timestamp, str flowFileUuid, num fileSize, num lineageStartDate,
  *   str componentId, str componentType, varint n + n str parentUuids, varint n + n str childUuids,
  *   map attributes, map previousAttributes, map updatedAttributes, claim previousClaim,
  *   claim currentClaim, str relationship, str details, str transitUri, str sourceQueueId
  * map = varint n (padded to two bytes), n x (str key, str value); claim = u8 0 | u8 1 str resource num offset num length.
+ * Flags: FLAG_UPDATED_ALL (0x80): updatedAttributes is not written, it is every attribute (a
+ * CREATE's or RECEIVE's); FLAG_SAME_CLAIM (0x40): currentClaim is not written, it is
+ * previousClaim (every event that did not change the content). Records written before the flags
+ * existed have neither bit set, so they read as before.
  * str = varint header h; kind = h % 4:
  *   0 special: h/4 = 0 null, 1 "same as attributes[key]", 2 "same as flowFileUuid"
  *   1 dictionary reference, id = h/4;  2 literal of h/4 UTF-8 bytes;  3 literal that also defines
@@ -39,6 +43,10 @@ const KIND_DEFINE = 3;
 const SPECIAL_NULL = 0;
 const SPECIAL_SAME_AS_ATTRIBUTE = 1;
 const SPECIAL_SAME_AS_UUID = 2;
+const FLAG_UPDATED_ALL = 0x80;
+const FLAG_SAME_CLAIM = 0x40;
+const TYPE_MASK = 0x3f;
+if (PROVENANCE_EVENT_TYPES.length > TYPE_MASK + 1) throw new Error("provenance event types no longer fit beside the record flags");
 
 /** Strings longer than this are never put in the dictionary. */
 const MAX_DICT_STRING = 256;
@@ -123,7 +131,10 @@ export class EventEncoder {
     this.num(eventId);
     const type = TYPE_INDEX[e.type];
     if (type === undefined) throw new TypeError(`unknown provenance event type ${String(e.type)}`);
-    this.buf[this.pos++] = type;
+    const attributes = e.attributes;
+    const updatedAll = e.updatedAttributes === attributes;
+    const sameClaim = sameClaimRef(e.previousClaim, e.currentClaim);
+    this.buf[this.pos++] = type | (updatedAll ? FLAG_UPDATED_ALL : 0) | (sameClaim ? FLAG_SAME_CLAIM : 0);
     this.num(e.timestamp);
     const uuid = e.flowFileUuid;
     this.literal(uuid);
@@ -133,7 +144,6 @@ export class EventEncoder {
     this.symbol(e.componentType);
     this.list(e.parentUuids);
     this.list(e.childUuids);
-    const attributes = e.attributes;
     const countAt = this.countPlaceholder();
     let n = 0;
     for (const key in attributes) {
@@ -145,9 +155,9 @@ export class EventEncoder {
     }
     this.fillCount(countAt, n);
     this.map(e.previousAttributes, null);
-    this.map(e.updatedAttributes, attributes);
+    if (!updatedAll) this.map(e.updatedAttributes, attributes);
     this.claim(e.previousClaim);
-    this.claim(e.currentClaim);
+    if (!sameClaim) this.claim(e.currentClaim);
     this.optionalSymbol(e.relationship);
     this.lastDetails = this.repeated(e.details, this.lastDetails);
     this.lastTransitUri = this.repeated(e.transitUri, this.lastTransitUri);
@@ -340,6 +350,13 @@ export class EventEncoder {
   }
 }
 
+/** The same claim, or both none (an event that did not change the content). */
+function sameClaimRef(a: ClaimRef | null, b: ClaimRef | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  return a.resource === b.resource && a.offset === b.offset && a.length === b.length;
+}
+
 /** See `EventEncoder.mark`. */
 export interface EncoderMark {
   readonly pos: number;
@@ -469,7 +486,8 @@ class RecordReader {
 export function scanRecord(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[]): ScannedRecord {
   const r = new RecordReader(buf, start, end, dict);
   const eventId = r.num();
-  const type = r.byte();
+  const typeByte = r.byte();
+  const type = typeByte & TYPE_MASK;
   if (type >= PROVENANCE_EVENT_TYPES.length) throw new CorruptRecordError(`bad event type ${type}`);
   const timestamp = r.num();
   const flowFileUuid = r.requiredStr();
@@ -487,7 +505,7 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
     const value = r.str(slot < 0);
     if (slot >= 0) indexedValues[slot] = value ?? (r.lastSpecial === SPECIAL_SAME_AS_UUID ? flowFileUuid : undefined);
   }
-  for (let m = 0; m < 2; m++) {
+  for (let m = typeByte & FLAG_UPDATED_ALL ? 1 : 0; m < 2; m++) {
     const count = r.varint();
     for (let i = 0; i < count; i++) {
       r.str();
@@ -495,7 +513,7 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
     }
   }
   r.claim(true);
-  r.claim(true);
+  if (!(typeByte & FLAG_SAME_CLAIM)) r.claim(true);
   r.str();
   r.str(true);
   r.str(true);
@@ -512,7 +530,8 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
 export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true): ProvenanceEvent {
   const r = new RecordReader(buf, start, end, dict, growDictionary);
   const eventId = r.num();
-  const type = PROVENANCE_EVENT_TYPES[r.byte()];
+  const typeByte = r.byte();
+  const type = PROVENANCE_EVENT_TYPES[typeByte & TYPE_MASK];
   if (type === undefined) throw new CorruptRecordError("bad event type");
   const timestamp = r.num();
   const flowFileUuid = r.requiredStr();
@@ -540,9 +559,9 @@ export function decodeRecord(buf: Buffer, start: number, end: number, dict: stri
     return out;
   };
   const previousAttributes = readMap();
-  const updatedAttributes = readMap();
+  const updatedAttributes = typeByte & FLAG_UPDATED_ALL ? { ...attributes } : readMap();
   const previousClaim = r.claim();
-  const currentClaim = r.claim();
+  const currentClaim = typeByte & FLAG_SAME_CLAIM ? previousClaim && { ...previousClaim } : r.claim();
   const relationship = r.str();
   const details = r.str();
   const transitUri = r.str();

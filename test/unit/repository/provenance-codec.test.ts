@@ -147,6 +147,71 @@ describe("provenance record codec", () => {
     expect(dict.some((s) => s.startsWith("unique"))).toBe(false);
   });
 
+  it("leaves out an updatedAttributes that is every attribute and a currentClaim equal to the previous one, and reads records written before", () => {
+    const attributes = { uuid: "u-2", filename: "f.csv", "mime.type": "text/csv" };
+    const claim = { resource: "7/9", offset: 1024, length: 42 };
+    // A RECEIVE: every attribute is "updated", the content is the one it came with.
+    const receive = event({ type: "RECEIVE", flowFileUuid: "u-2", attributes, updatedAttributes: attributes, previousClaim: claim, currentClaim: { ...claim } });
+    // The same event with a copy of the map and another claim: written in full.
+    const full = event({ type: "RECEIVE", flowFileUuid: "u-2", attributes, updatedAttributes: { ...attributes }, previousClaim: claim, currentClaim: { ...claim, offset: 2048 } });
+    const one = (e: ProvenanceEventInput): Buffer => {
+      const encoder = new EventEncoder();
+      // The first use of each string defines it; measure a later use, as in a running log.
+      encoder.encode(full, 0);
+      const before = encoder.length;
+      encoder.encode(e, 1);
+      return Buffer.from(encoder.bytes().subarray(before));
+    };
+    const small = one(receive);
+    const big = one(full);
+    expect(small.length).toBeLessThanOrEqual(big.length - 3 - Object.keys(attributes).length * 2);
+    const encoder = new EventEncoder();
+    encoder.encode(receive, 3);
+    encoder.encode(full, 4);
+    const [a, b] = decodeAll(Buffer.from(encoder.bytes()));
+    expect(a).toEqual({ ...receive, eventId: 3, updatedAttributes: { ...attributes }, currentClaim: claim });
+    expect(b).toEqual({ ...full, eventId: 4 });
+    const scanned = scanRecord(encoder.bytes(), RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + encoder.bytes().readUInt32LE(0), [], ["filename"]);
+    expect(scanned.type).toBe(1);
+    expect(scanned.indexedValues).toEqual(["f.csv"]);
+    // A record as written before the flags existed (the ROUTE event of `event()`: a type byte
+    // without flags, both maps and both claims, here written by hand) still reads.
+    const old = Buffer.from([
+      ...[2], // eventId 1
+      ...[11], // ROUTE, no flags
+      ...[4], // timestamp 3
+      ...[4 * 2 + 2, ...Buffer.from("u3")], // literal uuid
+      ...[43, 1, 5 * 4 + 3, ...Buffer.from("p-old"), 1 * 4 + 1, 0, 0], // size 42, lineage 0, componentId (defined: id 2), componentType (id 1), no parents, no children
+      ...[0x81, 0x00, 2 * 4 + 3, ...Buffer.from("fn"), 1 * 4 + 2, ...Buffer.from("x")], // attributes {fn: "x"}
+      ...[0x80, 0x00], // previousAttributes {}
+      ...[0x81, 0x00, 3 * 4 + 1, 1 * 4 + 0], // updatedAttributes {fn: same as attribute}
+      ...[1, 3 * 4 + 3, ...Buffer.from("1/2"), 4, 43], // previousClaim 1/2@3+42
+      ...[1, 4 * 4 + 1, 5, 43], // currentClaim 1/2@4+42
+      ...[0, 0, 0, 0], // relationship, details, transitUri, sourceQueueId: null
+    ]);
+    expect(decodeRecord(old, 0, old.length, ["dictionary entry 0", "OldType"])).toEqual({
+      eventId: 1,
+      type: "ROUTE",
+      timestamp: 3,
+      flowFileUuid: "u3",
+      fileSize: 42,
+      lineageStartDate: 0,
+      componentId: "p-old",
+      componentType: "OldType",
+      parentUuids: [],
+      childUuids: [],
+      attributes: { fn: "x" },
+      previousAttributes: {},
+      updatedAttributes: { fn: "x" },
+      previousClaim: { resource: "1/2", offset: 3, length: 42 },
+      currentClaim: { resource: "1/2", offset: 4, length: 42 },
+      relationship: null,
+      details: null,
+      transitUri: null,
+      sourceQueueId: null,
+    });
+  });
+
   it("rejects a truncated record", () => {
     const encoder = new EventEncoder();
     encoder.encode(event(), 0);
