@@ -78,6 +78,14 @@ export class EventEncoder {
   /** Scratch for writing float64s byte by byte (cheaper than Buffer#writeDoubleLE per call). */
   private readonly float = new Float64Array(1);
   private readonly floatBytes = new Uint8Array(this.float.buffer);
+  /**
+   * The event whose subject fields (timestamp to attributes) are at
+   * [lastSubjectStart, lastSubjectEnd) of the buffer, for `subject` to copy; null when there
+   * is none (cleared with the bytes, on rollback and with the dictionary).
+   */
+  private lastSubject: ProvenanceEventInput | null = null;
+  private lastSubjectStart = 0;
+  private lastSubjectEnd = 0;
   /** The last details and transit URI written literally (see `repeated`). */
   private lastDetails: string | null = null;
   private lastTransitUri: string | null = null;
@@ -99,6 +107,7 @@ export class EventEncoder {
   /** Drops the encoded bytes; the dictionary stays (the next bytes go to the same file). */
   clear(): void {
     this.pos = 0;
+    this.lastSubject = null;
     // A burst can grow the buffer a lot; do not keep a huge one for ever.
     if (this.buf.length > 16 * 1024 * 1024) this.buf = Buffer.allocUnsafe(1024 * 1024);
   }
@@ -111,11 +120,13 @@ export class EventEncoder {
   /** Forgets every record and dictionary entry encoded since `mark` was taken. */
   rollback(mark: EncoderMark): void {
     this.pos = mark.pos;
+    this.lastSubject = null;
     while (this.dictList.length > mark.dictSize) this.dict.delete(this.dictList.pop()!);
   }
 
   /** Starts a new dictionary: call when the bytes start going to a new log file. */
   resetDictionary(): void {
+    this.lastSubject = null;
     this.dict.clear();
     this.dictList.length = 0;
   }
@@ -135,6 +146,49 @@ export class EventEncoder {
     const updatedAll = e.updatedAttributes === attributes;
     const sameClaim = sameClaimRef(e.previousClaim, e.currentClaim);
     this.buf[this.pos++] = type | (updatedAll ? FLAG_UPDATED_ALL : 0) | (sameClaim ? FLAG_SAME_CLAIM : 0);
+    this.subject(e);
+    this.map(e.previousAttributes, null);
+    if (!updatedAll) this.map(e.updatedAttributes, attributes);
+    this.claim(e.previousClaim);
+    if (!sameClaim) this.claim(e.currentClaim);
+    this.optionalSymbol(e.relationship);
+    this.lastDetails = this.repeated(e.details, this.lastDetails);
+    this.lastTransitUri = this.repeated(e.transitUri, this.lastTransitUri);
+    this.optionalSymbol(e.sourceQueueId);
+    this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
+  }
+
+  /**
+   * Writes the fields from timestamp to attributes. Why the copy: a FlowFile's next event in
+   * the same session (a SEND after its CREATE, when it goes to a distributed connection) often
+   * has all of them identical, the same attributes map included, and encoding them is most of
+   * an event's cost (the uuid and attribute values are literals). The copy is the bytes the
+   * encoding would give, so readers see no difference; it is only taken when the earlier
+   * bytes defined no dictionary entry (a second definition would shift every later id).
+   */
+  private subject(e: ProvenanceEventInput): void {
+    const s = this.lastSubject;
+    if (
+      s !== null &&
+      e.attributes === s.attributes &&
+      e.flowFileUuid === s.flowFileUuid &&
+      e.timestamp === s.timestamp &&
+      e.fileSize === s.fileSize &&
+      e.lineageStartDate === s.lineageStartDate &&
+      e.componentId === s.componentId &&
+      e.componentType === s.componentType &&
+      e.parentUuids === s.parentUuids &&
+      e.childUuids === s.childUuids
+    ) {
+      const n = this.lastSubjectEnd - this.lastSubjectStart;
+      this.reserve(n);
+      this.buf.copy(this.buf, this.pos, this.lastSubjectStart, this.lastSubjectEnd);
+      this.pos += n;
+      return;
+    }
+    this.lastSubject = null;
+    const start = this.pos;
+    const dictBefore = this.dictList.length;
     this.num(e.timestamp);
     const uuid = e.flowFileUuid;
     this.literal(uuid);
@@ -144,6 +198,7 @@ export class EventEncoder {
     this.symbol(e.componentType);
     this.list(e.parentUuids);
     this.list(e.childUuids);
+    const attributes = e.attributes;
     const countAt = this.countPlaceholder();
     let n = 0;
     for (const key in attributes) {
@@ -154,15 +209,11 @@ export class EventEncoder {
       n++;
     }
     this.fillCount(countAt, n);
-    this.map(e.previousAttributes, null);
-    if (!updatedAll) this.map(e.updatedAttributes, attributes);
-    this.claim(e.previousClaim);
-    if (!sameClaim) this.claim(e.currentClaim);
-    this.optionalSymbol(e.relationship);
-    this.lastDetails = this.repeated(e.details, this.lastDetails);
-    this.lastTransitUri = this.repeated(e.transitUri, this.lastTransitUri);
-    this.optionalSymbol(e.sourceQueueId);
-    this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
+    if (this.dictList.length === dictBefore) {
+      this.lastSubject = e;
+      this.lastSubjectStart = start;
+      this.lastSubjectEnd = this.pos;
+    }
   }
 
   private reserve(bytes: number): void {

@@ -212,6 +212,46 @@ describe("provenance record codec", () => {
     });
   });
 
+  it("writes the same bytes when it copies a FlowFile's fields from its previous event", () => {
+    // CREATE then SEND of each FlowFile, as a source's session that hands over to a distributed
+    // connection records them: one attributes map, one timestamp, one component, and the
+    // session's shared empty lists.
+    const none: string[] = [];
+    const events: ProvenanceEventInput[] = [];
+    for (let i = 0; i < 5; i++) {
+      const uuid = `ff-${i}`;
+      const attributes = { uuid, filename: `file-${i}.bin`, "mime.type": "application/octet-stream", ...(i === 3 ? { extra: "new name" } : {}) };
+      const claim = { resource: "1/1", offset: i * 10, length: 10 };
+      const same = { flowFileUuid: uuid, attributes, parentUuids: none, childUuids: none };
+      events.push(event({ ...same, type: "CREATE", updatedAttributes: attributes, previousClaim: null, currentClaim: claim }));
+      events.push(event({ ...same, type: "SEND", previousClaim: claim, currentClaim: claim, details: "handed over", transitUri: "sluice-cluster://f/c" }));
+      // Another event of the same FlowFile whose timestamp differs: nothing to copy.
+      if (i === 2) events.push(event({ ...same, type: "ROUTE", timestamp: 1_800_000_000_000 }));
+    }
+    const copying = new EventEncoder();
+    events.forEach((e, i) => copying.encode(e, i));
+    // The same events, each with its own copy of the map: the encoder cannot copy anything.
+    const fresh = new EventEncoder();
+    events.forEach((e, i) => {
+      const attributes = { ...e.attributes };
+      fresh.encode({ ...e, attributes, updatedAttributes: e.updatedAttributes === e.attributes ? attributes : e.updatedAttributes }, i);
+    });
+    expect(Buffer.from(copying.bytes()).equals(Buffer.from(fresh.bytes()))).toBe(true);
+    expect(decodeAll(Buffer.from(copying.bytes())).map((e) => [e.type, e.flowFileUuid, e.attributes])).toEqual(events.map((e) => [e.type, e.flowFileUuid, e.attributes]));
+    // After a rollback the copied-from bytes are overwritten (here the longer event id of the
+    // next record lands on them): the next event is written in full.
+    const encoder = new EventEncoder();
+    encoder.encode(events[0]!, 0);
+    const mark = encoder.mark();
+    encoder.encode(events[2]!, 1);
+    encoder.rollback(mark);
+    encoder.encode(events[3]!, 100_000);
+    const reference = new EventEncoder();
+    reference.encode(events[0]!, 0);
+    reference.encode({ ...events[3]!, attributes: { ...events[3]!.attributes } }, 100_000);
+    expect(Buffer.from(encoder.bytes()).equals(Buffer.from(reference.bytes()))).toBe(true);
+  });
+
   it("rejects a truncated record", () => {
     const encoder = new EventEncoder();
     encoder.encode(event(), 0);
