@@ -19,8 +19,9 @@ function tempDir(): string {
   return dir;
 }
 
+/** Without files created ahead unless asked for: most tests here count the files on disk. */
 function open(options: FileContentRepositoryOptions): FileContentRepository {
-  const repo = new FileContentRepository(options);
+  const repo = new FileContentRepository({ createAhead: 0, ...options });
   repos.push(repo);
   return repo;
 }
@@ -41,7 +42,64 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** This process's descriptors open on `file`. */
+function fdsTo(file: string): string[] {
+  return fs.readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Waits (without a fixed sleep) until `check` holds, polling the event loop. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe("FileContentRepository", () => {
+  it("creates the next resources' files ahead, writes into them, and deletes the unused ones on close", async () => {
+    const dir = tempDir();
+    const repo = open({ dir, maxAppendableClaimBytes: 1024, createAhead: 2 });
+    const first = repo.write(Buffer.alloc(1024, 1));
+    // Resource 0 is being written; 1 and 2 are created on the thread pool.
+    await until(() => repo.createdAhead() === 2, "two files created ahead");
+    expect(files(dir, "content").sort()).toEqual(["1/1", "2/2"]);
+    const second = repo.write(Buffer.alloc(1024, 2));
+    const third = repo.write(Buffer.alloc(512, 3));
+    expect([first.resource, second.resource, third.resource]).toEqual(["0/0", "1/1", "2/2"]);
+    // Still unflushed, 1 and 2 have not taken theirs yet; 3 and 4 are created ahead too.
+    await until(() => repo.createdAhead() === 4, "files created ahead of resources 3 and 4");
+    expect(files(dir, "content").sort()).toEqual(["1/1", "2/2", "3/3", "4/4"]);
+    const ahead = fdsTo(path.join(dir, "content", "2/2"));
+    expect(ahead).toHaveLength(1);
+    repo.flush();
+    // Resource 2 (still appended to) is written through the descriptor created ahead, not a
+    // second one; resource 1 (full) is closed.
+    expect(fdsTo(path.join(dir, "content", "2/2"))).toEqual(ahead);
+    expect(fdsTo(path.join(dir, "content", "1/1"))).toEqual([]);
+    for (const [claim, byte] of [[first, 1], [second, 2], [third, 3]] as const) {
+      expect(repo.read(bare(claim)).equals(Buffer.alloc(claim.length, byte))).toBe(true);
+      expect(fs.readFileSync(path.join(dir, "content", claim.resource)).equals(Buffer.alloc(claim.length, byte))).toBe(true);
+    }
+    expect(repo.createdAhead()).toBe(2);
+    repo.close();
+    // 3 and 4 were never used: gone.
+    expect(files(dir, "content").sort()).toEqual(["0/0", "1/1", "2/2"]);
+    // Numbering goes on after them all the same, and a file a crash left ahead is retired as
+    // unreferenced by recover.
+    fs.writeFileSync(path.join(dir, "content", "5/5"), "");
+    const reopened = open({ dir, maxAppendableClaimBytes: 1024 });
+    reopened.recover([second]);
+    expect(files(dir, "content")).toEqual(["1/1"]);
+    expect(Number(reopened.write(Buffer.from("x")).resource.split("/")[1])).toBeGreaterThan(5);
+  });
+
   it("packs many small contents into few append-only resource files", () => {
     const dir = tempDir();
     const repo = open({ dir, maxAppendableClaimBytes: 64 * 1024 });
