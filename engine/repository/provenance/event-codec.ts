@@ -182,7 +182,8 @@ export class EventEncoder {
     ) {
       const n = this.lastSubjectEnd - this.lastSubjectStart;
       this.reserve(n);
-      this.buf.copy(this.buf, this.pos, this.lastSubjectStart, this.lastSubjectEnd);
+      // copyWithin, not Buffer#copy: that makes a view of the source range per call (garbage).
+      this.buf.copyWithin(this.pos, this.lastSubjectStart, this.lastSubjectEnd);
       this.pos += n;
       return;
     }
