@@ -142,6 +142,11 @@ export function decodeBatch(buf: Buffer): BatchEntry[] {
   return out;
 }
 
+/** Scratch for `Writer.f64`; its bytes are the format's (little-endian) on a little-endian machine. */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const LITTLE_ENDIAN = F64_BYTES.length === 8 && new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
 class Writer {
   private readonly buf: Buffer;
   private pos = 0;
@@ -159,9 +164,18 @@ class Writer {
     }
     this.buf[this.pos++] = v;
   }
+  /** Byte by byte from a scratch Float64Array: Buffer#writeDoubleLE checked its arguments on every call. */
   f64(v: number): void {
-    this.buf.writeDoubleLE(v, this.pos);
-    this.pos += 8;
+    if (!LITTLE_ENDIAN) {
+      this.buf.writeDoubleLE(v, this.pos);
+      this.pos += 8;
+      return;
+    }
+    F64[0] = v;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 8; i++) buf[p++] = F64_BYTES[i]!;
+    this.pos = p;
   }
   str(s: string): void {
     // Short ASCII strings (names, uuids, most values) byte by byte: cheaper than a native call.
