@@ -473,10 +473,10 @@ export class RedisDistributedLink implements DistributedLink {
     });
     await Promise.all(writes);
     const writer = this.payloadWriter();
-    const packed = writer.place(encodeBatch(entries, (size) => writer.scratch(size)));
+    const k = this.payloadKey(ref, b.id, nonce);
+    const packed = writer.place(encodeBatch(entries, (size) => writer.scratch(size)), k);
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
-    const k = this.payloadKey(ref, b.id, nonce);
     return {
       id: b.id,
       queue: queueName(ref, b.partition),

@@ -23,6 +23,11 @@ export interface HandoverBatch {
   bytes: ArrayBuffer | SharedArrayBuffer;
   offset: number;
   length: number;
+  /**
+   * Where in `bytes` the whole Redis command `SET data.k <packed batch>` is, encoded (RESP),
+   * the packed batch inside it: the thread writes these bytes to its connection as they are.
+   */
+  setCommand: { offset: number; length: number };
   /** The job's data without its MAC `m`, which the thread computes; `data.k` is the payload key. */
   data: { v: 2; from: string; n: number; b: number; k: string; f: string[] };
 }

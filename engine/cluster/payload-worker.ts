@@ -15,7 +15,7 @@
 import { createHmac } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import { Command, Redis } from "ioredis";
 import {
   CLAIM_SCRIPT,
   FINISH_SCRIPT,
@@ -33,6 +33,23 @@ interface Init {
   macKey: Uint8Array;
   commandTimeoutMs: number;
   bullPrefix: string;
+}
+
+/**
+ * A command the node encoded itself (RESP), written to the connection as it is: see
+ * PayloadWriter.place. Why: ioredis copies a command's arguments into one new buffer first.
+ */
+class PackedCommand extends Command {
+  constructor(
+    name: string,
+    private readonly encoded: Buffer,
+  ) {
+    super(name, []);
+  }
+
+  override toWritable(): Buffer {
+    return this.encoded;
+  }
 }
 
 const port = parentPort;
@@ -81,7 +98,9 @@ async function handover(m: HandoverRequest): Promise<Array<string | null>> {
     return createHmac("sha256", macKey).update(bytes).digest("hex");
   });
   // The payloads are in Redis before any job names them.
-  await Promise.all(m.batches.map((b, i) => (macs[i] === null ? null : redis.set(b.data.k, Buffer.from(b.bytes, b.offset, b.length)))));
+  await Promise.all(
+    m.batches.map((b, i) => (macs[i] === null ? null : redis.sendCommand(new PackedCommand("set", Buffer.from(b.bytes, b.setCommand.offset, b.setCommand.length))))),
+  );
   const byQueue = new Map<string, { ordered: boolean; jobs: Array<{ name: string; data: object; opts: object }> }>();
   m.batches.forEach((b, i) => {
     const mac = macs[i];
