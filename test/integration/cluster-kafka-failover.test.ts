@@ -5,8 +5,9 @@
  * ConsumeKafka runs on every node in one consumer group; its FlowFiles go into a connection
  * partitioned by `kafka.key` (so they live in Redis, one partition queue processed at a time
  * in the whole cluster); PublishKafka on every node writes them to the output topic with the
- * same key. Half the input is produced, a node that holds input partitions and took batches
- * is killed, the other half is produced. Then the output topic must hold every input record
+ * same key. The input is produced in chunks until a node that holds input partitions is seen
+ * holding batches it took (at most three quarters of it), that node is killed, the rest is
+ * produced. Then the output topic must hold every input record
  * (at-least-once: repeats allowed and counted), and per key, looking at each record's first
  * appearance only, the records in input order. Every wait is for a condition, with a deadline.
  */
@@ -177,18 +178,25 @@ describe("cluster: Kafka → distributed connection → Kafka while a node dies"
       },
     );
 
-    // The victim: a non-primary node (the primary's death is cluster.test.ts's subject) that
-    // holds batches when it dies. Which one does is up to the cluster: a partition's batches go
-    // on with the node that finished the last one while more wait, so a node may hold none.
-    const candidates = (await coord.members()).filter((m) => !m.primary).map((m) => m.id);
-    let victim = candidates[0]!;
+    // The victim: a node that holds batches when it dies, a non-primary one if it can be (the
+    // primary's death is cluster.test.ts's subject). Which node holds batches is up to the
+    // cluster: a node that finishes a partition's batch fetches the next one waiting, so the
+    // node whose consumers got the first batches (often the primary, which opened the flow
+    // first) can keep every partition as long as more wait; fresh-clone CI runs saw no other
+    // node hold anything in the whole first half.
+    const members = await coord.members();
+    const nonPrimary = members.filter((m) => !m.primary).map((m) => m.id);
+    const everyNode = [...nonPrimary, ...members.filter((m) => m.primary).map((m) => m.id)];
+    let victim = nonPrimary[0]!;
 
     // Kill it mid-way, once it consumed from its partitions and while it holds batches it took
-    // to publish. The first half goes in small chunks, looking after each, so a fast cluster
-    // cannot finish the whole half before the victim is seen holding something.
+    // to publish. The input goes in small chunks, looking after each, so a fast cluster cannot
+    // finish it before the victim is seen holding something: in the first half only a
+    // non-primary node will do, then any node, up to three quarters of the input. The rest
+    // always goes in after the kill.
     const outputSize = async () => (await admin.fetchTopicOffsets(output)).reduce((n, o) => n + Number(o.high), 0);
     let seenBefore = "";
-    const probe = async () => {
+    const probe = async (candidates: readonly string[]) => {
       const status = await coord.status(FLOW);
       // Batches a node took and has not published yet are listed as its part of the queue.
       const listed = await coord.listQueue(FLOW, "consumed", 1000);
@@ -202,7 +210,7 @@ describe("cluster: Kafka → distributed connection → Kafka while a node dies"
         seen.push(`${id}: consumed ${consumed}, taken to publish ${published}, holding ${held}`);
         if (consumed > 0 && held > 0) {
           victim = id;
-          return { consumed, published, held, out };
+          return { consumed, published, held, out, primary: !nonPrimary.includes(id) };
         }
       }
       seenBefore = `${seen.join("; ")}; output ${out}`;
@@ -211,13 +219,13 @@ describe("cluster: Kafka → distributed connection → Kafka while a node dies"
     const CHUNK = N / 40;
     let produced = 0;
     let atKill: Awaited<ReturnType<typeof probe>> = false;
-    while (produced < N / 2 && !atKill) {
+    while (produced < (N * 3) / 4 && !atKill) {
       await produceInput(kafka, input, CHUNK, KEYS, { from: produced });
       produced += CHUNK;
-      atKill = await probe();
+      atKill = await probe(produced <= N / 2 ? nonPrimary : everyNode);
     }
     if (!atKill) {
-      atKill = await until(() => `a non-primary node to hold batches while the first half runs (${seenBefore}); stderr: ${cluster.stderrs()}`, 90_000, probe);
+      atKill = await until(() => `a node to hold batches while the first three quarters run (${seenBefore}); stderr: ${cluster.stderrs()}`, 90_000, () => probe(everyNode));
     }
     const killedAt = Date.now();
     await cluster.kill(victim);
@@ -253,7 +261,7 @@ describe("cluster: Kafka → distributed connection → Kafka while a node dies"
     const redis = testRedis();
     const sizeHash = await redis.hget(`${cluster.cluster}:dq:${FLOW}:consumed:size`, "count").finally(() => redis.quit());
     console.log(
-      `cluster-kafka-failover nodes=3 N=${N} keys=${KEYS} killed=${victim} (had consumed ${atKill.consumed}, taken ${atKill.published} to publish, held ${atKill.held}; output ${atKill.out} at the kill) ` +
+      `cluster-kafka-failover nodes=3 N=${N} keys=${KEYS} killed=${victim}${atKill.primary ? " (the primary)" : ""} (had consumed ${atKill.consumed}, taken ${atKill.published} to publish, held ${atKill.held}; output ${atKill.out} at the kill) ` +
         `lost=${report.missing.length} duplicates=${report.duplicates} out_of_order_keys=${report.disorder.length} publish_failures=${failed} dead_lettered=${deadLettered} cluster_count_after=${sizeHash} drained_s=${drainedS.toFixed(1)}`,
     );
     expect(report.missing.slice(0, 20), `${report.missing.length} input records missing from the output`).toEqual([]);
