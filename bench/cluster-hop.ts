@@ -15,7 +15,8 @@
  * which compile the hot paths; every run on stderr). Target: ratio ≥ 0.5.
  * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
  * --rounds (4; the rate of this machine kind swings by half from one minute to the next, and
- * with two rounds one side's best was often from a slow minute), --hop gen-upd|upd-sink (which connection is distributed; default gen-upd, the
+ * with two rounds one side's best was often from a slow minute), --hop gen-upd|upd-sink
+ * (which connection is distributed; default gen-upd, the
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
  * thread by part of the code base, bench/lib/cpu-profile.ts: "libraries" is BullMQ, ioredis and
  * msgpackr; "idle" is waiting, mostly for Redis), --only distributed|local (one kind of run,

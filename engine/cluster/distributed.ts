@@ -427,7 +427,6 @@ export class RedisDistributedLink implements DistributedLink {
     return null;
   }
 
-  /** A batch finished (done, or dead-lettered): the cluster's size goes down; done ones free their files. */
   /**
    * A batch finished here on the event loop (emptied from the queue; batches a worker takes
    * finish on the handover thread): uncounted, its payloads and files deleted.
@@ -786,9 +785,6 @@ for i = 1, #ARGV, 4 do
   end
 end
 return 1`;
-
-
-
 
 /** Adds checked together for a lost race (see checkAdds), and the longest a check waits. */
 const LOSER_CHECK_BATCHES = 64;

@@ -67,7 +67,6 @@ for i = 1, #ARGV / 4 do
 end
 return out`;
 
-
 /**
  * Starts a BullMQ worker in the thread for one queue (`cid` names it in later messages). Each job
  * it takes is posted as a `ConsumedJob`; the job ends as its `JobSettlement` says. A finished job

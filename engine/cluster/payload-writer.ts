@@ -6,14 +6,13 @@
  * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
  * copies inside ioredis and the socket write, and every Redis command costs the event loop far
  * more wall time than its bytes (its write wakes Redis; on two cores the woken side often runs
- * on the node's core). The thread does all of it, and each payload's memory is moved to it, not
- * copied.
+ * on the node's core). The thread does all of it; each payload reaches it in a slot of a
+ * shared buffer (see `place`), not in a message.
  *
  * Contract: `handover(request)` takes ownership of each batch's bytes (a slot that `place()`
  * filled, or an ArrayBuffer of its own, transferred; the caller must not use either again) and
- * resolves, once
- * every batch new to the cluster has its payload and its job in Redis, with one entry per
- * batch: the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, as
+ * resolves, once every batch new to the cluster has its payload and its job in Redis, with one
+ * entry per batch: the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, as
  * ClusterKey.macBytesAsync), or null for a batch that was in the cluster already (nothing was
  * written for it). It rejects when Redis refuses or does not answer, or when the thread failed;
  * some of the batches may then have been added. `close()` ends the thread; handovers in flight

@@ -384,10 +384,9 @@ export class ProcessorNode implements Schedulable, SessionHost {
    * connections gives its task slot back at once (undefined here: the trigger ends), so the
    * next trigger of this processor runs while the cluster stores the batches, as NiFi's
    * `commitAsync` lets it. At most PIPELINED_PER_TASK × `concurrentTasks` such commits are in
-   * flight. Every later
-   * commit of this processor waits for the earlier ones and rolls back when one of them rolled
-   * back: commits land in trigger order, and a source never acknowledges (a Kafka offset, a
-   * count) work behind work that failed. What such a rolled-back session had handed over stays
+   * flight. Every later commit of this processor waits for the earlier ones and rolls back
+   * when one of them rolled back: commits land in trigger order, and a source never
+   * acknowledges (a Kafka offset, a count) work behind work that failed. What such a rolled-back session had handed over stays
    * in the cluster and comes again with the retry (at least once, never lost). Why only
    * unordered connections: two batches in flight may reach the cluster in either order, which
    * partition by attribute must not allow; a primary-only source's chained batch keys need the

@@ -290,7 +290,7 @@ export class FileContentRepository implements ContentRepository {
     // Files created ahead that no resource used: empty, and no claim can point into them.
     for (const [id, fd] of this.preopened) {
       fs.closeSync(fd);
-      fs.rmSync(path.join(this.contentDir, `${id % this.sections}/${id}`), { force: true });
+      fs.rmSync(path.join(this.contentDir, this.resourceName(id)), { force: true });
     }
     this.preopened.clear();
   }
@@ -360,7 +360,7 @@ export class FileContentRepository implements ContentRepository {
   private newResource(slab: Buffer): WritableResource {
     if (this.nextId >= this.reservedId) this.reserveIds();
     const id = this.nextId++;
-    const name = `${id % this.sections}/${id}`;
+    const name = this.resourceName(id);
     const resource: WritableResource = { id, name, path: path.join(this.contentDir, name), fd: -1, slab, length: 0, flushed: 0 };
     this.writable.set(name, resource);
     this.preopen();
@@ -381,7 +381,7 @@ export class FileContentRepository implements ContentRepository {
     const epoch = this.preopenEpoch;
     for (let id = Math.max(this.nextId, this.preopenHigh); id < until; id++) {
       this.preopenHigh = id + 1;
-      const file = path.join(this.contentDir, `${id % this.sections}/${id}`);
+      const file = path.join(this.contentDir, this.resourceName(id));
       fs.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644, (error, fd) => {
         if (error) return; // writeOut opens it itself, and reports what fails then
         this.preopenedReady(id, fd, file, epoch);
@@ -400,9 +400,14 @@ export class FileContentRepository implements ContentRepository {
       return;
     }
     // Its resource was made meanwhile: still waiting for its first write, it takes this one.
-    const resource = this.writable.get(`${id % this.sections}/${id}`);
+    const resource = this.writable.get(this.resourceName(id));
     if (resource !== undefined && resource.id === id && resource.fd < 0 && resource.flushed === 0) resource.fd = fd;
     else fs.close(fd, () => {});
+  }
+
+  /** A resource's name (`<section>/<id>`), relative to the content and archive directories. */
+  private resourceName(id: number): string {
+    return `${id % this.sections}/${id}`;
   }
 
   /** Forgets the files created ahead (recover retires them) and gives no id of theirs out again. */

@@ -14,7 +14,8 @@
  * starts with an empty dictionary, so files are independent.
  *
  * Payload, in order (num = non-negative integer as varint(v + 1), or 0 then a float64):
- *   num eventId, u8 type (bits 0-5 the type, bits 6-7 flags, below), num timestamp, str flowFileUuid, num fileSize, num lineageStartDate,
+ *   num eventId, u8 type (bits 0-5 the type, bits 6-7 flags, below), num timestamp,
+ *   str flowFileUuid, num fileSize, num lineageStartDate,
  *   str componentId, str componentType, varint n + n str parentUuids, varint n + n str childUuids,
  *   map attributes, map previousAttributes, map updatedAttributes, claim previousClaim,
  *   claim currentClaim, str relationship, str details, str transitUri, str sourceQueueId
