@@ -84,8 +84,13 @@ export class PayloadWriter {
   place(packed: Uint8Array, key: string): Pick<HandoverBatch, "bytes" | "offset" | "length" | "setCommand"> {
     const head = Buffer.from(`*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${packed.length}\r\n`, "latin1");
     const size = head.length + packed.length + 2;
-    const slot = size <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
-    const target = slot === undefined ? new Uint8Array(size) : new Uint8Array(this.slots, slot * SLOT_BYTES, size);
+    // The command starts `pad` bytes into its slot (or buffer) so that the batch lands at the same offset modulo 8
+    // as `packed` has (the scratch buffer: 0). Why: V8 copies into shared memory a word at a time
+    // only when source and target are equally aligned, else a byte at a time: a megabyte took
+    // 320 µs misaligned against 43 µs aligned (the engine's thread, once per batch).
+    const pad = (packed.byteOffset - head.length) & 7;
+    const slot = size + pad <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
+    const target = slot === undefined ? new Uint8Array(new ArrayBuffer(pad + size), pad, size) : new Uint8Array(this.slots, slot * SLOT_BYTES + pad, size);
     target.set(head);
     target.set(packed, head.length);
     target[size - 2] = 0x0d;
