@@ -6,9 +6,12 @@
  * (round-robin over Redis, wired exactly as `sluice node` wires it: a RedisDistributedLink with
  * the default batch size, prefetch, lock and stall settings and a shared content dir, ready
  * before the flow opens) and once
- * with both connections local. Each run has its own data dir; the distributed one its own
- * cluster namespace in Redis. A run's rate is N / (time of the N-th FlowFile at the sink −
- * start of the engine).
+ * with both connections local. Each run has its own data dir and flow id. The distributed runs
+ * share one link (its handover thread included) in a cluster namespace of their own in Redis,
+ * as a node serves flow after flow; why: with a new link per run, each run paid for loading the
+ * thread's code and ran it cold (~100 ms more of that thread's CPU a run), while the local runs'
+ * code was compiled by the runs before. A run's rate is N / (time of the N-th FlowFile at the
+ * sink − start of the engine).
  *
  * Prints one line: `cluster-hop flowfiles/s=<x> local_flowfiles/s=<y> ratio=<x/y>` (the best
  * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 1),
@@ -21,7 +24,7 @@
  * thread by part of the code base, bench/lib/cpu-profile.ts: "libraries" is BullMQ, ioredis and
  * msgpackr; "idle" is waiting, mostly for Redis), --only distributed|local (one kind of run,
  * e.g. under `node --cpu-prof`; then no result line), --size (each FlowFile's content, "1 KB"),
- * --batch-count / --batch-bytes / --prefetch (the link's batchMax and prefetch instead of its
+ * --threads (each run's CPU by thread name/tid, where /proc has them), --batch-count / --batch-bytes / --prefetch (the link's batchMax and prefetch instead of its
  * defaults, to try tuning).
  */
 import fs from "node:fs";
@@ -77,11 +80,11 @@ const CountingSink = defineProcessor({
   },
 });
 
-function hopFlow(n: number, hop: Hop | null, size: string) {
+function hopFlow(id: string, n: number, hop: Hop | null, size: string) {
   const lb = (id: Hop) => (hop === id ? { loadBalance: { strategy: "round-robin" } } : {});
   return {
     sluice: 1,
-    id: "hop",
+    id,
     name: "cluster-hop",
     processors: [
       { id: "gen", type: "GenerateFlowFile", properties: { fileSize: size, batchSize: "1000", totalCount: String(n) }, scheduling: { runSchedule: "0 sec" }, state: "running" },
@@ -100,6 +103,8 @@ interface RunResult {
   cpuMs: number;
   /** Share of the machine's CPU time the hypervisor gave to others meanwhile ("steal"; null off Linux). */
   steal: number | null;
+  /** Each thread's CPU in the run, "name/tid=ms" (see threadTimes). */
+  threads: string;
   /** The engine thread's own CPU and its wait for a core (null off Linux). */
   engineThread: { cpuMs: number; waitMs: number } | null;
   /** CPU the Redis server used meanwhile (it shares the machine; other clients count too). */
@@ -129,6 +134,40 @@ function engineThreadTimes(): { cpuMs: number; waitMs: number } | null {
   }
 }
 
+/**
+ * Every thread of this process: its name (/proc comm) and time on a core so far (ms). Why: the
+ * distributed run keeps both cores busy, so any thread's CPU is taken from the engine thread's
+ * core; this says which ones (--threads).
+ */
+function threadTimes(): Map<string, { name: string; cpuMs: number }> {
+  const out = new Map<string, { name: string; cpuMs: number }>();
+  try {
+    for (const tid of fs.readdirSync("/proc/self/task")) {
+      try {
+        const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+        const run = Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+        out.set(tid, { name, cpuMs: run / 1e6 });
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // No /proc here.
+  }
+  return out;
+}
+
+/** The threads that used at least 10 ms between two threadTimes() snapshots, busiest first. */
+function threadDelta(a: Map<string, { name: string; cpuMs: number }>, b: Map<string, { name: string; cpuMs: number }>): string {
+  const rows: Array<[string, number]> = [];
+  for (const [tid, t] of b) {
+    const d = t.cpuMs - (a.get(tid)?.cpuMs ?? 0);
+    if (d >= 10) rows.push([`${t.name}/${tid}`, d]);
+  }
+  rows.sort((x, y) => y[1] - x[1]);
+  return rows.map(([k, d]) => `${k}=${Math.round(d)}`).join(" ");
+}
+
 /** The machine's CPU time and its steal time so far (/proc/stat, in ticks). */
 function cpuStat(): { total: number; steal: number } | null {
   try {
@@ -139,34 +178,62 @@ function cpuStat(): { total: number; steal: number } | null {
   }
 }
 
-async function once(n: number, hop: Hop | null, size: string, redisUrl: string, profile: boolean, tuning: Tuning): Promise<RunResult> {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-hop-"));
-  const cluster = `bench-hop-${randomBytes(4).toString("hex")}`;
-  const composition = compose({ redisUrl: null, extraProcessors: [erase(CountingSink)] });
-  let link: RedisLink | null = null;
-  let distributed: CountingLink | null = null;
-  if (hop) {
-    fs.mkdirSync(path.join(base, "shared"));
-    link = new RedisLink(redisUrl, (l) => process.stderr.write(`cluster-hop: ${l}\n`));
-    await link.ready();
-    distributed = new CountingLink({
-      link,
-      keys: new ClusterKeys(cluster),
-      key: new ClusterKey(randomBytes(24).toString("hex")),
-      nodeId: "n1",
-      ...tuning,
-      sharedContentDir: path.join(base, "shared"),
-      log: (l) => process.stderr.write(`cluster-hop: ${l}\n`),
-    });
-    // As `sluice node` does before it opens any flow.
-    await distributed.ready();
+/**
+ * The node's side of the cluster, shared by every distributed run, as one `sluice node` serves
+ * flow after flow with one link (and one handover thread, whose code the earlier runs have
+ * compiled, as the engine's own code is for the local runs). Each run deploys a flow of its own
+ * id, so its queues, batch ids and counts are its own.
+ */
+interface Cluster {
+  link: RedisLink;
+  distributed: CountingLink;
+  name: string;
+  sharedDir: string;
+}
+
+async function openCluster(redisUrl: string, tuning: Tuning): Promise<Cluster> {
+  const name = `bench-hop-${randomBytes(4).toString("hex")}`;
+  const sharedDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-hop-shared-"));
+  const link = new RedisLink(redisUrl, (l) => process.stderr.write(`cluster-hop: ${l}\n`));
+  await link.ready();
+  const distributed = new CountingLink({
+    link,
+    keys: new ClusterKeys(name),
+    key: new ClusterKey(randomBytes(24).toString("hex")),
+    nodeId: "n1",
+    ...tuning,
+    sharedContentDir: sharedDir,
+    log: (l) => process.stderr.write(`cluster-hop: ${l}\n`),
+  });
+  // As `sluice node` does before it opens any flow.
+  await distributed.ready();
+  return { link, distributed, name, sharedDir };
+}
+
+async function closeCluster(c: Cluster, redisUrl: string): Promise<void> {
+  await c.distributed.close();
+  await c.link.close();
+  const probe = inspectorRedis(redisUrl);
+  try {
+    await deleteClusterKeys(probe, c.name);
+  } finally {
+    await probe.quit();
   }
+  fs.rmSync(c.sharedDir, { recursive: true, force: true });
+}
+
+let runSeq = 0;
+
+async function once(n: number, hop: Hop | null, size: string, redisUrl: string, profile: boolean, cluster: Cluster | null): Promise<RunResult> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-cluster-hop-"));
+  const composition = compose({ redisUrl: null, extraProcessors: [erase(CountingSink)] });
+  const distributed = hop ? cluster!.distributed : null;
   handed.batches = 0;
   handed.flowFiles = 0;
   run.counted = 0;
   run.expected = n;
   const finished = new Promise<void>((resolve) => (run.done = resolve));
-  const engine = Engine.open(hopFlow(n, hop, size), {
+  const engine = Engine.open(hopFlow(`hop-${runSeq++}`, n, hop, size), {
     dataDir: path.join(base, "data"),
     silent: true,
     composition: distributed ? { ...composition, distributed } : composition,
@@ -177,6 +244,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
   await profiler?.start();
   const elu0 = nodePerformance.eventLoopUtilization();
   const thread0 = engineThreadTimes();
+  const threads0 = threadTimes();
   const stat0 = cpuStat();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -186,8 +254,10 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
     const categories = await profiler?.stop();
     const cpu = process.cpuUsage(cpu0);
     const thread1 = engineThreadTimes();
+    const threads = threadDelta(threads0, threadTimes());
     const stat1 = cpuStat();
     return {
+      threads,
       steal: stat0 && stat1 && stat1.total > stat0.total ? (stat1.steal - stat0.steal) / (stat1.total - stat0.total) : null,
       engineThread: thread0 && thread1 ? { cpuMs: thread1.cpuMs - thread0.cpuMs, waitMs: thread1.waitMs - thread0.waitMs } : null,
       rate: n / ((run.last - t0) / 1000),
@@ -198,13 +268,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
     };
   } finally {
     await engine.shutdown();
-    await distributed?.close();
-    await link?.close();
-    try {
-      if (hop) await deleteClusterKeys(probe, cluster);
-    } finally {
-      await probe.quit();
-    }
+    await probe.quit();
     fs.rmSync(base, { recursive: true, force: true });
   }
 }
@@ -218,6 +282,7 @@ async function main(): Promise<void> {
       warmup: { type: "string", default: "1" },
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
+      threads: { type: "boolean", default: false },
       only: { type: "string" },
       size: { type: "string", default: "1 KB" },
       "batch-count": { type: "string" },
@@ -237,21 +302,29 @@ async function main(): Promise<void> {
   }
   if (values.prefetch) tuning.prefetch = Number(values.prefetch);
   if (Object.keys(tuning).length > 0) process.stderr.write(`cluster-hop: link tuning ${JSON.stringify(tuning)} (not the defaults)\n`);
-  let best = 0;
-  let bestLocal = 0;
-  /** Least CPU per FlowFile (µs) of each kind: steadier than rates on a shared machine. */
-  let cpu = Infinity;
-  let cpuLocal = Infinity;
-  const load0 = os.loadavg()[0]!;
-  // Warm-up runs, one of each kind, not counted. Why: the first run in a process pays for
-  // compiling the hot paths (and, distributed, for Redis loading BullMQ's scripts); without
-  // them the distributed run, which goes first, had one warm sample against the local run's two.
-  for (let w = 0; w < warmups; w++) {
-    for (const h of [hop, null]) {
-      if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
-      const res = await once(n, h, values.size, redisUrl, false, tuning);
-      process.stderr.write(`cluster-hop warm-up ${h ? `distributed ${h}` : "local"}: flowfiles/s=${Math.round(res.rate)} (not counted)\n`);
-    }
+  const cluster = values.only === "local" ? null : await openCluster(redisUrl, tuning);
+  try {
+    await runAll();
+  } finally {
+    if (cluster) await closeCluster(cluster, redisUrl);
+  }
+
+  async function runAll(): Promise<void> {
+    let best = 0;
+    let bestLocal = 0;
+    /** Least CPU per FlowFile (µs) of each kind: steadier than rates on a shared machine. */
+    let cpu = Infinity;
+    let cpuLocal = Infinity;
+    const load0 = os.loadavg()[0]!;
+    // Warm-up runs, one of each kind, not counted. Why: the first run in a process pays for
+    // compiling the hot paths (and, distributed, for Redis loading BullMQ's scripts); without
+    // them the distributed run, which goes first, had one warm sample against the local run's two.
+    for (let w = 0; w < warmups; w++) {
+      for (const h of [hop, null]) {
+        if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
+        const res = await once(n, h, values.size, redisUrl, false, cluster);
+        process.stderr.write(`cluster-hop warm-up ${h ? `distributed ${h}` : "local"}: flowfiles/s=${Math.round(res.rate)} (not counted)\n`);
+      }
   }
   for (let r = 0; r < rounds; r++) {
     // Interleaved, the distributed run first in odd rounds and second in even ones, so neither
@@ -259,12 +332,13 @@ async function main(): Promise<void> {
     const order: Array<Hop | null> = r % 2 === 0 ? [hop, null] : [null, hop];
     for (const h of order) {
       if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
-      const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, tuning);
+      const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, cluster);
       const what = h ? `distributed ${h}` : "local";
       process.stderr.write(
         `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}${res.steal !== null ? ` steal=${(res.steal * 100).toFixed(0)}%` : ""}\n`,
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
+      if (values.threads) process.stderr.write(`cluster-hop round ${r + 1} ${what}: threads (cpu ms) ${res.threads}\n`);
       if (res.profile) process.stderr.write(`cluster-hop profile ${what}: ${formatCategories(res.profile)}\n`);
       if (h) {
         best = Math.max(best, res.rate);
@@ -281,6 +355,7 @@ async function main(): Promise<void> {
   process.stderr.write(`cluster-hop load_avg_1m=${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)} (${os.cpus().length} cores)\n`);
   if (values.only) return;
   process.stdout.write(`cluster-hop flowfiles/s=${Math.round(best)} local_flowfiles/s=${Math.round(bestLocal)} ratio=${(best / bestLocal).toFixed(2)}\n`);
+  }
 }
 
 main().then(

@@ -8,6 +8,7 @@
  * long GC never stalls the designer's requests.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { nameThisThread } from "../core/thread-name";
 import { SluiceNode } from "./node";
 import { NodeError } from "./node-errors";
 import { serveNode, type ClientMessage, type ServerMessage } from "./node-transport";
@@ -24,6 +25,7 @@ export type NodeWorkerHello = { t: "ready"; pid: number; dataDir: string } | { t
 
 const port = parentPort;
 if (!port) throw new Error("node-worker.ts runs only as a worker thread");
+nameThisThread("sluice-engine");
 const data = workerData as NodeWorkerData;
 
 let node: SluiceNode;

@@ -27,6 +27,7 @@ import {
   type JobSettlement,
   type StopConsumeRequest,
 } from "./handover-protocol";
+import { nameThisThread } from "../core/thread-name";
 
 interface Init {
   url: string;
@@ -54,6 +55,7 @@ class PackedCommand extends Command {
 
 const port = parentPort;
 if (port === null) throw new Error("payload-worker must run in a worker thread");
+nameThisThread("sluice-handover");
 const init = workerData.init as Init;
 const macKey = Buffer.from(init.macKey);
 // As RedisLink's command connection: one reconnect attempt per command, and a time limit, so a

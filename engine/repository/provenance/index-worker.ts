@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { nameThisThread } from "../../core/thread-name";
 import { LogIndexer, type LogPosition } from "./log-indexer";
 import type { FromIndexWorker, IndexRequest, IndexWorkerInit, ToIndexWorker } from "./worker-protocol";
 
@@ -91,6 +92,7 @@ function main(): void {
   let backlogSince: number | null = null;
   const port = parentPort;
   if (port === null) throw new Error("index-worker must run in a worker thread");
+  nameThisThread("sluice-index");
   const post = (message: FromIndexWorker): void => port.postMessage(message);
   const priority = new IndexPriority((tid, idle) => post({ kind: "background", tid, idle }));
   const init = (workerData as { init: IndexWorkerInit }).init;
