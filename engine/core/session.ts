@@ -588,7 +588,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       // Provenance: creation, explicit, then content/attribute changes.
       if (rec.creation) {
         const e = this.event(rec.creation, cur, now, null, orig, null, sourceId);
-        e.parentUuids = rec.parents ?? [];
+        e.parentUuids = rec.parents ?? EMPTY_LIST;
         events.push(e);
       }
       if (rec.children && rec.children.length) {

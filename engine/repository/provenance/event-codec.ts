@@ -85,6 +85,8 @@ export class EventEncoder {
    * is none (cleared with the bytes, on rollback and with the dictionary).
    */
   private lastSubject: ProvenanceEventInput | null = null;
+  /** How many events had their subject copied from the event before (see `subject`); for tests. */
+  subjectCopies = 0;
   private lastSubjectStart = 0;
   private lastSubjectEnd = 0;
   /** The last details and transit URI written literally (see `repeated`). */
@@ -178,9 +180,10 @@ export class EventEncoder {
       e.lineageStartDate === s.lineageStartDate &&
       e.componentId === s.componentId &&
       e.componentType === s.componentType &&
-      e.parentUuids === s.parentUuids &&
-      e.childUuids === s.childUuids
+      sameList(e.parentUuids, s.parentUuids) &&
+      sameList(e.childUuids, s.childUuids)
     ) {
+      this.subjectCopies++;
       const n = this.lastSubjectEnd - this.lastSubjectStart;
       this.reserve(n);
       // copyWithin, not Buffer#copy: that makes a view of the source range per call (garbage).
@@ -657,4 +660,9 @@ export function hash31(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 1;
+}
+
+/** The same list: one array, or two empty ones (a session may give each event an empty list of its own). */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === 0 && b.length === 0);
 }

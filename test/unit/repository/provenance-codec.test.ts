@@ -214,8 +214,8 @@ describe("provenance record codec", () => {
 
   it("writes the same bytes when it copies a FlowFile's fields from its previous event", () => {
     // CREATE then SEND of each FlowFile, as a source's session that hands over to a distributed
-    // connection records them: one attributes map, one timestamp, one component, and the
-    // session's shared empty lists.
+    // connection records them: one attributes map, one timestamp, one component, and empty
+    // lists (the CREATE's parents a list of its own: equal lists need not be one array).
     const none: string[] = [];
     const events: ProvenanceEventInput[] = [];
     for (let i = 0; i < 5; i++) {
@@ -223,7 +223,7 @@ describe("provenance record codec", () => {
       const attributes = { uuid, filename: `file-${i}.bin`, "mime.type": "application/octet-stream", ...(i === 3 ? { extra: "new name" } : {}) };
       const claim = { resource: "1/1", offset: i * 10, length: 10 };
       const same = { flowFileUuid: uuid, attributes, parentUuids: none, childUuids: none };
-      events.push(event({ ...same, type: "CREATE", updatedAttributes: attributes, previousClaim: null, currentClaim: claim }));
+      events.push(event({ ...same, parentUuids: [], type: "CREATE", updatedAttributes: attributes, previousClaim: null, currentClaim: claim }));
       events.push(event({ ...same, type: "SEND", previousClaim: claim, currentClaim: claim, details: "handed over", transitUri: "sluice-cluster://f/c" }));
       // Another event of the same FlowFile whose timestamp differs: nothing to copy.
       if (i === 2) events.push(event({ ...same, type: "ROUTE", timestamp: 1_800_000_000_000 }));
@@ -237,6 +237,10 @@ describe("provenance record codec", () => {
       fresh.encode({ ...e, attributes, updatedAttributes: e.updatedAttributes === e.attributes ? attributes : e.updatedAttributes }, i);
     });
     expect(Buffer.from(copying.bytes()).equals(Buffer.from(fresh.bytes()))).toBe(true);
+    // Copied: the SENDs of FlowFiles 1, 2 and 4. Not: FlowFile 0's and 3's, whose CREATE defined
+    // dictionary entries (the first keys; "extra"), nor the ROUTE at another time.
+    expect(copying.subjectCopies).toBe(3);
+    expect(fresh.subjectCopies).toBe(0);
     expect(decodeAll(Buffer.from(copying.bytes())).map((e) => [e.type, e.flowFileUuid, e.attributes])).toEqual(events.map((e) => [e.type, e.flowFileUuid, e.attributes]));
     // After a rollback the copied-from bytes are overwritten (here the longer event id of the
     // next record lands on them): the next event is written in full.
