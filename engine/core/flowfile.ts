@@ -22,6 +22,12 @@ export class FlowFileRecord implements FlowFile {
    * record of a FlowFile without a map lookup; cleared when the session commits or rolls back.
    */
   owner: object | null = null;
+  /**
+   * The batch unit of a distributed connection this version was taken from, until its commit
+   * is settled (engine-internal; see distributed-queue.ts). Why a field and not a WeakMap: the
+   * map's ephemeron table cost every scavenge, ~2% of the engine thread in cluster-hop.
+   */
+  unit: object | null = null;
 
   constructor(
     readonly uuid: string,

@@ -226,10 +226,8 @@ export function partitionOf(value: string, partitions: number): number {
 }
 
 /** The unit a FlowFile taken from a distributed queue came from (engine-internal tag). */
-const unitOf = new WeakMap<FlowFileRecord, BatchUnit>();
-
 export function batchUnitOf(ff: FlowFileRecord): BatchUnit | undefined {
-  return unitOf.get(ff);
+  return (ff.unit as BatchUnit | null) ?? undefined;
 }
 
 export class DistributedQueue extends ConnectionQueue {
@@ -359,7 +357,7 @@ export class DistributedQueue extends ConnectionQueue {
   }
 
   override requeue(ff: FlowFileRecord, now: number): void {
-    if (unitOf.has(ff)) this.requeueUnit(ff);
+    if (ff.unit !== null) this.requeueUnit(ff);
     else super.requeue(ff, now);
   }
 
@@ -428,7 +426,7 @@ export class DistributedQueue extends ConnectionQueue {
       if (head.next === 0) head.unit.sessions++;
       while (out.length < max && head.next < head.rest.length) {
         const ff = head.rest[head.next++]!;
-        unitOf.set(ff, head.unit);
+        ff.unit = head.unit;
         this.readyCount--;
         this.readyBytes -= ff.size;
         this.takenCount++;
@@ -454,9 +452,9 @@ export class DistributedQueue extends ConnectionQueue {
   /** The commit holding these FlowFiles is durable: units whose FlowFiles are all done finish. */
   settleCommitted(flowFiles: readonly FlowFileRecord[]): void {
     for (const ff of flowFiles) {
-      const unit = unitOf.get(ff);
-      if (!unit) continue;
-      unitOf.delete(ff);
+      const unit = ff.unit as BatchUnit | null;
+      if (unit === null) continue;
+      ff.unit = null;
       unit.pending--;
       if (unit.pending === 0) unit.settle("done");
     }
@@ -464,7 +462,7 @@ export class DistributedQueue extends ConnectionQueue {
 
   /** FlowFiles of a unit come back from a rolled-back session: polled again, first. */
   requeueUnit(ff: FlowFileRecord): void {
-    const unit = unitOf.get(ff)!;
+    const unit = ff.unit as BatchUnit;
     this.takenCount--;
     this.takenBytes -= ff.size;
     if (unit.isSettled) {
@@ -492,7 +490,7 @@ export class DistributedQueue extends ConnectionQueue {
 
   /** True when a FlowFile came from a unit (not from the local part). */
   isUnitFlowFile(ff: FlowFileRecord): boolean {
-    return unitOf.has(ff);
+    return ff.unit !== null;
   }
 
   /** Starts taking batches from the cluster (the destination runs here). Idempotent. */
