@@ -69,3 +69,34 @@ describe("batch codec", () => {
     expect(() => decodeBatch(bad)).toThrow(/reference 9 is not defined/);
   });
 });
+
+describe("encodeBatch's estimate", () => {
+  it("writes a batch whose attributes exceed the estimate again into its exact bound, the same bytes", () => {
+    const big = "é".repeat(400) + "x".repeat(300);
+    const entries: BatchEntry[] = Array.from({ length: 5 }, (_, i) => ({
+      uuid: `u${i}`,
+      // "mid": ASCII bytes written before a non-ASCII character turns up are written over.
+      attributes: { uuid: `u${i}`, note: i === 3 ? big : "n", mid: `abc${i}é${"d".repeat(i)}`, [`k${i}`]: "v".repeat(i * 90) },
+      entryDate: i,
+      lineageStartDate: 0,
+      content: Buffer.alloc(10 + i, i),
+    }));
+    const sizes: number[] = [];
+    const encoded = encodeBatch(entries, (size) => {
+      sizes.push(size);
+      return Buffer.alloc(size, 0xee);
+    });
+    // The estimate fell short (FlowFile 3's note), so the exact bound was asked for second.
+    expect(sizes.length).toBe(2);
+    expect(sizes[1]!).toBeGreaterThan(sizes[0]!);
+    expect(decodeBatch(Buffer.from(encoded))).toEqual(entries);
+    // Small attributes fit the estimate: one buffer.
+    const calls: number[] = [];
+    const small = encodeBatch(entries.slice(0, 3), (size) => {
+      calls.push(size);
+      return Buffer.allocUnsafeSlow(size);
+    });
+    expect(calls.length).toBe(1);
+    expect(decodeBatch(Buffer.from(small))).toEqual(entries.slice(0, 3));
+  });
+});
