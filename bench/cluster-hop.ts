@@ -17,8 +17,11 @@
  * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 1),
  * which compile the hot paths; every run on stderr). Target: ratio ≥ 0.5.
  * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
- * --rounds (4; the rate of this machine kind swings by half from one minute to the next, and
- * with two rounds one side's best was often from a slow minute), --hop gen-upd|upd-sink
+ * --rounds (6; the rate of this machine kind swings by half from one minute to the next. A
+ * distributed run lasts about twice as long as a local one, so fewer of them fall whole into a
+ * fast spell: with four rounds, one invocation's distributed runs were often all slow while a
+ * local one was fast (session 8: ratios 0.45-0.66 within the hour, same build)),
+ * --hop gen-upd|upd-sink
  * (which connection is distributed; default gen-upd, the
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
  * thread by part of the code base, bench/lib/cpu-profile.ts: "libraries" is BullMQ, ioredis and
@@ -278,7 +281,7 @@ async function main(): Promise<void> {
     options: {
       redis: { type: "string" },
       n: { type: "string", default: "100000" },
-      rounds: { type: "string", default: "4" },
+      rounds: { type: "string", default: "6" },
       warmup: { type: "string", default: "1" },
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
