@@ -70,8 +70,8 @@ export class PayloadWriter {
    * slot free or a batch too big for one, a buffer of its own with that room). Pack into it from
    * its start, then `place` what was packed. A reservation that was never placed (the packing
    * threw) is given out again by the next call. Why pack in place: copying a packed megabyte
-   * into the slot was the engine thread's biggest single copy per batch (~350 µs of a run's
-   * cache-cold megabyte). Why room for the head: the command is written as one piece from the
+   * into the slot was the engine thread's biggest single copy per batch (~350 µs per cache-cold
+   * megabyte in cluster-hop). Why room for the head: the command is written as one piece from the
    * slot by the thread (see `place`).
    */
   target(size: number, key: string): Buffer {
