@@ -49,7 +49,7 @@ function strBound(s: string): number {
 export function encodeBatch(entries: readonly BatchEntry[], alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafeSlow(size)): Buffer {
   // First with an estimate that walks no attributes (contents, uuids, and room for small
   // attributes); a batch that does not fit is written again into its exact bound. Why: the
-  // exact bound walks every FlowFile's attributes once more, a tenth of the encoder's time.
+  // exact bound walks every FlowFile's attributes once more (3-4% of the encoder's time).
   let estimate = 6;
   for (const e of entries) {
     estimate += strBound(e.uuid) + 27 + ESTIMATED_ATTRIBUTE_BYTES;
