@@ -25,6 +25,7 @@
  * as views of the input, not copies). `decodeBatch` throws BatchFormatError on any input that is
  * not exactly one well-formed batch; it never reads outside its input.
  */
+import { writeAscii } from "../core/ascii";
 
 /** One FlowFile of a batch; content inline, in the shared store, or none. */
 export interface BatchEntry {
@@ -213,21 +214,13 @@ class Writer {
   }
   str(s: string): void {
     const n = s.length;
-    // Short ASCII strings (names, uuids, most values) byte by byte, checked as they are
-    // written, with the buffer and position in locals: cheaper than a native call, and than
-    // a first pass to check them (the uuid-sized strings of a batch took half its encoding).
+    // Short ASCII strings (names, uuids, most values): a length byte, then writeAscii (the
+    // uuid-sized strings of a batch took half its encoding when checked and written apart).
     if (n < 64) {
-      const buf = this.buf;
-      let p = this.pos;
-      buf[p++] = n;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
-        this.pos = p;
+      this.buf[this.pos] = n;
+      const end = writeAscii(this.buf, this.pos + 1, s);
+      if (end >= 0) {
+        this.pos = end;
         return;
       }
     }

@@ -3,6 +3,7 @@
  * swap files. Hand-written because it sits on the hottest path (one record per FlowFile per
  * processor hop) and JSON.stringify of a record costs several times more.
  */
+import { writeAscii } from "../../core/ascii";
 import { ContentClaim } from "../../core/content-claim";
 import { FlowFileRecord } from "../../core/flowfile";
 
@@ -61,17 +62,10 @@ export class Writer {
     // beats Buffer#write's per-call overhead several times over for it.
     if (len < 128) {
       this.ensure(1 + len * 3);
-      const buf = this.buf;
-      let p = this.pos + 1;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        buf[p++] = c;
-      }
-      if (i === len) {
-        buf[this.pos] = len;
-        this.pos = p;
+      const end = writeAscii(this.buf, this.pos + 1, s);
+      if (end >= 0) {
+        this.buf[this.pos] = len;
+        this.pos = end;
         return;
       }
     }

@@ -29,6 +29,7 @@
  *   1 dictionary reference, id = h/4;  2 literal of h/4 UTF-8 bytes;  3 literal that also defines
  *   the next dictionary id.
  */
+import { writeAscii } from "../../core/ascii";
 import {
   PROVENANCE_EVENT_TYPES,
   type ClaimRef,
@@ -308,18 +309,9 @@ export class EventEncoder {
     if (n <= 64) {
       const start = this.pos;
       this.varint(n * 4 + kind);
-      const buf = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) {
-          p = -1;
-          break;
-        }
-        buf[p++] = c;
-      }
-      if (p >= 0) {
-        this.pos = p;
+      const end = writeAscii(this.buf, this.pos, s);
+      if (end >= 0) {
+        this.pos = end;
         return;
       }
       this.pos = start;
