@@ -5,8 +5,8 @@
  * - One BullMQ queue per distributed connection (`dq-<flow>-<connection>`); partition by
  *   attribute uses one queue per partition (`…-p<n>`) with a global concurrency of 1, so one
  *   batch of a partition is processed at a time in the whole cluster and per-key order holds.
- * - A job is a batch of FlowFiles: attributes and small content inline (batch-codec.ts, HMAC-sealed
- *   with the cluster key so no process without the secret can inject FlowFiles), larger
+ * - A job is a batch of FlowFiles: attributes and small content inline (batch-codec.ts, sealed
+ *   with the cluster's batch key (batch-mac.ts) so no process without the secret can inject FlowFiles), larger
  *   content in the shared content store (a directory every node mounts), named after the
  *   batch and the handover. Job ids are the batch ids, and BullMQ's deduplication keeps an id
  *   for an hour from its add (past the job's end: a deduplication key with a TTL outlives its
@@ -26,7 +26,9 @@ import { Queue, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { unpack } from "msgpackr";
 import { SAFE_ID } from "../api/node-api";
+import type { ContentClaim } from "../core/content-claim";
 import type {
+  BatchFlowFile,
   DeadLetter,
   DistributedConnectionRef,
   DistributedConsumer,
@@ -36,7 +38,7 @@ import type {
   WireFlowFile,
 } from "../queue/distributed-queue";
 import type { QueueSize } from "../queue/connection-queue";
-import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry } from "./batch-codec";
+import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry, type EncodableEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
 import { FINISH_SCRIPT, UNCOUNT_SCRIPT, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
 import { PayloadWriter } from "./payload-writer";
@@ -92,7 +94,7 @@ interface JobData {
   b: number;
   /** The Redis key of the packed batch. */
   k: string;
-  /** HMAC of the packed bytes with the cluster key. */
+  /** MAC of the packed bytes under the cluster's batch key (batch-mac.ts; HMAC-SHA256 hex from earlier versions). */
   m: string;
   /** Shared-store files of the batch (relative paths), deleted when it finishes. */
   f: string[];
@@ -450,7 +452,7 @@ export class RedisDistributedLink implements DistributedLink {
   }
 
   private payloadWriter(): PayloadWriter {
-    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.macKeyBytes(), COMMAND_TIMEOUT_MS, this.o.keys.bullPrefix);
+    this.writer ??= new PayloadWriter(this.o.link.url, this.o.key.batchKeyBytes(), COMMAND_TIMEOUT_MS, this.o.keys.bullPrefix);
     return this.writer;
   }
 
@@ -458,24 +460,32 @@ export class RedisDistributedLink implements DistributedLink {
   private async pack(ref: DistributedConnectionRef, b: OutgoingBatch, nonce: string): Promise<HandoverBatch> {
     const files: string[] = [];
     const writes: Array<Promise<void>> = [];
-    // A WireFlowFile is a BatchEntry already when its content is inline (most batches).
-    const inline = b.flowFiles.every((ff) => !ff.content || ff.content.length <= this.inlineMax);
-    const entries: readonly BatchEntry[] = inline ? (b.flowFiles as readonly BatchEntry[]) : b.flowFiles.map((ff, i) => {
-      let content: BatchEntry["content"] = null;
-      if (ff.content && ff.content.length > this.inlineMax) {
-        const rel = this.sharedPath(ref, `${b.id}.${nonce}`, i, ff.content.length);
-        writes.push(this.writeShared(rel, ff.content));
+    const read = b.read;
+    const sizeOf = (ff: BatchFlowFile): number => (ff.content !== undefined ? (ff.content?.length ?? 0) : (ff.claim?.length ?? 0));
+    let bytes = 0;
+    let inline = true;
+    for (const ff of b.flowFiles) {
+      const size = sizeOf(ff);
+      bytes += size;
+      if (size > this.inlineMax) inline = false;
+    }
+    // Inline content (most batches): the FlowFiles are encoded as they are, their content read
+    // as it is written (see BatchFlowFile).
+    const entries: ReadonlyArray<EncodableEntry<ContentClaim>> = inline ? b.flowFiles : b.flowFiles.map((ff, i) => {
+      const data = ff.content !== undefined ? ff.content : ff.claim ? readClaim(read, ff.claim) : null;
+      let content: BatchEntry["content"] = data;
+      if (data && data.length > this.inlineMax) {
+        const rel = this.sharedPath(ref, `${b.id}.${nonce}`, i, data.length);
+        writes.push(this.writeShared(rel, data));
         files.push(rel);
-        content = { f: rel, l: ff.content.length };
-      } else if (ff.content) content = ff.content;
+        content = { f: rel, l: data.length };
+      }
       return { uuid: ff.uuid, attributes: ff.attributes as Record<string, string>, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content };
     });
     await Promise.all(writes);
     const writer = this.payloadWriter();
     const k = this.payloadKey(ref, b.id, nonce);
-    const packed = writer.place(encodeBatch(entries, (size) => writer.target(size, k)), k);
-    let bytes = 0;
-    for (const ff of b.flowFiles) bytes += ff.content?.length ?? 0;
+    const packed = writer.place(encodeBatch(entries, (size) => writer.target(size, k), (claim) => readClaim(read, claim)), k);
     return {
       id: b.id,
       queue: queueName(ref, b.partition),
@@ -490,7 +500,7 @@ export class RedisDistributedLink implements DistributedLink {
     if (!data.k.startsWith(`${this.o.keys.cluster}:dq:`)) throw new Error("batch payload key outside this cluster");
     const packed = await this.o.link.commands.getBuffer(data.k);
     if (packed === null) throw new Error("batch payload is gone from Redis");
-    if (!(await this.o.key.verifyBytesAsync(packed, data.m))) throw new Error("batch seal does not verify with this cluster's secret");
+    if (!(await this.o.key.verifyBatch(packed, data.m))) throw new Error("batch seal does not verify with this cluster's secret");
     if (packed[0] === BATCH_FORMAT) return decodeBatch(packed);
     // Format 2 (msgpack), from a node of an earlier version; its first byte is an array's.
     const entries = unpack(packed) as WireEntry[];
@@ -710,6 +720,12 @@ export class RedisDistributedLink implements DistributedLink {
  * The workers of one distributed connection on this node. A single-node connection runs them
  * only while this node is the primary.
  */
+/** The content of `claim` with a batch's reader; a batch of claims without one is a caller's bug. */
+function readClaim(read: OutgoingBatch["read"], claim: ContentClaim): Buffer {
+  if (!read) throw new Error("a batch of FlowFiles without their content needs a content reader");
+  return read(claim);
+}
+
 class Consumer {
   private workers: Array<{ stop: () => Promise<void> }> = [];
   private stopped = false;

@@ -44,6 +44,16 @@ export interface WireFlowFile {
   readonly claim?: ContentClaim | null;
 }
 
+/**
+ * A FlowFile of a batch this node hands over, or holds since (see DistributedQueue's `kept`):
+ * as a WireFlowFile, except that `content` may be absent, to be read from `claim` (this node's
+ * content repository) with the batch's `read` as the batch is packed. Why: a FlowFileRecord is
+ * one as it is, so a handover makes no object per FlowFile.
+ */
+export interface BatchFlowFile extends Omit<WireFlowFile, "content"> {
+  readonly content?: Buffer | null;
+}
+
 /** Where one distributed connection lives in the cluster. */
 export interface DistributedConnectionRef {
   readonly flowId: string;
@@ -58,8 +68,10 @@ export interface OutgoingBatch {
   readonly id: string;
   /** partition-by-attribute: the partition (0 ≤ p < link.partitions); otherwise 0. */
   readonly partition: number;
-  readonly flowFiles: readonly WireFlowFile[];
+  readonly flowFiles: readonly BatchFlowFile[];
   readonly bytes: number;
+  /** Reads the content of a FlowFile that carries only its `claim` (required when one does). */
+  readonly read?: (claim: ContentClaim) => Buffer;
 }
 
 /** A batch this node took from the cluster. */
@@ -67,8 +79,11 @@ export interface IncomingBatch {
   readonly id: string;
   /** The node that handed it over. */
   readonly from: string;
-  /** The batch's FlowFiles, read from the cluster and verified (empty when `kept`). */
-  readonly flowFiles: readonly WireFlowFile[];
+  /**
+   * The batch's FlowFiles, read from the cluster and verified (with their content); when `kept`,
+   * given by DistributedQueue: what it kept of its own handover (content in `claim`).
+   */
+  readonly flowFiles: readonly BatchFlowFile[];
   /** How many times it was taken before (stalls and failures). */
   readonly attempts: number;
   /**
@@ -242,7 +257,7 @@ export class DistributedQueue extends ConnectionQueue {
   private readonly retain: DistributedQueueOptions["retain"];
   private readonly keepMax: { count: number; bytes: number };
   /** Batches handed over from here, by id, oldest first (see DistributedQueueOptions.retain). */
-  private readonly kept = new Map<string, { seal: string; flowFiles: readonly WireFlowFile[]; bytes: number }>();
+  private readonly kept = new Map<string, { seal: string; flowFiles: readonly BatchFlowFile[]; bytes: number }>();
   /** FlowFiles of handovers in flight from this node (see isFull). */
   private readonly handingOver = { count: 0, bytes: 0 };
   private keptBytes = 0;
@@ -305,18 +320,19 @@ export class DistributedQueue extends ConnectionQueue {
     }
     const batches: OutgoingBatch[] = [];
     for (const [partition, list] of byPartition) {
-      let current: WireFlowFile[] = [];
+      // The records themselves go (see BatchFlowFile); the link reads their content as it packs.
+      let current: FlowFileRecord[] = [];
       let bytes = 0;
       const flush = () => {
-        batches.push({ id: `${key}-${partition}-${batches.length}`, partition, flowFiles: current, bytes });
+        batches.push({ id: `${key}-${partition}-${batches.length}`, partition, flowFiles: current, bytes, read });
         current = [];
         bytes = 0;
       };
       for (const ff of list) {
-        const content = ff.claim ? read(ff.claim) : null;
-        const inline = content && content.length <= link.inlineMax ? content.length : 0;
+        const size = ff.claim ? ff.claim.length : 0;
+        const inline = size <= link.inlineMax ? size : 0;
         if (current.length > 0 && (current.length >= link.batchMax.count || bytes + inline > link.batchMax.bytes)) flush();
-        current.push({ uuid: ff.uuid, attributes: ff.attributes, entryDate: ff.entryDate, lineageStartDate: ff.lineageStartDate, content, claim: ff.claim });
+        current.push(ff);
         bytes += inline;
       }
       if (current.length > 0) flush();
@@ -590,7 +606,7 @@ export class DistributedQueue extends ConnectionQueue {
   }
 }
 
-function claimsOf(flowFiles: readonly WireFlowFile[]): ContentClaim[] {
+function claimsOf(flowFiles: readonly BatchFlowFile[]): ContentClaim[] {
   const out: ContentClaim[] = [];
   for (const ff of flowFiles) if (ff.claim) out.push(ff.claim);
   return out;
