@@ -34,7 +34,7 @@ export interface HandoverBatch {
 
 /**
  * One handover, done by the thread in this order: CLAIM_SCRIPT over `claimKeys`/`claimArgs`
- * (one answer per batch, in order), then for each batch new to the cluster its payload (HMAC,
+ * (one answer per batch, in order), then for each batch new to the cluster its payload (MAC,
  * SET), then their jobs (`jobOptions` plus the batch's id as job and dedup id).
  */
 export interface HandoverRequest {

@@ -12,7 +12,6 @@
  * batch was in the cluster already, nothing was done for it), or { id, error }; `ConsumedJob`
  * and `ConsumerEvent`s; { ready: true } each time its connection to Redis is ready.
  */
-import { createHmac } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Command, Redis } from "ioredis";
@@ -28,10 +27,12 @@ import {
   type StopConsumeRequest,
 } from "./handover-protocol";
 import { nameThisThread } from "../core/thread-name";
+import { BatchSigner } from "./batch-mac";
 
 interface Init {
   url: string;
-  macKey: Uint8Array;
+  /** ClusterKey.batchKeyBytes(). */
+  batchKey: Uint8Array;
   commandTimeoutMs: number;
   bullPrefix: string;
 }
@@ -57,7 +58,7 @@ const port = parentPort;
 if (port === null) throw new Error("payload-worker must run in a worker thread");
 nameThisThread("sluice-handover");
 const init = workerData.init as Init;
-const macKey = Buffer.from(init.macKey);
+const signer = new BatchSigner(init.batchKey);
 // As RedisLink's command connection: one reconnect attempt per command, and a time limit, so a
 // Redis that is away fails the handover (which rolls back) instead of holding it.
 const redis = new Redis(init.url, { enableReadyCheck: true, maxRetriesPerRequest: 1, commandTimeout: init.commandTimeoutMs });
@@ -97,7 +98,7 @@ async function handover(m: HandoverRequest): Promise<Array<string | null>> {
   const macs = m.batches.map((b, i) => {
     if (fresh[i] !== 1) return null;
     const bytes = Buffer.from(b.bytes, b.offset, b.length);
-    return createHmac("sha256", macKey).update(bytes).digest("hex");
+    return signer.sign(bytes);
   });
   // The payloads are in Redis before any job names them.
   await Promise.all(

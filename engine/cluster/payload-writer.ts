@@ -3,7 +3,7 @@
  * claim, each new batch's signed payload and its job) and the BullMQ workers that take batches
  * for this node (`consume`: each job is posted here and settled from here).
  *
- * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its HMAC, two
+ * Why a thread: in cluster-hop, a megabyte payload cost the node's event loop its MAC, two
  * copies inside ioredis and the socket write, and every Redis command costs the event loop far
  * more wall time than its bytes (its write wakes Redis; on two cores the woken side often runs
  * on the node's core). The thread does all of it; each payload is packed straight into a slot
@@ -12,8 +12,8 @@
  * Contract: `handover(request)` takes ownership of each batch's bytes (a slot that `place()`
  * filled, or an ArrayBuffer of its own, transferred; the caller must not use either again) and
  * resolves, once every batch new to the cluster has its payload and its job in Redis, with one
- * entry per batch: the payload's MAC (hex HMAC-SHA256 under the cluster's MAC key, as
- * ClusterKey.macBytesAsync), or null for a batch that was in the cluster already (nothing was
+ * entry per batch: the payload's MAC (a BatchSigner's under the cluster's batch key, see
+ * batch-mac.ts), or null for a batch that was in the cluster already (nothing was
  * written for it). It rejects when Redis refuses or does not answer, or when the thread failed;
  * some of the batches may then have been added. `close()` ends the thread; handovers in flight
  * reject.
@@ -59,7 +59,7 @@ export class PayloadWriter {
 
   constructor(
     private readonly url: string,
-    private readonly macKey: Uint8Array,
+    private readonly batchKey: Uint8Array,
     private readonly commandTimeoutMs: number,
     private readonly bullPrefix: string,
   ) {}
@@ -237,7 +237,7 @@ export class PayloadWriter {
     const source = here.endsWith(".ts");
     const entry = new URL(`./payload-worker${source ? ".ts" : ".js"}`, here).href;
     const loader = new URL(source ? "../repository/provenance/worker-entry.mjs" : "./worker-entry.mjs", here);
-    const w = new Worker(loader, { workerData: { entry, init: { url: this.url, macKey: this.macKey, commandTimeoutMs: this.commandTimeoutMs, bullPrefix: this.bullPrefix } } });
+    const w = new Worker(loader, { workerData: { entry, init: { url: this.url, batchKey: this.batchKey, commandTimeoutMs: this.commandTimeoutMs, bullPrefix: this.bullPrefix } } });
     w.unref();
     w.on("message", (m: { id: number; added?: Array<string | null>; error?: string } | { ready: true } | ConsumedJob | ConsumerEvent) => {
       if ("ready" in m) {
