@@ -48,6 +48,19 @@ describe("batch codec", () => {
     expect(decodeBatch(bytes)).toEqual(many);
   });
 
+  it("keeps FlowFiles of hundreds of attributes, and names that move between FlowFiles", () => {
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`attr.${i}`, `value ${i}`]));
+    const shifted = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`attr.${(i + 1) % 300}`, `other ${i}`]));
+    const batch = [
+      { uuid: "w1", attributes: wide, entryDate: 1, lineageStartDate: 1, content: null },
+      { uuid: "w2", attributes: shifted, entryDate: 2, lineageStartDate: 2, content: Buffer.from("x") },
+      { uuid: "w3", attributes: { "attr.5": "five", fresh: "new" }, entryDate: 3, lineageStartDate: 3, content: null },
+    ];
+    const decoded = decodeBatch(encodeBatch(batch));
+    expect(decoded).toEqual(batch);
+    for (const [i, e] of decoded.entries()) expect(Object.keys(e.attributes)).toEqual(Object.keys(batch[i]!.attributes));
+  });
+
   it("keeps an attribute named __proto__ as an attribute", () => {
     const attributes = JSON.parse('{"__proto__": "x", "b": "y"}') as Record<string, string>;
     const [e] = decodeBatch(encodeBatch([{ uuid: "u", attributes, entryDate: 1, lineageStartDate: 1, content: null }]));
