@@ -276,31 +276,98 @@ interface IndexClient {
   close(): Promise<void>;
 }
 
-/** Runs the indexer in a worker thread (worker-entry.mjs → index-worker). */
+/**
+ * Index threads that outlived their repository, waiting for the next one opened in this process
+ * (the thread serves one repository at a time; see index-worker.ts `main`). Why: a new thread
+ * boots Node, loads SQLite and compiles the indexer again; in cluster-hop, where each run opens a
+ * flow as a node does at each deploy, that compile alone took the V8 helper threads 100-150 ms
+ * a run, at normal priority (the index thread itself runs SCHED_IDLE, its compiles do not). At
+ * most PARKED_MAX wait, each PARKED_MS at most; then it ends. A parked thread holds no file.
+ */
+const parkedIndexThreads: Array<{ worker: Worker; timer: NodeJS.Timeout; gone: () => void }> = [];
+const PARKED_MAX = 1;
+const PARKED_MS = 60_000;
+
+function parkIndexThread(worker: Worker): void {
+  if (parkedIndexThreads.length >= PARKED_MAX) {
+    worker.postMessage({ kind: "exit" } satisfies ToIndexWorker);
+    return;
+  }
+  const entry = {
+    worker,
+    gone: () => {
+      const i = parkedIndexThreads.indexOf(entry);
+      if (i >= 0) parkedIndexThreads.splice(i, 1);
+      clearTimeout(entry.timer);
+    },
+    timer: setTimeout(() => {
+      entry.gone();
+      worker.postMessage({ kind: "exit" } satisfies ToIndexWorker);
+    }, PARKED_MS),
+  };
+  entry.timer.unref();
+  // A parked thread that fails or ends leaves the pool; its error must not go unhandled.
+  worker.on("error", entry.gone);
+  worker.once("exit", entry.gone);
+  worker.unref();
+  parkedIndexThreads.push(entry);
+}
+
+/** @internal How many index threads wait for a repository (tests). */
+export function parkedIndexThreadCount(): number {
+  return parkedIndexThreads.length;
+}
+
+function takeParkedIndexThread(): Worker | null {
+  const entry = parkedIndexThreads.pop();
+  if (!entry) return null;
+  clearTimeout(entry.timer);
+  entry.worker.off("error", entry.gone);
+  entry.worker.off("exit", entry.gone);
+  return entry.worker;
+}
+
+/** Runs the indexer in a worker thread (worker-entry.mjs → index-worker), a parked one if there is one. */
 class WorkerIndexClient implements IndexClient {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private requestSeq = 0;
   private error: Error | null = null;
   private readonly exited: Promise<void>;
+  /** Resolves once the thread answered `close` (the index is closed; the thread may serve another repository). */
+  private readonly closedByThread: Promise<void>;
+  private markClosedByThread: () => void = () => {};
   private closed = false;
   /** The worker's thread id while it runs in the background (SCHED_IDLE), else null. */
   private background: number | null = null;
+  private readonly listeners: { message: (m: FromIndexWorker) => void; error: (e: Error) => void; exit: (code: number) => void };
 
   constructor(init: IndexWorkerInit, private readonly onWarning: (message: string) => void) {
-    const here = import.meta.url;
-    // Under tsx or vitest this module is TypeScript source, and so is the worker.
-    const entry = new URL(`./index-worker${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
-    this.worker = new Worker(new URL("./worker-entry.mjs", here), { workerData: { entry, init } });
+    const parked = takeParkedIndexThread();
+    if (parked) {
+      this.worker = parked;
+      this.worker.postMessage({ kind: "init", init } satisfies ToIndexWorker);
+    } else {
+      const here = import.meta.url;
+      // Under tsx or vitest this module is TypeScript source, and so is the worker.
+      const entry = new URL(`./index-worker${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
+      this.worker = new Worker(new URL("./worker-entry.mjs", here), { workerData: { entry, init } });
+    }
     this.worker.unref();
-    this.worker.on("message", (message: FromIndexWorker) => this.onMessage(message));
-    this.worker.on("error", (error) => this.fail(error));
-    this.exited = new Promise((resolve) => {
-      this.worker.once("exit", (code) => {
+    this.closedByThread = new Promise((resolve) => (this.markClosedByThread = resolve));
+    let exitedNow: () => void = () => {};
+    this.exited = new Promise((resolve) => (exitedNow = resolve));
+    this.listeners = {
+      message: (message) => this.onMessage(message),
+      error: (error) => this.fail(error),
+      exit: (code) => {
         if (!this.closed) this.fail(new Error(`provenance index worker exited unexpectedly (code ${code})`));
-        resolve();
-      });
-    });
+        exitedNow();
+      },
+    };
+    this.worker.on("message", this.listeners.message);
+    this.worker.on("error", this.listeners.error);
+    this.worker.on("exit", this.listeners.exit);
   }
 
   written(file: number, size: number): void {
@@ -333,12 +400,18 @@ class WorkerIndexClient implements IndexClient {
     });
   }
 
+  /** Closes the index; the thread is parked for the next repository (or ends, when it failed). */
   async close(): Promise<void> {
     this.closed = true;
     this.post({ kind: "close" });
     this.worker.ref();
-    await this.exited;
+    const answered = await Promise.race([this.closedByThread.then(() => true), this.exited.then(() => false)]);
     this.rejectPending(new Error("provenance repository closed"));
+    this.worker.off("message", this.listeners.message);
+    this.worker.off("error", this.listeners.error);
+    this.worker.off("exit", this.listeners.exit);
+    if (answered && this.error === null) parkIndexThread(this.worker);
+    else await this.worker.terminate();
   }
 
   private post(message: ToIndexWorker): void {
@@ -352,6 +425,10 @@ class WorkerIndexClient implements IndexClient {
     }
     if (message.kind === "background") {
       this.background = message.idle ? message.tid : null;
+      return;
+    }
+    if (message.kind === "closed") {
+      this.markClosedByThread();
       return;
     }
     const pending = this.pending.get(message.id);

@@ -42,6 +42,11 @@ class IndexPriority {
     this.background(0);
   }
 
+  /** Reports the current policy again (to the repository of a new session). */
+  announce(): void {
+    if (this.tid !== null) this.report(this.tid, this.idle);
+  }
+
   /** When the foreground's minimum time ends (0: never in the foreground). */
   get foregroundEndsAt(): number {
     return this.idle ? 0 : this.foregroundUntil;
@@ -87,15 +92,40 @@ const FOREGROUND_MIN_MS = 5_000;
 /** How long newly written records may wait to be indexed together when no query waits. */
 const INDEX_BATCH_DELAY_MS = 250;
 
+/**
+ * The thread: one repository's indexer at a time (a session), from `workerData.init` and then
+ * from each `init` message after the session before was closed (see WorkerIndexClient's pool:
+ * a thread outlives the repository that started it, so the next one opened in this process
+ * neither boots a thread nor compiles the indexer again). Its scheduling (IndexPriority) is the
+ * thread's, across sessions.
+ */
 function main(): void {
-  /** Since when records reported written wait to be indexed (null: none waits). */
-  let backlogSince: number | null = null;
   const port = parentPort;
   if (port === null) throw new Error("index-worker must run in a worker thread");
   nameThisThread("sluice-index");
   const post = (message: FromIndexWorker): void => port.postMessage(message);
   const priority = new IndexPriority((tid, idle) => post({ kind: "background", tid, idle }));
-  const init = (workerData as { init: IndexWorkerInit }).init;
+  let session: ((message: ToIndexWorker) => void) | null = serve((workerData as { init: IndexWorkerInit }).init, post, priority);
+  port.on("message", (message: ToIndexWorker) => {
+    if (message.kind === "init") {
+      if (session !== null) throw new Error("index-worker: init while a repository is open");
+      session = serve(message.init, post, priority);
+      priority.announce();
+    } else if (message.kind === "exit") port.close();
+    else if (session !== null) {
+      session(message);
+      if (message.kind === "close") {
+        session = null;
+        post({ kind: "closed" });
+      }
+    }
+  });
+}
+
+/** Indexes one repository's logs and answers its queries; returns its message handler. */
+function serve(init: IndexWorkerInit, post: (message: FromIndexWorker) => void, priority: IndexPriority): (message: ToIndexWorker) => void {
+  /** Since when records reported written wait to be indexed (null: none waits). */
+  let backlogSince: number | null = null;
   const indexer = new LogIndexer(init, (message) => post({ kind: "warning", message }));
   // Each query waits for the log end as it was when the query arrived, not for a moving end:
   // under sustained load the index may lag, and a query's wait must stay bounded.
@@ -174,7 +204,7 @@ function main(): void {
     }
   };
 
-  port.on("message", (message: ToIndexWorker) => {
+  const handle = (message: ToIndexWorker): void => {
     if (closed) return;
     switch (message.kind) {
       case "written":
@@ -197,11 +227,13 @@ function main(): void {
         if (settleTimer !== null) clearTimeout(settleTimer);
         for (const { id } of waiting.splice(0)) post({ kind: "failed", id, message: "provenance repository closed" });
         indexer.close();
-        port.close();
+        // Idle between repositories: nothing waits for this thread.
+        priority.background(Date.now());
         break;
     }
-  });
+  };
   schedule();
+  return handle;
 }
 
 main();

@@ -39,8 +39,15 @@ export type ToIndexWorker =
   | { kind: "retain"; minEventId: number }
   /** Answered once everything reported as written before it has been indexed. `foreground`: the repository brought the thread to the foreground for it. */
   | { kind: "query"; id: number; request: IndexRequest; foreground?: boolean }
-  /** Commit, close the index and exit; a tail not indexed yet is indexed at the next start. */
-  | { kind: "close" };
+  /**
+   * Commit and close the index (answered with `closed`); a tail not indexed yet is indexed at
+   * the next start. The thread then waits for `init` (another repository) or `exit`.
+   */
+  | { kind: "close" }
+  /** Serve another repository: the thread's first one came in its workerData. */
+  | { kind: "init"; init: IndexWorkerInit }
+  /** End the thread (between repositories). */
+  | { kind: "exit" };
 
 export type FromIndexWorker =
   | { kind: "result"; id: number; result: IndexResult }
@@ -52,4 +59,6 @@ export type FromIndexWorker =
    * does, the repository brings it to the foreground itself before it posts a query: a thread
    * that only gets CPU time nothing else wants could take long to do so under load.
    */
-  | { kind: "background"; tid: number; idle: boolean };
+  | { kind: "background"; tid: number; idle: boolean }
+  /** The repository's index is closed; the thread may serve another one. */
+  | { kind: "closed" };

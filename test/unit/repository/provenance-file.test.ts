@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProvenanceEventInput, ProvenanceEventType } from "../../../engine/core/provenance";
 import {
   FileProvenanceRepository,
+  parkedIndexThreadCount,
   type FileProvenanceRepositoryOptions,
 } from "../../../engine/repository/provenance/file-provenance-repository";
 import { event as contractEvent } from "./provenance-repository.contract";
@@ -79,6 +80,37 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     expect(third.maxEventId()).toBe(3);
     await third.close();
     expect(logFiles(dir).length).toBe(3);
+  });
+
+  it("hands its index thread to the next repository opened, which indexes and finds only its own events", async () => {
+    const one = tempDir();
+    const two = tempDir();
+    const first = repository({ dir: one });
+    first.register([event("CREATE", "a"), event("DROP", "a")]);
+    first.flush();
+    expect((await first.search({ flowFileUuid: "a" })).length).toBe(2);
+    await first.close();
+    if (thread === "worker") expect(parkedIndexThreadCount()).toBe(1);
+
+    const second = repository({ dir: two });
+    if (thread === "worker") expect(parkedIndexThreadCount()).toBe(0);
+    second.register([event("CREATE", "b"), event("ROUTE", "b"), event("DROP", "b")]);
+    second.flush();
+    expect((await second.search({})).map((e) => [e.eventId, e.flowFileUuid, e.type])).toEqual([
+      [2, "b", "DROP"],
+      [1, "b", "ROUTE"],
+      [0, "b", "CREATE"],
+    ]);
+    expect(await second.search({ flowFileUuid: "a" })).toEqual([]);
+    await second.close();
+
+    const again = repository({ dir: one });
+    expect((await again.search({})).map((e) => [e.flowFileUuid, e.type])).toEqual([
+      ["a", "DROP"],
+      ["a", "CREATE"],
+    ]);
+    await again.close();
+    if (thread === "worker") expect(parkedIndexThreadCount()).toBe(1);
   });
 
   it("answers a query with everything flushed before it, whatever the index's batch delay", async () => {
