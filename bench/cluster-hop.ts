@@ -62,8 +62,8 @@ class CountingLink extends RedisDistributedLink {
   }
 }
 
-/** The sink's count and the time of the last FlowFile, for the run in progress. */
-const run = { counted: 0, expected: 0, last: 0, done: (): void => {} };
+/** The sink's count, the times of its first and last FlowFile, for the run in progress. */
+const run = { counted: 0, expected: 0, first: 0, last: 0, done: (): void => {} };
 
 const CountingSink = defineProcessor({
   type: "BenchHopSink",
@@ -72,6 +72,7 @@ const CountingSink = defineProcessor({
   properties: {},
   relationships: {},
   onTrigger({ session }) {
+    if (run.counted === 0) run.first = performance.now();
     for (const ff of session.getBatch()) {
       run.counted++;
       session.remove(ff);
@@ -103,6 +104,8 @@ function hopFlow(id: string, n: number, hop: Hop | null, size: string) {
 
 interface RunResult {
   rate: number;
+  /** From the engine's start to the first FlowFile at the sink (ms): the pipeline's start-up. */
+  firstMs: number;
   cpuMs: number;
   /** Share of the machine's CPU time the hypervisor gave to others meanwhile ("steal"; null off Linux). */
   steal: number | null;
@@ -234,6 +237,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
   handed.batches = 0;
   handed.flowFiles = 0;
   run.counted = 0;
+  run.first = 0;
   run.expected = n;
   const finished = new Promise<void>((resolve) => (run.done = resolve));
   const engine = Engine.open(hopFlow(`hop-${runSeq++}`, n, hop, size), {
@@ -264,6 +268,7 @@ async function once(n: number, hop: Hop | null, size: string, redisUrl: string, 
       steal: stat0 && stat1 && stat1.total > stat0.total ? (stat1.steal - stat0.steal) / (stat1.total - stat0.total) : null,
       engineThread: thread0 && thread1 ? { cpuMs: thread1.cpuMs - thread0.cpuMs, waitMs: thread1.waitMs - thread0.waitMs } : null,
       rate: n / ((run.last - t0) / 1000),
+      firstMs: run.first - t0,
       cpuMs: (cpu.user + cpu.system) / 1000,
       redisCpuMs: ((await redisCpuSeconds(probe)) - redis0) * 1000,
       elu: nodePerformance.eventLoopUtilization(elu0).utilization,
@@ -338,7 +343,7 @@ async function main(): Promise<void> {
       const res = await once(n, h, values.size, redisUrl, values.profile && h !== null, cluster);
       const what = h ? `distributed ${h}` : "local";
       process.stderr.write(
-        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}${res.steal !== null ? ` steal=${(res.steal * 100).toFixed(0)}%` : ""}\n`,
+        `cluster-hop round ${r + 1} ${what}: flowfiles/s=${Math.round(res.rate)} first_ms=${Math.round(res.firstMs)} cpu_ms=${Math.round(res.cpuMs)} (${((res.cpuMs * 1000) / n).toFixed(1)} µs/FlowFile) redis_cpu_ms=${Math.round(res.redisCpuMs)} event_loop_utilization=${res.elu.toFixed(2)}${res.engineThread ? ` engine_thread_cpu_ms=${Math.round(res.engineThread.cpuMs)} engine_thread_wait_ms=${Math.round(res.engineThread.waitMs)}` : ""}${res.steal !== null ? ` steal=${(res.steal * 100).toFixed(0)}%` : ""}\n`,
       );
       if (h) process.stderr.write(`cluster-hop round ${r + 1} ${what}: handed over ${handed.batches} batches, ${(handed.flowFiles / Math.max(1, handed.batches)).toFixed(0)} FlowFiles each\n`);
       if (values.threads) process.stderr.write(`cluster-hop round ${r + 1} ${what}: threads (cpu ms) ${res.threads}\n`);
