@@ -14,7 +14,7 @@
  * sink − start of the engine).
  *
  * Prints one line: `cluster-hop flowfiles/s=<x> local_flowfiles/s=<y> ratio=<x/y>` (the best
- * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 1),
+ * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 3),
  * which compile the hot paths; every run on stderr). Target: ratio ≥ 0.5.
  * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
  * --rounds (6; the rate of this machine kind swings by half from one minute to the next. A
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
       redis: { type: "string" },
       n: { type: "string", default: "100000" },
       rounds: { type: "string", default: "6" },
-      warmup: { type: "string", default: "1" },
+      warmup: { type: "string", default: "3" },
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
       threads: { type: "boolean", default: false },
@@ -324,9 +324,15 @@ async function main(): Promise<void> {
     let cpu = Infinity;
     let cpuLocal = Infinity;
     const load0 = os.loadavg()[0]!;
-    // Warm-up runs, one of each kind, not counted. Why: the first run in a process pays for
+    // Warm-up runs of each kind, not counted. Why: the first run in a process pays for
     // compiling the hot paths (and, distributed, for Redis loading BullMQ's scripts); without
     // them the distributed run, which goes first, had one warm sample against the local run's two.
+    // Why three: the engine's code meets 100,000 FlowFiles a run and is compiled in the first,
+    // but the handover thread's (BullMQ, ioredis) meets 100 batches a run, so it is compiled
+    // over several. Session 9, `node --trace-opt`, distributed runs after one warm-up: V8
+    // compiled 62 functions (381 ms) in the first counted run, 28 and 22 in the next two, 8-20
+    // from the sixth on, as the rate rose from 121k to 146-156k FlowFiles/s; the local runs
+    // compiled 3-8 from the first counted run on.
     for (let w = 0; w < warmups; w++) {
       for (const h of [hop, null]) {
         if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
