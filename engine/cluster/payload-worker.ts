@@ -196,7 +196,8 @@ port.on("message", (m: HandoverRequest | ConsumeRequest | StopConsumeRequest | J
   if ("close" in m) {
     void Promise.all([...workers.keys()].map((cid) => stopConsuming(cid)))
       .then(() => Promise.all([...queues.values()].map((q) => q.then((queue) => queue.close()).catch(() => {}))))
-      .then(() => Promise.all([redis.quit(), workerConnection.quit()]))
+      // Not connected (Redis down): QUIT would wait for a reconnect for ever (no retry limit).
+      .then(() => Promise.all([redis.quit(), workerConnection.status === "ready" ? workerConnection.quit() : workerConnection.disconnect()]))
       .catch(() => redis.disconnect())
       .finally(() => port.close());
     return;
