@@ -132,24 +132,15 @@ function write<C extends { readonly length: number }>(entries: ReadonlyArray<Enc
         w.varint(1);
         continue;
       }
-      let ref: number | undefined;
-      if (lastNames[at] === k) ref = lastRefs[at]!;
-      else {
-        ref = names.get(k);
-        if (ref === undefined) {
-          ref = names.size;
-          names.set(k, ref);
-          w.varint(0);
-          w.str(k);
-          w.str(v);
-          lastNames[at] = k;
-          lastRefs[at] = ref;
-          continue;
-        }
-        lastNames[at] = k;
-        lastRefs[at] = ref;
-      }
-      w.varint(ref + 2);
+      let ref = lastNames[at] === k ? lastRefs[at]! : names.get(k);
+      if (ref === undefined) {
+        ref = names.size;
+        names.set(k, ref);
+        w.varint(0);
+        w.str(k);
+      } else w.varint(ref + 2);
+      lastNames[at] = k;
+      lastRefs[at] = ref;
       w.str(v);
     }
     if (n > PADDED_COUNT_MAX) throw new BatchFormatError(`a FlowFile with ${n} attributes (at most ${PADDED_COUNT_MAX})`);

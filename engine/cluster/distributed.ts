@@ -716,16 +716,16 @@ export class RedisDistributedLink implements DistributedLink {
   }
 }
 
-/**
- * The workers of one distributed connection on this node. A single-node connection runs them
- * only while this node is the primary.
- */
 /** The content of `claim` with a batch's reader; a batch of claims without one is a caller's bug. */
 function readClaim(read: OutgoingBatch["read"], claim: ContentClaim): Buffer {
   if (!read) throw new Error("a batch of FlowFiles without their content needs a content reader");
   return read(claim);
 }
 
+/**
+ * The workers of one distributed connection on this node. A single-node connection runs them
+ * only while this node is the primary.
+ */
 class Consumer {
   private workers: Array<{ stop: () => Promise<void> }> = [];
   private stopped = false;
