@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one test command: prepare, lint (with import boundaries), typecheck, then the three
 // tiers (unit, integration against real Redis + Kafka, e2e in real Chromium).
-// Ends with one line "Tests: N passed, M failed" summed over every tier.
+// Ends with each failed test named on a line of its own, then one line "Tests: N passed,
+// M failed" summed over every tier.
 // Usage: node scripts/test.mjs [unit|integration|e2e ...]
 //
 // Interruption: SIGINT or SIGTERM to this script is passed on to the step running (each signal
@@ -58,6 +59,8 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 let passed = 0;
 let failed = 0;
 const problems = [];
+/** Each failed test, "tier: file > name: first line of the message". */
+const failures = [];
 
 if (!(await run("install check", "node", ["scripts/setup.mjs", "--generate-only"]))) {
   problems.push("setup");
@@ -90,10 +93,19 @@ for (const tier of selected) {
   const broken = res.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0);
   for (const f of broken) problems.push(`${tier}: ${path.relative(root, f.name)} failed to run: ${(f.message || "").split("\n")[0]}`);
   failed += broken.length;
+  // Named again at the very end, because CI keeps only the tail of a long log.
+  for (const f of res.testResults) {
+    for (const a of f.assertionResults) {
+      if (a.status !== "failed") continue;
+      const why = (a.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300);
+      failures.push(`${tier}: ${path.relative(root, f.name)} > ${a.fullName || a.title}: ${why}`);
+    }
+  }
   if (res.numTotalTests === 0) problems.push(`${tier}: no tests ran`);
 }
 
 console.log("");
+for (const f of failures) console.log(`failed: ${f}`);
 for (const p of problems) console.log(`problem: ${p}`);
 const ok = failed === 0 && problems.length === 0;
 console.log(`Tests: ${passed} passed, ${failed} failed`);
