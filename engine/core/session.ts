@@ -11,7 +11,7 @@ import { newUuid } from "./uuid";
 import type { FlowFile, ProcessSession, ProvenanceReporter } from "../sdk/types";
 import { FlowFileAccountingError, FlowFileHandlingError } from "../sdk/errors";
 import type { ConnectionQueue } from "../queue/connection-queue";
-import { HandoverError, batchUnitOf, isDistributed, type DistributedQueue } from "../queue/distributed-queue";
+import { HandoverError, batchUnitOf, isDistributed, type BatchUnit, type DistributedQueue } from "../queue/distributed-queue";
 import type { ContentClaim, ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
@@ -119,6 +119,10 @@ export class StandardProcessSession implements ProcessSession<string> {
   private committed: Array<() => void | Promise<void>> = [];
   private failures: Array<(e: Error) => void> = [];
   private pollIndex = 0;
+  /** FlowFiles taken from incoming queues in this session (not created ones). */
+  private takenCount = 0;
+  /** Holds a suspect batch's FlowFiles (BatchUnit.suspect): takes nothing more. */
+  private isolated = false;
   private readBytes = 0;
   private writtenBytes = 0;
   readonly provenance: ProvenanceReporter;
@@ -172,13 +176,14 @@ export class StandardProcessSession implements ProcessSession<string> {
   private take(max: number): FlowFileRecord[] {
     const incoming = this.host.incoming;
     const out: FlowFileRecord[] = [];
-    if (incoming.length === 0 || max <= 0) return out;
+    if (incoming.length === 0 || max <= 0 || this.isolated) return out;
     const now = this.host.now();
     const expired: FlowFileRecord[] = [];
-    for (let i = 0; i < incoming.length && out.length < max; i++) {
+    for (let i = 0; i < incoming.length && out.length < max && !this.isolated; i++) {
       const q = incoming[(this.pollIndex + i) % incoming.length] as ConnectionQueue;
       if (!q.hasAvailable(now)) continue;
-      const got = q.poll(max - out.length, now, expired);
+      const got = isDistributed(q) ? q.poll(max - out.length, now, expired, this.takenCount + out.length === 0) : q.poll(max - out.length, now, expired);
+      if (got.length > 0 && batchUnitOf(got[0]!)?.suspect === true) this.isolated = true;
       for (const ff of got) {
         const rec: Rec = {
           session: this,
@@ -201,6 +206,7 @@ export class StandardProcessSession implements ProcessSession<string> {
       for (const ff of expired) this.expired.push({ ff, source: q });
       expired.length = 0;
     }
+    this.takenCount += out.length;
     this.pollIndex = (this.pollIndex + 1) % incoming.length;
     return out;
   }
@@ -700,19 +706,40 @@ export class StandardProcessSession implements ProcessSession<string> {
 
   /**
    * Puts every FlowFile taken back where it came from (penalized when asked). `failure` says
-   * the processor failed on them: a batch of a distributed connection that a FlowFile came from
-   * then fails as a whole (the cluster retries it, then dead-letters it) instead of returning.
+   * the processor failed on them. When every FlowFile taken came from one batch of a
+   * distributed connection, that batch fails as a whole (the cluster retries it, then
+   * dead-letters it) instead of returning. When they came from several batches, or from a batch
+   * and a local queue, nothing says which one failed: the batches return uncounted, marked
+   * suspect, and each is tried next in a session of its own (DistributedQueue.poll), where a
+   * failure is its own.
    */
   rollback(penalize = false, failure?: Error): void {
     const now = this.host.now();
-    for (const rec of this.records) {
+    let blame: "one" | "many" = "one";
+    if (failure) {
+      let unit: BatchUnit | undefined;
+      for (const rec of this.records) {
+        if (!rec.original || !rec.source) continue;
+        const u = isDistributed(rec.source) && rec.source.isUnitFlowFile(rec.original) ? batchUnitOf(rec.original) : undefined;
+        if (u === undefined || (unit !== undefined && u !== unit)) {
+          blame = "many";
+          break;
+        }
+        unit = u;
+      }
+    }
+    // Last first: each FlowFile of a batch goes back to the head of what is left of it, so
+    // they come again in the order they were taken (per-key order of a partitioned connection).
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const rec = this.records[i]!;
       const orig = rec.original;
       const source = rec.source;
       if (orig && source) {
         if (isDistributed(source) && source.isUnitFlowFile(orig)) {
           const unit = batchUnitOf(orig)!;
           source.requeueUnit(orig);
-          if (failure) source.failUnit(unit, failure);
+          if (failure && blame === "one") source.failUnit(unit, failure);
+          else if (failure) unit.suspect = true;
           continue;
         }
         const back = penalize ? orig.withPenalty(now + this.host.penaltyMs) : orig;
@@ -741,6 +768,8 @@ export class StandardProcessSession implements ProcessSession<string> {
     }
     this.records = [];
     this.expired = [];
+    this.takenCount = 0;
+    this.isolated = false;
     this.readBytes = 0;
     this.writtenBytes = 0;
   }

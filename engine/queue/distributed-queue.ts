@@ -183,11 +183,18 @@ export class BatchUnit {
   private settled = false;
   /** Sessions that took FlowFiles of this unit so far (names the outputs deterministically). */
   sessions = 0;
+  /**
+   * Taken only by a session that takes nothing else (see DistributedQueue.poll), so that its
+   * failure is its own. Set for a batch that failed before, and for the units of a session that
+   * failed holding FlowFiles of more than one origin (StandardProcessSession.rollback).
+   */
+  suspect: boolean;
   constructor(
     readonly batch: IncomingBatch,
     private readonly resolve: (r: "done" | { failed: Error } | "released") => void,
   ) {
     this.pending = batch.flowFiles.length;
+    this.suspect = batch.attempts > 0;
   }
   get id(): string {
     return this.batch.id;
@@ -434,24 +441,47 @@ export class DistributedQueue extends ConnectionQueue {
     return this.ready.length > 0 || super.hasAvailable(now);
   }
 
-  /** Local part first (recovered FlowFiles), then units in delivery order. */
-  override poll(max: number, now: number, expired: FlowFileRecord[]): FlowFileRecord[] {
+  /**
+   * Local part first (recovered FlowFiles), then units in delivery order. `alone` is what a
+   * session says: true when it holds no FlowFile taken from anywhere yet, false when it does;
+   * then a suspect unit (BatchUnit.suspect) is only given to a session alone, and to it alone:
+   * the poll returns that unit's FlowFiles only, and the session takes nothing more. Why: a
+   * processor failure fails every unit of the session, and a good batch that shared sessions
+   * with a poison one went to the dead-letter list with it. Undefined (callers outside a
+   * session) takes suspect units as any other.
+   */
+  override poll(max: number, now: number, expired: FlowFileRecord[], alone?: boolean): FlowFileRecord[] {
     const out = super.hasAvailable(now) ? super.poll(max, now, expired) : [];
-    while (out.length < max && this.ready.length > 0) {
-      const head = this.ready[0]!;
-      if (head.next === 0) head.unit.sessions++;
-      while (out.length < max && head.next < head.rest.length) {
-        const ff = head.rest[head.next++]!;
-        ff.unit = head.unit;
-        this.readyCount--;
-        this.readyBytes -= ff.size;
-        this.takenCount++;
-        this.takenBytes += ff.size;
-        out.push(ff);
+    let i = 0;
+    while (out.length < max && i < this.ready.length) {
+      const entry = this.ready[i]!;
+      if (alone !== undefined && entry.unit.suspect) {
+        if (!alone || out.length > 0) {
+          i++;
+          continue;
+        }
+        this.takeFrom(i, max, out);
+        return out;
       }
-      if (head.next >= head.rest.length) this.ready.shift();
+      this.takeFrom(i, max, out);
     }
     return out;
+  }
+
+  /** Moves FlowFiles of ready entry `i` to `out` (up to `max` in all); removes the entry once empty. */
+  private takeFrom(i: number, max: number, out: FlowFileRecord[]): void {
+    const entry = this.ready[i]!;
+    if (entry.next === 0) entry.unit.sessions++;
+    while (out.length < max && entry.next < entry.rest.length) {
+      const ff = entry.rest[entry.next++]!;
+      ff.unit = entry.unit;
+      this.readyCount--;
+      this.readyBytes -= ff.size;
+      this.takenCount++;
+      this.takenBytes += ff.size;
+      out.push(ff);
+    }
+    if (entry.next >= entry.rest.length) this.ready.splice(i, 1);
   }
 
   /**

@@ -67,6 +67,31 @@ const Picky = defineProcessor({
   },
 });
 
+/** Whether TestDqRollOnce has rolled a session back yet (reset by each test that uses it). */
+let rolledBack = false;
+
+/** Puts its first session's FlowFiles back (a rollback, not a failure), then passes everything on. */
+const RollOnce = defineProcessor({
+  type: "TestDqRollOnce",
+  summary: "Rolls its first session back.",
+  input: "required",
+  properties: {},
+  relationships: { success: relationship("Everything.") },
+  onTrigger({ session }) {
+    const batch = session.getBatch();
+    if (batch.length === 0) return;
+    if (!rolledBack) {
+      rolledBack = true;
+      session.rollback();
+      return;
+    }
+    for (const ff of batch) {
+      midSeen.push({ key: ff.attributes.key ?? "", seq: Number(ff.attributes.seq ?? -1) });
+      session.transfer(ff, "success");
+    }
+  },
+});
+
 /** Emits `count` FlowFiles once, with attributes key=k<i % keys>, seq=i and content of `size` bytes. */
 const Burst = defineProcessor({
   type: "TestDqBurst",
@@ -177,7 +202,7 @@ async function node(
     const real = link.handover.bind(link);
     link.handover = (...args) => hook(real, ...args);
   }
-  const composition = { ...compose({ redisUrl: null, extraProcessors: [erase(Sink), erase(Picky), erase(Burst)] }), distributed: link };
+  const composition = { ...compose({ redisUrl: null, extraProcessors: [erase(Sink), erase(Picky), erase(RollOnce), erase(Burst)] }), distributed: link };
   const engine = Engine.open(doc, { dataDir: fs.mkdtempSync(path.join(base, `${name}-`)), silent: true, composition });
   cleanup.push(async () => {
     await engine.shutdown();
@@ -488,6 +513,44 @@ describe("distributed connections", () => {
     await a.engine.startProcessor("mid");
     await until(() => `all ${N} at the sink once Redis has room (${seen.length})`, 60_000, () => seen.length >= N);
     expect(new Set(seen.map((x) => x.uuid)).size).toBe(N);
+  });
+
+  it("give a batch's FlowFiles back in the order they were taken when a session rolls back", async () => {
+    const N = 50;
+    const doc = flow("f7", { strategy: "round-robin", count: N, sourceOn: true, node: "a" });
+    (doc.processors[1] as { type: string }).type = "TestDqRollOnce";
+    rolledBack = false;
+    await node("a", doc);
+    await until(() => `all ${N} at the sink (${seen.length})`, 30_000, () => seen.length >= N);
+    expect(rolledBack).toBe(true);
+    // One batch of 50 (the source's batch size), taken 20 at a time: the first 20 came back.
+    expect(midSeen.map((x) => x.seq)).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+
+  it("blames a failure on the batch that failed, not on the batches taken with it in one session", async () => {
+    const N = 30;
+    const POISON = 7;
+    const doc = flow("f6", { strategy: "round-robin", count: N, poison: POISON, sourceOn: true, node: "a" });
+    const [src, mid] = doc.processors as Array<{ scheduling?: { batchSize: number }; state: string }>;
+    // One FlowFile per batch (each source session hands over one), all waiting in the cluster
+    // before `mid` starts, so that its sessions of 20 take several batches at once.
+    src!.scheduling = { batchSize: 1 };
+    mid!.state = "stopped";
+    const a = await node("a", doc, { attempts: 2 });
+    const ref = { flowId: "f6", connectionId: "c1", strategy: "round-robin" as const };
+    await until(() => `all ${N} batches in the cluster (${a.link.queued(ref).count})`, 30_000, () => a.link.queued(ref).count === N);
+    await a.engine.startProcessor("mid");
+    await until(() => `the ${N - 1} good FlowFiles at the sink (${seen.length})`, 60_000, () => seen.length >= N - 1);
+    const dead = await until(() => "the poison batch dead-lettered", 30_000, async () => {
+      const list = await a.link.deadLetters(ref);
+      return list.length > 0 ? list : undefined;
+    });
+    await until(() => `the cluster-wide count down to 0 (${a.link.queued(ref).count})`, 10_000, () => a.link.queued(ref).count === 0);
+    // Only the poison batch, after its own two failures; every good one once at the sink.
+    expect(dead.map((d) => ({ count: d.count, attempts: d.attempts }))).toEqual([{ count: 1, attempts: 2 }]);
+    expect(dead[0]!.reason).toMatch(/poison FlowFile/);
+    expect(await a.link.deadLetters(ref)).toHaveLength(1);
+    expect(seen.map((x) => x.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i).filter((i) => i !== POISON));
   });
 
   it("moves a batch whose processor keeps failing to the dead-letter list, and retries it from there", async () => {
