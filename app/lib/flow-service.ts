@@ -38,6 +38,8 @@ import { StoredSecretError, hasPlainSecrets, openDocument, sealDocument } from "
 import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
 import { resolveSnapshot, withParameterProblems } from "./parameter-snapshot";
 import { adoptImportedContexts, exportedContexts, withSensitiveReferences } from "./parameters";
+import { listFlows } from "./flows";
+import { uniqueFlowName } from "../components/import/unique-name";
 
 /** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
 export class ApiError extends Error {
@@ -240,14 +242,21 @@ export async function createFlow(input: { name: string; description?: string }):
  * refused with 400 and their field paths; semantic ones (unconnected relationships...) are kept
  * and shown on the canvas.
  */
-export async function importFlow(input: unknown, name?: string, guard?: DocumentGuard): Promise<{ id: string; problems: FlowProblem[] }> {
+export async function importFlow(
+  input: unknown,
+  name?: string,
+  guard?: DocumentGuard,
+): Promise<{ id: string; name: string; renamedFrom?: string; problems: FlowProblem[] }> {
   const parsed = validateDocument(input);
-  if (name) parsed.name = name;
+  // A name in use gets " (2)", " (3)"... here, whoever calls (the flow list picks the same name
+  // before it posts; an API client did not, and got two flows nobody could tell apart).
+  const wanted = (name ?? parsed.name).trim();
+  parsed.name = uniqueFlowName(wanted, (await listFlows()).map((f) => f.name));
   await guard?.(null, parsed);
   const doc = await adoptImportedContexts(parsed);
   const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });
   const analysis = await analyze(doc);
-  return { id: row.id, problems: analysis.problems };
+  return { id: row.id, name: doc.name, renamedFrom: doc.name === wanted ? undefined : wanted, problems: analysis.problems };
 }
 
 /** The flow for the editor (masked), with its analysis. */

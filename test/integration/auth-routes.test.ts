@@ -642,6 +642,23 @@ describe("API tokens", () => {
   });
 });
 
+describe("flow import over the API", () => {
+  it("names a flow imported under a name in use \"(2)\", then \"(3)\", and says so", async () => {
+    const name = `imported twice ${randomBytes(3).toString("hex")}`;
+    const first = await call("POST", "/api/flows", { cookie: cookies.editor, body: { import: plainFlow(name) } });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body).toMatchObject({ name });
+    expect(first.body.renamedFrom).toBeUndefined();
+    const second = await call("POST", "/api/flows", { cookie: cookies.editor, body: { import: plainFlow(name.toUpperCase()) } });
+    expect(second.body).toMatchObject({ name: `${name.toUpperCase()} (2)`, renamedFrom: name.toUpperCase() });
+    const third = await call("POST", "/api/flows", { cookie: cookies.editor, body: { import: plainFlow("ignored"), name: `${name} (2)` } });
+    expect(third.body).toMatchObject({ name: `${name} (3)`, renamedFrom: `${name} (2)` });
+    const listed = (await call("GET", "/api/flows", { cookie: cookies.viewer })).body.flows as Array<{ id: string; name: string }>;
+    expect(listed.filter((f) => f.name.toLowerCase().startsWith(name)).map((f) => f.name).sort()).toEqual([name, `${name.toUpperCase()} (2)`, `${name} (3)`].sort());
+    for (const r of [first, second, third]) expect((await call("DELETE", `/api/flows/${r.body.id as string}`, { cookie: cookies.editor })).status).toBe(200);
+  });
+});
+
 describe("audit trail", () => {
   it("records who created, changed, started, stopped, committed and deleted a flow, searchable by flow and user", async () => {
     const made = await call("POST", "/api/flows", { cookie: cookies.editor, body: { import: plainFlow("audited") } });

@@ -25,9 +25,11 @@ export function GET(req: Request) {
 
 /**
  * Creates an empty flow `{ name, description? }`, or imports a flow file `{ import: <document>,
- * name?, start? }` (403 when it holds restricted processors the user may not use). With
- * `start: true` the imported flow is started too (a deploy in one request: 201 `{ id, problems,
- * run }`); when it cannot start, the answer is the start's error with the new flow's `id`.
+ * name?, start? }` → 201 `{ id, name, renamedFrom?, problems }` (403 when it holds restricted
+ * processors the user may not use). An imported flow whose name is in use gets " (2)", " (3)"...
+ * and `renamedFrom` says so. With `start: true` the imported flow is started too (a deploy in
+ * one request: `run` is added); when it cannot start, the answer is the start's error with the
+ * new flow's `id`.
  */
 export function POST(req: Request) {
   return handle(req, async (who) => {
@@ -37,7 +39,7 @@ export function POST(req: Request) {
       const body = parseWith(importSchema, raw);
       if (body.start && !who.permissions.includes("flows:run")) return json({ error: "forbidden: start needs permission flows:run", code: "forbidden" }, 403);
       const r = await importFlow(body.import, body.name, restrictedGuard(who, "design"));
-      await audit(who, "flow-import", { flowId: r.id, details: { problems: r.problems.length } });
+      await audit(who, "flow-import", { flowId: r.id, flowName: r.name, details: { problems: r.problems.length } });
       if (!body.start) return json(r, 201);
       try {
         const run = await runFlow(r.id, { action: "start" }, restrictedGuard(who, "start", r.id));

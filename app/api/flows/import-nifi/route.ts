@@ -4,8 +4,6 @@ import { audit } from "../../../lib/audit";
 import { restrictedGuard } from "../../../lib/auth/restricted";
 import { catalog } from "../../../lib/engine-client";
 import { ApiError, importFlow } from "../../../lib/flow-service";
-import { listFlows } from "../../../lib/flows";
-import { uniqueFlowName } from "../../../components/import/unique-name";
 import { MAX_NIFI_FILE_BYTES, NifiImportError, importNifiFile } from "../../../../engine/import/nifi";
 
 export const dynamic = "force-dynamic";
@@ -46,10 +44,8 @@ export function POST(req: Request) {
       if (!(e instanceof NifiImportError)) throw e;
       throw new ApiError(422, e.summary.startsWith(body.fileName) ? e.summary : `${body.fileName}: ${e.summary}`, e.problems, "nifi-import");
     }
-    const wanted = result.flow.name;
-    const name = uniqueFlowName(wanted, (await listFlows()).map((f) => f.name));
-    const saved = await importFlow(result.flow, name, restrictedGuard(who, "design"));
-    await audit(who, "flow-import", { flowId: saved.id, flowName: name, details: { from: "nifi", file: body.fileName, problems: saved.problems.length } });
-    return json({ id: saved.id, name, renamedFrom: name === wanted ? undefined : wanted, report: result.report, problems: saved.problems }, 201);
+    const saved = await importFlow(result.flow, undefined, restrictedGuard(who, "design"));
+    await audit(who, "flow-import", { flowId: saved.id, flowName: saved.name, details: { from: "nifi", file: body.fileName, problems: saved.problems.length } });
+    return json({ id: saved.id, name: saved.name, renamedFrom: saved.renamedFrom, report: result.report, problems: saved.problems }, 201);
   });
 }
