@@ -123,10 +123,16 @@ describe("security", () => {
     const tokens = page.getByRole("form", { name: "Create token" });
     await tokens.getByLabel("Token name").fill("ci-deploy");
     await tokens.getByLabel("Token role").selectOption("viewer");
+    await expect(tokens.getByLabel("Token lifetime").inputValue()).resolves.toBe("90 days");
+    await tokens.getByLabel("Token lifetime").selectOption("30 days");
     await tokens.getByRole("button", { name: "Create token" }).click();
     const token = (await page.getByTestId("new-token-value").textContent())!.trim();
     expect(token.length).toBeGreaterThan(20);
     await page.locator("[data-testid=token-row][data-name=ci-deploy]").waitFor();
+    // The browser's local form of a date 30 days ahead (the page and this test share the locale).
+    const expires = await page.evaluate(() => document.querySelector("[data-testid=token-row][data-name=ci-deploy] [data-testid=token-expires]")?.textContent ?? "");
+    const in30 = await page.evaluate(() => new Date(Date.now() + 30 * 86_400_000).toLocaleDateString());
+    expect(expires).toContain(in30);
     expect((await fetch(`${baseUrl}/api/flows`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     await page.screenshot({ path: path.join(shots, "security-admin-users.png") });
     await page.getByRole("button", { name: "Done" }).click();

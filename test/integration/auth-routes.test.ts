@@ -642,6 +642,42 @@ describe("API tokens", () => {
   });
 });
 
+describe("API token lifetime", () => {
+  it("expires a token after the days asked for (90 by default, never only when asked), and refuses it then", async () => {
+    const bad = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "zero", role: "viewer", expiresInDays: 0 } });
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.error)).toMatch(/expiresInDays/);
+    const t0 = Date.now();
+    const byDefault = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "default-life", role: "viewer" } });
+    expect(byDefault.status).toBe(201);
+    secrets.push(byDefault.body.token as string);
+    const days = (Date.parse(byDefault.body.expiresAt as string) - t0) / 86_400_000;
+    expect(days).toBeGreaterThan(89.99);
+    expect(days).toBeLessThan(90.01);
+    const forever = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "no-expiry", role: "viewer", expiresInDays: null } });
+    secrets.push(forever.body.token as string);
+    expect(forever.body.expiresAt).toBeNull();
+
+    const short = await call("POST", "/api/tokens", { cookie: cookies.admin, body: { name: "short-life", role: "viewer", expiresInDays: 1 } });
+    const token = short.body.token as string;
+    secrets.push(token);
+    expect((await call("GET", "/api/auth/me", { token })).status).toBe(200);
+    const db = new Database(path.join(server.dataDir, "sluice.db"));
+    try {
+      db.pragma("busy_timeout = 5000");
+      const past = new Date(Date.now() - 60_000).toISOString().replace("Z", "+00:00");
+      expect(db.prepare('UPDATE "ApiToken" SET "expiresAt" = ? WHERE "id" = ?').run(past, short.body.id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    expect((await call("GET", "/api/auth/me", { token })).status).toBe(401);
+    expect((await call("GET", "/api/auth/me", { token: forever.body.token as string })).status).toBe(200);
+    const listed = (await call("GET", "/api/tokens", { cookie: cookies.admin })).body.tokens as Array<{ id: string; expiresAt: string | null }>;
+    expect(listed.find((t) => t.id === forever.body.id)?.expiresAt).toBeNull();
+    expect(Date.parse(listed.find((t) => t.id === short.body.id)!.expiresAt!)).toBeLessThan(Date.now());
+  });
+});
+
 describe("flow import over the API", () => {
   it("names a flow imported under a name in use \"(2)\", then \"(3)\", and says so", async () => {
     const name = `imported twice ${randomBytes(3).toString("hex")}`;

@@ -1,6 +1,6 @@
 "use client";
 /**
- * API tokens on /admin/users: list, create (name and role), revoke.
+ * API tokens on /admin/users: list, create (name, role and lifetime), revoke.
  *
  * Contract: a new token's secret is in the answer to POST /api/tokens only; it is shown once, in
  * a box with a Copy button, until the admin closes the box or creates another; it is never
@@ -19,9 +19,26 @@ export interface TokenRow {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** null: never expires. */
+  expiresAt: string | null;
 }
 
 const input = inputClass;
+
+/** Lifetimes offered for a new token, in days ("never" must be chosen on purpose). */
+const LIFETIMES: Array<{ label: string; days: number | null }> = [
+  { label: "30 days", days: 30 },
+  { label: "90 days", days: 90 },
+  { label: "1 year", days: 365 },
+  { label: "never", days: null },
+];
+
+/** "active", "expired" or "revoked <when>", as the Status column says it. */
+function tokenStatus(t: TokenRow, now: number): string {
+  if (t.revokedAt) return `revoked ${when(t.revokedAt)}`;
+  if (t.expiresAt && Date.parse(t.expiresAt) <= now) return "expired";
+  return "active";
+}
 
 /** The secret of a token just created, with a Copy button. */
 function NewToken({ name, token, onClose }: { name: string; token: string; onClose: () => void }) {
@@ -61,6 +78,7 @@ export function TokensAdmin() {
   const [tokens, setTokens] = useState<TokenRow[] | null>(null);
   const [name, setName] = useState("");
   const [role, setRole] = useState<string>("operator");
+  const [lifetime, setLifetime] = useState("90 days");
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -76,7 +94,8 @@ export function TokensAdmin() {
   const create = async () => {
     setError(null);
     setCreated(null);
-    const r = await api<{ id: string; token: string }>("POST", "/api/tokens", { name: name.trim(), role });
+    const days = LIFETIMES.find((l) => l.label === lifetime)?.days ?? 90;
+    const r = await api<{ id: string; token: string }>("POST", "/api/tokens", { name: name.trim(), role, expiresInDays: days });
     if (!r.ok) {
       setError(r.error);
       return;
@@ -117,6 +136,16 @@ export function TokensAdmin() {
             ))}
           </select>
         </label>
+        <label className="text-sm">
+          <span className="block font-medium">Expires after</span>
+          <select aria-label="Token lifetime" value={lifetime} onChange={(e) => setLifetime(e.target.value)} className={`${input} mt-1`}>
+            {LIFETIMES.map((l) => (
+              <option key={l.label} value={l.label}>
+                {l.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit" disabled={!name.trim()} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:bg-slate-300">
           Create token
         </button>
@@ -135,19 +164,23 @@ export function TokensAdmin() {
               <th className="px-2">Role</th>
               <th className="px-2">Created</th>
               <th className="px-2">Last used</th>
+              <th className="px-2">Expires</th>
               <th className="px-2">Status</th>
               <th className="px-2" />
             </tr>
           </thead>
           <tbody>
             {(tokens ?? []).map((t) => (
-              <tr key={t.id} data-testid="token-row" data-name={t.name} className={`border-b border-slate-100 ${t.revokedAt ? "text-slate-400" : ""}`}>
+              <tr key={t.id} data-testid="token-row" data-name={t.name} className={`border-b border-slate-100 ${tokenStatus(t, Date.now()) === "active" ? "" : "text-slate-400"}`}>
                 <td className="px-4 py-2 font-medium">{t.name}</td>
                 <td className="px-2">{t.role}</td>
                 <td className="px-2 text-xs">{when(t.createdAt)}</td>
                 <td className="px-2 text-xs">{when(t.lastUsedAt)}</td>
+                <td className="px-2 text-xs" data-testid="token-expires">
+                  {t.expiresAt ? when(t.expiresAt) : "never"}
+                </td>
                 <td className="px-2 text-xs" data-testid="token-status">
-                  {t.revokedAt ? `revoked ${when(t.revokedAt)}` : "active"}
+                  {tokenStatus(t, Date.now())}
                 </td>
                 <td className="px-2 py-1 text-right">
                   {t.revokedAt ? null : (
@@ -160,7 +193,7 @@ export function TokensAdmin() {
             ))}
             {tokens?.length === 0 ? (
               <tr>
-                <td colSpan={6} className="px-4 py-3 text-slate-500">
+                <td colSpan={7} className="px-4 py-3 text-slate-500">
                   No tokens yet.
                 </td>
               </tr>

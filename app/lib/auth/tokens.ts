@@ -1,7 +1,9 @@
 /**
  * API tokens for automation (docs/security.md): created by an admin for one role, shown once,
  * stored only as SHA-256 (a token is 256 random bits, so a fast hash is enough), revocable, sent
- * as `Authorization: Bearer <token>`. A revoked or unknown token resolves to null (401).
+ * as `Authorization: Bearer <token>`. A token expires after `expiresInDays` (default
+ * DEFAULT_TOKEN_DAYS; null: never, asked for explicitly). A revoked, expired or unknown token
+ * resolves to null (401).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { getDb } from "../db";
@@ -16,6 +18,11 @@ export function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** Days a token lives when its creator does not say. */
+export const DEFAULT_TOKEN_DAYS = 90;
+/** The longest lifetime one can ask for (ten years); longer than that is "never", said so. */
+export const MAX_TOKEN_DAYS = 3650;
+
 /** A token as GET /api/tokens lists it (never the token itself). */
 export interface TokenSummary {
   id: string;
@@ -25,9 +32,20 @@ export interface TokenSummary {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When it stops working; null: never. */
+  expiresAt: string | null;
 }
 
-function summary(row: { id: string; name: string; role: string; createdBy: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }): TokenSummary {
+function summary(row: {
+  id: string;
+  name: string;
+  role: string;
+  createdBy: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}): TokenSummary {
   return {
     id: row.id,
     name: row.name,
@@ -36,14 +54,24 @@ function summary(row: { id: string; name: string; role: string; createdBy: strin
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }
 
-/** Creates a token; the answer is the only place the token ever appears. */
-export async function createToken(input: { name: string; role: Role }, createdBy: string): Promise<{ id: string; token: string }> {
+/**
+ * Creates a token; the answer is the only place the token ever appears. `expiresInDays`:
+ * undefined gives DEFAULT_TOKEN_DAYS, null never expires.
+ */
+export async function createToken(
+  input: { name: string; role: Role; expiresInDays?: number | null },
+  createdBy: string,
+  now: number = Date.now(),
+): Promise<{ id: string; token: string; expiresAt: string | null }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-  const row = await getDb().apiToken.create({ data: { name: input.name, role: input.role, tokenHash: tokenHash(token), createdBy } });
-  return { id: row.id, token };
+  const days = input.expiresInDays === undefined ? DEFAULT_TOKEN_DAYS : input.expiresInDays;
+  const expiresAt = days === null ? null : new Date(now + days * 86_400_000);
+  const row = await getDb().apiToken.create({ data: { name: input.name, role: input.role, tokenHash: tokenHash(token), createdBy, expiresAt } });
+  return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null };
 }
 
 /** Every token, newest first. */
@@ -63,13 +91,13 @@ export async function revokeToken(id: string): Promise<TokenSummary | undefined>
 
 const TOUCH_EVERY_MS = 60_000;
 
-/** The principal a bearer token acts as, or null (unknown, revoked, malformed). */
-export async function tokenPrincipal(token: string): Promise<Principal | null> {
+/** The principal a bearer token acts as, or null (unknown, revoked, expired, malformed). */
+export async function tokenPrincipal(token: string, now: number = Date.now()): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const db = getDb();
   const row = await db.apiToken.findUnique({ where: { tokenHash: tokenHash(token) } });
   if (!row || row.revokedAt || !isRole(row.role)) return null;
-  const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
     void db.apiToken.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => undefined);
   }
