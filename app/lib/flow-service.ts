@@ -38,7 +38,6 @@ import { StoredSecretError, hasPlainSecrets, openDocument, sealDocument } from "
 import { maskDocument, restoreSecrets, stripSecrets, type SensitiveMap } from "./secrets";
 import { resolveSnapshot, withParameterProblems } from "./parameter-snapshot";
 import { adoptImportedContexts, exportedContexts, withSensitiveReferences } from "./parameters";
-import { listFlows } from "./flows";
 import { uniqueFlowName } from "../components/import/unique-name";
 
 /** An error a user can cause, with the HTTP status to answer and the field problems, if any. */
@@ -251,7 +250,9 @@ export async function importFlow(
   // A name in use gets " (2)", " (3)"... here, whoever calls (the flow list picks the same name
   // before it posts; an API client did not, and got two flows nobody could tell apart).
   const wanted = (name ?? parsed.name).trim();
-  parsed.name = uniqueFlowName(wanted, (await listFlows()).map((f) => f.name));
+  // Names only: listFlows would read and parse every flow's snapshot for its summary.
+  const taken = await getDb().flow.findMany({ select: { name: true } });
+  parsed.name = uniqueFlowName(wanted, taken.map((f) => f.name));
   await guard?.(null, parsed);
   const doc = await adoptImportedContexts(parsed);
   const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });

@@ -94,7 +94,8 @@ export function TokensAdmin() {
   const create = async () => {
     setError(null);
     setCreated(null);
-    const days = LIFETIMES.find((l) => l.label === lifetime)?.days ?? 90;
+    // The select offers LIFETIMES' labels only.
+    const days = LIFETIMES.find((l) => l.label === lifetime)!.days;
     const r = await api<{ id: string; token: string }>("POST", "/api/tokens", { name: name.trim(), role, expiresInDays: days });
     if (!r.ok) {
       setError(r.error);
@@ -170,8 +171,8 @@ export function TokensAdmin() {
             </tr>
           </thead>
           <tbody>
-            {(tokens ?? []).map((t) => (
-              <tr key={t.id} data-testid="token-row" data-name={t.name} className={`border-b border-slate-100 ${tokenStatus(t, Date.now()) === "active" ? "" : "text-slate-400"}`}>
+            {(tokens ?? []).map((t) => ({ t, status: tokenStatus(t, Date.now()) })).map(({ t, status }) => (
+              <tr key={t.id} data-testid="token-row" data-name={t.name} className={`border-b border-slate-100 ${status === "active" ? "" : "text-slate-400"}`}>
                 <td className="px-4 py-2 font-medium">{t.name}</td>
                 <td className="px-2">{t.role}</td>
                 <td className="px-2 text-xs">{when(t.createdAt)}</td>
@@ -180,7 +181,7 @@ export function TokensAdmin() {
                   {t.expiresAt ? when(t.expiresAt) : "never"}
                 </td>
                 <td className="px-2 text-xs" data-testid="token-status">
-                  {tokenStatus(t, Date.now())}
+                  {status}
                 </td>
                 <td className="px-2 py-1 text-right">
                   {t.revokedAt ? null : (
