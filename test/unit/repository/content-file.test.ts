@@ -117,6 +117,32 @@ describe("FileContentRepository", () => {
     }
   });
 
+  it("gives a written resource's slab to the next resources, and each keeps its own bytes", () => {
+    const dir = tempDir();
+    const repo = open({ dir, maxAppendableClaimBytes: 4096 });
+    const content = (i: number) => Buffer.from(`${i}:`.padEnd(1024, String.fromCharCode(97 + (i % 26))));
+    // Four resources of four contents each, flushed as they fill: from the third on, a new
+    // resource takes a slab given back by a written one instead of allocating.
+    const claims: ContentClaim[] = [];
+    const alloc = vi.spyOn(Buffer, "allocUnsafe");
+    const allocations: number[] = [];
+    for (let r = 0; r < 4; r++) {
+      const before = alloc.mock.calls.length;
+      for (let i = 0; i < 4; i++) claims.push(repo.write(content(r * 4 + i)));
+      allocations.push(alloc.mock.calls.length - before);
+      // Bytes of the resource being written, read before its flush, are its own (a copy).
+      expect(repo.read(bare(claims.at(-1)!)).toString()).toBe(content(r * 4 + 3).toString());
+      repo.flush();
+    }
+    alloc.mockRestore();
+    expect(new Set(claims.map((c) => c.resource)).size).toBe(4);
+    expect(allocations.slice(2)).toEqual([0, 0]);
+    for (const [i, claim] of claims.entries()) expect(repo.read(bare(claim)).toString()).toBe(content(i).toString());
+    repo.close();
+    const reopened = open({ dir, maxAppendableClaimBytes: 4096 });
+    for (const [i, claim] of claims.entries()) expect(reopened.read(bare(claim)).toString()).toBe(content(i).toString());
+  });
+
   it("writeText packs text into the same resource files as write, and a big text gets its own", () => {
     const dir = tempDir();
     const repo = open({ dir, maxAppendableClaimBytes: 1024 });
