@@ -3,13 +3,64 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { defineProcessor, property, relationship } from "../engine/sdk";
 
-/** Persisted progress toward "Total Count", so a restart does not start over. */
+/**
+ * Persisted progress toward "Total Count", so a restart does not start over: one JSON line
+ * (`{"emitted":n}`), padded with spaces to STATE_BYTES and rewritten in place by each commit.
+ * Why in place, on a descriptor kept open while the processor is scheduled: rewriting the file
+ * (open with truncation, write, close) cost ~0.25-0.6 ms per commit here, about a fifth of a
+ * fast GenerateFlowFile → UpdateAttribute → sink run, and a kill -9 between its truncation and
+ * its write left an empty file, from which the count started over at 0. One positional write
+ * of a fixed length never leaves the file empty or shorter.
+ */
+const STATE_BYTES = 64;
+
+/** The count in `file`: its first line's `emitted` (files of older versions are that line alone); 0 when absent or unreadable. */
 function readEmitted(file: string): number {
   try {
-    return Number(JSON.parse(fs.readFileSync(file, "utf8")).emitted) || 0;
+    return Number(JSON.parse(fs.readFileSync(file, "utf8").split("\n", 1)[0]!).emitted) || 0;
   } catch {
     return 0;
   }
+}
+
+/** Where the count goes: its file, and the descriptor open on it while the processor is scheduled. */
+interface StateFile {
+  readonly file: string;
+  fd: number | null;
+  stopped: boolean;
+}
+
+/**
+ * Writes the count as the file's record. The file is opened by the first commit (so no empty
+ * file appears before one: the cluster mirrors a primary-only processor's state files) and
+ * stays open until onStopped; a commit that lands after it (none should) opens and closes it.
+ * A longer file (an older version's, or one a crash left between the record and the cut
+ * below) is cut to the record after it is written.
+ */
+function saveEmitted(state: StateFile, emitted: number): void {
+  const record = `${JSON.stringify({ emitted })}\n`.padEnd(STATE_BYTES);
+  if (state.fd !== null) {
+    fs.writeSync(state.fd, record, 0);
+    return;
+  }
+  fs.mkdirSync(path.dirname(state.file), { recursive: true });
+  const fd = fs.openSync(state.file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  try {
+    fs.writeSync(fd, record, 0);
+    if (fs.fstatSync(fd).size > STATE_BYTES) fs.ftruncateSync(fd, STATE_BYTES);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  if (state.stopped) fs.closeSync(fd);
+  else state.fd = fd;
+}
+
+function closeState(state: StateFile): void {
+  state.stopped = true;
+  if (state.fd === null) return;
+  fs.closeSync(state.fd);
+  state.fd = null;
 }
 
 export const GenerateFlowFile = defineProcessor({
@@ -50,10 +101,14 @@ export const GenerateFlowFile = defineProcessor({
   writesAttributes: { "mime.type": "From the Mime Type property." },
   defaultSchedule: { runSchedule: "1 min" },
   onScheduled({ config, context }) {
-    const stateFile = path.join(context.stateDir, "generate.json");
+    const file = path.join(context.stateDir, "generate.json");
     const shared =
       config.dataFormat === "Binary" ? randomBytes(config.fileSize) : Buffer.from(randomBytes(config.fileSize).toString("base64").slice(0, config.fileSize));
-    return { stateFile, emitted: config.totalCount ? readEmitted(stateFile) : 0, shared };
+    const saved: StateFile = { file, fd: null, stopped: false };
+    return { saved, emitted: config.totalCount ? readEmitted(file) : 0, shared };
+  },
+  onStopped({ state }) {
+    if (state) closeState(state.saved);
   },
   onTrigger({ config, context, session, state }) {
     // Never more than the connection takes before back pressure: a batch of 1,000 into a
@@ -85,10 +140,7 @@ export const GenerateFlowFile = defineProcessor({
       session.onFailure(() => {
         state.emitted -= n;
       });
-      session.onCommitted(() => {
-        fs.mkdirSync(path.dirname(state.stateFile), { recursive: true });
-        fs.writeFileSync(state.stateFile, JSON.stringify({ emitted }));
-      });
+      session.onCommitted(() => saveEmitted(state.saved, emitted));
     }
   },
 });

@@ -67,6 +67,10 @@ export class TestRunner {
   private readonly committedCallbacks: Array<() => void | Promise<void>> = [];
   private started = false;
   private readonly stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-runner-"));
+  /** The processor's own state directory (its `context.stateDir`), to look at what it keeps there. */
+  get processorStateDir(): string {
+    return path.join(this.stateDir, this.node.componentId);
+  }
   private readonly sessions = new Set<StandardProcessSession>();
 
   constructor(def: AnyProcessorDefinition, opts: RunnerOptions = {}) {
