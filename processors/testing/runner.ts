@@ -31,6 +31,41 @@ import { LocalCache } from "../../engine/runtime/flow-controller";
 import { relationshipsOf } from "../../engine/runtime/validate-flow";
 import type { DistributedCache } from "../../engine/sdk";
 
+const RUNNER_DIR = /^sluice-runner-(\d+)$/;
+let processDir: string | null = null;
+
+/**
+ * Where a runner keeps its processor's state: a fresh directory under one directory per test
+ * process (`<tmp>/sluice-runner-<pid>`). Why: a runner has no end of life to clean up at, and
+ * one temp directory per runner piled up by the thousand in /tmp. The process's directory is
+ * removed when it exits, and a later process removes those of processes that are gone (test
+ * workers are often killed rather than exited).
+ */
+function runnerStateDir(): string {
+  if (processDir === null) {
+    const tmp = os.tmpdir();
+    for (const name of fs.readdirSync(tmp)) {
+      const pid = RUNNER_DIR.exec(name)?.[1];
+      if (pid !== undefined && !isAlive(Number(pid))) fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+    }
+    const dir = path.join(tmp, `sluice-runner-${process.pid}`);
+    fs.mkdirSync(dir, { recursive: true });
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    processDir = dir;
+  }
+  return fs.mkdtempSync(path.join(processDir, "r-"));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's process.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** A FlowFile as a test sees it: attributes plus content read back as text and bytes. */
 export interface MockFlowFile {
   uuid: string;
@@ -66,7 +101,7 @@ export class TestRunner {
   readonly logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
   private readonly committedCallbacks: Array<() => void | Promise<void>> = [];
   private started = false;
-  private readonly stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-runner-"));
+  private readonly stateDir = runnerStateDir();
   /** The processor's own state directory (its `context.stateDir`), to look at what it keeps there. */
   get processorStateDir(): string {
     return path.join(this.stateDir, this.node.componentId);
