@@ -99,6 +99,13 @@ export class ProcessorNode implements Schedulable, SessionHost {
   committing = 0;
   /** The last asynchronous commit: true once committed, false once rolled back; null when none is in flight. */
   private commitTail: Promise<boolean> | null = null;
+  /**
+   * Set when a commit rolled back while later commits of this processor were still in flight:
+   * those roll back behind it, so no trigger starts until the last of them has settled. Why: a
+   * trigger started meanwhile would chain behind them, hand its FlowFiles to the cluster and roll
+   * back as well, sending the same work to the cluster once more for nothing.
+   */
+  private draining: Promise<boolean> | null = null;
   /** Set once the processor committed inside onTrigger (see `explicitCommit`). */
   private noPipelining = false;
   /** Next time the run schedule or CRON allows a trigger. */
@@ -318,7 +325,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
       activeTasks: this.activeTasks,
       concurrentTasks: this.spec.scheduling.concurrentTasks,
       now,
-      nextRunAt: Math.max(this.nextRunAt, this.yieldUntil),
+      nextRunAt: this.draining ? Infinity : Math.max(this.nextRunAt, this.yieldUntil),
       input: this.def.input,
       hasIncoming: this.incoming.length > 0,
       incomingAvailable: available,
@@ -332,7 +339,7 @@ export class ProcessorNode implements Schedulable, SessionHost {
    * the queue, task or start that ends the wait wakes the scheduler itself.
    */
   nextWakeAt(now: number): number {
-    if (this.state !== "running" || this.activeTasks >= this.spec.scheduling.concurrentTasks) return Infinity;
+    if (this.state !== "running" || this.activeTasks >= this.spec.scheduling.concurrentTasks || this.draining) return Infinity;
     for (const q of this.allOutgoing) if (q.isFull()) return Infinity;
     const due = Math.max(this.nextRunAt, this.yieldUntil);
     if (this.incoming.length === 0) return this.def.input === "required" ? Infinity : due;
@@ -406,6 +413,15 @@ export class ProcessorNode implements Schedulable, SessionHost {
       () => true,
       (e: unknown) => {
         this.fail(session, e);
+        const tail = this.commitTail;
+        if (tail && tail !== settled) {
+          this.draining = tail;
+          void tail.then(() => {
+            if (this.draining !== tail) return;
+            this.draining = null;
+            this.env.wake();
+          });
+        }
         return false;
       },
     );

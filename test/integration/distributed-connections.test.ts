@@ -357,6 +357,46 @@ describe("distributed connections", () => {
     expect(bulletins.some((m) => /an earlier session of this processor rolled back/.test(m))).toBe(true);
   });
 
+  it("start no trigger of a source while commits behind its rolled-back one are still in flight", async () => {
+    const N = 200;
+    let calls = 0;
+    let releaseFirst: () => void = () => {};
+    const secondStarted = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let thirdStarted: () => void = () => {};
+    const third = new Promise<void>((resolve) => (thirdStarted = resolve));
+    let triggeredWhileHeld: boolean | undefined;
+    const d = flow("f13", { strategy: "round-robin", count: N, sourceOn: false, node: "a" });
+    // A short yield: without the hold, the source would trigger again 100 ms after its failure.
+    (d.processors[0]!.scheduling as Record<string, unknown>).yieldDuration = "100 ms";
+    const a = await node("a", d, {
+      handover: async (real, ...args) => {
+        // Only the source's handovers to c1 are counted (mid hands over to c2 through the same link).
+        if (args[0].connectionId !== "c1") return real(...args);
+        const call = ++calls;
+        if (call === 1) {
+          await secondStarted;
+          throw new Error("the first handover fails");
+        }
+        if (call === 2) {
+          releaseFirst();
+          // Held for 20 yields after the first one failed, or until a third handover starts.
+          triggeredWhileHeld = await Promise.race([third.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
+        }
+        if (call === 3) thirdStarted();
+        return real(...args);
+      },
+    });
+    await a.engine.startProcessor("src");
+    await until(() => `all ${N} numbers at the sink (${seen.length})`, 60_000, () => new Set(seen.map((x) => x.seq)).size >= N);
+    expect(triggeredWhileHeld).toBe(false);
+    await until(() => "the source's count", 10_000, () => a.engine.status().processors.find((p) => p.id === "src")!.stats.out === N);
+    // The first session's numbers once (its handover failed), the second's twice (it reached the
+    // cluster, then rolled back behind the first), the rest once: no work sent a third time.
+    const times = new Map<number, number>();
+    for (const x of seen) times.set(x.seq, (times.get(x.seq) ?? 0) + 1);
+    for (let i = 0; i < N; i++) expect(times.get(i), `seq ${i}`).toBe(i >= 50 && i < 100 ? 2 : 1);
+  });
+
   it("make GenerateFlowFile's Total Count whole after handovers that rolled back", async () => {
     const N = 120;
     const doc = {
