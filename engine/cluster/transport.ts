@@ -52,6 +52,9 @@ const HELLO_MS = 10_000;
 const CLIENT_IDLE_MS = 45_000;
 /** Most callers one node serves at once. */
 const MAX_CLIENTS = 256;
+/** Most messages a caller holds while its reply channel is not subscribed, and for how long. */
+const MAX_HELD = 10_000;
+const MAX_HELD_MS = COMMAND_TTL_MS;
 
 /** A caller's keep-alive, with the flows it watches. */
 interface HelloMessage {
@@ -364,6 +367,14 @@ export class RedisNodeHub {
   private readonly drops: DropLog;
   private seq = 0;
   private helloTimer: NodeJS.Timeout | null = null;
+  /**
+   * Messages held while the reply channel is not subscribed (its connection is reconnecting
+   * after an outage), sent in order once it is again, with when each was held. Why: the command
+   * connection often comes back first, and a reply published before the subscription is lost;
+   * the call then failed ("no node running it answered") or, for a command the node applied,
+   * waited for its whole timeout.
+   */
+  private held: Array<{ at: number; channel: HubChannel; m: ClientMessage }> = [];
 
   constructor(private readonly o: NodeHubOptions) {
     this.drops = new DropLog(o.log);
@@ -372,6 +383,9 @@ export class RedisNodeHub {
   async start(): Promise<void> {
     this.sub = this.o.link.subscriber();
     this.sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onReply(message));
+    // ioredis sets "ready" and writes the SUBSCRIBE again on this connection before any held
+    // message goes out, so the subscription is in place before a reply to one can come.
+    this.sub.on("ready", () => this.sendHeld());
     await this.sub.subscribe(this.o.keys.reply(this.hubId));
     this.helloTimer = setInterval(() => this.sayHello(), HELLO_MS);
     this.helloTimer.unref();
@@ -396,6 +410,26 @@ export class RedisNodeHub {
 
   /** Sends one message of `channel`; see the module comment for the routes. */
   send(channel: HubChannel, m: ClientMessage | HelloMessage): void {
+    if (m.t !== "hello" && this.sub !== null && this.sub.status !== "ready") {
+      // A hello is not held: the next one (every HELLO_MS) says the same.
+      if (this.held.length >= MAX_HELD) this.drops.drop("a message (too many wait for Redis)", new Error(`${MAX_HELD} messages wait for the reply channel`));
+      else this.held.push({ at: Date.now(), channel, m });
+      return;
+    }
+    this.sendNow(channel, m);
+  }
+
+  /** Sends what was held, in order; what waited longer than a caller does, or whose channel closed, goes. */
+  private sendHeld(): void {
+    const held = this.held;
+    this.held = [];
+    const oldest = Date.now() - MAX_HELD_MS;
+    for (const { at, channel, m } of held) {
+      if (at >= oldest && !channel.closed) this.sendNow(channel, m);
+    }
+  }
+
+  private sendNow(channel: HubChannel, m: ClientMessage | HelloMessage): void {
     const { key, keys, link } = this.o;
     const wire: CallWire = { client: channel.clientId, hub: this.hubId, node: channel.node, msg: m };
     if (m.t === "call" && COMMAND_METHODS.has(m.method)) {
@@ -453,6 +487,7 @@ export class RedisNodeHub {
     if (this.helloTimer) clearInterval(this.helloTimer);
     for (const c of this.channels.values()) c.close("the coordinator is stopping");
     this.channels.clear();
+    this.held = [];
     await this.sub?.unsubscribe().catch(() => {});
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
   }

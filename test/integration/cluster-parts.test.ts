@@ -118,6 +118,7 @@ describe("the node API over Redis", () => {
   let client: NodeClient;
   const logs: string[] = [];
   let callerLink: RedisLink;
+  let hub: RedisNodeHub;
 
   beforeAll(async () => {
     node = openNode({ dataDir: path.join(base, "rpc-node") });
@@ -125,7 +126,7 @@ describe("the node API over Redis", () => {
     callerLink = new RedisLink(redisUrl(), (l) => logs.push(l));
     const server = new RedisNodeServer(node, { id: "n1", keys, key, link: nodeLink, log: (l) => logs.push(l) });
     await server.start();
-    const hub = new RedisNodeHub({ keys, key, link: callerLink, log: (l) => logs.push(l) });
+    hub = new RedisNodeHub({ keys, key, link: callerLink, log: (l) => logs.push(l) });
     await hub.start();
     client = hub.connect("n1").client;
     cleanup.push(
@@ -159,6 +160,28 @@ describe("the node API over Redis", () => {
     expect(Buffer.from(viaRedis.content).equals(Buffer.from(direct.content))).toBe(true);
     await expect(client.status("missing")).rejects.toMatchObject({ name: "NodeError", code: "not-deployed" });
     await expect(client.startComponent("bin", "nope")).rejects.toMatchObject({ code: "not-found" });
+  });
+
+  it("answers a call made while the caller's reply channel is subscribed again after its connection dropped", async () => {
+    // The caller's subscriber connection alone goes (as after an outage, when the command
+    // connection came back first); ioredis reconnects it after its retry delay.
+    const sub = (hub as unknown as { sub: Redis }).sub;
+    const observer = testRedis();
+    cleanup.push(() => observer.quit());
+    const port = (sub as unknown as { stream: { localPort: number } }).stream.localPort;
+    const clients = String(await observer.call("CLIENT", "LIST", "TYPE", "pubsub"));
+    const id = /id=(\d+) addr=\S+:(\d+) /.exec(clients.split("\n").find((l) => l.includes(`addr=127.0.0.1:${port} `)) ?? "")?.[1];
+    expect(id, `the caller's subscriber (port ${port}) in CLIENT LIST`).toBeDefined();
+    const down = new Promise<void>((resolve) => sub.once("close", () => resolve()));
+    await observer.call("CLIENT", "KILL", "ID", id!);
+    await down;
+    expect(sub.status).not.toBe("ready");
+    // Before: published at once, answered at once, and the answer lost (no subscription yet):
+    // the call waited for its 30 s timeout.
+    const started = Date.now();
+    const status = await client.status("bin");
+    expect(status.connections[0]!.queued.count).toBe(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("drops bad messages with one line per kind, and keeps answering", async () => {
