@@ -31,44 +31,23 @@ import { LocalCache } from "../../engine/runtime/flow-controller";
 import { relationshipsOf } from "../../engine/runtime/validate-flow";
 import type { DistributedCache } from "../../engine/sdk";
 
-const RUNNER_DIR = /^sluice-runner-(\d+)-[A-Za-z0-9]{6}$/;
 let processDir: string | null = null;
 
 /**
  * Where a runner keeps its processor's state: a fresh directory under one directory per test
  * process (`<tmp>/sluice-runner-<pid>-<random>`, made by mkdtemp, so no one can put a directory
- * or link there first). Why: a runner has no end of life to clean up at, and one temp
- * directory per runner piled up by the thousand in /tmp. The process's directory is removed
- * when it exits, and a later process removes those of processes that are gone (test workers
- * are often killed rather than exited); one it may not remove (another user's) is left alone.
+ * or link there first), removed when the process exits. Why: a runner has no end of life to
+ * clean up at, and one temp directory per runner piled up by the thousand in /tmp. A test
+ * process that is killed instead (vitest kills its forks) leaves its directory; the test
+ * command gives each tier a TMPDIR of its own and removes it (scripts/test.mjs).
  */
 function runnerStateDir(): string {
   if (processDir === null) {
-    const tmp = os.tmpdir();
-    for (const name of fs.readdirSync(tmp)) {
-      const pid = RUNNER_DIR.exec(name)?.[1];
-      if (pid === undefined || isAlive(Number(pid))) continue;
-      try {
-        fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
-      } catch {
-        // Not ours to remove.
-      }
-    }
-    const dir = fs.mkdtempSync(path.join(tmp, `sluice-runner-${process.pid}-`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sluice-runner-${process.pid}-`));
     process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
     processDir = dir;
   }
   return fs.mkdtempSync(path.join(processDir, "r-"));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as another user's process.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** A FlowFile as a test sees it: attributes plus content read back as text and bytes. */
