@@ -3,7 +3,7 @@
  *
  *   sluice run <flow.json> --data-dir <dir> [--mode durable|volatile] [--exit-when-idle] [--idle-ms N]
  *   sluice validate <flow.json>
- *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>] [--shared-content <dir>] [--inline-max <size>] [--shared-content <dir>] [--inline-max <size>]
+ *   sluice node --redis <url> --data-dir <dir> [--name <n>] [--cluster <name>] [--shared-content <dir>] [--inline-max <size>]
  *   (run and node also take [--metrics-port <p>] [--metrics-host <addr>]: /metrics, /healthz and
  *   /readyz for the process itself, engine/api/metrics.ts; /metrics needs SLUICE_METRICS_TOKEN)
  *

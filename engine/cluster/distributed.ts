@@ -375,6 +375,7 @@ export class RedisDistributedLink implements DistributedLink {
         lockDurationMs: this.o.lockDurationMs,
         stalledIntervalMs: this.o.stalledIntervalMs,
         maxStalledCount: this.o.maxStalledCount,
+        ordered: partitioned,
         entriesKey: this.entriesKey(ref),
         sizeKey: this.sizeKey(ref),
         payloadPrefix: this.payloadKey(ref, "", ""),

@@ -81,6 +81,11 @@ export interface ConsumeRequest {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+  /**
+   * A partition of a partition-by-attribute connection: its batches keep their order, so a
+   * suspect one is never sent back to wait for a node with no other suspect (see payload-worker).
+   */
+  ordered: boolean;
   /** The connection's count entries and size hashes, and its payload key prefix (`…:p:`). */
   entriesKey: string;
   sizeKey: string;

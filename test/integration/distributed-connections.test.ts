@@ -5,7 +5,9 @@
  * inline threshold crosses through the shared store, partition by attribute keeps per-key
  * order, a batch whose processor keeps failing lands in the dead-letter list and comes back
  * out, cluster-wide back pressure holds the source, and a Redis that is unreachable or full
- * (maxmemory, its own redis-server) makes the handing session roll back, losing nothing.
+ * (maxmemory, its own redis-server) makes the handing session roll back, losing nothing. A batch
+ * that kills its node (consumers in processes of their own, helpers/crashing-consumer.ts) is
+ * dead-lettered alone, not with the batches that died beside it.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -620,4 +622,73 @@ describe("distributed connections", () => {
     expect(await a.link.deadLetters(ref)).toHaveLength(0);
     expect(seen).toHaveLength(N - poisonBatch);
   });
+  it("dead-letter only the batch that keeps killing its nodes, not the batches that died beside it", async () => {
+    const redis = new RedisLink(redisUrl(), () => {});
+    await redis.ready();
+    const link = new RedisDistributedLink({ link: redis, keys, key, nodeId: "feeder", sharedContentDir: shared, log: () => {} });
+    const children: ReturnType<typeof spawn>[] = [];
+    cleanup.push(async () => {
+      for (const c of children) c.kill("SIGKILL");
+      await link.close();
+      await redis.close();
+    });
+    const ref = { flowId: uniqueId("crash"), connectionId: "c1", strategy: "round-robin" as const };
+    const batch = (id: string, poison: boolean) => ({
+      id,
+      partition: 0,
+      bytes: 1,
+      flowFiles: [{ uuid: id, attributes: (poison ? { poison: "yes" } : {}) as Record<string, string>, entryDate: 0, lineageStartDate: 0, content: Buffer.from("x") }],
+    });
+    const innocent = ["good-1-0", "good-2-0", "good-3-0"];
+    const poison = "poison-0-0";
+    const done = new Set<string>();
+    /** A node in a process of its own that settles a batch after 1 s, and dies 300 ms after taking the poison one. */
+    const start = async (nodeId: string): Promise<{ child: ReturnType<typeof spawn>; took: string[] }> => {
+      const options = { url: redisUrl(), cluster: keys.cluster, secret: "distributed-test-secret-0123456789", nodeId, ref, holdMs: 1000, crashAfterMs: 300, lockDurationMs: 1000, stalledIntervalMs: 500 };
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "helpers", "crashing-consumer.ts"), JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
+      children.push(child);
+      const took: string[] = [];
+      let ready = false;
+      let buffered = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (line === "ready") ready = true;
+          else if (line.startsWith("took ")) took.push(line.slice(5));
+          else if (line.startsWith("done ")) done.add(line.slice(5));
+        }
+      });
+      await until(() => `node ${nodeId} to consume`, 30_000, () => ready || child.exitCode !== null);
+      return { child, took };
+    };
+    // Before handing over: the first node then takes all four at once.
+    const first = await start("n1");
+    await link.handover(ref, [...innocent.map((id) => batch(id, false)), batch(poison, true)]);
+    await until(() => `the first node to die on the poison batch (took: ${first.took.join(", ")})`, 30_000, () => first.child.exitCode !== null || first.child.signalCode !== null);
+    // It died with the three innocent batches in hand: each stalls once with the poison one.
+    expect([...first.took].sort()).toEqual([...innocent, poison].sort());
+    expect(done.size).toBe(0);
+    // Then one node after another, each started once the one before died, until every batch
+    // is done or dead-lettered. Without a node taking one suspect batch at a time, the next
+    // node took all four again and died with them, and all four were dead-lettered.
+    let dead: string[] = [];
+    for (let i = 2; ; i++) {
+      expect(i, "nodes started").toBeLessThanOrEqual(8);
+      const { child } = await start(`n${i}`);
+      const outcome = await until(
+        () => `node n${i} to die, or every batch to be done or dead-lettered (done: ${[...done].join(", ")}; dead-lettered: ${dead.join(", ")})`,
+        60_000,
+        async () => {
+          dead = (await link.deadLetters(ref)).map((d) => d.id);
+          if ([...innocent, poison].every((id) => done.has(id) || dead.includes(id))) return "settled";
+          return child.exitCode !== null || child.signalCode !== null ? "died" : undefined;
+        },
+      );
+      if (outcome === "settled") break;
+    }
+    expect(dead).toEqual([poison]);
+    expect([...done].sort()).toEqual([...innocent].sort());
+  }, 180_000);
 });
