@@ -642,9 +642,23 @@ describe("distributed connections", () => {
     const innocent = ["good-1-0", "good-2-0", "good-3-0"];
     const poison = "poison-0-0";
     const done = new Set<string>();
-    /** A node in a process of its own that settles a batch after 1 s, and dies 300 ms after taking the poison one. */
-    const start = async (nodeId: string): Promise<{ child: ReturnType<typeof spawn>; took: string[] }> => {
-      const options = { url: redisUrl(), cluster: keys.cluster, secret: "distributed-test-secret-0123456789", nodeId, ref, holdMs: 1000, crashAfterMs: 300, lockDurationMs: 1000, stalledIntervalMs: 500 };
+    /**
+     * A node in a process of its own that settles a batch after 1 s, and dies 300 ms after taking
+     * the poison one, once it holds `crashWhenHolding` batches.
+     */
+    const start = async (nodeId: string, crashWhenHolding = 1): Promise<{ child: ReturnType<typeof spawn>; took: string[] }> => {
+      const options = {
+        url: redisUrl(),
+        cluster: keys.cluster,
+        secret: "distributed-test-secret-0123456789",
+        nodeId,
+        ref,
+        holdMs: 1000,
+        crashAfterMs: 300,
+        crashWhenHolding,
+        lockDurationMs: 1000,
+        stalledIntervalMs: 500,
+      };
       const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "helpers", "crashing-consumer.ts"), JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
       children.push(child);
       const took: string[] = [];
@@ -663,8 +677,9 @@ describe("distributed connections", () => {
       await until(() => `node ${nodeId} to consume`, 30_000, () => ready || child.exitCode !== null);
       return { child, took };
     };
-    // Before handing over: the first node then takes all four at once.
-    const first = await start("n1");
+    // Before handing over: the first node then takes all four at once (prefetch 4), and dies
+    // only once it holds them all.
+    const first = await start("n1", 4);
     await link.handover(ref, [...innocent.map((id) => batch(id, false)), batch(poison, true)]);
     await until(() => `the first node to die on the poison batch (took: ${first.took.join(", ")})`, 30_000, () => first.child.exitCode !== null || first.child.signalCode !== null);
     // It died with the three innocent batches in hand: each stalls once with the poison one.

@@ -6,8 +6,9 @@
  *   node --import tsx test/integration/helpers/crashing-consumer.ts '<Options as JSON>'
  *
  * Each batch it is given is "processed" for `holdMs` and settled done, except one holding a
- * FlowFile with the attribute poison=yes: `crashAfterMs` after taking it, the process kills
- * itself with SIGKILL (as a processor that brings its node down would), settling nothing.
+ * FlowFile with the attribute poison=yes: `crashAfterMs` after taking it (and once it has taken
+ * `crashWhenHolding` batches in all, so a test can have it die with others in hand), the process
+ * kills itself with SIGKILL (as a processor that brings its node down would), settling nothing.
  * Stdout: "ready" once consuming, then "took <batch id>" and "done <batch id>" lines.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +26,7 @@ interface Options {
   ref: DistributedConnectionRef;
   holdMs: number;
   crashAfterMs: number;
+  crashWhenHolding: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
@@ -43,12 +45,20 @@ const link = new RedisDistributedLink({
   stalledIntervalMs: o.stalledIntervalMs,
   log,
 });
+let taken = 0;
+let poisoned = false;
+const crashWhenDue = (): void => {
+  if (poisoned && taken >= o.crashWhenHolding) setTimeout(() => process.kill(process.pid, "SIGKILL"), o.crashAfterMs);
+};
 link.consume(o.ref, async (batch) => {
   process.stdout.write(`took ${batch.id}\n`);
+  taken++;
   if (batch.flowFiles.some((ff) => ff.attributes.poison === "yes")) {
-    setTimeout(() => process.kill(process.pid, "SIGKILL"), o.crashAfterMs);
+    poisoned = true;
+    crashWhenDue();
     return new Promise<never>(() => {});
   }
+  crashWhenDue();
   await sleep(o.holdMs);
   process.stdout.write(`done ${batch.id}\n`);
   return "done";
