@@ -275,7 +275,7 @@ export class RedisDistributedLink implements DistributedLink {
           count: data.n,
           bytes: data.b,
           attempts: job.attemptsMade,
-          reason: job.failedReason ?? "",
+          reason: deadLetterReason(job.failedReason, job.stalledCounter),
           failedAt: job.finishedOn ?? job.timestamp,
           sample,
         });
@@ -284,12 +284,18 @@ export class RedisDistributedLink implements DistributedLink {
     return out.sort((a, b) => b.failedAt - a.failedAt).slice(0, limit);
   }
 
-  /** Puts a dead-lettered batch back in the queue, attempts reset. False when no such batch. */
+  /**
+   * Puts a dead-lettered batch back in the queue, attempts and stalls reset (as for a new
+   * batch: the operator retries it because the cause is fixed). False when no such batch.
+   */
   async retryDeadLetter(ref: DistributedConnectionRef, id: string): Promise<boolean> {
-    const job = await this.findFailed(ref, id);
-    if (!job) return false;
+    const found = await this.findFailed(ref, id);
+    if (!found) return false;
+    const { job, queue } = found;
     const data = job.data as JobData;
     await this.count(ref, [{ id: String(job.id), partition: partitionOfBatch(String(job.id)), n: data.n, b: data.b, nonce: keyNonce(data.k) }]);
+    // BullMQ's retry resets attempts but not the stall count (the job hash's `stc`).
+    await this.o.link.commands.hset(queue.toKey(String(job.id)), "stc", "0");
     await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
     this.bump(ref, data.n, data.b);
     return true;
@@ -300,7 +306,7 @@ export class RedisDistributedLink implements DistributedLink {
    * events), or null when no such batch.
    */
   async dropDeadLetter(ref: DistributedConnectionRef, id: string): Promise<WireFlowFile[] | null> {
-    const job = await this.findFailed(ref, id);
+    const job = (await this.findFailed(ref, id))?.job;
     if (!job) return null;
     const data = job.data as JobData;
     let flowFiles: WireFlowFile[] = [];
@@ -391,7 +397,11 @@ export class RedisDistributedLink implements DistributedLink {
           const data = e.data as Partial<JobData> | null;
           if (e.entry) this.bump(ref, -(data?.n ?? 0), -(data?.b ?? 0));
           if (e.kind === "finished") this.removeFiles(Array.isArray(data?.f) ? data.f : []);
-          else this.o.log(`distributed connection ${ref.connectionId}: batch ${e.id} moved to the dead-letter list after ${e.attemptsMade} attempts: ${e.reason}`);
+          else {
+            const n = e.attemptsMade;
+            const why = e.reason === BULLMQ_STALLED ? `: ${deadLetterReason(e.reason, e.stalls)}` : ` after ${n} failed attempt${n === 1 ? "" : "s"}: ${e.reason}`;
+            this.o.log(`distributed connection ${ref.connectionId}: batch ${e.id} moved to the dead-letter list${why}`);
+          }
         } else if (e.kind === "consumerError") this.o.log(`distributed connection ${ref.connectionId}: ${e.message}`);
       },
     );
@@ -421,11 +431,12 @@ export class RedisDistributedLink implements DistributedLink {
     return ref.strategy === "partition-by-attribute" ? [...Array(this.partitions).keys()] : [0];
   }
 
-  private async findFailed(ref: DistributedConnectionRef, id: string): Promise<Job | null> {
+  private async findFailed(ref: DistributedConnectionRef, id: string): Promise<{ job: Job; queue: Queue } | null> {
     if (!SAFE_BATCH_ID.test(id)) return null;
     for (const p of this.partitionsOf(ref)) {
-      const job = await this.queue(ref, p).getJob(id);
-      if (job && (await job.isFailed())) return job;
+      const queue = this.queue(ref, p);
+      const job = await queue.getJob(id);
+      if (job && (await job.isFailed())) return { job, queue };
     }
     return null;
   }
@@ -815,6 +826,18 @@ function partitionOfBatch(id: string): number {
 
 /** Batch ids: the handover key (uuid or base64url hash) plus partition and index. */
 const SAFE_BATCH_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/** BullMQ's failedReason for a job that stalled more than maxStalledCount times. */
+const BULLMQ_STALLED = "job stalled more than allowable limit";
+
+/**
+ * Why a batch is in the dead-letter list, for the queue panel and the log: BullMQ's own text
+ * for the stall limit names neither the cause nor the count, and the attempts beside it stay 0.
+ */
+export function deadLetterReason(failedReason: string | undefined, stalls: number | undefined): string {
+  if (failedReason !== BULLMQ_STALLED) return failedReason ?? "";
+  return `the node processing it died (or stopped answering) ${stalls ?? 0} times with it in hand`;
+}
 
 /** The cluster-wide size hash (count, bytes) of a distributed connection. */
 export function sizeKeyOf(cluster: string, ref: DistributedConnectionRef): string {

@@ -118,7 +118,7 @@ export interface JobSettlement {
 /** Something the worker `cid` did that the link acts on or logs. */
 export type ConsumerEvent =
   | { kind: "finished"; cid: number; id: string; data: unknown; entry: string | null }
-  | { kind: "deadLettered"; cid: number; id: string; data: unknown; attemptsMade: number; reason: string; entry: string | null }
+  | { kind: "deadLettered"; cid: number; id: string; data: unknown; attemptsMade: number; stalls: number; reason: string; entry: string | null }
   | { kind: "consumerError"; cid: number; message: string }
   | { kind: "stopped"; cid: number };
 

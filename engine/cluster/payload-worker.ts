@@ -205,7 +205,7 @@ function consume(m: ConsumeRequest): void {
     if (!job || !(unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) return;
     scripts.sluiceUncount(m.entriesKey, m.sizeKey, String(job.id)).then(
       (entry) =>
-        post({ kind: "deadLettered", cid: m.cid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade, reason: job.failedReason, entry: typeof entry === "string" ? entry : null }),
+        post({ kind: "deadLettered", cid: m.cid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade, stalls: job.stalledCounter, reason: job.failedReason, entry: typeof entry === "string" ? entry : null }),
       (e: unknown) => post({ kind: "consumerError", cid: m.cid, message: `could not uncount dead-lettered batch ${String(job.id)}: ${e instanceof Error ? e.message : String(e)}` }),
     );
   });

@@ -174,7 +174,7 @@ describe("distributed link: a batch that does not open", () => {
         10_000,
         async () => (await redis.hget(`${keys.cluster}:dq:f:c:size`, "count")) === "0",
       );
-      expect(logs).toContainEqual(expect.stringContaining("batch forged moved to the dead-letter list after 1 attempts"));
+      expect(logs).toContainEqual(expect.stringContaining("batch forged moved to the dead-letter list after 1 failed attempt: "));
     } finally {
       for (const o of opened) {
         await o.dl.close();

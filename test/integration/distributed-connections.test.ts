@@ -13,10 +13,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/api/engine";
-import { RedisDistributedLink } from "../../engine/cluster/distributed";
+import { queueName, RedisDistributedLink } from "../../engine/cluster/distributed";
 import { ClusterKeys } from "../../engine/cluster/keys";
 import { RedisLink } from "../../engine/cluster/redis-link";
 import { ClusterKey } from "../../engine/cluster/seal";
@@ -705,5 +706,21 @@ describe("distributed connections", () => {
     }
     expect(dead).toEqual([poison]);
     expect([...done].sort()).toEqual([...innocent].sort());
+    const [letter] = await link.deadLetters(ref);
+    expect(letter!.reason).toBe("the node processing it died (or stopped answering) 3 times with it in hand");
+    // Retried from the list (its cause fixed), it starts over as a new batch: no stall counted.
+    for (const c of children) c.kill("SIGKILL");
+    await until(() => "every node process to end", 10_000, () => children.every((c) => c.exitCode !== null || c.signalCode !== null));
+    expect(await link.retryDeadLetter(ref, poison)).toBe(true);
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    const queue = new Queue(queueName(ref, 0), { connection, prefix: keys.bullPrefix });
+    try {
+      const job = await queue.getJob(poison);
+      expect(job?.stalledCounter).toBe(0);
+      expect(await job?.getState()).toBe("waiting");
+    } finally {
+      await queue.close();
+      await connection.quit();
+    }
   }, 180_000);
 });
