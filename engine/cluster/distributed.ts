@@ -832,7 +832,8 @@ const BULLMQ_STALLED = "job stalled more than allowable limit";
 
 /**
  * Why a batch is in the dead-letter list, for the queue panel and the log: BullMQ's own text
- * for the stall limit names neither the cause nor the count, and the attempts beside it stay 0.
+ * for the stall limit names neither the cause nor the count (and the attempts beside it say 1:
+ * BullMQ counts the failure the limit causes).
  */
 export function deadLetterReason(failedReason: string | undefined, stalls: number | undefined): string {
   if (failedReason !== BULLMQ_STALLED) return failedReason ?? "";

@@ -28,6 +28,7 @@ import {
 } from "./handover-protocol";
 import { nameThisThread } from "../core/thread-name";
 import { BatchSigner } from "./batch-mac";
+import { SuspectSlot } from "./suspect-slot";
 
 interface Init {
   url: string;
@@ -131,24 +132,8 @@ const settling = new Map<number, (s: JobSettlement["outcome"]) => void>();
 let jobSeq = 0;
 const post = (m: ConsumedJob | ConsumerEvent): void => port.postMessage(m);
 
-/**
- * Suspect batches: ones that stalled at least once (the node that held them died, or lost their
- * lock). Why this node takes at most one at a time, over all its connections: BullMQ counts a
- * stall against every batch a dying node held, and after `maxStalledCount` stalls dead-letters
- * it. Without the limit, the batches a poison batch's crash sent back went to the next node
- * together (they head the queue, and a node takes `prefetch` at once), died with it again, and
- * after three crashes the innocent ones were dead-lettered beside it. With it, a suspect batch
- * is never held beside another one, so a crash counts again only against the suspect that was
- * in flight (and against fresh batches, once). A suspect that finds the slot taken goes back to
- * the queue for `SUSPECT_RETRY_MS` (a delayed job: no attempt counted), where any node may take
- * it. Two exceptions keep work moving: a partition's batch (ordered) is never sent back, since
- * a later batch of its partition would pass it; and the slot is free again after
- * `SUSPECT_SLOT_MAX_MS` even if its batch has not settled (it may be waiting for back pressure
- * that only another suspect's progress relieves).
- */
-const SUSPECT_RETRY_MS = 500;
-const SUSPECT_SLOT_MAX_MS = 10_000;
-let suspectSlot: { jid: number; since: number } | null = null;
+/** At most one batch that stalled before in flight on this node (see suspect-slot.ts). */
+const suspects = new SuspectSlot();
 
 function consume(m: ConsumeRequest): void {
   // On the shared workerConnection; BullMQ makes the worker's blocking connection from it.
@@ -156,20 +141,16 @@ function consume(m: ConsumeRequest): void {
     m.queue,
     async (job: Job, token?: string) => {
       const jid = jobSeq++;
-      if (job.stalledCounter > 0) {
-        const now = Date.now();
-        const held = suspectSlot !== null && now - suspectSlot.since < SUSPECT_SLOT_MAX_MS;
-        if (held && !m.ordered) {
-          await job.moveToDelayed(now + SUSPECT_RETRY_MS, token);
-          throw new DelayedError();
-        }
-        if (!held) suspectSlot = { jid, since: now };
+      if (suspects.admit(jid, job.stalledCounter, m.ordered) === "retry-later") {
+        // A delayed job: no attempt counted, and any node may take it when it is due.
+        await job.moveToDelayed(Date.now() + suspects.retryMs, token);
+        throw new DelayedError();
       }
       const outcome = await new Promise<JobSettlement["outcome"]>((resolve) => {
         settling.set(jid, resolve);
         post({ kind: "job", cid: m.cid, jid, id: String(job.id), data: job.data, attemptsMade: job.attemptsMade });
       });
-      if (suspectSlot?.jid === jid) suspectSlot = null;
+      suspects.release(jid);
       if (outcome === "done") return;
       if (outcome === "released") {
         // Back to the head of the queue, no attempt counted (the node stops taking batches).
