@@ -28,7 +28,12 @@ if (!fs.existsSync(file)) {
 const PREFIX = "sluice-bench-run-";
 for (const name of fs.readdirSync(os.tmpdir())) {
   const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length).split("-")[0] : NaN);
-  if (Number.isInteger(pid) && pid > 0 && !alive(pid)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+  try {
+    fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  } catch {
+    // Not ours to remove (another user's): left alone, the bench runs all the same.
+  }
 }
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
 const r = spawnSync(process.execPath, ["--max-semi-space-size=32", "--enable-source-maps", file, ...args], { stdio: "inherit", env: { ...process.env, TMPDIR: tmp } });

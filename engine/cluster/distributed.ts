@@ -835,7 +835,7 @@ const BULLMQ_STALLED = "job stalled more than allowable limit";
  * for the stall limit names neither the cause nor the count (and the attempts beside it say 1:
  * BullMQ counts the failure the limit causes).
  */
-export function deadLetterReason(failedReason: string | undefined, stalls: number | undefined): string {
+function deadLetterReason(failedReason: string | undefined, stalls: number | undefined): string {
   if (failedReason !== BULLMQ_STALLED) return failedReason ?? "";
   return `the node processing it died (or stopped answering) ${stalls ?? 0} times with it in hand`;
 }
