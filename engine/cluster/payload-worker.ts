@@ -27,6 +27,7 @@ import {
   type StopConsumeRequest,
 } from "./handover-protocol";
 import { nameThisThread } from "../core/thread-name";
+import { lowerThisThreadPriority } from "../core/thread-priority";
 import { BatchSigner } from "./batch-mac";
 import { SuspectSlot } from "./suspect-slot";
 
@@ -58,6 +59,18 @@ class PackedCommand extends Command {
 const port = parentPort;
 if (port === null) throw new Error("payload-worker must run in a worker thread");
 nameThisThread("sluice-handover");
+/**
+ * Why a lower priority (nice 10): the node's engine thread is the one that runs the flow, and
+ * this thread's wake-ups (a Redis reply, a job) often land on the engine's core and take turns
+ * with it there. In cluster-hop (session 14, 6 alternating pairs each in one process, 3
+ * times) the engine thread waited 95-112 ms a run for its core at nice 0 and 33-57 at nice
+ * 10, and the distributed rate rose 5-12%. Why not lower still: at nice 19 the handover
+ * answers came late enough to idle the engine (no gain over 10). The thread still gets the
+ * other cores, and a tenth of a contended one: its lock renewals are milliseconds of work
+ * every few seconds.
+ */
+const HANDOVER_THREAD_NICE = 10;
+lowerThisThreadPriority(HANDOVER_THREAD_NICE);
 const init = workerData.init as Init;
 const signer = new BatchSigner(init.batchKey);
 // As RedisLink's command connection: one reconnect attempt per command, and a time limit, so a

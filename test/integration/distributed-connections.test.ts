@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/api/engine";
 import { queueName, RedisDistributedLink } from "../../engine/cluster/distributed";
 import { ClusterKeys } from "../../engine/cluster/keys";
+import { threadNice } from "../../engine/core/thread-priority";
 import { RedisLink } from "../../engine/cluster/redis-link";
 import { ClusterKey } from "../../engine/cluster/seal";
 import { compose } from "../../engine/runtime/composition-root";
@@ -287,6 +288,23 @@ describe("distributed connections", () => {
     const received = await a.engine.searchProvenance({ type: "RECEIVE", componentId: "mid", limit: 5 });
     expect(received.length).toBeGreaterThan(0);
     expect(received[0]!.details).toMatch(/^received from node a \(batch /);
+  });
+
+  it.runIf(fs.existsSync("/proc/thread-self"))("run their handover thread at a lower priority than the engine's thread (nice 10)", async () => {
+    const self = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+    const niceBefore = threadNice(self);
+    const before = new Set(fs.readdirSync("/proc/self/task"));
+    const a = await node("a", flow("f9p", { strategy: "round-robin", count: 10, size: 10, sourceOn: true, node: "a" }));
+    await a.link.ready();
+    const handover = fs
+      .readdirSync("/proc/self/task")
+      .filter((tid) => !before.has(tid))
+      .filter((tid) => fs.readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "sluice-handover");
+    expect(handover).toHaveLength(1);
+    expect(threadNice(Number(handover[0]))).toBe(10);
+    // The thread's own, not the process's: the engine's thread keeps its priority.
+    expect(threadNice(self)).toBe(niceBefore);
+    await until(() => `all 10 at the sink (${seen.length})`, 30_000, () => seen.length >= 10);
   });
 
   it("keeps per-key order with partition by attribute", async () => {

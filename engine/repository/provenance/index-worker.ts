@@ -3,10 +3,9 @@
  * and speaks the protocol of worker-protocol.ts with `FileProvenanceRepository`.
  */
 import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { nameThisThread } from "../../core/thread-name";
+import { lowerThisThreadPriority } from "../../core/thread-priority";
 import { LogIndexer, type LogPosition } from "./log-indexer";
 import type { FromIndexWorker, IndexRequest, IndexWorkerInit, ToIndexWorker } from "./worker-protocol";
 
@@ -29,16 +28,8 @@ class IndexPriority {
   private foregroundUntil = 0;
 
   constructor(private readonly report: (tid: number, idle: boolean) => void) {
-    let tid: number | null = null;
-    try {
-      tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
-      if (!Number.isInteger(tid) || tid <= 0) tid = null;
-      else os.setPriority(tid, 10);
-    } catch {
-      // Not Linux, or not permitted: index at normal priority.
-      tid = null;
-    }
-    this.tid = tid;
+    // Not Linux, or not permitted (null): index at normal priority.
+    this.tid = lowerThisThreadPriority(10);
     this.background(0);
   }
 
