@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { lowerThisThreadPriority, threadNice } from "../../../engine/core/thread-priority";
+import { threadNice } from "../../../engine/core/thread-priority";
 
 const linux = fs.existsSync("/proc/thread-self");
 
