@@ -14,13 +14,15 @@
  * sink − start of the engine).
  *
  * Prints one line: `cluster-hop flowfiles/s=<x> local_flowfiles/s=<y> ratio=<x/y>` (the best
- * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 3),
+ * of `--rounds` interleaved runs of each, after `--warmup` uncounted runs of each (default 6),
  * which compile the hot paths; every run on stderr). Target: ratio ≥ 0.5.
  * Options: --redis <url> (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379), --n (100000),
- * --rounds (6; the rate of this machine kind swings by half from one minute to the next. A
- * distributed run lasts about twice as long as a local one, so fewer of them fall whole into a
- * fast spell: with four rounds, one invocation's distributed runs were often all slow while a
- * local one was fast (session 8: ratios 0.45-0.66 within the hour, same build)),
+ * --rounds (10; the rate of this machine kind swings by half from one minute to the next, and
+ * within a minute. A distributed run lasts about twice as long as a local one, so fewer of them
+ * fall whole into a fast spell: with four rounds, one invocation's distributed runs were often
+ * all slow while a local one was fast (session 8: ratios 0.45-0.66 within the hour, same
+ * build); with six, 3 invocations of 20 (session 13) and 2 of 3 (session 14) had every
+ * distributed run slow while a local one was fast: engine thread CPU 795-837 ms against 280),
  * --hop gen-upd|upd-sink
  * (which connection is distributed; default gen-upd, the
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
@@ -286,8 +288,8 @@ async function main(): Promise<void> {
     options: {
       redis: { type: "string" },
       n: { type: "string", default: "100000" },
-      rounds: { type: "string", default: "6" },
-      warmup: { type: "string", default: "3" },
+      rounds: { type: "string", default: "10" },
+      warmup: { type: "string", default: "6" },
       hop: { type: "string", default: "gen-upd" },
       profile: { type: "boolean", default: false },
       threads: { type: "boolean", default: false },
@@ -327,12 +329,15 @@ async function main(): Promise<void> {
     // Warm-up runs of each kind, not counted. Why: the first run in a process pays for
     // compiling the hot paths (and, distributed, for Redis loading BullMQ's scripts); without
     // them the distributed run, which goes first, had one warm sample against the local run's two.
-    // Why three: the engine's code meets 100,000 FlowFiles a run and is compiled in the first,
+    // Why six: the engine's code meets 100,000 FlowFiles a run and is compiled in the first,
     // but the handover thread's (BullMQ, ioredis) meets 100 batches a run, so it is compiled
     // over several. Session 9, `node --trace-opt`, distributed runs after one warm-up: V8
     // compiled 62 functions (381 ms) in the first counted run, 28 and 22 in the next two, 8-20
     // from the sixth on, as the rate rose from 121k to 146-156k FlowFiles/s; the local runs
-    // compiled 3-8 from the first counted run on.
+    // compiled 3-8 from the first counted run on. Session 14, after three warm-ups: 65, 102 and
+    // 65 ms of V8's background compiling in the first three counted distributed runs (BullMQ's
+    // addJobs and worker loop, ioredis), 3 ms in the fourth; that compiling runs on the second
+    // core, beside the handover thread and Redis, and the engine thread waits for a core.
     for (let w = 0; w < warmups; w++) {
       for (const h of [hop, null]) {
         if ((values.only === "distributed" && h === null) || (values.only === "local" && h !== null)) continue;
