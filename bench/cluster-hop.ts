@@ -21,8 +21,9 @@
  * within a minute. A distributed run lasts about twice as long as a local one, so fewer of them
  * fall whole into a fast spell: with four rounds, one invocation's distributed runs were often
  * all slow while a local one was fast (session 8: ratios 0.45-0.66 within the hour, same
- * build); with six, 3 invocations of 20 (session 13) and 2 of 3 (session 14) had every
- * distributed run slow while a local one was fast: engine thread CPU 795-837 ms against 280),
+ * build); with six, 3 invocations of 20 went under 0.5 in session 13, and in session 14 one at
+ * 0.40 had its first two distributed runs' engine thread at 795-837 ms of CPU beside local runs
+ * at 280-299 (the same work at 484 ms in its fifth round)),
  * --hop gen-upd|upd-sink
  * (which connection is distributed; default gen-upd, the
  * hop after a source, where NiFi flows load-balance), --profile (the distributed runs' main
