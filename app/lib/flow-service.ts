@@ -162,9 +162,13 @@ function parseSnapshot(snapshot: string): FlowDocument {
 
 /** The JSON text stored for `doc`: its sensitive values encrypted. */
 async function snapshotText(input: FlowDocument): Promise<string> {
+  return snapshotWith(input, input.processors.length + input.services.length > 0 ? await sensitiveMap() : {});
+}
+
+/** The stored text of a flow document, its sensitive values sealed per `sensitive`. */
+function snapshotWith(input: FlowDocument, sensitive: SensitiveMap): string {
   // Parameter contexts live in their own tables; only the bindings stay in the flow.
   const { parameterContexts: _contexts, ...doc } = input;
-  const sensitive = doc.processors.length + doc.services.length > 0 ? await sensitiveMap() : {};
   return JSON.stringify(sealDocument(doc, sensitive));
 }
 
@@ -254,8 +258,14 @@ export async function importFlow(
   const taken = await getDb().flow.findMany({ select: { name: true } });
   parsed.name = uniqueFlowName(wanted, taken.map((f) => f.name));
   await guard?.(null, parsed);
-  const doc = await adoptImportedContexts(parsed);
-  const row = await getDb().flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: await snapshotText(doc) } });
+  // Asked before the transaction: it may wait for the node, and the transaction holds the store.
+  const sensitive = parsed.processors.length + parsed.services.length > 0 ? await sensitiveMap() : {};
+  // One transaction: contexts the file brings are not left behind by a flow that was not stored.
+  const { row, doc } = await getDb().$transaction(async (tx) => {
+    const doc = await adoptImportedContexts(parsed, tx);
+    const row = await tx.flow.create({ data: { name: doc.name, description: doc.description ?? null, snapshot: snapshotWith(doc, sensitive) } });
+    return { row, doc };
+  });
   const analysis = await analyze(doc);
   return { id: row.id, name: doc.name, renamedFrom: doc.name === wanted ? undefined : wanted, problems: analysis.problems };
 }

@@ -15,6 +15,7 @@
  * ApiError and redeployFlow: both only at call time, so the import cycle is harmless.
  */
 import { getDb } from "./db";
+import type { Prisma } from "../../prisma/generated/client";
 import type { FlowDocument } from "./engine-client";
 import { ApiError, redeployFlow } from "./flow-service";
 import { encryptValue } from "../../prisma/secret-key.mjs";
@@ -172,15 +173,18 @@ function rowsFor(contextId: string, input: ParameterInput[], before: ReadonlyMap
 /** Creates a context. 409 when the name is taken. */
 export async function createContext(input: ContextInput): Promise<ContextView> {
   await nameTaken(input.name);
-  const db = getDb();
+  const id = await getDb().$transaction((tx) => insertContext(tx, input));
+  return getContext(id);
+}
+
+/**
+ * Stores a new context and its parameters on `db` (a transaction: either both are stored or
+ * neither is); returns the context's id. Refuses what `rowsFor` refuses.
+ */
+async function insertContext(db: Prisma.TransactionClient, input: ContextInput): Promise<string> {
   const row = await db.parameterContext.create({ data: { name: input.name, description: input.description ?? null } });
-  try {
-    await db.parameter.createMany({ data: rowsFor(row.id, input.parameters, new Map()) });
-  } catch (e) {
-    await db.parameterContext.delete({ where: { id: row.id } });
-    throw e;
-  }
-  return getContext(row.id);
+  await db.parameter.createMany({ data: rowsFor(row.id, input.parameters, new Map()) });
+  return row.id;
 }
 
 /** Flows whose resolved snapshot may have changed with the context: those that bind it. */
@@ -273,26 +277,27 @@ export function withSensitiveReferences(exported: FlowDocument, doc: FlowDocumen
  * whose name exists already is used as it is (its parameters win, as in NiFi), any other is
  * created with the file's parameters (sensitive ones without a value: they must be entered on
  * the Parameter Contexts page). Bindings are rewritten to the store's ids; `parameterContexts`
- * is removed.
+ * is removed. On `db`: the caller's transaction, which also stores the flow, so that a flow
+ * that cannot be stored leaves no context behind.
  */
-export async function adoptImportedContexts(doc: FlowDocument): Promise<FlowDocument> {
+export async function adoptImportedContexts(doc: FlowDocument, db: Prisma.TransactionClient): Promise<FlowDocument> {
   const carried = doc.parameterContexts ?? [];
   const { parameterContexts: _drop, ...rest } = doc;
   if (!carried.length) return rest;
   const ids = new Map<string, string>();
   for (const c of carried) {
-    const existing = await getDb().parameterContext.findUnique({ where: { name: c.name }, select: { id: true } });
+    const existing = await db.parameterContext.findUnique({ where: { name: c.name }, select: { id: true } });
     if (existing) {
       ids.set(c.id, existing.id);
       continue;
     }
-    const created = await createContext({
+    const created = await insertContext(db, {
       name: c.name,
       description: c.description ?? null,
       // A sensitive value in a file is taken (a hand-written file may carry one); exports never do.
       parameters: c.parameters.map((p) => ({ name: p.name, value: p.value ?? null, sensitive: p.sensitive ?? false, description: p.description ?? null })),
     });
-    ids.set(c.id, created.id);
+    ids.set(c.id, created);
   }
   const mapId = (ref: string | undefined) => (ref === undefined ? undefined : (ids.get(ref) ?? ref));
   return {

@@ -8,6 +8,7 @@
 // - a context cannot be deleted while bound (409 naming the flow and the group);
 // - export carries the bound contexts without sensitive values; importing that file into a
 //   store without the context creates it, the sensitive parameter marked as needing a value;
+//   an import whose flow the store refuses leaves no context behind (one transaction);
 // - `npm run rekey` re-encrypts parameter secrets too.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -223,6 +224,32 @@ describe("parameter contexts through the API", () => {
     for (const id of [imported.body.id, again.body.id]) expect((await call("DELETE", `/api/flows/${id as string}`)).status).toBe(200);
     expect((await call("DELETE", `/api/parameter-contexts/${copy.id}`)).status).toBe(200);
     expect((await call("GET", `/api/parameter-contexts/${copy.id}`)).status).toBe(404);
+  });
+
+  it("leaves no context behind when the imported flow cannot be stored", async () => {
+    const file = {
+      ...flowFile("ctx-file"),
+      parameterContexts: [{ id: "ctx-file", name: "Left behind?", parameters: [{ name: "text", value: "x" }] }],
+    };
+    // The store refuses the flow row itself (after the contexts would have been written).
+    const db = new Database(path.join(server.dataDir, "sluice.db"));
+    db.exec(`CREATE TRIGGER refuse_flow_for_test BEFORE INSERT ON "Flow" BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`);
+    try {
+      const refused = await call("POST", "/api/flows", { import: file, name: "Refused import" });
+      expect(refused.status, refused.text).toBeGreaterThanOrEqual(500);
+    } finally {
+      db.exec("DROP TRIGGER refuse_flow_for_test");
+      db.close();
+    }
+    const names = ((await call("GET", "/api/parameter-contexts")).body.contexts as Context[]).map((c) => c.name);
+    expect(names).not.toContain("Left behind?");
+    // With the store willing, the same file imports, context and all.
+    const imported = await call("POST", "/api/flows", { import: file, name: "Accepted import" });
+    expect(imported.status, imported.text).toBe(201);
+    const made = ((await call("GET", "/api/parameter-contexts")).body.contexts as Context[]).find((c) => c.name === "Left behind?")!;
+    expect(made.parameters.map((p) => [p.name, p.value])).toEqual([["text", "x"]]);
+    expect((await call("DELETE", `/api/flows/${imported.body.id as string}`)).status).toBe(200);
+    expect((await call("DELETE", `/api/parameter-contexts/${made.id}`)).status).toBe(200);
   });
 
   it("audits changes by parameter name, and no answer, entry or log line holds the secret", async () => {
