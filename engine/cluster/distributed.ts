@@ -274,7 +274,9 @@ export class RedisDistributedLink implements DistributedLink {
           from: data.from,
           count: data.n,
           bytes: data.b,
-          attempts: job.attemptsMade,
+          // A batch dead-lettered for stalling was taken once per stall (its nodes died with it);
+          // BullMQ counts that as one attempt, which the panel showed as "1 try".
+          attempts: job.failedReason === BULLMQ_STALLED ? Math.max(job.stalledCounter ?? 0, job.attemptsMade) : job.attemptsMade,
           reason: deadLetterReason(job.failedReason, job.stalledCounter),
           failedAt: job.finishedOn ?? job.timestamp,
           sample,

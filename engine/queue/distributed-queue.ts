@@ -162,6 +162,7 @@ export interface DeadLetter {
   from: string;
   count: number;
   bytes: number;
+  /** Times it was taken and failed: failed attempts, or for a batch that kept stalling, its stalls. */
   attempts: number;
   reason: string;
   failedAt: number;

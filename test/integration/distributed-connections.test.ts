@@ -726,6 +726,8 @@ describe("distributed connections", () => {
     expect([...done].sort()).toEqual([...innocent].sort());
     const [letter] = await link.deadLetters(ref);
     expect(letter!.reason).toBe("the node processing it died (or stopped answering) 3 times with it in hand");
+    // Taken three times, once per node that died with it (BullMQ itself counts one attempt).
+    expect(letter!.attempts).toBe(3);
     // Retried from the list (its cause fixed), it starts over as a new batch: no stall counted.
     for (const c of children) c.kill("SIGKILL");
     await until(() => "every node process to end", 10_000, () => children.every((c) => c.exitCode !== null || c.signalCode !== null));
