@@ -10,8 +10,9 @@
 // that step to end, runs no further step and exits 128 + signal number. The e2e tier's app
 // servers end with the vitest process however it ends (test/e2e/server-guard.mjs).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { constants, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { constants } from "node:os";
+import { removeRunTmpDir, runTmpDir } from "./run-tmp.mjs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -81,15 +82,13 @@ for (const tier of selected) {
   const out = path.join("test-results", `${tier}.json`);
   rmSync(out, { force: true });
   // The tier's processes make their temp dirs (data dirs, test servers' dirs, Chromium's
-  // profile) under one dir of its own, removed when the tier ends. Why: many tests leave theirs,
-  // and vitest kills its forks, so each run left dozens of dirs in the system's temp dir.
-  const tmp = mkdtempSync(path.join(tmpdir(), `sluice-test-${tier}-`));
+  // profile) under one dir of its own, removed when the tier ends, or by the next run when this
+  // one was killed. Why: many tests leave theirs, and vitest kills its forks, so each run left
+  // dozens of dirs in the system's temp dir.
+  const tmp = runTmpDir(`sluice-test-${tier}-`);
   await run(`tests (${tier})`, bin("vitest"), ["run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { env: { TMPDIR: tmp } });
-  try {
-    rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
-  } catch (e) {
-    console.log(`could not remove ${tmp}: ${e.message}`);
-  }
+  const left = removeRunTmpDir(tmp);
+  if (left !== null) console.log(`could not remove ${tmp}: ${left}`);
   if (!existsSync(out)) {
     problems.push(`${tier}: no results`);
     failed += 1;
