@@ -26,5 +26,6 @@ if (!fs.existsSync(file)) {
 // the system's temp dir, up to gigabytes for cluster-failover; the next run removes those.
 const tmp = runTmpDir("sluice-bench-run-");
 const r = spawnSync(process.execPath, ["--max-semi-space-size=32", "--enable-source-maps", file, ...args], { stdio: "inherit", env: { ...process.env, TMPDIR: tmp } });
-removeRunTmpDir(tmp);
+const left = removeRunTmpDir(tmp);
+if (left !== null) process.stderr.write(`bench: could not remove ${tmp}: ${left}\n`);
 process.exit(r.status ?? 1);

@@ -5,6 +5,3 @@ export declare function runTmpDir(prefix: string): string;
 
 /** Removes a run's dir; null when done, else the error's message. */
 export declare function removeRunTmpDir(dir: string): string | null;
-
-/** Removes `<tmp>/<prefix><pid>-*` of every pid that is not running. */
-export declare function sweepDeadRuns(prefix: string): void;

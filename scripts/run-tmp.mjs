@@ -25,7 +25,7 @@ export function removeRunTmpDir(dir) {
 }
 
 /** Removes `<tmp>/<prefix><pid>-*` of every pid that is not running. */
-export function sweepDeadRuns(prefix) {
+function sweepDeadRuns(prefix) {
   for (const name of fs.readdirSync(os.tmpdir())) {
     const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split("-")[0] : NaN);
     if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;

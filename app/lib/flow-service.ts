@@ -162,7 +162,12 @@ function parseSnapshot(snapshot: string): FlowDocument {
 
 /** The JSON text stored for `doc`: its sensitive values encrypted. */
 async function snapshotText(input: FlowDocument): Promise<string> {
-  return snapshotWith(input, input.processors.length + input.services.length > 0 ? await sensitiveMap() : {});
+  return snapshotWith(input, await sensitiveFor(input));
+}
+
+/** What `snapshotWith` seals in `doc`: nothing to ask the node for when it has no components. */
+async function sensitiveFor(doc: FlowDocument): Promise<SensitiveMap> {
+  return doc.processors.length + doc.services.length > 0 ? await sensitiveMap() : {};
 }
 
 /** The stored text of a flow document, its sensitive values sealed per `sensitive`. */
@@ -259,7 +264,7 @@ export async function importFlow(
   parsed.name = uniqueFlowName(wanted, taken.map((f) => f.name));
   await guard?.(null, parsed);
   // Asked before the transaction: it may wait for the node, and the transaction holds the store.
-  const sensitive = parsed.processors.length + parsed.services.length > 0 ? await sensitiveMap() : {};
+  const sensitive = await sensitiveFor(parsed);
   // One transaction: contexts the file brings are not left behind by a flow that was not stored.
   const { row, doc } = await getDb().$transaction(async (tx) => {
     const doc = await adoptImportedContexts(parsed, tx);

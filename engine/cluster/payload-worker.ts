@@ -62,9 +62,9 @@ nameThisThread("sluice-handover");
 /**
  * Why a lower priority (nice 10): the node's engine thread is the one that runs the flow, and
  * this thread's wake-ups (a Redis reply, a job) often land on the engine's core and take turns
- * with it there. In cluster-hop (session 14, 6 alternating pairs each in one process, 3
- * times) the engine thread waited 95-112 ms a run for its core at nice 0 and 33-57 at nice
- * 10, and the distributed rate rose 5-12%. Why not lower still: at nice 19 the handover
+ * with it there. In cluster-hop (session 14, nice switched between rounds in one process, 4
+ * sittings at nice 10) the engine thread's median wait for its core was 94-112 ms a run at
+ * nice 0 and 33-61 at nice 10, and the distributed rate rose 5-12%. Why not lower still: at nice 19 the handover
  * answers came late enough to idle the engine (no gain over 10). The thread still gets the
  * other cores, and a tenth of a contended one: its lock renewals are milliseconds of work
  * every few seconds.
