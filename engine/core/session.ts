@@ -15,7 +15,7 @@ import { HandoverError, batchUnitOf, isDistributed, type BatchUnit, type Distrib
 import type { ContentClaim, ContentRepository } from "./content-claim";
 import { FlowFileRecord, nextSequence } from "./flowfile";
 import type { AttributeDelta, FlowFileRepository } from "./flowfile-repository";
-import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
+import type { ProvenanceEventGroup, ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "./provenance";
 import type { ConnectionField, ProcessorField, RollingStats } from "./stats";
 
 /** Where a relationship leads: zero or more queues, or auto-termination. */
@@ -75,8 +75,16 @@ interface ExplicitEvent {
 }
 
 /** A commit being staged (see `StandardProcessSession.stage`). */
+/** The SEND events of FlowFiles handed over to one distributed connection, built as staged. */
+interface SendGroup extends ProvenanceEventGroup {
+  readonly queue: DistributedQueue;
+  readonly flowFiles: FlowFileRecord[];
+}
+
 interface Staged {
   readonly events: ProvenanceEventInput[];
+  /** SEND events, registered after `events` (see ProvenanceEventGroup). */
+  readonly sends: SendGroup[];
   readonly putQueues: ConnectionQueue[];
   readonly putFlowFiles: FlowFileRecord[];
   readonly acks: Map<ConnectionQueue, [number, number]>;
@@ -455,13 +463,23 @@ export class StandardProcessSession implements ProcessSession<string> {
     wal.beginCommit();
     try {
       recorder.replay(wal);
-      if (staged.events.length) host.provenance.register(staged.events);
+      this.registerEvents(staged);
     } catch (error) {
       wal.abortCommit();
       throw error;
     }
     wal.endCommit();
     this.apply(now, staged);
+  }
+
+  /** Registers the staged events and SEND groups in one all-or-nothing call. */
+  private registerEvents(staged: Staged): void {
+    const { events, sends } = staged;
+    if (sends.length === 0) {
+      if (events.length) this.host.provenance.register(events);
+      return;
+    }
+    this.host.provenance.register(events, sends);
   }
 
   /** Throws FlowFileAccountingError when a FlowFile was neither transferred nor removed. */
@@ -488,14 +506,13 @@ export class StandardProcessSession implements ProcessSession<string> {
     const now = host.now();
     const wal = host.flowFiles;
     const staged = newStaged();
-    const { events } = staged;
 
     wal.beginCommit();
     try {
       this.stage(now, staged, wal);
       // Inside the frame: an event the repository refuses (it checks its input) aborts the
       // whole commit, before anything is applied in memory.
-      if (events.length) host.provenance.register(events);
+      this.registerEvents(staged);
     } catch (error) {
       // Left open, the frame would fail every later flush; nothing of it may be written.
       wal.abortCommit();
@@ -669,7 +686,7 @@ export class StandardProcessSession implements ProcessSession<string> {
           if (cur.claim) increments.pop();
         } else if (origClaim) decrements.push(origClaim);
         pushTo(staged.handover, q0, cur);
-        events.push(this.handoverEvent(cur, now, q0, rec.dest === SELF ? null : rec.dest, sourceId));
+        this.stageSend(staged, cur, now, q0, rec.dest === SELF ? null : rec.dest, sourceId);
       } else {
         // A FlowFile from a batch is new to this node's WAL: a whole record, not a delta.
         wal.upsert(q0.id, cur, orig && !fromUnit ? delta : undefined);
@@ -686,7 +703,7 @@ export class StandardProcessSession implements ProcessSession<string> {
         events.push(e);
         if (isDistributed(q)) {
           pushTo(staged.handover, q, copy);
-          events.push(this.handoverEvent(copy, now, q, rec.dest, sourceId));
+          this.stageSend(staged, copy, now, q, rec.dest, sourceId);
         } else {
           if (copy.claim) increments.push(copy.claim);
           wal.upsert(q.id, copy, undefined);
@@ -838,11 +855,45 @@ export class StandardProcessSession implements ProcessSession<string> {
     return rec;
   }
 
-  /** SEND: the FlowFile left this node for a distributed connection. */
-  private handoverEvent(ff: FlowFileRecord, now: number, q: DistributedQueue, relationship: string | null, sourceQueueId: string | null): ProvenanceEventInput {
-    const e = this.event("SEND", ff, now, relationship, ff, q.sendDetails, sourceQueueId);
-    e.transitUri = q.transitUri;
-    return e;
+  /**
+   * SEND: the FlowFile left this node for a distributed connection (its content as it is: a
+   * change of content has an event of its own). It joins the group of the last SEND staged to
+   * `q` when that has the same relationship and source queue.
+   */
+  private stageSend(
+    staged: Staged,
+    ff: FlowFileRecord,
+    now: number,
+    q: DistributedQueue,
+    relationship: string | null,
+    sourceQueueId: string | null,
+  ): void {
+    const sends = staged.sends;
+    let g: SendGroup | undefined;
+    for (let i = sends.length - 1; i >= 0; i--) {
+      if (sends[i]!.queue === q) {
+        g = sends[i];
+        break;
+      }
+    }
+    if (g === undefined || g.relationship !== relationship || g.sourceQueueId !== sourceQueueId) {
+      g = {
+        queue: q,
+        type: "SEND",
+        timestamp: now,
+        componentId: this.host.componentId,
+        componentType: this.host.componentType,
+        relationship,
+        details: q.sendDetails,
+        transitUri: q.transitUri,
+        sourceQueueId,
+        created: false,
+        flowFiles: [],
+        previousClaims: null,
+      };
+      sends.push(g);
+    }
+    g.flowFiles.push(ff);
   }
 
   private event(
@@ -892,6 +943,7 @@ export class StandardProcessSession implements ProcessSession<string> {
 function newStaged(): Staged {
   return {
     events: [],
+    sends: [],
     putQueues: [],
     putFlowFiles: [],
     acks: new Map(),

@@ -283,13 +283,6 @@ export class FlowController {
     const repo = this.opts.repositories;
     const now = Date.now();
     const out: FlowFileRecord[] = [];
-    const events: ProvenanceEventInput[] = [];
-    const dest = this.connections.get(connectionId)?.destination;
-    // The same for every FlowFile of the batch: built once (a batch holds up to thousands).
-    const componentId = dest?.componentId ?? connectionId;
-    const componentType = dest?.componentType ?? "Connection";
-    const details = `received from node ${batch.from} (batch ${batch.id})`;
-    const transitUri = `sluice-cluster://${this.flow?.id ?? ""}/${connectionId}`;
     for (const w of batch.flowFiles) {
       let claim: ContentClaim | null = null;
       if (w.claim) claim = w.claim;
@@ -298,34 +291,27 @@ export class FlowController {
       // Attribute maps are never changed in place (a session makes new ones), so a kept
       // FlowFile's map, which holds its uuid already, is shared rather than copied.
       const attributes = w.attributes.uuid === w.uuid ? w.attributes : { ...w.attributes, uuid: w.uuid };
-      const ff = new FlowFileRecord(w.uuid, attributes, claim, now, w.lineageStartDate, 0, nextSequence());
-      out.push(ff);
-      events.push({
+      out.push(new FlowFileRecord(w.uuid, attributes, claim, now, w.lineageStartDate, 0, nextSequence()));
+    }
+    if (out.length === 0) return out;
+    const dest = this.connections.get(connectionId)?.destination;
+    // The batch's RECEIVEs share everything but the FlowFile: one group (a batch holds up to thousands).
+    repo.provenance.register(NO_EVENTS, [
+      {
         type: "RECEIVE",
         timestamp: now,
-        flowFileUuid: ff.uuid,
-        fileSize: ff.size,
-        lineageStartDate: ff.lineageStartDate,
-        componentId,
-        componentType,
-        parentUuids: NO_UUIDS,
-        childUuids: NO_UUIDS,
-        previousAttributes: NO_ATTRIBUTES,
-        updatedAttributes: attributes as Record<string, string>,
-        attributes: attributes as Record<string, string>,
-        // The claim serves as its own reference, as in the session's events.
-        previousClaim: claim,
-        currentClaim: claim,
+        componentId: dest?.componentId ?? connectionId,
+        componentType: dest?.componentType ?? "Connection",
         relationship: null,
-        details,
-        transitUri,
+        details: `received from node ${batch.from} (batch ${batch.id})`,
+        transitUri: `sluice-cluster://${this.flow?.id ?? ""}/${connectionId}`,
         sourceQueueId: connectionId,
-        // The session's events carry it too: one object shape keeps the encoder's property
-        // reads monomorphic (a second shape made every event's encoding slower).
-        eventId: -1,
-      } as ProvenanceEventInput);
-    }
-    repo.provenance.register(events);
+        created: true,
+        flowFiles: out,
+        // The claim serves as its own reference, as in the session's events.
+        previousClaims: null,
+      },
+    ]);
     return out;
   }
 
@@ -1125,9 +1111,8 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
-/** Shared empty parts of events (the provenance path never changes an event's lists or maps). */
-const NO_UUIDS: string[] = [];
-const NO_ATTRIBUTES: Record<string, string | null> = {};
+/** No single events (a call that registers only a group); never changed. */
+const NO_EVENTS: readonly ProvenanceEventInput[] = [];
 
 function dropEvent(ff: FlowFileRecord, now: number, queueId: string, details: string): ProvenanceEventInput {
   return {

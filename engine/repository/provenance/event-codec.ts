@@ -24,6 +24,15 @@
  * CREATE's or RECEIVE's); FLAG_SAME_CLAIM (0x40): currentClaim is not written, it is
  * previousClaim (every event that did not change the content). Records written before the flags
  * existed have neither bit set, so they read as before.
+ * Group record (`encodeGroup`, a `ProvenanceEventGroup`): the type byte's bits 0-5 are GROUP_TYPE
+ * (63, never an event type), its flags as above (FLAG_UPDATED_ALL: every member's
+ * updatedAttributes is all its attributes, else none; FLAG_SAME_CLAIM: every member's claim
+ * before the event is its claim after). Payload:
+ *   num firstEventId, u8 type|flags, u8 member type, num count, num timestamp, str componentId,
+ *   str componentType, str relationship, str details, str transitUri, str sourceQueueId,
+ *   then count x (str flowFileUuid, num fileSize, num lineageStartDate, map attributes,
+ *   claim currentClaim, [claim previousClaim unless FLAG_SAME_CLAIM]).
+ * Member i is event firstEventId + i, with no parents, children or previousAttributes.
  * str = varint header h; kind = h % 4:
  *   0 special: h/4 = 0 null, 1 "same as attributes[key]", 2 "same as flowFileUuid"
  *   1 dictionary reference, id = h/4;  2 literal of h/4 UTF-8 bytes;  3 literal that also defines
@@ -34,6 +43,7 @@ import {
   PROVENANCE_EVENT_TYPES,
   type ClaimRef,
   type ProvenanceEvent,
+  type ProvenanceEventGroup,
   type ProvenanceEventInput,
   type ProvenanceEventType,
 } from "../../core/provenance";
@@ -48,7 +58,9 @@ const SPECIAL_SAME_AS_UUID = 2;
 const FLAG_UPDATED_ALL = 0x80;
 const FLAG_SAME_CLAIM = 0x40;
 const TYPE_MASK = 0x3f;
-if (PROVENANCE_EVENT_TYPES.length > TYPE_MASK + 1) throw new Error("provenance event types no longer fit beside the record flags");
+/** The type bits of a group record (see the format above). */
+const GROUP_TYPE = TYPE_MASK;
+if (PROVENANCE_EVENT_TYPES.length > GROUP_TYPE) throw new Error("provenance event types no longer fit beside the record flags");
 
 /** Strings longer than this are never put in the dictionary. */
 const MAX_DICT_STRING = 256;
@@ -163,6 +175,45 @@ export class EventEncoder {
   }
 
   /**
+   * Appends one group record: the events of `g`, ids `firstId` on (see the format above). On
+   * invalid input (an unknown type, no members, a non-string value) throws a TypeError; the
+   * caller rolls back as for `encode`.
+   */
+  encodeGroup(g: ProvenanceEventGroup, firstId: number): void {
+    const members = g.flowFiles;
+    const type = TYPE_INDEX[g.type];
+    if (type === undefined) throw new TypeError(`unknown provenance event type ${String(g.type)}`);
+    if (members.length === 0) throw new TypeError("a provenance event group needs at least one FlowFile");
+    const previous = g.previousClaims;
+    if (previous !== null && previous.length !== members.length) throw new TypeError("previousClaims must have one entry per FlowFile");
+    const start = this.pos;
+    this.reserve(64);
+    this.pos += RECORD_HEADER_BYTES;
+    this.num(firstId);
+    this.buf[this.pos++] = GROUP_TYPE | (g.created ? FLAG_UPDATED_ALL : 0) | (previous === null ? FLAG_SAME_CLAIM : 0);
+    this.buf[this.pos++] = type;
+    this.num(members.length);
+    this.num(g.timestamp);
+    this.symbol(g.componentId);
+    this.symbol(g.componentType);
+    this.optionalSymbol(g.relationship);
+    this.lastDetails = this.repeated(g.details, this.lastDetails);
+    this.lastTransitUri = this.repeated(g.transitUri, this.lastTransitUri);
+    this.optionalSymbol(g.sourceQueueId);
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      const uuid = m.uuid;
+      this.literal(uuid);
+      this.num(m.size);
+      this.num(m.lineageStartDate);
+      this.attributes(m.attributes, uuid);
+      this.claim(m.claim);
+      if (previous !== null) this.claim(previous[i] ?? null);
+    }
+    this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
+  }
+
+  /**
    * Writes the fields from timestamp to attributes. Why the copy: a FlowFile's next event in
    * the same session (a SEND after its CREATE, when it goes to a distributed connection) often
    * has all of them identical, the same attributes map included, and encoding them is most of
@@ -204,7 +255,16 @@ export class EventEncoder {
     this.symbol(e.componentType);
     this.list(e.parentUuids);
     this.list(e.childUuids);
-    const attributes = e.attributes;
+    this.attributes(e.attributes, uuid);
+    if (this.dictList.length === dictBefore) {
+      this.lastSubject = e;
+      this.lastSubjectStart = start;
+      this.lastSubjectEnd = this.pos;
+    }
+  }
+
+  /** A FlowFile's attribute map; a value equal to its uuid is a one-byte marker. */
+  private attributes(attributes: Readonly<Record<string, string>>, uuid: string): void {
     const countAt = this.countPlaceholder();
     let n = 0;
     for (const key in attributes) {
@@ -215,11 +275,6 @@ export class EventEncoder {
       n++;
     }
     this.fillCount(countAt, n);
-    if (this.dictList.length === dictBefore) {
-      this.lastSubject = e;
-      this.lastSubjectStart = start;
-      this.lastSubjectEnd = this.pos;
-    }
   }
 
   private reserve(bytes: number): void {
@@ -527,9 +582,91 @@ class RecordReader {
   }
 }
 
+/** No parents or children (a group's members); never changed. */
+const NO_UUIDS: string[] = [];
+
 /**
- * Reads the index fields of the record whose payload is `buf[start, end)`.
- * `indexed` names the attributes whose values are wanted.
+ * Reads the index fields of every event of the record whose payload is `buf[start, end)`: one
+ * for an event's record, one per member for a group's. `indexed` names the attributes whose
+ * values are wanted.
+ */
+export function scanRecords(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[]): ScannedRecord[] {
+  const r = new RecordReader(buf, start, end, dict);
+  const firstId = r.num();
+  const typeByte = r.byte();
+  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [scanRecord(buf, start, end, dict, indexed)];
+  const group = readGroupHeader(r, end);
+  const out: ScannedRecord[] = [];
+  for (let i = 0; i < group.count; i++) {
+    const flowFileUuid = r.requiredStr();
+    r.num();
+    r.num();
+    const indexedValues = scanAttributes(r, indexed, flowFileUuid);
+    r.claim(true);
+    if (!(typeByte & FLAG_SAME_CLAIM)) r.claim(true);
+    out.push({
+      eventId: firstId + i,
+      type: group.type,
+      timestamp: group.timestamp,
+      flowFileUuid,
+      componentId: group.componentId,
+      parentUuids: NO_UUIDS,
+      childUuids: NO_UUIDS,
+      indexedValues,
+    });
+  }
+  if (r.pos !== end) throw new CorruptRecordError("record has trailing bytes");
+  return out;
+}
+
+/** The values of the `indexed` attributes in the attribute map at the reader's position. */
+function scanAttributes(r: RecordReader, indexed: readonly string[], flowFileUuid: string): Array<string | undefined> {
+  const indexedValues = new Array<string | undefined>(indexed.length).fill(undefined);
+  const n = r.varint();
+  for (let i = 0; i < n; i++) {
+    const key = r.requiredStr();
+    const slot = indexed.indexOf(key);
+    const value = r.str(slot < 0);
+    if (slot >= 0) indexedValues[slot] = value ?? (r.lastSpecial === SPECIAL_SAME_AS_UUID ? flowFileUuid : undefined);
+  }
+  return indexedValues;
+}
+
+/** The shared fields of a group record, read after its type byte. */
+interface GroupHeader {
+  type: number;
+  count: number;
+  timestamp: number;
+  componentId: string;
+  componentType: string;
+  relationship: string | null;
+  details: string | null;
+  transitUri: string | null;
+  sourceQueueId: string | null;
+}
+
+function readGroupHeader(r: RecordReader, end: number): GroupHeader {
+  const type = r.byte();
+  if (type >= PROVENANCE_EVENT_TYPES.length) throw new CorruptRecordError(`bad event type ${type}`);
+  const count = r.num();
+  // A member takes at least 6 bytes: a count beyond that is garbage (and would allocate for it).
+  if (count < 1 || count > end - r.pos) throw new CorruptRecordError(`bad group size ${count}`);
+  return {
+    type,
+    count,
+    timestamp: r.num(),
+    componentId: r.requiredStr(),
+    componentType: r.requiredStr(),
+    relationship: r.str(),
+    details: r.str(),
+    transitUri: r.str(),
+    sourceQueueId: r.str(),
+  };
+}
+
+/**
+ * Reads the index fields of the event record whose payload is `buf[start, end)` (not a group's:
+ * see `scanRecords`). `indexed` names the attributes whose values are wanted.
  */
 export function scanRecord(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[]): ScannedRecord {
   const r = new RecordReader(buf, start, end, dict);
@@ -545,14 +682,7 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
   r.str();
   const parentUuids = r.strings();
   const childUuids = r.strings();
-  const indexedValues = new Array<string | undefined>(indexed.length).fill(undefined);
-  const n = r.varint();
-  for (let i = 0; i < n; i++) {
-    const key = r.requiredStr();
-    const slot = indexed.indexOf(key);
-    const value = r.str(slot < 0);
-    if (slot >= 0) indexedValues[slot] = value ?? (r.lastSpecial === SPECIAL_SAME_AS_UUID ? flowFileUuid : undefined);
-  }
+  const indexedValues = scanAttributes(r, indexed, flowFileUuid);
   for (let m = typeByte & FLAG_UPDATED_ALL ? 1 : 0; m < 2; m++) {
     const count = r.varint();
     for (let i = 0; i < count; i++) {
@@ -571,14 +701,98 @@ export function scanRecord(buf: Buffer, start: number, end: number, dict: string
 }
 
 /**
- * Decodes the full event whose payload is `buf[start, end)`. `growDictionary`: false when the
- * record was read before in file order (a query), so that the file's dictionary, which the
- * indexer may still be extending, is not touched.
+ * Decodes every event of the record whose payload is `buf[start, end)`, in id order: one for an
+ * event's record, the members of a group's. `growDictionary` as for `decodeRecord`.
  */
-export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true): ProvenanceEvent {
+export function decodeRecords(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true): ProvenanceEvent[] {
   const r = new RecordReader(buf, start, end, dict, growDictionary);
-  const eventId = r.num();
+  const firstId = r.num();
   const typeByte = r.byte();
+  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [decodeRecord(buf, start, end, dict, growDictionary)];
+  const group = readGroupHeader(r, end);
+  const out: ProvenanceEvent[] = [];
+  for (let i = 0; i < group.count; i++) out.push(readMember(r, typeByte, group, firstId + i));
+  if (r.pos !== end) throw new CorruptRecordError("record has trailing bytes");
+  return out;
+}
+
+/** A group's member event at the reader's position (after the header or the member before). */
+function readMember(r: RecordReader, typeByte: number, group: GroupHeader, eventId: number): ProvenanceEvent {
+  const flowFileUuid = r.requiredStr();
+  const fileSize = r.num();
+  const lineageStartDate = r.num();
+  const attributes = readAttributes(r, flowFileUuid);
+  const currentClaim = r.claim();
+  const previousClaim = typeByte & FLAG_SAME_CLAIM ? currentClaim && { ...currentClaim } : r.claim();
+  return {
+    eventId,
+    type: PROVENANCE_EVENT_TYPES[group.type]!,
+    timestamp: group.timestamp,
+    flowFileUuid,
+    fileSize,
+    lineageStartDate,
+    componentId: group.componentId,
+    componentType: group.componentType,
+    parentUuids: [],
+    childUuids: [],
+    previousAttributes: {},
+    updatedAttributes: typeByte & FLAG_UPDATED_ALL ? { ...attributes } : {},
+    attributes,
+    previousClaim,
+    currentClaim,
+    relationship: group.relationship,
+    details: group.details,
+    transitUri: group.transitUri,
+    sourceQueueId: group.sourceQueueId,
+  };
+}
+
+function readAttributes(r: RecordReader, flowFileUuid: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  const n = r.varint();
+  for (let i = 0; i < n; i++) {
+    const key = r.requiredStr();
+    const value = r.str();
+    attributes[key] = value ?? flowFileUuid;
+  }
+  return attributes;
+}
+
+/** Steps over a group's member at the reader's position (a query wants a later one). */
+function skipMember(r: RecordReader, typeByte: number): void {
+  r.str(true);
+  r.num();
+  r.num();
+  const n = r.varint();
+  for (let i = 0; i < n; i++) {
+    r.str();
+    r.str(true);
+  }
+  r.claim(true);
+  if (!(typeByte & FLAG_SAME_CLAIM)) r.claim(true);
+}
+
+/**
+ * Decodes the full event whose payload is `buf[start, end)`; for a group's record, its member
+ * `eventId` (a CorruptRecordError when the group does not hold it). `growDictionary`: false
+ * when the record was read before in file order (a query), so that the file's dictionary, which
+ * the indexer may still be extending, is not touched.
+ */
+export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true, eventId?: number): ProvenanceEvent {
+  const r = new RecordReader(buf, start, end, dict, growDictionary);
+  const firstId = r.num();
+  const typeByte = r.byte();
+  if ((typeByte & TYPE_MASK) === GROUP_TYPE) {
+    const group = readGroupHeader(r, end);
+    const index = (eventId ?? firstId) - firstId;
+    if (!(index >= 0 && index < group.count)) throw new CorruptRecordError(`group ${firstId} does not hold event ${String(eventId)}`);
+    for (let i = 0; i < index; i++) skipMember(r, typeByte);
+    return readMember(r, typeByte, group, eventId ?? firstId);
+  }
+  return decodeEvent(r, firstId, typeByte, end);
+}
+
+function decodeEvent(r: RecordReader, eventId: number, typeByte: number, end: number): ProvenanceEvent {
   const type = PROVENANCE_EVENT_TYPES[typeByte & TYPE_MASK];
   if (type === undefined) throw new CorruptRecordError("bad event type");
   const timestamp = r.num();
@@ -589,13 +803,7 @@ export function decodeRecord(buf: Buffer, start: number, end: number, dict: stri
   const componentType = r.requiredStr();
   const parentUuids = r.strings();
   const childUuids = r.strings();
-  const attributes: Record<string, string> = {};
-  const n = r.varint();
-  for (let i = 0; i < n; i++) {
-    const key = r.requiredStr();
-    const value = r.str();
-    attributes[key] = value ?? flowFileUuid;
-  }
+  const attributes = readAttributes(r, flowFileUuid);
   const readMap = (): Record<string, string | null> => {
     const out: Record<string, string | null> = {};
     const count = r.varint();
@@ -638,9 +846,19 @@ export function decodeRecord(buf: Buffer, start: number, end: number, dict: stri
   };
 }
 
-/** Reads only the event id at the start of a payload (log recovery). */
-export function recordEventId(buf: Buffer, start: number, end: number): number {
-  return new RecordReader(buf, start, end, []).num();
+/**
+ * The ids a record holds, from its first bytes only (log recovery): `first`, and `count` (1, or a
+ * group's size).
+ */
+export function recordEventIds(buf: Buffer, start: number, end: number): { first: number; count: number } {
+  const r = new RecordReader(buf, start, end, []);
+  const first = r.num();
+  const typeByte = r.byte();
+  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return { first, count: 1 };
+  r.byte();
+  const count = r.num();
+  if (count < 1) throw new CorruptRecordError(`bad group size ${count}`);
+  return { first, count };
 }
 
 /**

@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import type {
   LineageGraph,
   ProvenanceEvent,
+  ProvenanceEventGroup,
   ProvenanceEventInput,
   ProvenanceQuery,
   ProvenanceRepository,
@@ -123,7 +124,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.index = options.indexThread === "main" ? new InlineIndexClient(init, onWarning) : new WorkerIndexClient(init, onWarning);
   }
 
-  register(events: ReadonlyArray<ProvenanceEventInput>): void {
+  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>): void {
     if (this.closed) throw closedError();
     const encoder = this.encoder;
     const mark = encoder.mark();
@@ -132,6 +133,13 @@ export class FileProvenanceRepository implements ProvenanceRepository {
       for (let i = 0; i < events.length; i++) {
         encoder.encode(events[i]!, this.nextId);
         this.nextId++;
+      }
+      if (groups !== undefined) {
+        for (const group of groups) {
+          // One record for the whole group: see ProvenanceEventGroup.
+          encoder.encodeGroup(group, this.nextId);
+          this.nextId += group.flowFiles.length;
+        }
       }
     } catch (error) {
       // All or nothing: a session's events land together or not at all.

@@ -1,7 +1,7 @@
 /** Naming, listing and tail recovery of provenance log files (`<dir>/provenance/<firstId>.log`). */
 import fs from "node:fs";
 import path from "node:path";
-import { CorruptRecordError, MAX_RECORD_BYTES, RECORD_HEADER_BYTES, recordEventId } from "./event-codec";
+import { CorruptRecordError, MAX_RECORD_BYTES, RECORD_HEADER_BYTES, recordEventIds } from "./event-codec";
 
 const LOG_FILE = /^(\d{1,20})\.log$/;
 
@@ -27,8 +27,9 @@ export function listLogFiles(logDir: string): number[] {
 /**
  * Finds the end of the last complete, well-formed record of a log file and cuts anything after
  * it (a torn write from a crash). A record is accepted when its length is sane, it is wholly
- * present and its event id is the previous one plus one (the first is `firstId`).
- * Returns the recovered size and the id of the last good record (`firstId - 1` if none).
+ * present and its (first) event id follows the previous record's last one (the first is
+ * `firstId`; a group's record holds several ids).
+ * Returns the recovered size and the last id of the last good record (`firstId - 1` if none).
  */
 export function recoverLogTail(file: string, firstId: number): { size: number; lastId: number } {
   const fd = fs.openSync(file, "r+");
@@ -51,13 +52,16 @@ export function recoverLogTail(file: string, firstId: number): { size: number; l
           // One record bigger than the chunk: check its id from a read of its own.
           const record = Buffer.allocUnsafe(length);
           fs.readSync(fd, record, 0, length, base + RECORD_HEADER_BYTES);
-          if (!idMatches(record, 0, length, expected)) break walk;
-        } else if (!idMatches(chunk, pos + RECORD_HEADER_BYTES, end, expected)) {
-          break walk;
+          const ids = idsIfMatching(record, 0, length, expected);
+          if (ids === 0) break walk;
+          expected += ids;
+        } else {
+          const ids = idsIfMatching(chunk, pos + RECORD_HEADER_BYTES, end, expected);
+          if (ids === 0) break walk;
+          expected += ids;
         }
         pos = end;
         good = base + end;
-        expected++;
         if (end > n) break;
       }
       if (good === base) break;
@@ -69,11 +73,13 @@ export function recoverLogTail(file: string, firstId: number): { size: number; l
   }
 }
 
-function idMatches(buf: Buffer, start: number, end: number, expected: number): boolean {
+/** How many ids the record holds when its first is `expected`; 0 when it is not (or is garbage). */
+function idsIfMatching(buf: Buffer, start: number, end: number, expected: number): number {
   try {
-    return recordEventId(buf, start, end) === expected;
+    const ids = recordEventIds(buf, start, end);
+    return ids.first === expected ? ids.count : 0;
   } catch (error) {
-    if (error instanceof CorruptRecordError) return false;
+    if (error instanceof CorruptRecordError) return 0;
     throw error;
   }
 }

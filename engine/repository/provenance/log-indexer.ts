@@ -21,7 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { PROVENANCE_EVENT_TYPES, type LineageGraph, type ProvenanceEvent, type ProvenanceQuery } from "../../core/provenance";
-import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecord, hash31, scanRecord } from "./event-codec";
+import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecord, hash31, scanRecords, type ScannedRecord } from "./event-codec";
 import { logFilePath } from "./log-files";
 import { buildLineage, matchesQuery, searchLimit } from "./query";
 import type { IndexRequest, IndexResult, IndexWorkerInit } from "./worker-protocol";
@@ -385,7 +385,10 @@ export class LogIndexer {
     return count;
   }
 
-  /** Indexes one record; on a corrupt record skips the rest of the file and returns false. */
+  /**
+   * Indexes one record (a row per event: a group's members share its offset and length); on a
+   * corrupt record skips the rest of the file and returns false.
+   */
   private indexRecord(
     buf: Buffer,
     pos: number,
@@ -397,9 +400,9 @@ export class LogIndexer {
   ): boolean {
     const dictBefore = dict.length;
     const start = pos + RECORD_HEADER_BYTES;
-    let record;
+    let records;
     try {
-      record = scanRecord(buf, start, start + length, dict, this.indexed);
+      records = scanRecords(buf, start, start + length, dict, this.indexed);
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
       dict.length = dictBefore;
@@ -407,12 +410,17 @@ export class LogIndexer {
       return false;
     }
     for (let i = dictBefore; i < dict.length; i++) this.insertDict.run(shard.file, i, dict[i]);
+    for (const record of records) this.indexEvent(record, this.progressOffset + pos, length, shard, statements, rows);
+    return true;
+  }
+
+  private indexEvent(record: ScannedRecord, offset: number, length: number, shard: Shard, statements: ShardStatements, rows: PendingRows): void {
     const id = record.eventId;
     const ts = record.timestamp;
     const params = rows.params;
     const at = rows.count * rows.width;
     params[at] = id;
-    params[at + 1] = this.progressOffset + pos;
+    params[at + 1] = offset;
     params[at + 2] = length;
     params[at + 3] = ts;
     params[at + 4] = record.type;
@@ -436,7 +444,6 @@ export class LogIndexer {
         statements.insertLink.run(id, hash31(other), other, own);
       }
     }
-    return true;
   }
 
   /** Inserts the rows that did not fill a multi-row INSERT, one by one. */
@@ -558,7 +565,7 @@ export class LogIndexer {
     const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + row.length);
     if (readFully(fd, buf, buf.length, row.offset) < buf.length) return null;
     // Indexed already: its definitions are in the dictionary, which must not grow here.
-    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false);
+    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false, row.id);
   }
 
   private dict(file: number): string[] {

@@ -1,9 +1,11 @@
-import type {
-  LineageGraph,
-  ProvenanceEvent,
-  ProvenanceEventInput,
-  ProvenanceQuery,
-  ProvenanceRepository,
+import {
+  expandGroup,
+  type LineageGraph,
+  type ProvenanceEvent,
+  type ProvenanceEventGroup,
+  type ProvenanceEventInput,
+  type ProvenanceQuery,
+  type ProvenanceRepository,
 } from "../../core/provenance";
 import { buildLineage, matchesQuery, relatedUuids, searchLimit } from "./query";
 
@@ -35,8 +37,14 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
     this.ring = new Array<ProvenanceEvent | undefined>(this.capacity);
   }
 
-  register(events: ReadonlyArray<ProvenanceEventInput>): void {
+  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>): void {
     if (this.closed) throw closedError();
+    this.keep(events);
+    // A ring of events: a group is kept as its events.
+    if (groups !== undefined) for (const group of groups) this.keep(expandGroup(group));
+  }
+
+  private keep(events: ReadonlyArray<ProvenanceEventInput>): void {
     for (const input of events) {
       const eventId = this.nextId++;
       const event = input as ProvenanceEvent;

@@ -1,14 +1,18 @@
 // The provenance log record format: round trips through the rarely taken paths.
 import { describe, expect, it } from "vitest";
-import type { ProvenanceEventInput } from "../../../engine/core/provenance";
+import { PROVENANCE_EVENT_TYPES, expandGroup, type ProvenanceEventInput } from "../../../engine/core/provenance";
 import {
   CorruptRecordError,
   EventEncoder,
   MAX_DICT_ENTRIES,
   RECORD_HEADER_BYTES,
   decodeRecord,
+  decodeRecords,
+  recordEventIds,
   scanRecord,
+  scanRecords,
 } from "../../../engine/repository/provenance/event-codec";
+import { group } from "./provenance-repository.contract";
 
 function event(overrides: Partial<ProvenanceEventInput> = {}): ProvenanceEventInput {
   return {
@@ -34,13 +38,24 @@ function event(overrides: Partial<ProvenanceEventInput> = {}): ProvenanceEventIn
   };
 }
 
-/** Decodes every record of `bytes` in order, as the index worker does. */
+/** Decodes every event of every record of `bytes` in order, as the index worker reads them. */
 function decodeAll(bytes: Buffer): Array<ReturnType<typeof decodeRecord>> {
   const dict: string[] = [];
   const out: Array<ReturnType<typeof decodeRecord>> = [];
   for (let pos = 0; pos < bytes.length; ) {
     const length = bytes.readUInt32LE(pos);
-    out.push(decodeRecord(bytes, pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length, dict));
+    out.push(...decodeRecords(bytes, pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length, dict));
+    pos += RECORD_HEADER_BYTES + length;
+  }
+  return out;
+}
+
+/** [start, end) of each record's payload in `bytes`. */
+function records(bytes: Buffer): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const length = bytes.readUInt32LE(pos);
+    out.push([pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length]);
     pos += RECORD_HEADER_BYTES + length;
   }
   return out;
@@ -254,6 +269,74 @@ describe("provenance record codec", () => {
     reference.encode(events[0]!, 0);
     reference.encode({ ...events[3]!, attributes: { ...events[3]!.attributes } }, 100_000);
     expect(Buffer.from(encoder.bytes()).equals(Buffer.from(reference.bytes()))).toBe(true);
+  });
+
+  it("writes a group as one record holding its events, between single events sharing the dictionary", () => {
+    const encoder = new EventEncoder(16);
+    const receives = group("RECEIVE", "r", 3);
+    const sends = group("SEND", "s", 2, { created: false, previousClaims: [{ resource: "9/9", offset: 1, length: 2 }, null], relationship: "success" });
+    encoder.encode(event({ attributes: { filename: "a.txt", "kafka.key": "k" } }), 0);
+    encoder.encodeGroup(receives, 1);
+    encoder.encodeGroup(sends, 4);
+    // Its strings (component, details, attribute names) defined in the group, referenced after it.
+    encoder.encode(event({ componentId: "proc-2", details: "received from node n-2 (batch b-1)", attributes: { "kafka.key": "x" } }), 6);
+    const bytes = encoder.bytes();
+    expect(records(bytes)).toHaveLength(4);
+    const expected = [
+      { ...event({ attributes: { filename: "a.txt", "kafka.key": "k" } }), eventId: 0 },
+      ...[...expandGroup(receives), ...expandGroup(sends)].map((e, i) => ({ ...e, eventId: 1 + i })),
+      { ...event({ componentId: "proc-2", details: "received from node n-2 (batch b-1)", attributes: { "kafka.key": "x" } }), eventId: 6 },
+    ];
+    expect(decodeAll(bytes)).toEqual(expected);
+
+    // The index's view: a row per member; a query's: any one member, with the dictionary read only.
+    const dict: string[] = [];
+    const scanned = records(bytes).flatMap(([start, end]) => scanRecords(bytes, start, end, dict, ["kafka.key", "uuid"]));
+    expect(scanned.map((r) => [r.eventId, r.type, r.flowFileUuid, r.componentId, r.indexedValues])).toEqual(
+      expected.map((e) => [e.eventId, PROVENANCE_EVENT_TYPES.indexOf(e.type), e.flowFileUuid, e.componentId, [e.attributes["kafka.key"], e.attributes.uuid]]),
+    );
+    const [start, end] = records(bytes)[2]!;
+    const frozen = [...dict];
+    expect(decodeRecord(bytes, start, end, frozen, false, 5)).toEqual(expected[5]);
+    expect(decodeRecord(bytes, start, end, frozen, false, 4)).toEqual(expected[4]);
+    expect(frozen).toEqual(dict);
+    expect(() => decodeRecord(bytes, start, end, frozen, false, 6)).toThrow(CorruptRecordError);
+    expect(recordEventIds(bytes, start, end)).toEqual({ first: 4, count: 2 });
+    expect(recordEventIds(bytes, ...records(bytes)[3]!)).toEqual({ first: 6, count: 1 });
+    // A group is not an event's record.
+    expect(() => scanRecord(bytes, start, end, [...dict], [])).toThrow(CorruptRecordError);
+  });
+
+  it("rolls back a group with a value it cannot store, and refuses an empty one", () => {
+    const encoder = new EventEncoder(16);
+    encoder.encode(event(), 0);
+    const before = Buffer.from(encoder.bytes());
+    const bad = group("RECEIVE", "r", 2, { componentId: "new-component" });
+    const members = [...bad.flowFiles];
+    members[1] = { ...members[1]!, attributes: { "new-key": 5 as unknown as string } };
+    const mark = encoder.mark();
+    expect(() => encoder.encodeGroup({ ...bad, flowFiles: members }, 1)).toThrow(TypeError);
+    encoder.rollback(mark);
+    expect(() => encoder.encodeGroup(group("SEND", "s", 0), 1)).toThrow(TypeError);
+    encoder.rollback(mark);
+    expect(() => encoder.encodeGroup(group("SEND", "s", 2, { previousClaims: [null] }), 1)).toThrow(TypeError);
+    encoder.rollback(mark);
+    expect(Buffer.from(encoder.bytes()).equals(before)).toBe(true);
+    // The dictionary forgot "new-component": a later use defines it again, and it reads back.
+    encoder.encodeGroup(group("RECEIVE", "r", 1, { componentId: "new-component" }), 1);
+    expect(decodeAll(encoder.bytes()).map((e) => e.componentId)).toEqual(["proc-1", "new-component"]);
+  });
+
+  it("rejects a truncated group and a group whose size is garbage", () => {
+    const encoder = new EventEncoder();
+    encoder.encodeGroup(group("RECEIVE", "r", 3), 0);
+    const bytes = encoder.bytes();
+    expect(() => decodeRecords(bytes, RECORD_HEADER_BYTES, bytes.length - 3, [])).toThrow(CorruptRecordError);
+    expect(() => scanRecords(bytes, RECORD_HEADER_BYTES, bytes.length - 3, [], [])).toThrow(CorruptRecordError);
+    const huge = Buffer.from(bytes);
+    // The count is the byte after the first id (1 byte), the type byte and the member type.
+    huge[RECORD_HEADER_BYTES + 3] = 0x7f;
+    expect(() => decodeRecords(huge, RECORD_HEADER_BYTES, huge.length, [])).toThrow(/group size|ends early|trailing/);
   });
 
   it("rejects a truncated record", () => {

@@ -9,7 +9,7 @@ import {
   parkedIndexThreadCount,
   type FileProvenanceRepositoryOptions,
 } from "../../../engine/repository/provenance/file-provenance-repository";
-import { event as contractEvent } from "./provenance-repository.contract";
+import { event as contractEvent, group } from "./provenance-repository.contract";
 import { until } from "../../integration/helpers/until";
 
 const HOUR = 3_600_000;
@@ -181,6 +181,29 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     expect((await second.getEvent(9))?.flowFileUuid).toBe("after-crash");
     expect((await second.search({ flowFileUuid: "ff-9" })).length).toBe(0);
     expect((await second.search({ attributes: { filename: "after-crash.txt" } })).map((e) => e.eventId)).toEqual([9]);
+  });
+
+  it("cuts a torn group whole after a crash, and keeps the group before it", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    first.register([event("CREATE", "a")], [group("SEND", "kept", 3, { created: false })]);
+    first.register([], [group("RECEIVE", "torn", 4)]);
+    first.flush();
+    await first.close();
+    const log = path.join(dir, "provenance", logFiles(dir)[0]!);
+    fs.truncateSync(log, fs.statSync(log).size - 5);
+
+    const second = repository({ dir });
+    expect(second.maxEventId()).toBe(3);
+    expect(await second.getEvent(4)).toBeNull();
+    expect((await second.getEvent(3))?.flowFileUuid).toBe("kept-2");
+    second.register([event("DROP", "kept-2")]);
+    second.flush();
+    expect((await second.search({ flowFileUuid: "kept-2" })).map((e) => [e.eventId, e.type])).toEqual([
+      [4, "DROP"],
+      [3, "SEND"],
+    ]);
+    expect(await second.search({ flowFileUuid: "torn-0" })).toEqual([]);
   });
 
   it("tolerates garbage after the last record (a zero-filled tail)", async () => {

@@ -5,7 +5,7 @@
  * it is durable.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { ProvenanceEventInput, ProvenanceEventType, ProvenanceRepository } from "../../../engine/core/provenance";
+import { expandGroup, type ProvenanceEventGroup, type ProvenanceEventInput, type ProvenanceEventType, type ProvenanceRepository } from "../../../engine/core/provenance";
 
 /** A plausible event; every field can be overridden. */
 export function event(type: ProvenanceEventType, flowFileUuid: string, overrides: Partial<ProvenanceEventInput> = {}): ProvenanceEventInput {
@@ -29,6 +29,33 @@ export function event(type: ProvenanceEventType, flowFileUuid: string, overrides
     details: null,
     transitUri: null,
     sourceQueueId: null,
+    ...overrides,
+  };
+}
+
+/** A hop's group of `n` FlowFiles `<prefix>-<i>`; every field can be overridden. */
+export function group(type: ProvenanceEventType, prefix: string, n: number, overrides: Partial<ProvenanceEventGroup> = {}): ProvenanceEventGroup {
+  return {
+    type,
+    timestamp: 1_700_000_000_500,
+    componentId: "proc-2",
+    componentType: "UpdateAttribute",
+    relationship: null,
+    details: "received from node n-2 (batch b-1)",
+    transitUri: "sluice-cluster://flow-1/conn-1",
+    sourceQueueId: "conn-1",
+    created: true,
+    flowFiles: Array.from({ length: n }, (_, i) => {
+      const uuid = `${prefix}-${i}`;
+      return {
+        uuid,
+        size: 10 + i,
+        lineageStartDate: 1_700_000_000_000 - i,
+        attributes: { filename: `${uuid}.txt`, uuid, "kafka.key": i % 2 ? "odd" : "ëven ✓" },
+        claim: i === 1 ? null : { resource: "4/2", offset: 100 * i, length: 10 + i },
+      };
+    }),
+    previousClaims: null,
     ...overrides,
   };
 }
@@ -88,6 +115,39 @@ export function describeProvenanceRepository(impl: ProvenanceImplementation): vo
       }
       expect(await repo.getEvent(3)).toBeNull();
       expect(await repo.getEvent(-1)).toBeNull();
+    });
+
+    it("registers a group as its events, after the call's single events, with consecutive ids", async () => {
+      const repo = open();
+      const single = [event("CREATE", "s-0"), event("DROP", "s-0")];
+      const receives = group("RECEIVE", "r", 3);
+      const sends = group("SEND", "s", 2, {
+        created: false,
+        relationship: "success",
+        details: null,
+        sourceQueueId: null,
+        previousClaims: [null, { resource: "1/1", offset: 0, length: 4 }],
+      });
+      repo.register(single, [receives, sends]);
+      expect(repo.maxEventId()).toBe(6);
+      repo.flush();
+      const expected = [...single, ...expandGroup(receives), ...expandGroup(sends)];
+      for (const [i, input] of expected.entries()) expect(await repo.getEvent(i)).toEqual({ ...input, eventId: i });
+      // What a RECEIVE creates: every attribute is updated; a SEND changes none.
+      expect((await repo.getEvent(3))!.updatedAttributes).toEqual(receives.flowFiles[1]!.attributes);
+      expect((await repo.getEvent(6))!.updatedAttributes).toEqual({});
+      expect((await repo.getEvent(6))!.previousClaim).toEqual({ resource: "1/1", offset: 0, length: 4 });
+      expect(await repo.getEvent(7)).toBeNull();
+      // Found like any event: by FlowFile, type, component and indexed attribute.
+      expect((await repo.search({ flowFileUuid: "r-2" })).map((e) => e.eventId)).toEqual([4]);
+      expect((await repo.search({ type: "RECEIVE" })).map((e) => e.eventId)).toEqual([4, 3, 2]);
+      expect((await repo.search({ componentId: "proc-2", attributes: { filename: "s-1.txt" } })).map((e) => e.eventId)).toEqual([6]);
+      expect((await repo.search({ attributes: { "kafka.key": "odd" } })).map((e) => e.flowFileUuid)).toEqual(["s-1", "r-1"]);
+      expect((await repo.lineage("s-0")).events.map((e) => [e.eventId, e.type])).toEqual([
+        [0, "CREATE"],
+        [1, "DROP"],
+        [5, "SEND"],
+      ]);
     });
 
     it("keeps values that are not what the contract promises (updated value differs from attributes, empty strings)", async () => {
@@ -289,11 +349,31 @@ export function describeProvenanceRepository(impl: ProvenanceImplementation): vo
       expect((await second.lineage("a")).events.map((e) => e.eventId)).toEqual([0, 1, 2, 3]);
     });
 
+    it.runIf(durable)("continues ids after a group across a restart", async () => {
+      const first = open();
+      first.register([event("CREATE", "a")], [group("SEND", "g", 4, { created: false })]);
+      await first.close();
+      const second = harness.open();
+      expect(second.maxEventId()).toBe(4);
+      second.register([], [group("RECEIVE", "g", 2)]);
+      second.flush();
+      expect((await second.search({ flowFileUuid: "g-1" })).map((e) => [e.eventId, e.type])).toEqual([
+        [6, "RECEIVE"],
+        [2, "SEND"],
+      ]);
+    });
+
     it.runIf(durable)("registers none of a call's events when one of them cannot be stored", async () => {
       const repo = open();
       repo.register([event("CREATE", "a")]);
       const bad = event("ROUTE", "b", { attributes: { uuid: "b", count: 3 as unknown as string } });
       expect(() => repo.register([event("ROUTE", "a"), bad])).toThrow(TypeError);
+      // …or when a group holds one, or holds none.
+      const badGroup = group("RECEIVE", "b", 2);
+      const members = [...badGroup.flowFiles];
+      members[1] = { ...members[1]!, attributes: { uuid: "b-1", count: 3 as unknown as string } };
+      expect(() => repo.register([event("ROUTE", "a")], [group("SEND", "c", 2), { ...badGroup, flowFiles: members }])).toThrow(TypeError);
+      expect(() => repo.register([], [group("SEND", "d", 0)])).toThrow(TypeError);
       expect(repo.maxEventId()).toBe(0);
       repo.register([event("DROP", "a")]);
       repo.flush();
