@@ -21,7 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { PROVENANCE_EVENT_TYPES, type LineageGraph, type ProvenanceEvent, type ProvenanceQuery } from "../../core/provenance";
-import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecord, hash31, scanRecords, type ScannedRecord } from "./event-codec";
+import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecords, hash31, scanRecords, type ScannedRecord } from "./event-codec";
 import { logFilePath } from "./log-files";
 import { buildLineage, matchesQuery, searchLimit } from "./query";
 import type { IndexRequest, IndexResult, IndexWorkerInit } from "./worker-protocol";
@@ -96,6 +96,13 @@ export class LogIndexer {
   private readonly dicts = new Map<number, string[]>();
   private readonly fds = new Map<number, number>();
   private readonly chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  /**
+   * The events of the group record the current query read last. Why: a group's members share
+   * one record, and a query reads rows in id order, so it meets a group's members one after the
+   * other; reading and decoding the whole record for each (a batch of 1,000 RECEIVEs is
+   * ~100 KB) would make a search through them quadratic.
+   */
+  private groupRead: { file: number; offset: number; events: ProvenanceEvent[] } | null = null;
 
   private readonly insertDict: Database.Statement;
   private readonly saveProgress: Database.Statement;
@@ -192,6 +199,8 @@ export class LogIndexer {
   }
 
   run(request: IndexRequest): IndexResult {
+    // A query's results are its caller's: nothing decoded for one is handed to the next.
+    this.groupRead = null;
     switch (request.op) {
       case "search":
         return { op: "search", events: this.search(request.query) };
@@ -562,10 +571,17 @@ export class LogIndexer {
     } catch {
       return null;
     }
+    const cached = this.groupRead;
+    if (cached !== null && cached.file === file && cached.offset === row.offset) {
+      return cached.events[row.id - cached.events[0]!.eventId] ?? null;
+    }
     const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + row.length);
     if (readFully(fd, buf, buf.length, row.offset) < buf.length) return null;
     // Indexed already: its definitions are in the dictionary, which must not grow here.
-    return decodeRecord(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false, row.id);
+    const events = decodeRecords(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false);
+    if (events.length === 1) return events[0]!;
+    this.groupRead = { file, offset: row.offset, events };
+    return events[row.id - events[0]!.eventId] ?? null;
   }
 
   private dict(file: number): string[] {
