@@ -74,13 +74,13 @@ interface ExplicitEvent {
   relationship: string | null;
 }
 
-/** A commit being staged (see `StandardProcessSession.stage`). */
 /** The SEND events of FlowFiles handed over to one distributed connection, built as staged. */
 interface SendGroup extends ProvenanceEventGroup {
   readonly queue: DistributedQueue;
   readonly flowFiles: FlowFileRecord[];
 }
 
+/** A commit being staged (see `StandardProcessSession.stage`). */
 interface Staged {
   readonly events: ProvenanceEventInput[];
   /** SEND events, registered after `events` (see ProvenanceEventGroup). */
@@ -713,8 +713,9 @@ export class StandardProcessSession implements ProcessSession<string> {
         staged.outCount++;
         staged.outBytes += copy.size;
       }
-      if (rec.dest !== SELF) {
-        // The final routing of an existing FlowFile is part of its last event, for lineage views.
+      if (rec.dest !== SELF && !isDistributed(q0)) {
+        // The final routing of an existing FlowFile is part of its last event, for lineage views
+        // (a FlowFile handed over has its SEND last, which names it).
         const last = events[events.length - 1];
         if (last !== undefined && last.flowFileUuid === cur.uuid && last.relationship === null) last.relationship = rec.dest;
       }

@@ -264,6 +264,33 @@ describe("distributed connections", () => {
     const received = [...(await a.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid })), ...(await b.engine.searchProvenance({ type: "RECEIVE", flowFileUuid: uuid }))];
     expect(received.filter((e) => e.transitUri === "sluice-cluster://f1/c1")).toHaveLength(1);
     expect(received.find((e) => e.transitUri === "sluice-cluster://f1/c1")!.componentId).toBe("mid");
+    // One SEND per FlowFile the source made, after its CREATE, naming the relationship (SENDs
+    // and RECEIVEs are stored as groups: each still reads as an event of its own).
+    const created = await a.engine.searchProvenance({ type: "CREATE", componentId: "src", limit: 10_000 });
+    const sent = await a.engine.searchProvenance({ type: "SEND", componentId: "src", limit: 10_000 });
+    expect(created).toHaveLength(N);
+    expect(new Set(sent.map((e) => e.flowFileUuid))).toEqual(new Set(created.map((e) => e.flowFileUuid)));
+    expect(sent).toHaveLength(N);
+    const atSource = (await a.engine.searchProvenance({ flowFileUuid: uuid, componentId: "src" })).reverse();
+    expect(atSource.map((e) => [e.type, e.relationship])).toEqual([
+      ["CREATE", null],
+      ["SEND", "success"],
+    ]);
+    expect(atSource[1]!.attributes).toEqual(atSource[0]!.attributes);
+    expect(atSource[1]!.previousClaim).toEqual(atSource[1]!.currentClaim);
+    expect(atSource[1]!.fileSize).toBe(600);
+    // One RECEIVE per FlowFile where it was taken, which brings every attribute.
+    const receives = [
+      ...(await a.engine.searchProvenance({ type: "RECEIVE", componentId: "mid", limit: 10_000 })),
+      ...(await b.engine.searchProvenance({ type: "RECEIVE", componentId: "mid", limit: 10_000 })),
+    ];
+    expect(receives).toHaveLength(N);
+    expect(new Set(receives.map((e) => e.flowFileUuid)).size).toBe(N);
+    for (const e of receives) {
+      expect(e.updatedAttributes).toEqual(e.attributes);
+      expect(e.attributes.uuid).toBe(e.flowFileUuid);
+      expect(e.fileSize).toBe(600);
+    }
   });
 
   it("take a node's own batches back from what it kept, without reading them from Redis, content intact", async () => {
