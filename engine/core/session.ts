@@ -475,11 +475,7 @@ export class StandardProcessSession implements ProcessSession<string> {
   /** Registers the staged events and SEND groups in one all-or-nothing call. */
   private registerEvents(staged: Staged): void {
     const { events, sends } = staged;
-    if (sends.length === 0) {
-      if (events.length) this.host.provenance.register(events);
-      return;
-    }
-    this.host.provenance.register(events, sends);
+    if (events.length > 0 || sends.length > 0) this.host.provenance.register(events, sends);
   }
 
   /** Throws FlowFileAccountingError when a FlowFile was neither transferred nor removed. */

@@ -594,7 +594,7 @@ export function scanRecords(buf: Buffer, start: number, end: number, dict: strin
   const r = new RecordReader(buf, start, end, dict);
   const firstId = r.num();
   const typeByte = r.byte();
-  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [scanRecord(buf, start, end, dict, indexed)];
+  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [scanEvent(r, firstId, typeByte, end, indexed)];
   const group = readGroupHeader(r, end);
   const out: ScannedRecord[] = [];
   for (let i = 0; i < group.count; i++) {
@@ -671,7 +671,11 @@ function readGroupHeader(r: RecordReader, end: number): GroupHeader {
 export function scanRecord(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[]): ScannedRecord {
   const r = new RecordReader(buf, start, end, dict);
   const eventId = r.num();
-  const typeByte = r.byte();
+  return scanEvent(r, eventId, r.byte(), end, indexed);
+}
+
+/** `scanRecord` after its event id and type byte (a group's type is refused as a bad type). */
+function scanEvent(r: RecordReader, eventId: number, typeByte: number, end: number, indexed: readonly string[]): ScannedRecord {
   const type = typeByte & TYPE_MASK;
   if (type >= PROVENANCE_EVENT_TYPES.length) throw new CorruptRecordError(`bad event type ${type}`);
   const timestamp = r.num();
@@ -708,7 +712,7 @@ export function decodeRecords(buf: Buffer, start: number, end: number, dict: str
   const r = new RecordReader(buf, start, end, dict, growDictionary);
   const firstId = r.num();
   const typeByte = r.byte();
-  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [decodeRecord(buf, start, end, dict, growDictionary)];
+  if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [decodeEvent(r, firstId, typeByte, end)];
   const group = readGroupHeader(r, end);
   const out: ProvenanceEvent[] = [];
   for (let i = 0; i < group.count; i++) out.push(readMember(r, typeByte, group, firstId + i));

@@ -47,19 +47,18 @@ export function recoverLogTail(file: string, firstId: number): { size: number; l
         const length = chunk.readUInt32LE(pos);
         const end = pos + RECORD_HEADER_BYTES + length;
         if (length === 0 || length > MAX_RECORD_BYTES || base + end > fileSize) break walk;
+        let ids: number;
         if (end > n) {
           if (pos > 0) break; // continue with a chunk that starts at this record
           // One record bigger than the chunk: check its id from a read of its own.
           const record = Buffer.allocUnsafe(length);
           fs.readSync(fd, record, 0, length, base + RECORD_HEADER_BYTES);
-          const ids = idsIfMatching(record, 0, length, expected);
-          if (ids === 0) break walk;
-          expected += ids;
+          ids = idsIfMatching(record, 0, length, expected);
         } else {
-          const ids = idsIfMatching(chunk, pos + RECORD_HEADER_BYTES, end, expected);
-          if (ids === 0) break walk;
-          expected += ids;
+          ids = idsIfMatching(chunk, pos + RECORD_HEADER_BYTES, end, expected);
         }
+        if (ids === 0) break walk;
+        expected += ids;
         pos = end;
         good = base + end;
         if (end > n) break;
