@@ -10,6 +10,9 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           testTimeout: 60_000,
           pool: "forks",
+          // Two files at a time (vitest's default on two cores is one): most of a unit file's
+          // wall time is importing its modules, which a second fork overlaps.
+          maxWorkers: 2,
         },
       },
       {
