@@ -33,6 +33,14 @@
  *   then count x (str flowFileUuid, num fileSize, num lineageStartDate, map attributes,
  *   claim currentClaim, [claim previousClaim unless FLAG_SAME_CLAIM]).
  * Member i is event firstEventId + i, with no parents, children or previousAttributes.
+ * Group by reference (`encodeGroupReference`): bit 7 of the member type byte is set, and the
+ * shared fields are followed by `num back, num from` instead of members: the members are
+ * members [from, from + count) of the full group record that starts `back` bytes before this
+ * record's start in the same file (uuid, size, lineage start, attributes and claim each; this
+ * record's flags say the rest, and it always has FLAG_SAME_CLAIM). Why: a batch a node takes
+ * back from a distributed connection it handed over itself (the FlowFiles did not leave it) has
+ * RECEIVEs with the very FlowFiles of its SENDs; writing them again was ~8% of cluster-hop's
+ * distributed rate. Readers are given a `RecordResolver` to read the referenced record.
  * str = varint header h; kind = h % 4:
  *   0 special: h/4 = 0 null, 1 "same as attributes[key]", 2 "same as flowFileUuid"
  *   1 dictionary reference, id = h/4;  2 literal of h/4 UTF-8 bytes;  3 literal that also defines
@@ -60,6 +68,8 @@ const FLAG_SAME_CLAIM = 0x40;
 const TYPE_MASK = 0x3f;
 /** The type bits of a group record (see the format above). */
 const GROUP_TYPE = TYPE_MASK;
+/** In a group record's member type byte: the members are another group record's (see the format). */
+const MEMBERS_BY_REFERENCE = 0x80;
 if (PROVENANCE_EVENT_TYPES.length > GROUP_TYPE) throw new Error("provenance event types no longer fit beside the record flags");
 
 /** Strings longer than this are never put in the dictionary. */
@@ -181,25 +191,9 @@ export class EventEncoder {
    */
   encodeGroup(g: ProvenanceEventGroup, firstId: number): void {
     const members = g.flowFiles;
-    const type = TYPE_INDEX[g.type];
-    if (type === undefined) throw new TypeError(`unknown provenance event type ${String(g.type)}`);
-    if (members.length === 0) throw new TypeError("a provenance event group needs at least one FlowFile");
     const previous = g.previousClaims;
     if (previous !== null && previous.length !== members.length) throw new TypeError("previousClaims must have one entry per FlowFile");
-    const start = this.pos;
-    this.reserve(64);
-    this.pos += RECORD_HEADER_BYTES;
-    this.num(firstId);
-    this.buf[this.pos++] = GROUP_TYPE | (g.created ? FLAG_UPDATED_ALL : 0) | (previous === null ? FLAG_SAME_CLAIM : 0);
-    this.buf[this.pos++] = type;
-    this.num(members.length);
-    this.num(g.timestamp);
-    this.symbol(g.componentId);
-    this.symbol(g.componentType);
-    this.optionalSymbol(g.relationship);
-    this.lastDetails = this.repeated(g.details, this.lastDetails);
-    this.lastTransitUri = this.repeated(g.transitUri, this.lastTransitUri);
-    this.optionalSymbol(g.sourceQueueId);
+    const start = this.groupHeader(g, firstId, 0);
     for (let i = 0; i < members.length; i++) {
       const m = members[i]!;
       const uuid = m.uuid;
@@ -211,6 +205,44 @@ export class EventEncoder {
       if (previous !== null) this.claim(previous[i] ?? null);
     }
     this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
+  }
+
+  /**
+   * Appends a group record whose members are members [from, from + count) of the full group
+   * record that starts `back` bytes before this one in the same file (see the format). The
+   * caller vouches that they are the same FlowFiles with the same uuid, size, lineage start,
+   * attributes and claim; `g.previousClaims` must be null (the claim did not change).
+   */
+  encodeGroupReference(g: ProvenanceEventGroup, firstId: number, back: number, from: number): void {
+    if (g.previousClaims !== null) throw new TypeError("a group by reference keeps its members' claims");
+    if (!(back > 0) || !(from >= 0)) throw new TypeError("a group by reference needs an earlier record");
+    const start = this.groupHeader(g, firstId, MEMBERS_BY_REFERENCE);
+    this.reserve(20);
+    this.num(back);
+    this.num(from);
+    this.buf.writeUInt32LE(this.pos - start - RECORD_HEADER_BYTES, start);
+  }
+
+  /** A group record's shared fields; returns where the record starts (its length is filled in last). */
+  private groupHeader(g: ProvenanceEventGroup, firstId: number, memberTypeBits: number): number {
+    const type = TYPE_INDEX[g.type];
+    if (type === undefined) throw new TypeError(`unknown provenance event type ${String(g.type)}`);
+    if (g.flowFiles.length === 0) throw new TypeError("a provenance event group needs at least one FlowFile");
+    const start = this.pos;
+    this.reserve(64);
+    this.pos += RECORD_HEADER_BYTES;
+    this.num(firstId);
+    this.buf[this.pos++] = GROUP_TYPE | (g.created ? FLAG_UPDATED_ALL : 0) | (g.previousClaims === null ? FLAG_SAME_CLAIM : 0);
+    this.buf[this.pos++] = type | memberTypeBits;
+    this.num(g.flowFiles.length);
+    this.num(g.timestamp);
+    this.symbol(g.componentId);
+    this.symbol(g.componentType);
+    this.optionalSymbol(g.relationship);
+    this.lastDetails = this.repeated(g.details, this.lastDetails);
+    this.lastTransitUri = this.repeated(g.transitUri, this.lastTransitUri);
+    this.optionalSymbol(g.sourceQueueId);
+    return start;
   }
 
   /**
@@ -454,7 +486,7 @@ export class EventEncoder {
 }
 
 /** The same claim, or both none (an event that did not change the content). */
-function sameClaimRef(a: ClaimRef | null, b: ClaimRef | null): boolean {
+export function sameClaimRef(a: ClaimRef | null, b: ClaimRef | null): boolean {
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return false;
   return a.resource === b.resource && a.offset === b.offset && a.length === b.length;
@@ -586,24 +618,65 @@ class RecordReader {
 const NO_UUIDS: string[] = [];
 
 /**
+ * Finds the record that starts `back` bytes before the start of the record being read, in the
+ * same file: the buffer holding its payload and the payload's bounds, or null when it cannot
+ * be read. Only group records by reference need one.
+ */
+export type RecordResolver = (back: number) => { buf: Buffer; start: number; end: number } | null;
+
+/**
+ * Where a group's members are read: the record itself after its header, or, for a group by
+ * reference, the referenced record at its member `from`. `layout` is the type byte of the
+ * record the members are in (its FLAG_SAME_CLAIM says whether a previous claim follows each).
+ */
+interface MemberSource {
+  r: RecordReader;
+  layout: number;
+}
+
+/**
+ * After a group's header: where its members are. For a group by reference, reads `back` and
+ * `from`, checks that the referenced record is a full group holding them, and steps to the
+ * first; its dictionary strings are in `dict` already (an earlier record of the file).
+ */
+function memberSource(r: RecordReader, typeByte: number, group: GroupHeader, dict: string[], resolve: RecordResolver | undefined): MemberSource {
+  if (!group.byReference) return { r, layout: typeByte };
+  if (!(typeByte & FLAG_SAME_CLAIM)) throw new CorruptRecordError("a group by reference without its claim flag");
+  const back = r.num();
+  const from = r.num();
+  const at = back > 0 && resolve !== undefined ? resolve(back) : null;
+  if (at === null) throw new CorruptRecordError(`the members of group ${group.firstId} (${back} bytes back) cannot be read`);
+  const m = new RecordReader(at.buf, at.start, at.end, dict, false);
+  m.num();
+  const layout = m.byte();
+  if ((layout & TYPE_MASK) !== GROUP_TYPE) throw new CorruptRecordError(`group ${group.firstId} refers to a record that is not a group`);
+  const target = readGroupHeader(m, at.end);
+  if (target.byReference) throw new CorruptRecordError(`group ${group.firstId} refers to another group by reference`);
+  if (from + group.count > target.count) throw new CorruptRecordError(`group ${group.firstId} refers to members ${from}-${from + group.count - 1} of a group of ${target.count}`);
+  for (let i = 0; i < from; i++) skipMember(m, layout);
+  return { r: m, layout };
+}
+
+/**
  * Reads the index fields of every event of the record whose payload is `buf[start, end)`: one
  * for an event's record, one per member for a group's. `indexed` names the attributes whose
  * values are wanted.
  */
-export function scanRecords(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[]): ScannedRecord[] {
+export function scanRecords(buf: Buffer, start: number, end: number, dict: string[], indexed: readonly string[], resolve?: RecordResolver): ScannedRecord[] {
   const r = new RecordReader(buf, start, end, dict);
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [scanEvent(r, firstId, typeByte, end, indexed)];
-  const group = readGroupHeader(r, end);
+  const group = readGroupHeader(r, end, firstId);
+  const { r: m, layout } = memberSource(r, typeByte, group, dict, resolve);
   const out: ScannedRecord[] = [];
   for (let i = 0; i < group.count; i++) {
-    const flowFileUuid = r.requiredStr();
-    r.num();
-    r.num();
-    const indexedValues = scanAttributes(r, indexed, flowFileUuid);
-    r.claim(true);
-    if (!(typeByte & FLAG_SAME_CLAIM)) r.claim(true);
+    const flowFileUuid = m.requiredStr();
+    m.num();
+    m.num();
+    const indexedValues = scanAttributes(m, indexed, flowFileUuid);
+    m.claim(true);
+    if (!(layout & FLAG_SAME_CLAIM)) m.claim(true);
     out.push({
       eventId: firstId + i,
       type: group.type,
@@ -634,7 +707,10 @@ function scanAttributes(r: RecordReader, indexed: readonly string[], flowFileUui
 
 /** The shared fields of a group record, read after its type byte. */
 interface GroupHeader {
+  firstId: number;
   type: number;
+  /** The members are another group record's (see the format). */
+  byReference: boolean;
   count: number;
   timestamp: number;
   componentId: string;
@@ -645,14 +721,19 @@ interface GroupHeader {
   sourceQueueId: string | null;
 }
 
-function readGroupHeader(r: RecordReader, end: number): GroupHeader {
-  const type = r.byte();
+function readGroupHeader(r: RecordReader, end: number, firstId = 0): GroupHeader {
+  const typeBits = r.byte();
+  const type = typeBits & ~MEMBERS_BY_REFERENCE;
+  const byReference = (typeBits & MEMBERS_BY_REFERENCE) !== 0;
   if (type >= PROVENANCE_EVENT_TYPES.length) throw new CorruptRecordError(`bad event type ${type}`);
   const count = r.num();
   // A member takes at least 6 bytes: a count beyond that is garbage (and would allocate for it).
-  if (count < 1 || count > end - r.pos) throw new CorruptRecordError(`bad group size ${count}`);
+  // A group by reference is checked against the group it refers to (memberSource).
+  if (count < 1 || (!byReference && count > end - r.pos)) throw new CorruptRecordError(`bad group size ${count}`);
   return {
+    firstId,
     type,
+    byReference,
     count,
     timestamp: r.num(),
     componentId: r.requiredStr(),
@@ -708,26 +789,28 @@ function scanEvent(r: RecordReader, eventId: number, typeByte: number, end: numb
  * Decodes every event of the record whose payload is `buf[start, end)`, in id order: one for an
  * event's record, the members of a group's. `growDictionary` as for `decodeRecord`.
  */
-export function decodeRecords(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true): ProvenanceEvent[] {
+export function decodeRecords(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true, resolve?: RecordResolver): ProvenanceEvent[] {
   const r = new RecordReader(buf, start, end, dict, growDictionary);
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [decodeEvent(r, firstId, typeByte, end)];
-  const group = readGroupHeader(r, end);
+  const group = readGroupHeader(r, end, firstId);
+  const source = memberSource(r, typeByte, group, dict, resolve);
   const out: ProvenanceEvent[] = [];
-  for (let i = 0; i < group.count; i++) out.push(readMember(r, typeByte, group, firstId + i));
+  for (let i = 0; i < group.count; i++) out.push(readMember(source, typeByte, group, firstId + i));
   if (r.pos !== end) throw new CorruptRecordError("record has trailing bytes");
   return out;
 }
 
 /** A group's member event at the reader's position (after the header or the member before). */
-function readMember(r: RecordReader, typeByte: number, group: GroupHeader, eventId: number): ProvenanceEvent {
+function readMember({ r, layout }: MemberSource, typeByte: number, group: GroupHeader, eventId: number): ProvenanceEvent {
   const flowFileUuid = r.requiredStr();
   const fileSize = r.num();
   const lineageStartDate = r.num();
   const attributes = readAttributes(r, flowFileUuid);
   const currentClaim = r.claim();
-  const previousClaim = typeByte & FLAG_SAME_CLAIM ? currentClaim && { ...currentClaim } : r.claim();
+  const storedPrevious = layout & FLAG_SAME_CLAIM ? null : r.claim();
+  const previousClaim = typeByte & FLAG_SAME_CLAIM ? currentClaim && { ...currentClaim } : storedPrevious;
   return {
     eventId,
     type: PROVENANCE_EVENT_TYPES[group.type]!,
@@ -782,16 +865,25 @@ function skipMember(r: RecordReader, typeByte: number): void {
  * when the record was read before in file order (a query), so that the file's dictionary, which
  * the indexer may still be extending, is not touched.
  */
-export function decodeRecord(buf: Buffer, start: number, end: number, dict: string[], growDictionary = true, eventId?: number): ProvenanceEvent {
+export function decodeRecord(
+  buf: Buffer,
+  start: number,
+  end: number,
+  dict: string[],
+  growDictionary = true,
+  eventId?: number,
+  resolve?: RecordResolver,
+): ProvenanceEvent {
   const r = new RecordReader(buf, start, end, dict, growDictionary);
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) === GROUP_TYPE) {
-    const group = readGroupHeader(r, end);
+    const group = readGroupHeader(r, end, firstId);
     const index = (eventId ?? firstId) - firstId;
     if (!(index >= 0 && index < group.count)) throw new CorruptRecordError(`group ${firstId} does not hold event ${String(eventId)}`);
-    for (let i = 0; i < index; i++) skipMember(r, typeByte);
-    return readMember(r, typeByte, group, eventId ?? firstId);
+    const source = memberSource(r, typeByte, group, dict, resolve);
+    for (let i = 0; i < index; i++) skipMember(source.r, source.layout);
+    return readMember(source, typeByte, group, eventId ?? firstId);
   }
   return decodeEvent(r, firstId, typeByte, end);
 }

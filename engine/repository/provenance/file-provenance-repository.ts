@@ -13,6 +13,7 @@ import type {
 import { EventEncoder } from "./event-codec";
 import { listLogFiles, logFilePath, recoverLogTail } from "./log-files";
 import { LogIndexer } from "./log-indexer";
+import { RecentGroups } from "./recent-groups";
 import type { FromIndexWorker, IndexRequest, IndexResult, IndexWorkerInit, LogFileExtent, ToIndexWorker } from "./worker-protocol";
 
 export interface FileProvenanceRepositoryOptions {
@@ -88,6 +89,8 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   private readonly maxLogFileBytes: number;
   private readonly sync: boolean;
   private readonly encoder = new EventEncoder();
+  /** Group records of the current file whose members a later group may refer to. */
+  private readonly recent = new RecentGroups();
   private readonly files: LogFile[] = [];
   private fd: number;
   private nextId: number;
@@ -129,15 +132,28 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     const encoder = this.encoder;
     const mark = encoder.mark();
     const firstId = this.nextId;
+    /** What the call changes in `recent`, applied once every record is encoded. */
+    let changes: Array<() => void> | undefined;
     try {
       for (let i = 0; i < events.length; i++) {
         encoder.encode(events[i]!, this.nextId);
         this.nextId++;
       }
       if (groups !== undefined) {
+        const file = this.files.at(-1)!;
         for (const group of groups) {
-          // One record for the whole group: see ProvenanceEventGroup.
-          encoder.encodeGroup(group, this.nextId);
+          // One record for the whole group: see ProvenanceEventGroup. Its members by reference
+          // when a group lately written to this file holds them (see RecentGroups).
+          const offset = file.size + encoder.length;
+          const id = this.nextId;
+          const found = group.previousClaims === null ? this.recent.find(group.flowFiles) : null;
+          if (found !== null) {
+            encoder.encodeGroupReference(group, id, offset - found.group.offset, found.from);
+            (changes ??= []).push(() => this.recent.matched(found, group.flowFiles.length));
+          } else {
+            encoder.encodeGroup(group, id);
+            (changes ??= []).push(() => this.recent.add(id, offset, group.flowFiles));
+          }
           this.nextId += group.flowFiles.length;
         }
       }
@@ -147,6 +163,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
       this.nextId = firstId;
       throw error;
     }
+    if (changes !== undefined) for (const change of changes) change();
   }
 
   flush(): void {
@@ -265,6 +282,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.files.push({ firstId: this.nextId, size: 0, lastWrite: now });
     this.fd = fs.openSync(logFilePath(this.logDir, this.nextId), "w");
     this.encoder.resetDictionary();
+    this.recent.clear();
   }
 
 }

@@ -21,7 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { PROVENANCE_EVENT_TYPES, type LineageGraph, type ProvenanceEvent, type ProvenanceQuery } from "../../core/provenance";
-import { CorruptRecordError, RECORD_HEADER_BYTES, decodeRecords, hash31, scanRecords, type ScannedRecord } from "./event-codec";
+import { CorruptRecordError, MAX_RECORD_BYTES, RECORD_HEADER_BYTES, decodeRecords, hash31, scanRecords, type RecordResolver, type ScannedRecord } from "./event-codec";
 import { logFilePath } from "./log-files";
 import { buildLineage, matchesQuery, searchLimit } from "./query";
 import type { IndexRequest, IndexResult, IndexWorkerInit } from "./worker-protocol";
@@ -409,9 +409,24 @@ export class LogIndexer {
   ): boolean {
     const dictBefore = dict.length;
     const start = pos + RECORD_HEADER_BYTES;
+    // A group by reference points at an earlier record: in this buffer, or read from the file.
+    const resolve = (back: number): ReturnType<RecordResolver> => {
+      const at = pos - back;
+      if (at < 0) {
+        try {
+          return readRecordAt(this.fd(shard.file), this.progressOffset + at);
+        } catch {
+          // The file went (retention): the record reads as corrupt, as would anything cut.
+          return null;
+        }
+      }
+      if (at + RECORD_HEADER_BYTES > buf.length) return null;
+      const end = at + RECORD_HEADER_BYTES + buf.readUInt32LE(at);
+      return end <= buf.length ? { buf, start: at + RECORD_HEADER_BYTES, end } : null;
+    };
     let records;
     try {
-      records = scanRecords(buf, start, start + length, dict, this.indexed);
+      records = scanRecords(buf, start, start + length, dict, this.indexed, resolve);
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
       dict.length = dictBefore;
@@ -578,7 +593,7 @@ export class LogIndexer {
     const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + row.length);
     if (readFully(fd, buf, buf.length, row.offset) < buf.length) return null;
     // Indexed already: its definitions are in the dictionary, which must not grow here.
-    const events = decodeRecords(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false);
+    const events = decodeRecords(buf, RECORD_HEADER_BYTES, buf.length, this.dict(file), false, (back) => readRecordAt(fd, row.offset - back));
     if (events.length === 1) return events[0]!;
     this.groupRead = { file, offset: row.offset, events };
     return events[row.id - events[0]!.eventId] ?? null;
@@ -617,6 +632,18 @@ export class LogIndexer {
     }
     return fd;
   }
+}
+
+/** The record whose length header is at `offset` of the file: its payload, or null when the file does not hold it whole. */
+function readRecordAt(fd: number, offset: number): ReturnType<RecordResolver> {
+  if (offset < 0) return null;
+  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  if (readFully(fd, header, RECORD_HEADER_BYTES, offset) < RECORD_HEADER_BYTES) return null;
+  const length = header.readUInt32LE(0);
+  if (length > MAX_RECORD_BYTES) return null;
+  const buf = Buffer.allocUnsafe(length);
+  if (readFully(fd, buf, length, offset + RECORD_HEADER_BYTES) < length) return null;
+  return { buf, start: 0, end: length };
 }
 
 export function readFully(fd: number, buf: Buffer, length: number, position: number): number {

@@ -307,6 +307,64 @@ describe("provenance record codec", () => {
     expect(() => scanRecord(bytes, start, end, [...dict], [])).toThrow(CorruptRecordError);
   });
 
+  it("writes a group by reference to an earlier group's members, and reads it back through a resolver", () => {
+    const encoder = new EventEncoder(16);
+    // The SENDs of a handover (claims kept, one changed), a single event, then the RECEIVEs of
+    // two batches cut from it: members 0-2 and 3-4.
+    const sends = group("SEND", "s", 5, { created: false, relationship: "success", details: null });
+    encoder.encodeGroup(sends, 10);
+    encoder.encode(event({ attributes: { filename: "b.txt" } }), 15);
+    const batch = (from: number, n: number) => group("RECEIVE", "r", 0, { flowFiles: sends.flowFiles.slice(from, from + n) });
+    const offsets = records(encoder.bytes()).map(([start]) => start - RECORD_HEADER_BYTES);
+    const refsStart = encoder.length;
+    encoder.encodeGroupReference(batch(0, 3), 16, refsStart - offsets[0]!, 0);
+    encoder.encodeGroupReference(batch(3, 2), 19, encoder.length - offsets[0]!, 3);
+    const bytes = encoder.bytes();
+    // A reference costs its shared fields, not its members: none of their uuids or attributes.
+    for (const ff of sends.flowFiles) expect(bytes.subarray(refsStart).includes(ff.attributes.filename!)).toBe(false);
+    const resolve = (recordStart: number) => (back: number) => {
+      const at = recordStart - RECORD_HEADER_BYTES - back;
+      return at < 0 ? null : { buf: bytes, start: at + RECORD_HEADER_BYTES, end: at + RECORD_HEADER_BYTES + bytes.readUInt32LE(at) };
+    };
+    const expected = [
+      ...expandGroup(sends).map((e, i) => ({ ...e, eventId: 10 + i })),
+      { ...event({ attributes: { filename: "b.txt" } }), eventId: 15 },
+      ...expandGroup(batch(0, 5)).map((e, i) => ({ ...e, eventId: 16 + i })),
+    ];
+    const dict: string[] = [];
+    const decoded = records(bytes).flatMap(([start, end]) => decodeRecords(bytes, start, end, dict, true, resolve(start)));
+    expect(decoded).toEqual(expected);
+    // The index's rows, and one member of a reference with the dictionary read only.
+    const scanDict: string[] = [];
+    const scanned = records(bytes).flatMap(([start, end]) => scanRecords(bytes, start, end, scanDict, ["filename"], resolve(start)));
+    expect(scanned.map((r) => [r.eventId, r.type, r.flowFileUuid, r.componentId, r.indexedValues])).toEqual(
+      expected.map((e) => [e.eventId, PROVENANCE_EVENT_TYPES.indexOf(e.type), e.flowFileUuid, e.componentId, [e.attributes.filename]]),
+    );
+    expect(scanDict).toEqual(dict);
+    const [start, end] = records(bytes)[3]!;
+    expect(decodeRecord(bytes, start, end, [...dict], false, 20, resolve(start))).toEqual(expected[10]);
+    expect(recordEventIds(bytes, start, end)).toEqual({ first: 19, count: 2 });
+    // Without a resolver, or pointing at something that is not a full group holding the
+    // members, the record is corrupt (never a wrong event).
+    expect(() => decodeRecords(bytes, start, end, [...dict], false)).toThrow(CorruptRecordError);
+    expect(() => scanRecords(bytes, start, end, [...dict], [], () => null)).toThrow(CorruptRecordError);
+    const single = records(bytes)[1]!;
+    expect(() => decodeRecords(bytes, start, end, [...dict], false, () => ({ buf: bytes, start: single[0], end: single[1] }))).toThrow(/not a group/);
+    const firstRef = records(bytes)[2]!;
+    expect(() => decodeRecords(bytes, start, end, [...dict], false, () => ({ buf: bytes, start: firstRef[0], end: firstRef[1] }))).toThrow(/by reference|members 3-4/);
+  });
+
+  it("refuses a group by reference that would change claims or has no earlier record", () => {
+    const encoder = new EventEncoder(16);
+    encoder.encodeGroup(group("SEND", "s", 2), 0);
+    const mark = encoder.mark();
+    expect(() => encoder.encodeGroupReference(group("RECEIVE", "r", 2, { previousClaims: [null, null] }), 2, 10, 0)).toThrow(TypeError);
+    encoder.rollback(mark);
+    expect(() => encoder.encodeGroupReference(group("RECEIVE", "r", 2), 2, 0, 0)).toThrow(TypeError);
+    encoder.rollback(mark);
+    expect(records(encoder.bytes())).toHaveLength(1);
+  });
+
   it("rolls back a group with a value it cannot store, and refuses an empty one", () => {
     const encoder = new EventEncoder(16);
     encoder.encode(event(), 0);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ProvenanceEventInput, ProvenanceEventType } from "../../../engine/core/provenance";
+import { expandGroup, type ProvenanceEventInput, type ProvenanceEventType } from "../../../engine/core/provenance";
 import {
   FileProvenanceRepository,
   parkedIndexThreadCount,
@@ -204,6 +204,67 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
       [3, "SEND"],
     ]);
     expect(await second.search({ flowFileUuid: "torn-0" })).toEqual([]);
+  });
+
+  it("writes the RECEIVEs of a batch taken back as a reference to its SENDs, and reads them in full", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    const sends = group("SEND", "hop", 60, { created: false, relationship: "success", details: null });
+    first.register([event("CREATE", "x")], [sends]);
+    first.flush();
+    // Indexed before the references come: the index reads the SENDs back from the file.
+    expect(await first.waitForIndex()).toBe(61);
+    const log = path.join(dir, "provenance", logFiles(dir)[0]!);
+    const sendBytes = fs.statSync(log).size;
+    // Taken back as materialize makes them: new records, the same uuids, attribute maps, claims.
+    const taken = (from: number, n: number, copyAttributes = false) =>
+      group("RECEIVE", "r", 0, {
+        flowFiles: sends.flowFiles.slice(from, from + n).map((m) => ({ ...m, attributes: copyAttributes ? { ...m.attributes } : m.attributes })),
+      });
+    first.register([], [taken(0, 40)]);
+    first.flush();
+    first.register([], [taken(40, 20)]);
+    first.flush();
+    const referenced = fs.statSync(log).size - sendBytes;
+    // A batch decoded from its payload (new attribute maps) is written whole.
+    first.register([], [taken(0, 60, true)]);
+    first.flush();
+    const whole = fs.statSync(log).size - sendBytes - referenced;
+    expect(referenced).toBeLessThan(whole / 10);
+
+    const check = async (repo: FileProvenanceRepository): Promise<void> => {
+      const expected = [...expandGroup(taken(0, 60)), ...expandGroup(taken(0, 60))].map((e, i) => ({ ...e, eventId: 61 + i }));
+      expect(await repo.search({ type: "RECEIVE" })).toEqual(expected.reverse());
+      expect((await repo.search({ attributes: { filename: "hop-5.txt" } })).map((e) => [e.eventId, e.type])).toEqual([
+        [126, "RECEIVE"],
+        [66, "RECEIVE"],
+        [6, "SEND"],
+      ]);
+      expect((await repo.lineage("hop-4")).events.map((e) => [e.eventId, e.type])).toEqual(expect.arrayContaining([[5, "SEND"], [65, "RECEIVE"], [125, "RECEIVE"]]));
+    };
+    // The references are read from the file (indexed flush by flush), then from the index's read
+    // buffer (the whole log indexed at once, after the index was lost).
+    await check(first);
+    await first.close();
+    for (const f of fs.readdirSync(path.join(dir, "provenance"))) {
+      if (f.startsWith("index.db")) fs.rmSync(path.join(dir, "provenance", f));
+    }
+    const second = repository({ dir });
+    expect(await second.waitForIndex()).toBe(181);
+    await check(second);
+  });
+
+  it("writes a batch taken back whole when its SENDs are in an earlier log file", async () => {
+    const dir = tempDir();
+    const repo = repository({ dir, maxLogFileBytes: 256 });
+    const sends = group("SEND", "hop", 6, { created: false, relationship: "success", details: null });
+    repo.register([], [sends]);
+    repo.flush();
+    const receives = group("RECEIVE", "r", 0, { flowFiles: sends.flowFiles.map((m) => ({ ...m })) });
+    repo.register([], [receives]);
+    repo.flush();
+    expect(logFiles(dir)).toHaveLength(3);
+    expect(await repo.search({ type: "RECEIVE" })).toEqual(expandGroup(receives).map((e, i) => ({ ...e, eventId: 6 + i })).reverse());
   });
 
   it("tolerates garbage after the last record (a zero-filled tail)", async () => {
