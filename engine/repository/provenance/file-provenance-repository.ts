@@ -89,7 +89,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
   private readonly maxLogFileBytes: number;
   private readonly sync: boolean;
   private readonly encoder = new EventEncoder();
-  /** Group records of the current file whose members a later group may refer to. */
+  /** Group records of the current file whose members a later group may refer to (the last 16). */
   private readonly recent = new RecentGroups();
   private readonly files: LogFile[] = [];
   private fd: number;

@@ -19,7 +19,10 @@
  *   reference); a group whose last member was matched is dropped.
  * - `clear()` forgets everything (a new log file: references never cross files).
  * Why keeping the member lists is cheap: they are the FlowFiles of batches in flight, which
- * their queue holds anyway; a group nobody takes back is dropped after `capacity` newer ones.
+ * their queue holds anyway, and a group is dropped once its last member is matched. A group
+ * nobody takes back here (another node took its batch) is dropped after `capacity` newer ones;
+ * 16 covers the batches one node has in flight at the default back pressure (10,000 FlowFiles
+ * in batches of up to 1,000) without holding many that went elsewhere.
  */
 import type { ProvenanceGroupMember } from "../../core/provenance";
 import { sameClaimRef } from "./event-codec";
@@ -41,7 +44,7 @@ export class RecentGroups {
   private groups: RecentGroup[] = [];
   private next: FoundMembers | null = null;
 
-  constructor(private readonly capacity = 32) {}
+  constructor(private readonly capacity = 16) {}
 
   add(firstId: number, offset: number, members: ReadonlyArray<ProvenanceGroupMember>): void {
     this.groups.push({ firstId, offset, members });
