@@ -639,20 +639,20 @@ interface MemberSource {
  * `from`, checks that the referenced record is a full group holding them, and steps to the
  * first; its dictionary strings are in `dict` already (an earlier record of the file).
  */
-function memberSource(r: RecordReader, typeByte: number, group: GroupHeader, dict: string[], resolve: RecordResolver | undefined): MemberSource {
+function memberSource(r: RecordReader, firstId: number, typeByte: number, group: GroupHeader, dict: string[], resolve: RecordResolver | undefined): MemberSource {
   if (!group.byReference) return { r, layout: typeByte };
   if (!(typeByte & FLAG_SAME_CLAIM)) throw new CorruptRecordError("a group by reference without its claim flag");
   const back = r.num();
   const from = r.num();
   const at = back > 0 && resolve !== undefined ? resolve(back) : null;
-  if (at === null) throw new CorruptRecordError(`the members of group ${group.firstId} (${back} bytes back) cannot be read`);
+  if (at === null) throw new CorruptRecordError(`the members of group ${firstId} (${back} bytes back) cannot be read`);
   const m = new RecordReader(at.buf, at.start, at.end, dict, false);
   m.num();
   const layout = m.byte();
-  if ((layout & TYPE_MASK) !== GROUP_TYPE) throw new CorruptRecordError(`group ${group.firstId} refers to a record that is not a group`);
+  if ((layout & TYPE_MASK) !== GROUP_TYPE) throw new CorruptRecordError(`group ${firstId} refers to a record that is not a group`);
   const target = readGroupHeader(m, at.end);
-  if (target.byReference) throw new CorruptRecordError(`group ${group.firstId} refers to another group by reference`);
-  if (from + group.count > target.count) throw new CorruptRecordError(`group ${group.firstId} refers to members ${from}-${from + group.count - 1} of a group of ${target.count}`);
+  if (target.byReference) throw new CorruptRecordError(`group ${firstId} refers to another group by reference`);
+  if (from + group.count > target.count) throw new CorruptRecordError(`group ${firstId} refers to members ${from}-${from + group.count - 1} of a group of ${target.count}`);
   for (let i = 0; i < from; i++) skipMember(m, layout);
   return { r: m, layout };
 }
@@ -667,8 +667,8 @@ export function scanRecords(buf: Buffer, start: number, end: number, dict: strin
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [scanEvent(r, firstId, typeByte, end, indexed)];
-  const group = readGroupHeader(r, end, firstId);
-  const { r: m, layout } = memberSource(r, typeByte, group, dict, resolve);
+  const group = readGroupHeader(r, end);
+  const { r: m, layout } = memberSource(r, firstId, typeByte, group, dict, resolve);
   const out: ScannedRecord[] = [];
   for (let i = 0; i < group.count; i++) {
     const flowFileUuid = m.requiredStr();
@@ -707,7 +707,6 @@ function scanAttributes(r: RecordReader, indexed: readonly string[], flowFileUui
 
 /** The shared fields of a group record, read after its type byte. */
 interface GroupHeader {
-  firstId: number;
   type: number;
   /** The members are another group record's (see the format). */
   byReference: boolean;
@@ -721,7 +720,7 @@ interface GroupHeader {
   sourceQueueId: string | null;
 }
 
-function readGroupHeader(r: RecordReader, end: number, firstId = 0): GroupHeader {
+function readGroupHeader(r: RecordReader, end: number): GroupHeader {
   const typeBits = r.byte();
   const type = typeBits & ~MEMBERS_BY_REFERENCE;
   const byReference = (typeBits & MEMBERS_BY_REFERENCE) !== 0;
@@ -731,7 +730,6 @@ function readGroupHeader(r: RecordReader, end: number, firstId = 0): GroupHeader
   // A group by reference is checked against the group it refers to (memberSource).
   if (count < 1 || (!byReference && count > end - r.pos)) throw new CorruptRecordError(`bad group size ${count}`);
   return {
-    firstId,
     type,
     byReference,
     count,
@@ -794,8 +792,8 @@ export function decodeRecords(buf: Buffer, start: number, end: number, dict: str
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) !== GROUP_TYPE) return [decodeEvent(r, firstId, typeByte, end)];
-  const group = readGroupHeader(r, end, firstId);
-  const source = memberSource(r, typeByte, group, dict, resolve);
+  const group = readGroupHeader(r, end);
+  const source = memberSource(r, firstId, typeByte, group, dict, resolve);
   const out: ProvenanceEvent[] = [];
   for (let i = 0; i < group.count; i++) out.push(readMember(source, typeByte, group, firstId + i));
   if (r.pos !== end) throw new CorruptRecordError("record has trailing bytes");
@@ -878,10 +876,10 @@ export function decodeRecord(
   const firstId = r.num();
   const typeByte = r.byte();
   if ((typeByte & TYPE_MASK) === GROUP_TYPE) {
-    const group = readGroupHeader(r, end, firstId);
+    const group = readGroupHeader(r, end);
     const index = (eventId ?? firstId) - firstId;
     if (!(index >= 0 && index < group.count)) throw new CorruptRecordError(`group ${firstId} does not hold event ${String(eventId)}`);
-    const source = memberSource(r, typeByte, group, dict, resolve);
+    const source = memberSource(r, firstId, typeByte, group, dict, resolve);
     for (let i = 0; i < index; i++) skipMember(source.r, source.layout);
     return readMember(source, typeByte, group, eventId ?? firstId);
   }

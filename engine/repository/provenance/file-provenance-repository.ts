@@ -152,7 +152,7 @@ export class FileProvenanceRepository implements ProvenanceRepository {
             (changes ??= []).push(() => this.recent.matched(found, group.flowFiles.length));
           } else {
             encoder.encodeGroup(group, id);
-            (changes ??= []).push(() => this.recent.add(id, offset, group.flowFiles));
+            (changes ??= []).push(() => this.recent.add(offset, group.flowFiles));
           }
           this.nextId += group.flowFiles.length;
         }

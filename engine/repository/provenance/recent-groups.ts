@@ -7,7 +7,7 @@
  * members instead of writing them again.
  *
  * Contract:
- * - `add(firstId, offset, members)` records a full group record written at file offset
+ * - `add(offset, members)` records a full group record written at file offset
  *   `offset`; it keeps the member list (not a copy), and at most `capacity` groups, oldest
  *   dropped first.
  * - `find(members)` returns the recorded group and the position in it where `members` are,
@@ -28,7 +28,6 @@ import type { ProvenanceGroupMember } from "../../core/provenance";
 import { sameClaimRef } from "./event-codec";
 
 export interface RecentGroup {
-  readonly firstId: number;
   /** File offset of the record's length header. */
   readonly offset: number;
   readonly members: ReadonlyArray<ProvenanceGroupMember>;
@@ -46,8 +45,8 @@ export class RecentGroups {
 
   constructor(private readonly capacity = 16) {}
 
-  add(firstId: number, offset: number, members: ReadonlyArray<ProvenanceGroupMember>): void {
-    this.groups.push({ firstId, offset, members });
+  add(offset: number, members: ReadonlyArray<ProvenanceGroupMember>): void {
+    this.groups.push({ offset, members });
     if (this.groups.length > this.capacity) this.drop(this.groups[0]!);
   }
 
