@@ -78,8 +78,9 @@ export interface ProvenanceGroupMember {
 }
 
 /**
- * Events of one type, one per FlowFile, that share everything but the FlowFile: the SENDs of a
- * session's handover to one distributed connection, the RECEIVEs of one batch taken from it.
+ * Events of one type, one per FlowFile, that share everything but the FlowFile: the CREATEs of
+ * a session, the SENDs of its handover to one distributed connection, the RECEIVEs of one batch
+ * taken from it.
  * Registered as a group, they are the events `expandGroup` gives, with consecutive ids in
  * member order. Why groups: a hop records two events per FlowFile, and a durable repository
  * stores a group as one record whose shared fields are written once; building and encoding
@@ -185,14 +186,14 @@ export interface LineageGraph {
  */
 export interface ProvenanceRepository {
   /**
-   * Appends `events`, assigning each the next id, then the events of each of `groups` (see
-   * `ProvenanceEventGroup`). Cheap: no I/O. All or nothing: when it throws, none of the call's
-   * events is registered and no id is used. Queries give a group's events as single events;
-   * nothing tells them apart from events registered one by one.
+   * Appends the events of each of `before`, then `events`, assigning each the next id, then the
+   * events of each of `groups` (see `ProvenanceEventGroup`). Cheap: no I/O. All or nothing: when
+   * it throws, none of the call's events is registered and no id is used. Queries give a group's
+   * events as single events; nothing tells them apart from events registered one by one.
    * @throws TypeError for input a durable repository cannot store (e.g. a non-string
    *   attribute value, an empty group; the session never hands such input); Error after `close`.
    */
-  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>): void;
+  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>, before?: ReadonlyArray<ProvenanceEventGroup>): void;
   /**
    * Makes every registered event durable and visible to queries made afterwards. Called by the
    * flow controller at group commit, after the FlowFile repository flush. With nothing

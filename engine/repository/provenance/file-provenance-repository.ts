@@ -7,13 +7,14 @@ import type {
   ProvenanceEvent,
   ProvenanceEventGroup,
   ProvenanceEventInput,
+  ProvenanceGroupMember,
   ProvenanceQuery,
   ProvenanceRepository,
 } from "../../core/provenance";
 import { EventEncoder } from "./event-codec";
 import { listLogFiles, logFilePath, recoverLogTail } from "./log-files";
 import { LogIndexer } from "./log-indexer";
-import { RecentGroups } from "./recent-groups";
+import { holdsMembers, RecentGroups } from "./recent-groups";
 import type { FromIndexWorker, IndexRequest, IndexResult, IndexWorkerInit, LogFileExtent, ToIndexWorker } from "./worker-protocol";
 
 export interface FileProvenanceRepositoryOptions {
@@ -127,43 +128,65 @@ export class FileProvenanceRepository implements ProvenanceRepository {
     this.index = options.indexThread === "main" ? new InlineIndexClient(init, onWarning) : new WorkerIndexClient(init, onWarning);
   }
 
-  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>): void {
+  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>, before?: ReadonlyArray<ProvenanceEventGroup>): void {
     if (this.closed) throw closedError();
     const encoder = this.encoder;
     const mark = encoder.mark();
     const firstId = this.nextId;
-    /** What the call changes in `recent`, applied once every record is encoded. */
-    let changes: Array<() => void> | undefined;
+    const call: CallGroups = { written: [], changes: [] };
     try {
+      if (before !== undefined) for (const group of before) this.registerGroup(group, call, true);
       for (let i = 0; i < events.length; i++) {
         encoder.encode(events[i]!, this.nextId);
         this.nextId++;
       }
-      if (groups !== undefined) {
-        const file = this.files.at(-1)!;
-        for (const group of groups) {
-          // One record for the whole group: see ProvenanceEventGroup. Its members by reference
-          // when a group lately written to this file holds them (see RecentGroups).
-          const offset = file.size + encoder.length;
-          const id = this.nextId;
-          const found = group.previousClaims === null ? this.recent.find(group.flowFiles) : null;
-          if (found !== null) {
-            encoder.encodeGroupReference(group, id, offset - found.group.offset, found.from);
-            (changes ??= []).push(() => this.recent.matched(found, group.flowFiles.length));
-          } else {
-            encoder.encodeGroup(group, id);
-            (changes ??= []).push(() => this.recent.add(offset, group.flowFiles));
-          }
-          this.nextId += group.flowFiles.length;
-        }
-      }
+      if (groups !== undefined) for (const group of groups) this.registerGroup(group, call, false);
     } catch (error) {
       // All or nothing: a session's events land together or not at all.
       encoder.rollback(mark);
       this.nextId = firstId;
       throw error;
     }
-    if (changes !== undefined) for (const change of changes) change();
+    for (const change of call.changes) change();
+    for (const w of call.written) if (w.remember) this.recent.add(w.offset, w.members);
+  }
+
+  /**
+   * One record for the whole group (see ProvenanceEventGroup). Its members by reference when a
+   * full group record of this call, or one lately written to this file (RecentGroups), holds them
+   * (see event-codec.ts, "group by reference"). The cases: a source's SENDs refer to its
+   * CREATEs of the same call (the FlowFiles it made and handed over), and a batch taken back by
+   * the node that handed it over has RECEIVEs that refer to the SENDs' full record (or to the
+   * CREATEs that record referred to). A full group is remembered for later calls unless it came
+   * in `before` (a session's CREATEs) and nothing in its call referred to it: the FlowFiles of a
+   * session that handed nothing over do not come back, and remembering would keep them alive.
+   */
+  private registerGroup(group: ProvenanceEventGroup, call: CallGroups, leading: boolean): void {
+    const encoder = this.encoder;
+    const offset = this.files.at(-1)!.size + encoder.length;
+    const id = this.nextId;
+    const members = group.flowFiles;
+    let referred = false;
+    if (group.previousClaims === null) {
+      const own = call.written.find((w) => holdsMembers(w.members, 0, members));
+      if (own !== undefined) {
+        encoder.encodeGroupReference(group, id, offset - own.offset, 0);
+        own.remember = true;
+        referred = true;
+      } else {
+        const found = this.recent.find(members);
+        if (found !== null) {
+          encoder.encodeGroupReference(group, id, offset - found.group.offset, found.from);
+          call.changes.push(() => this.recent.matched(found, members.length));
+          referred = true;
+        }
+      }
+    }
+    if (!referred) {
+      encoder.encodeGroup(group, id);
+      call.written.push({ offset, members, remember: !leading });
+    }
+    this.nextId += members.length;
   }
 
   flush(): void {
@@ -511,4 +534,10 @@ class InlineIndexClient implements IndexClient {
       // Each call commits one batch; loop until everything written is indexed.
     }
   }
+}
+
+/** What one `register` call wrote as full group records, and its changes to `recent` (applied once every record is encoded). */
+interface CallGroups {
+  written: Array<{ offset: number; members: ReadonlyArray<ProvenanceGroupMember>; remember: boolean }>;
+  changes: Array<() => void>;
 }

@@ -37,8 +37,9 @@ export class MemoryProvenanceRepository implements ProvenanceRepository {
     this.ring = new Array<ProvenanceEvent | undefined>(this.capacity);
   }
 
-  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>): void {
+  register(events: ReadonlyArray<ProvenanceEventInput>, groups?: ReadonlyArray<ProvenanceEventGroup>, before?: ReadonlyArray<ProvenanceEventGroup>): void {
     if (this.closed) throw closedError();
+    if (before !== undefined) for (const group of before) this.keep(expandGroup(group));
     this.keep(events);
     // A ring of events: a group is kept as its events.
     if (groups !== undefined) for (const group of groups) this.keep(expandGroup(group));

@@ -65,16 +65,7 @@ export class RecentGroups {
         }
       }
     }
-    if (found === null) return null;
-    const held = found.group.members;
-    if (found.from + members.length > held.length) return null;
-    for (let i = 0; i < members.length; i++) {
-      const a = members[i]!;
-      const b = held[found.from + i]!;
-      if (a.uuid !== b.uuid || a.attributes !== b.attributes || a.size !== b.size || a.lineageStartDate !== b.lineageStartDate || !sameClaimRef(a.claim, b.claim)) {
-        return null;
-      }
-    }
+    if (found === null || !holdsMembers(found.group.members, found.from, members)) return null;
     return found;
   }
 
@@ -94,4 +85,20 @@ export class RecentGroups {
     if (at >= 0) this.groups.splice(at, 1);
     if (this.next?.group === group) this.next = null;
   }
+}
+
+/**
+ * True when `members` are, one by one, the same FlowFiles as `held[from, from + members.length)`:
+ * the same uuid, size, lineage start, attribute map object and claim.
+ */
+export function holdsMembers(held: ReadonlyArray<ProvenanceGroupMember>, from: number, members: ReadonlyArray<ProvenanceGroupMember>): boolean {
+  if (from + members.length > held.length) return false;
+  for (let i = 0; i < members.length; i++) {
+    const a = members[i]!;
+    const b = held[from + i]!;
+    if (a.uuid !== b.uuid || a.attributes !== b.attributes || a.size !== b.size || a.lineageStartDate !== b.lineageStartDate || !sameClaimRef(a.claim, b.claim)) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -45,6 +45,13 @@ function logFiles(dir: string): string[] {
   return fs.readdirSync(path.join(dir, "provenance")).filter((f) => f.endsWith(".log")).sort();
 }
 
+/** Deletes the index database, as if it were lost (the logs stay). */
+function removeIndex(dir: string): void {
+  for (const f of fs.readdirSync(path.join(dir, "provenance"))) {
+    if (f.startsWith("index.db")) fs.rmSync(path.join(dir, "provenance", f));
+  }
+}
+
 afterEach(async () => {
   for (const repo of open.splice(0)) await repo.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
@@ -246,11 +253,58 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     // buffer (the whole log indexed at once, after the index was lost).
     await check(first);
     await first.close();
-    for (const f of fs.readdirSync(path.join(dir, "provenance"))) {
-      if (f.startsWith("index.db")) fs.rmSync(path.join(dir, "provenance", f));
-    }
+    removeIndex(dir);
     const second = repository({ dir });
     expect(await second.waitForIndex()).toBe(181);
+    await check(second);
+  });
+
+  it("writes a source's SENDs as a reference to its CREATEs, and the RECEIVEs of their batches too", async () => {
+    const dir = tempDir();
+    const first = repository({ dir });
+    const log = (): string => path.join(dir, "provenance", logFiles(dir)[0]!);
+    const creates = (prefix: string, n: number) =>
+      group("CREATE", prefix, n, { relationship: null, details: null, transitUri: null, sourceQueueId: null, previousClaims: new Array<null>(n).fill(null) });
+    // A session that handed nothing over: its CREATEs are not remembered for later calls.
+    const local = creates("local", 50);
+    first.register([], [], [local]);
+    first.flush();
+    const createBytes = fs.statSync(log()).size;
+    const made = creates("hop", 50);
+    const sends = group("SEND", "s", 0, { created: false, relationship: "success", details: null, flowFiles: made.flowFiles });
+    first.register([], [sends], [made]);
+    first.flush();
+    const afterSends = fs.statSync(log()).size;
+    // The SENDs are a reference: what they add is a small part of what the CREATEs took.
+    expect(afterSends - 2 * createBytes).toBeLessThan(createBytes / 10);
+    // Taken back in two batches, as materialize makes them (new records, the same maps and claims).
+    const taken = (from: number, n: number, members = made.flowFiles) =>
+      group("RECEIVE", "r", 0, { flowFiles: members.slice(from, from + n).map((m) => ({ ...m })) });
+    first.register([], [taken(0, 30)]);
+    first.register([], [taken(30, 20)]);
+    first.flush();
+    const referenced = fs.statSync(log()).size - afterSends;
+    expect(referenced).toBeLessThan(createBytes / 10);
+    // The local session's FlowFiles were not remembered: written whole.
+    first.register([], [taken(0, 50, local.flowFiles)]);
+    first.flush();
+    expect(fs.statSync(log()).size - afterSends - referenced).toBeGreaterThan(createBytes / 2);
+
+    const check = async (repo: FileProvenanceRepository): Promise<void> => {
+      const expected = [...expandGroup(local), ...expandGroup(made), ...expandGroup(sends), ...expandGroup(taken(0, 50)), ...expandGroup(taken(0, 50, local.flowFiles))];
+      for (const id of [0, 49, 50, 99, 100, 149, 150, 179, 180, 199, 200, 249]) expect(await repo.getEvent(id)).toEqual({ ...expected[id], eventId: id });
+      expect((await repo.search({ flowFileUuid: "hop-7" })).map((e) => [e.eventId, e.type])).toEqual([
+        [157, "RECEIVE"],
+        [107, "SEND"],
+        [57, "CREATE"],
+      ]);
+      expect((await repo.search({ attributes: { filename: "hop-42.txt" } })).map((e) => e.eventId)).toEqual([192, 142, 92]);
+    };
+    await check(first);
+    await first.close();
+    removeIndex(dir);
+    const second = repository({ dir });
+    expect(await second.waitForIndex()).toBe(250);
     await check(second);
   });
 

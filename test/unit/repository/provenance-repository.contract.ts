@@ -150,6 +150,24 @@ export function describeProvenanceRepository(impl: ProvenanceImplementation): vo
       ]);
     });
 
+    it("registers the groups given as `before` ahead of the call's single events", async () => {
+      const repo = open();
+      const creates = group("CREATE", "c", 3, { relationship: null, details: null, transitUri: null, sourceQueueId: null, previousClaims: [null, null, null] });
+      const sends = group("SEND", "c", 0, { created: false, flowFiles: creates.flowFiles.slice(0, 2) });
+      const single = [event("DROP", "c-2"), event("ROUTE", "x")];
+      repo.register(single, [sends], [creates]);
+      expect(repo.maxEventId()).toBe(6);
+      repo.flush();
+      const expected = [...expandGroup(creates), ...single, ...expandGroup(sends)];
+      for (const [i, input] of expected.entries()) expect(await repo.getEvent(i)).toEqual({ ...input, eventId: i });
+      expect((await repo.getEvent(0))!.previousClaim).toBeNull();
+      expect((await repo.getEvent(0))!.updatedAttributes).toEqual(creates.flowFiles[0]!.attributes);
+      expect((await repo.lineage("c-0")).events.map((e) => [e.eventId, e.type])).toEqual([
+        [0, "CREATE"],
+        [5, "SEND"],
+      ]);
+    });
+
     it("keeps values that are not what the contract promises (updated value differs from attributes, empty strings)", async () => {
       const repo = open();
       const odd = event("ATTRIBUTES_MODIFIED", "", {
