@@ -40,7 +40,7 @@ import type {
 import type { QueueSize } from "../queue/connection-queue";
 import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry, type EncodableEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
-import { FINISH_SCRIPT, UNCOUNT_SCRIPT, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
+import { FINISH_SCRIPT, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
 import { PayloadWriter } from "./payload-writer";
 import { COMMAND_TIMEOUT_MS, type RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
@@ -648,12 +648,6 @@ export class RedisDistributedLink implements DistributedLink {
     await this.o.link.commands.eval(COUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), ...args);
   }
 
-  /** Takes a batch out of the cluster-wide size: its count entry, or null when it was not counted (already out). */
-  private async uncount(ref: DistributedConnectionRef, id: string): Promise<string | null> {
-    const entry = await this.o.link.commands.eval(UNCOUNT_SCRIPT, 2, this.entriesKey(ref), this.sizeKey(ref), id);
-    return typeof entry === "string" ? entry : null;
-  }
-
   /**
    * Repairs the cluster-wide size after a node died between a batch's change and its count
    * change: an entry counted over a minute ago whose job is gone (finished, or never added) or
@@ -672,12 +666,10 @@ export class RedisDistributedLink implements DistributedLink {
         const [, , at, partition] = flat[i + 1]!.split(":");
         if (Number(at) > cutoff) continue;
         const jobKey = `${this.o.keys.bullPrefix}:${queueName(ref, Number(partition) || 0, partitioned)}:${id}`;
-        const [exists, finishedOn] = await Promise.all([redis.exists(jobKey), redis.hget(jobKey, "finishedOn")]);
-        if (exists === 0 || finishedOn !== null) {
-          const entry = await this.uncount(ref, id);
-          // Gone: finished (its payload may have outlived a crash) or never added.
-          if (exists === 0 && entry) await redis.del(this.payloadKey(ref, id, entryNonce(entry)));
-        }
+        // Looked at and uncounted in one script: a batch handed over again between a look at its
+        // job and the uncount (same id, after a crash) would lose its count while it waits, and
+        // with it, when another node's sweep went first, the payload of its new handover.
+        await redis.eval(SWEEP_SCRIPT, 3, this.entriesKey(ref), this.sizeKey(ref), jobKey, id, String(cutoff), this.payloadKey(ref, id, ""));
       }
     } while (cursor !== "0");
   }
@@ -794,12 +786,6 @@ interface SizeEntry {
   nonce: string;
 }
 
-/** The nonce in a count entry `n:b:at:partition:nonce` ("" for an entry written before nonces). */
-function entryNonce(entry: string): string {
-  const nonce = entry.split(":")[4] ?? "";
-  return /^[0-9a-f]{12}$/.test(nonce) ? nonce : "";
-}
-
 /** The nonce a job's payload key ends with ("" for a key written before nonces). */
 function keyNonce(key: string): string {
   const m = /\.([0-9a-f]{12})$/.exec(key);
@@ -815,6 +801,35 @@ for i = 1, #ARGV, 4 do
   end
 end
 return 1`;
+
+/**
+ * KEYS: entries hash, size hash, the batch's job key; ARGV: id, cutoff (ms), the batch's payload
+ * key without a nonce. Uncounts the batch when its entry was counted at or before the cutoff
+ * and its job is gone (finished, or never added) or finished (dead-lettered); for a gone job
+ * also deletes the payload the entry names (`<key>.<nonce>`, or the key alone for an entry from
+ * before nonces), which a crash may have left. Returns the entry when it uncounted, else 0.
+ */
+const SWEEP_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local at = tonumber(string.match(v, '^%d+:%d+:(%d+)'))
+if at and at > tonumber(ARGV[2]) then return 0 end
+local gone = redis.call('EXISTS', KEYS[3]) == 0
+if not gone and not redis.call('HGET', KEYS[3], 'finishedOn') then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+-- 0 - x, not -x: see UNCOUNT_SCRIPT.
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+if gone then
+  local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
+  if nonce and string.len(nonce) == 12 then
+    redis.call('DEL', ARGV[3] .. '.' .. nonce)
+  else
+    redis.call('DEL', ARGV[3])
+  end
+end
+return v`;
 
 /** Adds checked together for a lost race (see checkAdds), and the longest a check waits. */
 const LOSER_CHECK_BATCHES = 64;
