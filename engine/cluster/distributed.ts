@@ -40,7 +40,7 @@ import type {
 import type { QueueSize } from "../queue/connection-queue";
 import { BATCH_FORMAT, decodeBatch, encodeBatch, type BatchEntry, type EncodableEntry } from "./batch-codec";
 import type { ClusterKeys } from "./keys";
-import { FINISH_SCRIPT, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
+import { FINISH_SCRIPT, LUA_UNCOUNT_ENTRY, luaDeleteEntryPayload, type ConsumedJob, type HandoverBatch, type JobSettlement } from "./handover-protocol";
 import { PayloadWriter } from "./payload-writer";
 import { COMMAND_TIMEOUT_MS, type RedisLink } from "./redis-link";
 import type { ClusterKey } from "./seal";
@@ -816,18 +816,9 @@ local at = tonumber(string.match(v, '^%d+:%d+:(%d+)'))
 if at and at > tonumber(ARGV[2]) then return 0 end
 local gone = redis.call('EXISTS', KEYS[3]) == 0
 if not gone and not redis.call('HGET', KEYS[3], 'finishedOn') then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local n, b = string.match(v, '^(%d+):(%d+):')
--- 0 - x, not -x: see UNCOUNT_SCRIPT.
-redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+${LUA_UNCOUNT_ENTRY}
 if gone then
-  local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
-  if nonce and string.len(nonce) == 12 then
-    redis.call('DEL', ARGV[3] .. '.' .. nonce)
-  else
-    redis.call('DEL', ARGV[3])
-  end
+${luaDeleteEntryPayload("ARGV[3]")}
 end
 return v`;
 

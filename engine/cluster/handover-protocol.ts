@@ -123,6 +123,33 @@ export type ConsumerEvent =
   | { kind: "stopped"; cid: number };
 
 /**
+ * Lua, with the batch's count entry in `v` (batch ARGV[1] of the entries hash KEYS[1]): takes the
+ * entry out, and its FlowFiles and bytes out of the size hash KEYS[2]. Shared by the scripts
+ * that uncount a batch (here and the size sweep in distributed.ts).
+ */
+export const LUA_UNCOUNT_ENTRY = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+local n, b = string.match(v, '^(%d+):(%d+):')
+-- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
+redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
+redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))`;
+
+/**
+ * Lua that deletes the payload the count entry `v` names: `<key>.<nonce>`, or the key alone for
+ * an entry from before nonces, where `key` is the Lua expression (e.g. "ARGV[2]") of the batch's
+ * payload key without a nonce.
+ */
+export function luaDeleteEntryPayload(key: string): string {
+  return `
+local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
+if nonce and string.len(nonce) == 12 then
+  redis.call('DEL', ${key} .. '.' .. nonce)
+else
+  redis.call('DEL', ${key})
+end`;
+}
+
+/**
  * KEYS: entries hash, size hash, the finished job's payload key; ARGV: id, the batch's payload
  * key without a nonce. UNCOUNT_SCRIPT, then deletes the job's payload and the one the count
  * entry names (`<key>.<nonce>`, or the key alone for an entry from before nonces). Returns the
@@ -132,25 +159,13 @@ export const FINISH_SCRIPT = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[3])
 if not v then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local n, b = string.match(v, '^(%d+):(%d+):')
-redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
-local nonce = string.match(v, '^[^:]*:[^:]*:[^:]*:[^:]*:(%x+)$')
-if nonce and string.len(nonce) == 12 then
-  redis.call('DEL', ARGV[2] .. '.' .. nonce)
-else
-  redis.call('DEL', ARGV[2])
-end
+${LUA_UNCOUNT_ENTRY}
+${luaDeleteEntryPayload("ARGV[2]")}
 return v`;
 
 /** KEYS: entries hash, size hash; ARGV: id. Uncounts it if counted; its entry when it was, else 0. */
 export const UNCOUNT_SCRIPT = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-local n, b = string.match(v, '^(%d+):(%d+):')
--- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (a batch with no content).
-redis.call('HINCRBY', KEYS[2], 'count', 0 - tonumber(n))
-redis.call('HINCRBY', KEYS[2], 'bytes', 0 - tonumber(b))
+${LUA_UNCOUNT_ENTRY}
 return v`;

@@ -52,6 +52,24 @@ function removeIndex(dir: string): void {
   }
 }
 
+/**
+ * Runs `check` on `first` (whose index read the log as it was flushed), then closes it, loses
+ * its index, and runs `check` on a repository that rebuilds the index from the whole log.
+ */
+async function checkThenRebuilt(
+  first: FileProvenanceRepository,
+  dir: string,
+  events: number,
+  check: (repo: FileProvenanceRepository) => Promise<void>,
+): Promise<void> {
+  await check(first);
+  await first.close();
+  removeIndex(dir);
+  const second = repository({ dir });
+  expect(await second.waitForIndex()).toBe(events);
+  await check(second);
+}
+
 afterEach(async () => {
   for (const repo of open.splice(0)) await repo.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
@@ -251,12 +269,7 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
     };
     // The references are read from the file (indexed flush by flush), then from the index's read
     // buffer (the whole log indexed at once, after the index was lost).
-    await check(first);
-    await first.close();
-    removeIndex(dir);
-    const second = repository({ dir });
-    expect(await second.waitForIndex()).toBe(181);
-    await check(second);
+    await checkThenRebuilt(first, dir, 181, check);
   });
 
   it("writes a source's SENDs as a reference to its CREATEs, and the RECEIVEs of their batches too", async () => {
@@ -300,12 +313,7 @@ describe.each(["worker", "main"] as const)("FileProvenanceRepository (index on t
       ]);
       expect((await repo.search({ attributes: { filename: "hop-42.txt" } })).map((e) => e.eventId)).toEqual([192, 142, 92]);
     };
-    await check(first);
-    await first.close();
-    removeIndex(dir);
-    const second = repository({ dir });
-    expect(await second.waitForIndex()).toBe(250);
-    await check(second);
+    await checkThenRebuilt(first, dir, 250, check);
   });
 
   it("writes a batch taken back whole when its SENDs are in an earlier log file", async () => {
